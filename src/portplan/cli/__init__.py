@@ -1,0 +1,1 @@
+"""The ``portplan`` command line: thin wrappers over the library (see ``pipeline.py``)."""

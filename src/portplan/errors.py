@@ -1,0 +1,55 @@
+"""One error tree for everything portplan reports to a user.
+
+Messages read ``file:line: what is wrong — what to do``. The CLI prints ``str(error)`` on one
+line and exits with ``error.exit_code`` (2: bad input; 1: a check found problems).
+"""
+
+from __future__ import annotations
+
+
+class PortplanError(Exception):
+    """Root of every error portplan raises on purpose."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None):
+        self.message = " ".join(message.split())  # always one line
+        self.file = file
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        return f"{where}{self.message}"
+
+
+class ServiceSyntaxError(PortplanError):
+    """A compact service string (``tcp/443``) or a port number is invalid."""
+
+
+class InputError(PortplanError):
+    """A file could not be read or parsed (YAML syntax, unreadable document)."""
+
+
+class ValidationError(PortplanError):
+    """A catalog or deployment is well-formed but wrong (unknown role, bad CIDR, ...)."""
+
+
+class ResolutionError(PortplanError):
+    """A deployment cannot be resolved to concrete flows (e.g. unbound role under --strict)."""
+
+
+class UnsupportedError(PortplanError):
+    """A target platform cannot express a flow; raised instead of dropping a rule."""
+
+
+class CheckFailed(PortplanError):
+    """A check (audit, probe, lab, conflicts) found problems."""
+
+    exit_code = 1
+
+
+class EnvironmentProblem(PortplanError):
+    """The machine lacks something a command needs (root, nft, ip netns)."""

@@ -1,0 +1,87 @@
+"""What the program derives from a deployment: concrete flows, the value every back end reads.
+
+Frozen dataclasses; resolvers and compilers never mutate them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Literal
+
+from portplan.model.service import Service
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One side of a concrete flow: a host (addresses as /32 or /128) or an external."""
+
+    name: str
+    kind: Literal["host", "external"]
+    role: str  # the binding it plays here, "product:role"
+    addresses: tuple[Network, ...]
+    zone: str | None = None
+    site: str | None = None
+    fqdn: str | None = None
+    os: str | None = None
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Hop:
+    """An enforcement point on a flow's path and the direction it sees the flow in.
+
+    ``host-egress``: the source host's own firewall (output); ``network``: a firewall the flow
+    is routed through (forward); ``host-ingress``: the destination host's firewall (input).
+    """
+
+    point: str
+    kind: Literal["host-egress", "network", "host-ingress"]
+    platform: str
+
+
+@dataclass(frozen=True)
+class FlowEvidence:
+    document: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ConcreteFlow:
+    """One resolved requirement: these sources may reach these destinations on these services."""
+
+    product: str  # product key, "luware-lucs" or "luware-lucs@tm" for a second instance
+    flow: str  # the product flow id
+    source: Endpoint
+    destination: Endpoint
+    services: tuple[Service, ...]
+    purpose: str
+    feature: str | None = None
+    optional: bool = False
+    path: tuple[Hop, ...] = ()
+    evidence: FlowEvidence | None = None
+    note: str | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.product}/{self.flow}/{self.source.name}->{self.destination.name}"
+
+
+@dataclass(frozen=True)
+class Unbound:
+    """A product flow that resolved to nothing, and why (reported, never dropped)."""
+
+    product: str
+    flow: str
+    role: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Resolution:
+    deployment: str
+    flows: tuple[ConcreteFlow, ...]
+    unbound: tuple[Unbound, ...] = ()
+    notices: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,264 @@
+"""Deployments: where a product runs — sites, zones, hosts, links and enforcement points.
+
+Hosts say which product roles they play as ``product:role`` (or ``product@instance:role``
+for a second instance of a product, whose variables are set separately under ``products``).
+Semantic checks that need the catalog (does the role exist?) live in
+:mod:`portplan.deployment`; this module checks what the file alone can tell.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import (
+    Field,
+    IPvAnyAddress,
+    IPvAnyNetwork,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from portplan.model.common import Identifier, StrictModel, check_unique, fail
+from portplan.model.service import PortSet
+
+BINDING = re.compile(
+    r"^(?P<product>[A-Za-z0-9][A-Za-z0-9_.-]*)(?:@(?P<instance>[A-Za-z0-9][A-Za-z0-9_.-]*))?:(?P<role>[A-Za-z0-9][A-Za-z0-9_.-]*)$"
+)
+
+Platform = str
+"""A compile target name (``nftables``, ``iptables``, ``windows``, ``aerleon:juniper`` ...)."""
+
+
+def split_binding(text: str) -> tuple[str, str | None, str]:
+    """``product@instance:role`` → (product, instance, role)."""
+    match = BINDING.match(text)
+    if not match:
+        raise ValueError(f"'{text}' is not a role binding — write product:role, e.g. lrs-vpsx:vpsx")
+    return match["product"], match["instance"], match["role"]
+
+
+class Site(StrictModel):
+    name: Identifier
+    description: str = ""
+
+
+class Zone(StrictModel):
+    name: Identifier
+    site: Identifier
+    cidrs: list[IPvAnyNetwork] = Field(min_length=1)
+    description: str = ""
+
+
+class Host(StrictModel):
+    name: Identifier
+    zone: Identifier
+    addresses: list[IPvAnyAddress] = Field(min_length=1)
+    os: Literal["linux", "windows", "macos", "appliance", "other"] = "linux"
+    roles: list[str] = Field(default_factory=list)
+    ephemeral_ports: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    description: str = ""
+
+    @field_validator("roles")
+    @classmethod
+    def _check_roles(cls, value: list[str]) -> list[str]:
+        for text in value:
+            split_binding(text)
+        return value
+
+    @field_validator("ephemeral_ports")
+    @classmethod
+    def _check_ephemeral(cls, value: str | None) -> str | None:
+        if value is not None:
+            PortSet.parse(value)
+        return value
+
+    def ephemeral_range(self) -> PortSet:
+        """The ports the OS hands to outgoing connections (IANA 49152–65535 on Windows)."""
+        if self.ephemeral_ports:
+            return PortSet.parse(self.ephemeral_ports)
+        if self.os == "linux":
+            return PortSet.parse("32768-60999")  # net.ipv4.ip_local_port_range default
+        return PortSet.parse("49152-65535")  # RFC 6335 dynamic range; Windows, macOS
+
+
+class External(StrictModel):
+    """Something outside the deployment: a cloud service, the internet, a partner network."""
+
+    name: Identifier
+    cidrs: list[IPvAnyNetwork] = Field(default_factory=list)
+    fqdn: str | None = None
+    site: Identifier | None = None
+    roles: list[str] = Field(default_factory=list)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _needs_address(self) -> External:
+        if not self.cidrs and not self.fqdn:
+            raise ValueError(f"external '{self.name}' needs cidrs or an fqdn")
+        for text in self.roles:
+            split_binding(text)
+        return self
+
+
+class Link(StrictModel):
+    """A WAN or VPN between sites; hub-and-spoke links route spoke-to-spoke via the hub."""
+
+    name: Identifier
+    kind: Literal["wan", "vpn"] = "vpn"
+    sites: list[Identifier] = Field(min_length=2)
+    topology: Literal["mesh", "hub-and-spoke"] = "mesh"
+    hub: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _hub(self) -> Link:
+        if self.topology == "hub-and-spoke" and (self.hub is None or self.hub not in self.sites):
+            raise ValueError(f"link '{self.name}' is hub-and-spoke: name its hub, one of its sites")
+        return self
+
+
+class EnforcementPoint(StrictModel):
+    """A place where rules are enforced.
+
+    ``kind: network`` — a firewall that routes between the listed ``zones`` and/or guards the
+    edge of the listed ``sites`` (traffic entering, leaving or crossing them).
+    ``kind: host`` — the host firewall of each listed host (empty ``hosts``: every host).
+    """
+
+    name: Identifier
+    kind: Literal["network", "host"]
+    platform: Platform = "nftables"
+    zones: list[Identifier] = Field(default_factory=list)
+    sites: list[Identifier] = Field(default_factory=list)
+    hosts: list[Identifier] = Field(default_factory=list)
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _scope(self) -> EnforcementPoint:
+        if self.kind == "network" and not (self.zones or self.sites):
+            raise ValueError(f"network firewall '{self.name}' needs zones or sites it guards")
+        if self.kind == "network" and self.hosts:
+            raise ValueError(f"network firewall '{self.name}' cannot list hosts; use kind: host")
+        return self
+
+
+class ProductUse(StrictModel):
+    """A product switched on in this deployment, with its features and variable values."""
+
+    product: Identifier
+    instance: Identifier | None = None
+    features: list[Identifier] = Field(default_factory=list)
+    optional: bool = Field(
+        default=False,
+        description="also resolve flows the vendor marks optional (not tied to a feature)",
+    )
+    variables: dict[str, str | int] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.product}@{self.instance}" if self.instance else self.product
+
+
+class Constraint(StrictModel):
+    """``same-site``: flows between the listed roles of a product stay inside each site."""
+
+    kind: Literal["same-site"]
+    product: Identifier
+    roles: list[Identifier] = Field(min_length=1)
+    description: str = ""
+
+
+class Deployment(StrictModel):
+    name: Identifier
+    description: str = ""
+    sites: list[Site] = Field(min_length=1)
+    zones: list[Zone] = Field(min_length=1)
+    hosts: list[Host] = Field(default_factory=list)
+    externals: list[External] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    firewalls: list[EnforcementPoint] = Field(default_factory=list)
+    products: list[ProductUse] = Field(min_length=1)
+    constraints: list[Constraint] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Deployment:
+        check_unique(info, "sites", [s.name for s in self.sites], "site")
+        check_unique(info, "zones", [z.name for z in self.zones], "zone")
+        check_unique(info, "hosts", [h.name for h in self.hosts], "host")
+        check_unique(info, "externals", [e.name for e in self.externals], "external")
+        check_unique(info, "firewalls", [f.name for f in self.firewalls], "firewall")
+        check_unique(info, "products", [p.key for p in self.products], "product")
+        sites = {s.name for s in self.sites}
+        zones = {z.name: z for z in self.zones}
+        for i, zone in enumerate(self.zones):
+            if zone.site not in sites:
+                raise fail(
+                    info,
+                    ("zones", i, "site"),
+                    f"zone '{zone.name}' names unknown site '{zone.site}'.",
+                )
+        for i, host in enumerate(self.hosts):
+            host_zone = zones.get(host.zone)
+            if host_zone is None:
+                raise fail(
+                    info,
+                    ("hosts", i, "zone"),
+                    f"host '{host.name}' names unknown zone '{host.zone}'.",
+                )
+            for j, address in enumerate(host.addresses):
+                if not any(_within(address, net) for net in host_zone.cidrs):
+                    cidrs = ", ".join(str(c) for c in host_zone.cidrs)
+                    raise fail(
+                        info,
+                        ("hosts", i, "addresses", j),
+                        f"address {address} of host '{host.name}' is outside zone "
+                        f"'{host_zone.name}' ({cidrs}) — fix the address or the zone's cidrs.",
+                    )
+        for i, link in enumerate(self.links):
+            for j, site in enumerate(link.sites):
+                if site not in sites:
+                    raise fail(
+                        info,
+                        ("links", i, "sites", j),
+                        f"link '{link.name}' names unknown site '{site}'.",
+                    )
+        hosts = {h.name for h in self.hosts}
+        for i, point in enumerate(self.firewalls):
+            for j, zone_name in enumerate(point.zones):
+                if zone_name not in zones:
+                    raise fail(
+                        info,
+                        ("firewalls", i, "zones", j),
+                        f"firewall '{point.name}' names unknown zone '{zone_name}'.",
+                    )
+            for j, site in enumerate(point.sites):
+                if site not in sites:
+                    raise fail(
+                        info,
+                        ("firewalls", i, "sites", j),
+                        f"firewall '{point.name}' names unknown site '{site}'.",
+                    )
+            for j, host_name in enumerate(point.hosts):
+                if host_name not in hosts:
+                    raise fail(
+                        info,
+                        ("firewalls", i, "hosts", j),
+                        f"firewall '{point.name}' names unknown host '{host_name}'.",
+                    )
+        return self
+
+    def zone(self, name: str) -> Zone:
+        return next(z for z in self.zones if z.name == name)
+
+    def host(self, name: str) -> Host:
+        return next(h for h in self.hosts if h.name == name)
+
+
+def _within(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network,
+) -> bool:
+    return address.version == network.version and address in network

@@ -1,0 +1,189 @@
+"""Products as users and vendors describe them: roles, features, variables and flows.
+
+A flow's ``services`` use the compact syntax (see :mod:`portplan.model.service`) and may
+refer to a variable as ``${name}``; e.g. ``tcp/${sql_port}`` with ``sql_port`` defaulting to
+``1433``. A flow may also name an ``offset`` variable that moves all its ports (a second
+instance of a product listening at ``+2000``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from portplan.errors import ServiceSyntaxError
+from portplan.model.common import Identifier, StrictModel, check_unique, fail
+from portplan.model.service import ICMP_PROTOCOLS, Service, canonical_services, parse_service
+
+VARIABLE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
+
+
+class Evidence(StrictModel):
+    """Where a flow came from: the document and the line that states it."""
+
+    document: str
+    line: int | None = Field(default=None, ge=1)
+    text: str | None = None
+
+
+class Source(StrictModel):
+    document: str
+    title: str | None = None
+    url: str | None = None
+    revision: str | None = None
+
+
+class Role(StrictModel):
+    id: Identifier
+    name: str
+    description: str = ""
+    required: bool = True
+    platforms: list[str] = Field(default_factory=list)
+
+
+class Feature(StrictModel):
+    id: Identifier
+    name: str
+    description: str = ""
+    default: bool = False
+
+
+class Variable(StrictModel):
+    """A configurable port (``kind: ports``) or a port offset (``kind: offset``)."""
+
+    id: Identifier
+    description: str = ""
+    kind: Literal["ports", "offset"] = "ports"
+    default: str | int | None = None
+
+    @field_validator("default")
+    @classmethod
+    def _check_default(cls, value: str | int | None, info: ValidationInfo) -> str | int | None:
+        if value is None:
+            return None
+        if info.data.get("kind") == "offset":
+            if not isinstance(value, int) or not -65534 <= value <= 65534:
+                raise ValueError("an offset default must be a whole number, e.g. 2000")
+        else:
+            parse_service(f"tcp/{value}")
+        return value
+
+
+class Flow(StrictModel):
+    id: Identifier
+    from_role: Identifier = Field(alias="from")
+    to_role: Identifier = Field(alias="to")
+    services: list[str] = Field(min_length=1)
+    purpose: str
+    feature: Identifier | None = None
+    optional: bool = False
+    offset: Identifier | None = None
+    evidence: Evidence | None = None
+    note: str | None = None
+
+    @property
+    def variables(self) -> list[str]:
+        """Names of the variables this flow's ports depend on."""
+        names = [m for text in self.services for m in VARIABLE_REFERENCE.findall(text)]
+        if self.offset:
+            names.append(self.offset)
+        return list(dict.fromkeys(names))
+
+    @property
+    def conditional(self) -> bool:
+        return self.optional or self.feature is not None
+
+
+class Product(StrictModel):
+    id: Identifier
+    name: str
+    vendor: str = ""
+    version: str = ""
+    description: str = ""
+    sources: list[Source] = Field(default_factory=list)
+    roles: list[Role] = Field(min_length=1)
+    features: list[Feature] = Field(default_factory=list)
+    variables: list[Variable] = Field(default_factory=list)
+    flows: list[Flow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check_references(self, info: ValidationInfo) -> Product:
+        check_unique(info, "roles", [r.id for r in self.roles], "role")
+        check_unique(info, "features", [f.id for f in self.features], "feature")
+        check_unique(info, "variables", [v.id for v in self.variables], "variable")
+        check_unique(info, "flows", [f.id for f in self.flows], "flow")
+        roles = {r.id for r in self.roles}
+        features = {f.id for f in self.features}
+        variables = {v.id: v for v in self.variables}
+        for i, flow in enumerate(self.flows):
+            for side, role in (("from", flow.from_role), ("to", flow.to_role)):
+                if role not in roles:
+                    raise fail(
+                        info,
+                        ("flows", i, side),
+                        f"flow '{flow.id}' names role '{role}', which product '{self.id}' "
+                        f"does not define — add it under roles or fix the name.",
+                    )
+            if flow.feature and flow.feature not in features:
+                raise fail(
+                    info,
+                    ("flows", i, "feature"),
+                    f"flow '{flow.id}' names feature '{flow.feature}', which is not defined "
+                    f"under features.",
+                )
+            for name in flow.variables:
+                if name not in variables:
+                    raise fail(
+                        info,
+                        ("flows", i),
+                        f"flow '{flow.id}' uses variable '{name}', which is not defined "
+                        f"under variables.",
+                    )
+            if flow.offset and variables[flow.offset].kind != "offset":
+                raise fail(
+                    info, ("flows", i, "offset"), f"variable '{flow.offset}' is not an offset."
+                )
+            for j, text in enumerate(flow.services):
+                probe = VARIABLE_REFERENCE.sub("1", text)
+                try:
+                    parse_service(probe)
+                except ServiceSyntaxError as exc:
+                    raise fail(info, ("flows", i, "services", j), exc.message) from None
+        return self
+
+    def role(self, role_id: str) -> Role:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def variable_values(
+        self, overrides: Mapping[str, str | int] | None = None
+    ) -> dict[str, str | int | None]:
+        values: dict[str, str | int | None] = {v.id: v.default for v in self.variables}
+        values.update(overrides or {})
+        return values
+
+    def flow_services(
+        self, flow: Flow, values: Mapping[str, str | int | None] | None = None
+    ) -> tuple[Service, ...] | None:
+        """The flow's services with variables substituted; ``None`` if a value is missing."""
+        values = self.variable_values() if values is None else values
+        parsed: list[Service] = []
+        for text in flow.services:
+            missing = [n for n in VARIABLE_REFERENCE.findall(text) if values.get(n) is None]
+            if missing:
+                return None
+            concrete = VARIABLE_REFERENCE.sub(lambda m: str(values[m.group(1)]), text)
+            parsed.extend(parse_service(concrete))
+        if flow.offset:
+            offset = values.get(flow.offset)
+            if offset is None:
+                return None
+            parsed = [
+                s
+                if s.protocol in ICMP_PROTOCOLS
+                else Service(s.protocol, s.ports.shifted(int(offset)))
+                for s in parsed
+            ]
+        return canonical_services(parsed)

@@ -1,0 +1,1 @@
+"""Verify: the network-namespace lab, listen and probe on real hosts, audit of rulesets."""
