@@ -1,0 +1,2 @@
+"""Compile concrete flows to firewall rules. One module per target, registered in
+:mod:`portplan.compile.registry`."""
