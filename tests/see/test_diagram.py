@@ -1,0 +1,168 @@
+"""Diagrams: structure of the rendered SVG, Mermaid basics, escaping of hostile names."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import resolve
+
+from portplan.errors import EnvironmentProblem, InputError
+from portplan.model import Deployment, Product
+from portplan.report import diagram as dg
+
+SVG = "{http://www.w3.org/2000/svg}"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz dot")
+
+
+def svg_structure(svg: bytes) -> tuple[set[str], dict[str, list[str]]]:
+    """Node titles, and per edge title ("a->b") the texts of its label(s)."""
+    root = ET.fromstring(svg)
+    nodes: set[str] = set()
+    edges: dict[str, list[str]] = {}
+    for group in root.iter(f"{SVG}g"):
+        title = group.find(f"{SVG}title")
+        if title is None or title.text is None:
+            continue
+        texts = [t.text or "" for t in group.iter(f"{SVG}text")]
+        if group.get("class") == "node":
+            nodes.add(title.text)
+        elif group.get("class") == "edge":
+            edges.setdefault(title.text, []).extend(texts)
+    return nodes, edges
+
+
+def test_deployment_edges_merge_services_per_pair(deployment: Deployment) -> None:
+    diagram = dg.deployment_diagram(deployment, resolve(deployment))
+    by_pair = {(e.source, e.target, e.conditional): e for e in diagram.edges}
+    assert set(by_pair) == {("srv1", "prn1", False), ("pc1", "srv1", False), ("pc1", "srv1", True)}
+    assert by_pair["srv1", "prn1", False].services == ("tcp/631,9100", "udp/161")
+    assert by_pair["srv1", "prn1", False].firewalls == ("fw-core",)
+    assert by_pair["pc1", "srv1", True].features == ("portal",)
+    hosts = {n.id: n for n in diagram.nodes}
+    assert hosts["srv1"].host_firewall == "windows"
+    assert hosts["pc1"].host_firewall is None
+    assert [c.label for c in diagram.clusters] == [
+        "site hq",
+        "servers (10.0.1.0/24)",
+        "clients (10.0.2.0/24)",
+    ]
+
+
+@needs_dot
+def test_svg_has_every_host_and_every_edge_label(deployment: Deployment) -> None:
+    diagram = dg.deployment_diagram(deployment, resolve(deployment))
+    svg = dg.render(diagram, "svg")
+    assert isinstance(svg, bytes)
+    nodes, edges = svg_structure(svg)
+    assert {h.name for h in deployment.hosts} <= nodes
+    for edge in diagram.edges:
+        texts = edges[f"{edge.source}->{edge.target}"]
+        for line in edge.label_lines:
+            assert line in texts
+    assert "via fw-core" in edges["srv1->prn1"]
+    dot = dg.to_dot(diagram)
+    assert re.search(r'"pc1" -> "srv1" \[label=<tcp/8443<BR/>\[portal\].*style=dashed', dot)
+    assert "subgraph cluster_s0" in dot and "subgraph cluster_z1" in dot
+
+
+@needs_dot
+def test_png_is_a_png(product: Product) -> None:
+    png = dg.render(dg.product_diagram(product), "png")
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_product_diagram_uses_defaults_and_marks_conditional(product: Product) -> None:
+    diagram = dg.product_diagram(product)
+    edges = {(e.source, e.target): e for e in diagram.edges}
+    assert edges["workstation", "web"].services == ("tcp/8443",)
+    assert edges["workstation", "web"].conditional
+    assert edges["server", "printer"].services == ("tcp/631,9100", "udp/161")
+    assert not edges["server", "printer"].conditional
+    roles = {n.id: n for n in diagram.nodes}
+    assert roles["web"].optional and not roles["server"].optional
+    # A variable without a value stays visible as the variable, not a guessed port.
+    unset = dg.product_diagram(product, {"portal_port": None, "instance_offset": 0})
+    assert {(e.source, e.target): e for e in unset.edges}["workstation", "web"].services == (
+        "tcp/${portal_port}",
+    )
+
+
+HOSTILE = 'evil"]; x -> y; <b>&\\'
+
+
+def hostile_diagram() -> dg.Diagram:
+    return dg.Diagram(
+        title=HOSTILE,
+        clusters=(dg.Cluster("cluster_s0", HOSTILE + "\nline2", "site"),),
+        nodes=(
+            dg.Node(
+                HOSTILE,
+                HOSTILE,
+                "host",
+                details=("a\nb", "</FONT>"),
+                cluster="cluster_s0",
+                host_firewall='"fw"',
+            ),
+            dg.Node("plain", "plain", "external"),
+        ),
+        edges=(dg.Edge(HOSTILE, "plain", ("tcp/443",), features=(HOSTILE,), flows=(HOSTILE,)),),
+    )
+
+
+@needs_dot
+def test_hostile_names_cannot_break_dot() -> None:
+    diagram = hostile_diagram()
+    dot = dg.to_dot(diagram)
+    assert "\nline2" not in dot  # newlines never reach the DOT text
+    svg = dg.render(diagram, "svg")
+    assert isinstance(svg, bytes)
+    nodes, edges = svg_structure(svg)
+    # Exactly the two nodes: the quote did not end the ID and start a new statement.
+    assert len(nodes) == 2 and "plain" in nodes
+    assert "x" not in nodes and "y" not in nodes
+    texts = [t for labels in edges.values() for t in labels]
+    assert any(HOSTILE.replace('"', '"') in t for t in texts)  # shown literally
+    node_texts = [
+        t.text for t in ET.fromstring(svg).iter(f"{SVG}text") if t.text and "evil" in t.text
+    ]
+    assert HOSTILE in node_texts
+
+
+def test_hostile_names_stay_text_in_mermaid() -> None:
+    text = dg.to_mermaid(hostile_diagram())
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    for line in lines[2:]:
+        # Every label is one quoted string free of raw quotes, brackets and markup.
+        for label in re.findall(r'"([^"]*)"', line):
+            assert not re.search(r"[<>\[\];&]", re.sub(r"#\d+;|<br/>", "", label))
+    assert "subgraph c0[" in text and text.count("end") >= 1
+    assert re.search(r"n0 -->\|\"tcp/443<br/>#91;evil#34;#93;#59; x -#62; y#59; ", text)
+    assert sum(1 for line in lines if line.strip() == "end") == 1
+
+
+def test_mermaid_shapes_and_dashes(deployment: Deployment) -> None:
+    text = dg.to_mermaid(dg.deployment_diagram(deployment, resolve(deployment)))
+    ids = dict(re.findall(r"(n\d+)\[\"(\w+)", text))
+    srv, pc = (next(k for k, v in ids.items() if v == name) for name in ("srv1", "pc1"))
+    assert f'{pc} -.->|"tcp/8443<br/>#91;portal#93;<br/>via fw-core"| {srv}' in text
+    assert f"class {srv} hostfw" in text
+    assert text.count("subgraph") == 3 and text.count("\n  end") == 1
+
+
+def test_format_from_extension_or_option() -> None:
+    assert dg.format_for("a/b.PNG", None) == "png"
+    assert dg.format_for("x.mmd", None) == "mmd"
+    assert dg.format_for("x.svg", "dot") == "dot"
+    assert dg.format_for(None, None) == "svg"
+    with pytest.raises(InputError, match="unknown diagram format 'pdf'"):
+        dg.format_for("x.pdf", None)
+
+
+def test_missing_dot_is_one_line(monkeypatch: pytest.MonkeyPatch, product: Product) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(EnvironmentProblem, match="Graphviz 'dot' is not installed"):
+        dg.render(dg.product_diagram(product), "svg")
