@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     IPvAnyAddress,
     IPvAnyNetwork,
+    PrivateAttr,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -23,6 +24,7 @@ from pydantic import (
 
 from portplan.model.common import Identifier, StrictModel, check_unique, fail
 from portplan.model.service import PortSet
+from portplan.yamlio import SourceMap
 
 BINDING = re.compile(
     r"^(?P<product>[A-Za-z0-9][A-Za-z0-9_.-]*)(?:@(?P<instance>[A-Za-z0-9][A-Za-z0-9_.-]*))?:(?P<role>[A-Za-z0-9][A-Za-z0-9_.-]*)$"
@@ -146,11 +148,21 @@ class EnforcementPoint(StrictModel):
 
 
 class ProductUse(StrictModel):
-    """A product switched on in this deployment, with its features and variable values."""
+    """A product switched on in this deployment, with its features and variable values.
+
+    A flow tied to a feature resolves when the feature is listed under ``features`` or the
+    product switches it on by default (``Feature.default``) and it is not in ``features_off``.
+    ``variables`` override the product's defaults; ``instance`` names a second copy of the
+    product, bound on hosts as ``product@instance:role``.
+    """
 
     product: Identifier
     instance: Identifier | None = None
     features: list[Identifier] = Field(default_factory=list)
+    features_off: list[Identifier] = Field(
+        default_factory=list,
+        description="features the product switches on by default that this deployment turns off",
+    )
     optional: bool = Field(
         default=False,
         description="also resolve flows the vendor marks optional (not tied to a feature)",
@@ -255,6 +267,24 @@ class Deployment(StrictModel):
 
     def host(self, name: str) -> Host:
         return next(h for h in self.hosts if h.name == name)
+
+    # Where the deployment was read from (set by portplan.deployment.load_deployment), so that
+    # later stages can point errors at the line to change. Not part of the file format.
+    _source: SourceMap | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> SourceMap | None:
+        return self._source
+
+    def with_source(self, source: SourceMap) -> Deployment:
+        self._source = source
+        return self
+
+    def locate(self, path: tuple[str | int, ...]) -> tuple[str | None, int | None]:
+        """(file, line) of ``path`` in the file this deployment came from, when known."""
+        if self._source is None:
+            return None, None
+        return self._source.file, self._source.line_of(path)
 
 
 def _within(
