@@ -8,7 +8,9 @@ from portplan.compile.base import Compiler
 from portplan.errors import ValidationError
 
 # name -> "module:attribute" of a Compiler instance or of a factory taking no arguments.
-TARGETS: dict[str, str] = {}
+TARGETS: dict[str, str] = {
+    "firewalld": "portplan.compile.firewalld:FirewalldCompiler",
+}
 
 
 def target_names() -> list[str]:
