@@ -19,7 +19,10 @@ from portplan import __version__
 from portplan.errors import PortplanError
 
 # One line per command module; each module exposes ``command`` (a click command or group).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "portplan.cli.catalog",
+    "portplan.cli.deployment",
+]
 
 
 class PortplanGroup(click.Group):
