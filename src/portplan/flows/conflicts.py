@@ -1,0 +1,504 @@
+"""Port conflicts on a host: what breaks at install time although every firewall rule is right.
+
+Three kinds, each found per host from the roles it plays (a role *listens* on the destination
+ports of every active flow that ends at it):
+
+``same-port``
+    two roles (of one product, two products, or two instances of one product) listen on the same
+    protocol and port — only one process can bind it (a VPSX server that also hosts IIS on 443).
+``ephemeral``
+    a listening port lies inside the host OS's ephemeral range, so the OS may already have handed
+    it to an outgoing connection when the service starts (Windows and RFC 6335: 49152–65535;
+    Linux ``net.ipv4.ip_local_port_range``: 32768–60999; ``ephemeral_ports`` overrides).
+``default-variable``
+    one of the above, caused by a configurable port left at the product's default — the cheapest
+    fix is to set that variable in the deployment.
+
+Every conflict carries one suggested fix, in this order of preference: the vendor's own advice
+(a flow note such as "Port 9443 is recommended"), the product's instance offset when two
+instances share a host (LUCS and TM: +2000), setting the configurable variable, and otherwise the
+nearest free port (not used on the host, outside its ephemeral range), or for a vendor-fixed port
+inside the ephemeral range, reserving it in the OS.
+
+Pure function over the deployment and the products; derived values are frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from portplan.model.deployment import Deployment, Host, ProductUse, split_binding
+from portplan.model.product import VARIABLE_REFERENCE, Flow, Product
+from portplan.model.service import ICMP_PROTOCOLS, PortRange, PortSet
+
+ConflictKind = Literal["same-port", "ephemeral", "default-variable"]
+FixKind = Literal["vendor-advice", "instance-offset", "set-variable", "free-port", "reserve-ports"]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """A role on a host listening on ports because a product flow ends at it."""
+
+    host: str
+    binding: str  # "product:role" or "product@instance:role" as written on the host
+    product: str  # product key: "luware-lucs" or "luware-lucs@tm"
+    product_id: str
+    instance: str | None
+    role: str
+    flow: str
+    protocol: str
+    ports: PortSet
+    variables: tuple[str, ...] = ()  # port variables the ports come from
+    defaulted: tuple[str, ...] = ()  # those of them the deployment leaves at the default
+    offset: str | None = None  # the flow's offset variable
+    advice: str | None = None  # a vendor sentence recommending another port
+
+
+@dataclass(frozen=True)
+class Fix:
+    kind: FixKind
+    text: str
+    product: str | None = None  # the product key whose setting changes
+    variable: str | None = None
+    value: str | None = None  # the suggested port(s) or offset
+
+
+@dataclass(frozen=True)
+class Conflict:
+    host: str
+    kind: ConflictKind
+    protocol: str
+    ports: PortSet  # the ports in conflict
+    listeners: tuple[Listener, ...]  # two for a shared port, one for the ephemeral range
+    fix: Fix
+    ephemeral: PortSet | None = None  # the host's ephemeral range, for ephemeral conflicts
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(listener.binding for listener in self.listeners))
+
+    @property
+    def summary(self) -> str:
+        ports = f"{self.protocol}/{self.ports}"
+        if len(self.listeners) > 1:
+            return f"{' and '.join(self.roles)} both listen on {ports}"
+        return (
+            f"{self.roles[0]} listens on {ports}, inside the ephemeral range "
+            f"{self.ephemeral} the OS hands to outgoing connections"
+        )
+
+
+# --------------------------------------------------------------------------- port arithmetic
+
+
+def intersect(a: PortSet, b: PortSet) -> PortSet:
+    spans: list[PortRange] = []
+    for x in a:
+        for y in b:
+            low, high = max(x.low, y.low), min(x.high, y.high)
+            if low <= high:
+                spans.append(PortRange(low, high))
+    return PortSet.of(spans)
+
+
+def subtract(a: PortSet, b: PortSet) -> PortSet:
+    """Ports of ``a`` that are not in ``b``."""
+    out: list[PortRange] = []
+    for x in a:
+        pieces = [(x.low, x.high)]
+        for y in b:
+            next_pieces: list[tuple[int, int]] = []
+            for low, high in pieces:
+                if y.high < low or y.low > high:
+                    next_pieces.append((low, high))
+                    continue
+                if low < y.low:
+                    next_pieces.append((low, y.low - 1))
+                if y.high < high:
+                    next_pieces.append((y.high + 1, high))
+            pieces = next_pieces
+        out.extend(PortRange(low, high) for low, high in pieces)
+    return PortSet.of(out)
+
+
+# --------------------------------------------------------------------------- listeners
+
+
+def flow_is_active(product: Product, flow: Flow, use: ProductUse) -> bool:
+    """A flow counts when its feature is switched on (or on by default) and, if the vendor
+    marks it optional, the deployment asked for optional flows."""
+    if flow.feature is not None:
+        defaults = {f.id for f in product.features if f.default}
+        if flow.feature not in use.features and flow.feature not in defaults:
+            return False
+    return not (flow.optional and flow.feature is None and not use.optional)
+
+
+_RECOMMEND = re.compile(r"recommend|advis|prefer|should use|instead", re.IGNORECASE)
+
+
+def vendor_advice(flow: Flow) -> str | None:
+    """The sentence of the flow's note or purpose where the vendor recommends a port."""
+    for text in (flow.note, flow.purpose, flow.evidence.text if flow.evidence else None):
+        if not text:
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            if _RECOMMEND.search(sentence) and re.search(r"\b\d{2,5}\b", sentence):
+                return sentence.strip()
+    return None
+
+
+def advised_ports(advice: str) -> list[int]:
+    return [int(n) for n in re.findall(r"\b(\d{2,5})\b", advice) if 1 <= int(n) <= 65535]
+
+
+def host_listeners(
+    host: Host, deployment: Deployment, products: Mapping[str, Product]
+) -> list[Listener]:
+    uses = {use.key: use for use in deployment.products}
+    listeners: list[Listener] = []
+    for binding in host.roles:
+        product_id, instance, role = split_binding(binding)
+        key = f"{product_id}@{instance}" if instance else product_id
+        use = uses.get(key)
+        product = products.get(product_id)
+        if use is None or product is None:
+            continue  # reported by the deployment checks; nothing to listen on here
+        values = product.variable_values(use.variables)
+        for flow in product.flows:
+            if flow.to_role != role or not flow_is_active(product, flow, use):
+                continue
+            services = product.flow_services(flow, values)
+            if services is None:
+                continue  # a variable without a value: the resolver reports it
+            port_variables = tuple(
+                dict.fromkeys(n for text in flow.services for n in VARIABLE_REFERENCE.findall(text))
+            )
+            for service in services:
+                if service.protocol in ICMP_PROTOCOLS:
+                    continue
+                listeners.append(
+                    Listener(
+                        host=host.name,
+                        binding=binding,
+                        product=key,
+                        product_id=product_id,
+                        instance=instance,
+                        role=role,
+                        flow=flow.id,
+                        protocol=service.protocol,
+                        ports=service.ports,
+                        variables=port_variables,
+                        defaulted=tuple(v for v in port_variables if v not in use.variables),
+                        offset=flow.offset,
+                        advice=vendor_advice(flow),
+                    )
+                )
+    return listeners
+
+
+# --------------------------------------------------------------------------- finding
+
+
+@dataclass
+class _HostState:
+    """Ports in use on one host per protocol, growing as fixes reserve new ones."""
+
+    host: Host
+    used: dict[str, PortSet] = field(default_factory=dict)
+
+    def take(self, protocol: str, ports: PortSet) -> None:
+        self.used[protocol] = self.used.get(protocol, PortSet()).union(ports)
+
+    def free_like(self, protocol: str, ports: PortSet) -> PortSet | None:
+        """The nearest free block(s) of the same size as each range of ``ports``."""
+        blocked = self.used.get(protocol, PortSet()).union(self.host.ephemeral_range())
+        chosen: list[PortRange] = []
+        for span in ports:
+            found = _nearest_free(span, blocked)
+            if found is None:
+                return None
+            chosen.append(found)
+            blocked = blocked.union(PortSet.of([found]))
+        return PortSet.of(chosen)
+
+
+def _nearest_free(span: PortRange, blocked: PortSet) -> PortRange | None:
+    size = span.high - span.low
+    floor = 1024 if span.low >= 1024 else 1  # don't move an unprivileged port below 1024
+    for distance in range(1, 65536):
+        for low in (span.low + distance, span.low - distance):
+            high = low + size
+            if low < floor or high > 65535:
+                continue
+            candidate = PortSet.of([PortRange(low, high)])
+            if not intersect(candidate, blocked):
+                return PortRange(low, high)
+    return None
+
+
+def find_conflicts(deployment: Deployment, products: Mapping[str, Product]) -> tuple[Conflict, ...]:
+    """Every port conflict on every host of ``deployment``, each with one suggested fix."""
+    conflicts: list[Conflict] = []
+    for host in deployment.hosts:
+        listeners = host_listeners(host, deployment, products)
+        state = _HostState(host)
+        for listener in listeners:
+            state.take(listener.protocol, listener.ports)
+        conflicts.extend(_shared_ports(host, listeners, deployment, products, state))
+        conflicts.extend(_ephemeral(host, listeners, deployment, products, state))
+    return tuple(conflicts)
+
+
+def _shared_ports(
+    host: Host,
+    listeners: Sequence[Listener],
+    deployment: Deployment,
+    products: Mapping[str, Product],
+    state: _HostState,
+) -> list[Conflict]:
+    # Group per pair of bindings and protocol, so two flows to the same port make one conflict.
+    pairs: dict[tuple[str, str, str], list[tuple[Listener, Listener, PortSet]]] = {}
+    for i, first in enumerate(listeners):
+        for second in listeners[i + 1 :]:
+            if first.binding == second.binding or first.protocol != second.protocol:
+                continue
+            overlap = intersect(first.ports, second.ports)
+            if overlap:
+                pairs.setdefault((first.binding, second.binding, first.protocol), []).append(
+                    (first, second, overlap)
+                )
+    out: list[Conflict] = []
+    for (_, _, protocol), matches in pairs.items():
+        overlap = PortSet()
+        for _, _, ports in matches:
+            overlap = overlap.union(ports)
+        firsts = _unique(m[0] for m in matches)
+        seconds = _unique(m[1] for m in matches)
+        kind, fix = _fix_shared(firsts, seconds, protocol, overlap, deployment, products, state)
+        out.append(Conflict(host.name, kind, protocol, overlap, (firsts[0], seconds[0]), fix))
+    return out
+
+
+def _unique(listeners: Iterable[Listener]) -> list[Listener]:
+    return list({(x.flow, x.protocol): x for x in listeners}.values())
+
+
+def _ephemeral(
+    host: Host,
+    listeners: Sequence[Listener],
+    deployment: Deployment,
+    products: Mapping[str, Product],
+    state: _HostState,
+) -> list[Conflict]:
+    ephemeral = host.ephemeral_range()
+    grouped: dict[tuple[str, str], list[Listener]] = {}
+    for listener in listeners:
+        if intersect(listener.ports, ephemeral):
+            grouped.setdefault((listener.binding, listener.protocol), []).append(listener)
+    out: list[Conflict] = []
+    for (_, protocol), group in grouped.items():
+        inside = PortSet()
+        for listener in group:
+            inside = inside.union(intersect(listener.ports, ephemeral))
+        kind, fix = _fix_ephemeral(host, group, protocol, inside, state)
+        out.append(Conflict(host.name, kind, protocol, inside, (group[0],), fix, ephemeral))
+    return out
+
+
+# --------------------------------------------------------------------------- fixes
+
+
+def _fix_shared(
+    firsts: Sequence[Listener],
+    seconds: Sequence[Listener],
+    protocol: str,
+    overlap: PortSet,
+    deployment: Deployment,
+    products: Mapping[str, Product],
+    state: _HostState,
+) -> tuple[ConflictKind, Fix]:
+    # 1. The vendor's own advice, on whichever side has it.
+    for side, other in ((seconds, firsts), (firsts, seconds)):
+        for listener in side:
+            fix = _advice_fix(listener, protocol, overlap, other, state)
+            if fix is not None:
+                return "same-port", fix
+    # 2. Two instances of one product: the product's instance offset.
+    first, second = firsts[0], seconds[0]
+    if first.product_id == second.product_id and first.product != second.product:
+        mover = second if second.instance else first
+        fix = _offset_fix(mover, products, deployment, state)
+        if fix is not None:
+            return "same-port", fix
+    # 3. A configurable port: set its variable (left at the default: the cause of the conflict).
+    for listener in (*seconds, *firsts):
+        if listener.variables:
+            kind: ConflictKind = "default-variable" if listener.defaulted else "same-port"
+            return kind, _variable_fix(listener, protocol, overlap, state)
+    # 4. The nearest free port for the role listed later on the host.
+    return "same-port", _free_fix(second, protocol, overlap, state)
+
+
+def _fix_ephemeral(
+    host: Host, group: Sequence[Listener], protocol: str, inside: PortSet, state: _HostState
+) -> tuple[ConflictKind, Fix]:
+    blocked_by_os = host.ephemeral_range()
+    for listener in group:
+        if listener.advice:
+            for port in advised_ports(listener.advice):
+                if port not in blocked_by_os and port not in inside:
+                    return "ephemeral", Fix(
+                        "vendor-advice",
+                        f"use {protocol}/{port} for {listener.binding} as the vendor recommends: "
+                        f"“{listener.advice}”",
+                        listener.product,
+                        _single(listener.variables),
+                        str(port),
+                    )
+    for listener in group:
+        if listener.variables:
+            kind: ConflictKind = "default-variable" if listener.defaulted else "ephemeral"
+            return kind, _variable_fix(listener, protocol, inside, state)
+    listener = group[0]
+    return "ephemeral", _reserve_fix(host, listener, protocol, inside, state)
+
+
+def _single(names: Sequence[str]) -> str | None:
+    return names[0] if len(names) == 1 else None
+
+
+def _advice_fix(
+    listener: Listener,
+    protocol: str,
+    overlap: PortSet,
+    others: Sequence[Listener],
+    state: _HostState,
+) -> Fix | None:
+    if not listener.advice or not intersect(listener.ports, overlap):
+        return None
+    taken = PortSet()
+    for other in others:
+        taken = taken.union(other.ports)
+    for port in advised_ports(listener.advice):
+        if port in overlap or port in taken or port in state.host.ephemeral_range():
+            continue
+        variable = _single(listener.variables)
+        how = f" (set variables.{variable}: {port} for {listener.product})" if variable else ""
+        state.take(protocol, PortSet.of([port]))
+        return Fix(
+            "vendor-advice",
+            f"serve {listener.binding} on {protocol}/{port} instead of {protocol}/{overlap}"
+            f"{how}, as the vendor recommends: “{listener.advice}”",
+            listener.product,
+            variable,
+            str(port),
+        )
+    return None
+
+
+_OFFSET_HINT = re.compile(r"\+\s*(\d{2,5})")
+
+
+def _offset_fix(
+    mover: Listener,
+    products: Mapping[str, Product],
+    deployment: Deployment,
+    state: _HostState,
+) -> Fix | None:
+    product = products[mover.product_id]
+    offsets = [v for v in product.variables if v.kind == "offset"]
+    name = mover.offset or (offsets[0].id if len(offsets) == 1 else None)
+    if name is None:
+        return None
+    variable = next(v for v in offsets if v.id == name)
+    # The vendor's value: a non-zero default, or the "+2000" its description or notes quote.
+    value: int | None = variable.default if isinstance(variable.default, int) else None
+    if not value:
+        texts = [variable.description, product.description]
+        texts += [f.note or "" for f in product.flows if f.offset == name]
+        hints = [int(m) for t in texts for m in _OFFSET_HINT.findall(t)]
+        value = hints[0] if hints else None
+    use = next(u for u in deployment.products if u.key == mover.product)
+    current = use.variables.get(name)
+    if value is None or (current is not None and int(current) == value):
+        value = 1000 * (1 + int(current or 0) // 1000)  # next round step when the quoted one fails
+    return Fix(
+        "instance-offset",
+        f"give the second instance its offset: set variables.{name}: {value} for "
+        f"{mover.product} (all its ports move by +{value})",
+        mover.product,
+        name,
+        str(value),
+    )
+
+
+def _variable_fix(listener: Listener, protocol: str, ports: PortSet, state: _HostState) -> Fix:
+    target = state.free_like(protocol, ports)
+    variable = listener.variables[0]
+    if target is None:
+        return Fix(
+            "set-variable",
+            f"set variables.{variable} for {listener.product} to a port no other role on "
+            f"{listener.host} uses (no free port was found)",
+            listener.product,
+            variable,
+        )
+    state.take(protocol, target)
+    left = " (left at the product's default)" if variable in listener.defaulted else ""
+    return Fix(
+        "set-variable",
+        f"set variables.{variable}: {target} for {listener.product}{left}; {protocol}/{target} "
+        f"is free on {listener.host} and outside its ephemeral range",
+        listener.product,
+        variable,
+        str(target),
+    )
+
+
+def _free_fix(listener: Listener, protocol: str, ports: PortSet, state: _HostState) -> Fix:
+    target = state.free_like(protocol, ports)
+    if target is None:
+        return Fix(
+            "free-port",
+            f"move {listener.binding} off {protocol}/{ports} or onto another host",
+            listener.product,
+        )
+    state.take(protocol, target)
+    return Fix(
+        "free-port",
+        f"move {listener.binding} ({listener.flow}) from {protocol}/{ports} to the nearest free "
+        f"port {protocol}/{target}, or onto another host",
+        listener.product,
+        None,
+        str(target),
+    )
+
+
+def _reserve_fix(
+    host: Host, listener: Listener, protocol: str, inside: PortSet, state: _HostState
+) -> Fix:
+    """A port the vendor fixed: keep it and stop the OS from handing it out."""
+    if host.os == "windows":
+        commands = [
+            f"netsh int ipv4 add excludedportrange protocol={protocol} startport={r.low} "
+            f"numberofports={r.size}"
+            for r in inside
+        ]
+    elif host.os == "linux":
+        commands = [f"sysctl -w net.ipv4.ip_local_reserved_ports={inside}"]
+    else:
+        commands = []
+    if commands:
+        return Fix(
+            "reserve-ports",
+            f"reserve {protocol}/{inside} for {listener.binding} so the OS never hands it to an "
+            f"outgoing connection: {'; '.join(commands)}",
+            listener.product,
+            None,
+            str(inside),
+        )
+    return _free_fix(listener, protocol, inside, state)

@@ -1,0 +1,245 @@
+"""Port conflicts: each kind planted in a small deployment, found with the right fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portplan.flows.conflicts import find_conflicts, intersect, subtract
+from portplan.model import Deployment, PortSet, Product
+
+
+def product(pid: str, roles: list[str], flows: list[dict[str, Any]], **extra: Any) -> Product:
+    data: dict[str, Any] = {
+        "id": pid,
+        "name": pid,
+        "roles": [{"id": r, "name": r} for r in roles],
+        "flows": [{"purpose": f["id"], **f} for f in flows],
+        **extra,
+    }
+    return Product.model_validate(data)
+
+
+LRS = product(
+    "lrs",
+    ["pullsvc", "vpsx", "serverx", "dis"],
+    [
+        {
+            "id": "ipps-submit",
+            "from": "pullsvc",
+            "to": "vpsx",
+            "services": ["tcp/443"],
+            "note": "The VPSX server is likely to also host an IIS server which has port 443 "
+            "open. Port 9443 is recommended for HTTPS/IPPS transmission from workstation to VPSX.",
+        },
+        {"id": "dis", "from": "serverx", "to": "dis", "services": ["tcp/5701"]},
+    ],
+)
+IIS = product(
+    "iis",
+    ["browser", "web"],
+    [{"id": "https", "from": "browser", "to": "web", "services": ["tcp/443", "tcp/80"]}],
+)
+HAZELCAST = product(
+    "hazel",
+    ["member"],
+    [{"id": "cluster", "from": "member", "to": "member", "services": ["tcp/5701"]}],
+)
+LUCS = product(
+    "lucs",
+    ["agent", "server"],
+    [
+        {
+            "id": "aa",
+            "from": "agent",
+            "to": "server",
+            "services": ["tcp/19412"],
+            "offset": "instance_offset",
+        },
+        {
+            "id": "ps",
+            "from": "agent",
+            "to": "server",
+            "services": ["tcp/19400"],
+            "offset": "instance_offset",
+        },
+    ],
+    variables=[
+        {
+            "id": "instance_offset",
+            "kind": "offset",
+            "default": 0,
+            "description": "TM uses LUCS ports +2000 flat value added.",
+        }
+    ],
+)
+SQL = product(
+    "sql",
+    ["client", "db"],
+    [{"id": "sql", "from": "client", "to": "db", "services": ["tcp/${sql_port}"]}],
+    variables=[{"id": "sql_port", "default": 1433}],
+)
+FIXED_1433 = product(
+    "legacy", ["svc"], [{"id": "x", "from": "svc", "to": "svc", "services": ["tcp/1433"]}]
+)
+HIGH = product(
+    "high", ["svc"], [{"id": "rtp", "from": "svc", "to": "svc", "services": ["udp/50000-50009"]}]
+)
+PRODUCTS = {p.id: p for p in (LRS, IIS, HAZELCAST, LUCS, SQL, FIXED_1433, HIGH)}
+
+
+def deployment(hosts: list[dict[str, Any]], uses: list[dict[str, Any]]) -> Deployment:
+    return Deployment.model_validate(
+        {
+            "name": "t",
+            "sites": [{"name": "s"}],
+            "zones": [{"name": "z", "site": "s", "cidrs": ["10.0.0.0/24"]}],
+            "hosts": [
+                {"zone": "z", "addresses": [f"10.0.0.{i + 1}"], **h} for i, h in enumerate(hosts)
+            ],
+            "products": uses,
+        }
+    )
+
+
+def test_vpsx_with_iis_on_443_gets_the_vendors_9443() -> None:
+    dep = deployment(
+        [{"name": "print1", "os": "windows", "roles": ["lrs:vpsx", "iis:web"]}],
+        [{"product": "lrs"}, {"product": "iis"}],
+    )
+    (conflict,) = find_conflicts(dep, PRODUCTS)
+    assert conflict.kind == "same-port"
+    assert (conflict.host, conflict.protocol, str(conflict.ports)) == ("print1", "tcp", "443")
+    assert conflict.roles == ("lrs:vpsx", "iis:web")
+    assert conflict.fix.kind == "vendor-advice"
+    assert (conflict.fix.product, conflict.fix.value) == ("lrs", "9443")
+    assert "Port 9443 is recommended" in conflict.fix.text
+
+
+def test_dis_and_hazelcast_on_5701_get_the_nearest_free_port() -> None:
+    dep = deployment(
+        [{"name": "app1", "os": "linux", "roles": ["lrs:dis", "hazel:member"]}],
+        [{"product": "lrs"}, {"product": "hazel"}],
+    )
+    (conflict,) = find_conflicts(dep, PRODUCTS)
+    assert (conflict.kind, str(conflict.ports)) == ("same-port", "5701")
+    assert conflict.fix.kind == "free-port"
+    assert (conflict.fix.product, conflict.fix.value) == ("hazel", "5702")
+
+
+def test_free_port_skips_used_ports_and_the_ephemeral_range() -> None:
+    busy = product(
+        "busy",
+        ["svc"],
+        [{"id": "b", "from": "svc", "to": "svc", "services": ["tcp/5702", "tcp/5700"]}],
+    )
+    dep = deployment(
+        [{"name": "app1", "roles": ["lrs:dis", "hazel:member", "busy:svc"]}],
+        [{"product": "lrs"}, {"product": "hazel"}, {"product": "busy"}],
+    )
+    (conflict,) = find_conflicts(dep, {**PRODUCTS, "busy": busy})
+    assert conflict.fix.value == "5703"
+    high = product(
+        "hi", ["svc"], [{"id": "b", "from": "svc", "to": "svc", "services": ["tcp/32767"]}]
+    )
+    high2 = product(
+        "hi2", ["svc"], [{"id": "b", "from": "svc", "to": "svc", "services": ["tcp/32767"]}]
+    )
+    dep = deployment(
+        [{"name": "app1", "os": "linux", "roles": ["hi:svc", "hi2:svc"]}],
+        [{"product": "hi"}, {"product": "hi2"}],
+    )
+    (conflict,) = find_conflicts(dep, {"hi": high, "hi2": high2})
+    assert conflict.fix.value == "32766"  # 32768 and up is Linux's ephemeral range
+
+
+def test_second_instance_without_offset_gets_the_vendors_offset() -> None:
+    hosts = [{"name": "cc1", "os": "windows", "roles": ["lucs:server", "lucs@tm:server"]}]
+    clash = find_conflicts(
+        deployment(hosts, [{"product": "lucs"}, {"product": "lucs", "instance": "tm"}]), PRODUCTS
+    )
+    assert len(clash) == 1
+    (conflict,) = clash
+    assert str(conflict.ports) == "19400,19412"
+    assert conflict.fix.kind == "instance-offset"
+    assert (conflict.fix.product, conflict.fix.variable, conflict.fix.value) == (
+        "lucs@tm",
+        "instance_offset",
+        "2000",
+    )
+    fixed = deployment(
+        hosts,
+        [
+            {"product": "lucs"},
+            {"product": "lucs", "instance": "tm", "variables": {"instance_offset": 2000}},
+        ],
+    )
+    assert find_conflicts(fixed, PRODUCTS) == ()
+
+
+def test_variable_left_at_default_is_named_and_set() -> None:
+    hosts = [{"name": "db1", "os": "windows", "roles": ["sql:db", "legacy:svc"]}]
+    (conflict,) = find_conflicts(
+        deployment(hosts, [{"product": "sql"}, {"product": "legacy"}]), PRODUCTS
+    )
+    assert (conflict.kind, str(conflict.ports)) == ("default-variable", "1433")
+    assert conflict.fix.kind == "set-variable"
+    assert (conflict.fix.product, conflict.fix.variable, conflict.fix.value) == (
+        "sql",
+        "sql_port",
+        "1434",
+    )
+    assert "left at the product's default" in conflict.fix.text
+    # Set explicitly to the colliding value: still a conflict, no longer a forgotten default.
+    explicit = deployment(
+        hosts, [{"product": "sql", "variables": {"sql_port": 1433}}, {"product": "legacy"}]
+    )
+    (conflict,) = find_conflicts(explicit, PRODUCTS)
+    assert conflict.kind == "same-port" and conflict.fix.variable == "sql_port"
+    moved = deployment(
+        hosts, [{"product": "sql", "variables": {"sql_port": 1533}}, {"product": "legacy"}]
+    )
+    assert find_conflicts(moved, PRODUCTS) == ()
+
+
+def test_ephemeral_listener_on_windows_and_linux() -> None:
+    dep = deployment(
+        [
+            {"name": "w1", "os": "windows", "roles": ["high:svc"]},
+            {"name": "l1", "os": "linux", "roles": ["high:svc"]},
+            {"name": "l2", "os": "linux", "roles": ["high:svc"], "ephemeral_ports": "60000-61000"},
+        ],
+        [{"product": "high"}],
+    )
+    found = {c.host: c for c in find_conflicts(dep, PRODUCTS)}
+    assert set(found) == {"w1", "l1"}  # l2 moved its ephemeral range away from 50000
+    assert found["w1"].kind == "ephemeral" and str(found["w1"].ports) == "50000-50009"
+    assert found["w1"].fix.kind == "reserve-ports"
+    assert "netsh int ipv4 add excludedportrange protocol=udp startport=50000 numberofports=10" in (
+        found["w1"].fix.text
+    )
+    assert "sysctl -w net.ipv4.ip_local_reserved_ports=50000-50009" in found["l1"].fix.text
+
+
+def test_configurable_port_in_the_ephemeral_range_is_moved_below_it() -> None:
+    dep = deployment(
+        [{"name": "db1", "os": "linux", "roles": ["sql:db"]}],
+        [{"product": "sql", "variables": {"sql_port": 40000}}],
+    )
+    (conflict,) = find_conflicts(dep, PRODUCTS)
+    assert conflict.kind == "ephemeral"
+    assert (conflict.fix.variable, conflict.fix.value) == ("sql_port", "32767")
+
+
+def test_same_role_on_two_flows_is_not_a_conflict() -> None:
+    dep = deployment(
+        [{"name": "web1", "roles": ["iis:web"]}, {"name": "b", "roles": ["iis:browser"]}],
+        [{"product": "iis"}],
+    )
+    assert find_conflicts(dep, PRODUCTS) == ()
+
+
+def test_port_arithmetic() -> None:
+    a, b = PortSet.parse("10-20,30"), PortSet.parse("15-30")
+    assert str(intersect(a, b)) == "15-20,30"
+    assert str(subtract(a, b)) == "10-14"
+    assert str(subtract(b, a)) == "21-29"
