@@ -1,0 +1,242 @@
+"""Build the binary documents of the extraction corpus (PDF, DOCX, XLSX) from source.
+
+The committed ``corpus/*.pdf|docx|xlsx`` files are conveniences for running the scorer by hand;
+the tests rebuild each one into a temporary directory with these functions, so the generator —
+not the binary — is what the tests trust. Refresh the committed copies with:
+
+    .venv/bin/python tests/extract/corpus_build.py
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def build_helix_nac_pdf(path: Path) -> None:
+    """A two-page NAC guide: a ruled table on page 1, an unruled text table on page 2."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+    from reportlab.platypus.flowables import Flowable
+
+    styles = getSampleStyleSheet()
+    ruled = [
+        ["Service", "Protocol", "Port", "From", "To"],
+        ["RADIUS authentication", "UDP", "1812", "Network switches", "Helix Policy Node"],
+        ["RADIUS accounting", "UDP", "1813", "Network switches", "Helix Policy Node"],
+        ["RADIUS change of authorization", "UDP", "3799", "Helix Policy Node", "Network switches"],
+        ["SNMP polling", "UDP", "161", "Helix Policy Node", "Network switches"],
+        ["SNMP traps", "UDP", "162", "Network switches", "Helix Policy Node"],
+        [
+            "Captive portal",
+            "TCP",
+            "8080 (HTTP) / 8443 (HTTPS)",
+            "Guest devices",
+            "Helix Policy Node",
+        ],
+        ["Administration GUI", "TCP", "443", "Administrator workstations", "Helix Manager"],
+        ["Cluster synchronisation", "TCP", "7800-7802", "Helix Policy Node", "Helix Manager"],
+        ["DHCP profiling", "UDP", "67", "DHCP relays (IP helper)", "Helix Policy Node"],
+    ]
+    table = Table(ruled, repeatRows=1)
+    table.setStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ]
+    )
+
+    class TextTable(Flowable):  # type: ignore[misc]
+        """Columns placed by x position only, without rules, as many vendor PDFs do."""
+
+        columns = (0, 150, 300, 380)
+        rows = (
+            ("Source", "Destination", "Port", "Purpose"),
+            ("Helix Policy Node", "Perimeter firewalls", "TCP 443", "User-ID mapping updates"),
+            ("Helix Manager", "SIEM", "UDP 514", "Audit log export"),
+            ("Helix Manager", "MDM server", "TCP 443", "Device compliance lookups"),
+            ("Helix Policy Node", "Domain controllers", "TCP 389/636", "LDAP / LDAPS identity"),
+        )
+
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return available_width, 16.0 * len(self.rows)
+
+        def draw(self) -> None:
+            canvas = self.canv
+            for index, row in enumerate(self.rows):
+                y = 16.0 * (len(self.rows) - index - 1)
+                canvas.setFont("Helvetica-Bold" if index == 0 else "Helvetica", 9)
+                for x, text in zip(self.columns, row, strict=True):
+                    canvas.drawString(x, y, text)
+
+    story = [
+        Paragraph("Helix NAC 2.3 — Port Requirements", styles["Title"]),
+        Paragraph(
+            "Helix NAC authenticates every device that joins the network. This guide lists the "
+            "ports that must be open between the Helix Manager, the Helix Policy Nodes and the "
+            "network infrastructure.",
+            styles["BodyText"],
+        ),
+        Spacer(1, 12),
+        Paragraph("Table 1: Core ports", styles["Heading2"]),
+        table,
+        Spacer(1, 12),
+        Paragraph(
+            "Helix Policy Nodes also resolve endpoint names with the DNS servers on TCP/UDP 53.",
+            styles["BodyText"],
+        ),
+        PageBreak(),
+        Paragraph("Optional integrations", styles["Heading2"]),
+        Paragraph(
+            "Open these ports only for the integrations you use.",
+            styles["BodyText"],
+        ),
+        Spacer(1, 8),
+        TextTable(),
+    ]
+    document = SimpleDocTemplate(str(path), pagesize=A4, invariant=1, title="Helix NAC 2.3")
+    document.build(story)
+
+
+def build_portcullis_access_docx(path: Path) -> None:
+    """A badge-access guide: paragraphs, and a table listed from both ends with merged cells."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Portcullis Access 8 — Network requirements"
+    document.add_heading("Portcullis Access 8 — Network requirements", level=1)
+    document.add_paragraph(
+        "Portcullis Access controls doors, turnstiles and elevators. The Portcullis Server holds "
+        "the card database and talks to the door controllers on every floor. The table lists "
+        "each connection from both ends; the server side is the one that listens."
+    )
+    document.add_heading("Controller and client communication", level=2)
+    rows = [
+        ("Client", "Client port", "Server", "Server port", "Protocol", "Notes"),
+        (
+            "Door controllers",
+            "ephemeral",
+            "Portcullis Server",
+            "4050",
+            "TCP",
+            "Encrypted controller link",
+        ),
+        ("", "ephemeral", "Portcullis Server", "4051", "UDP", "Alarm and event messages"),
+        (
+            "Portcullis Server",
+            "ephemeral",
+            "Door controllers",
+            "4060",
+            "TCP",
+            "Firmware updates and card database download",
+        ),
+        ("Badge enrolment station", "any", "Portcullis Server", "443", "TCP", "Enrolment client"),
+        (
+            "Portcullis Server",
+            "any",
+            "SQL Server",
+            "1433 (default)",
+            "TCP",
+            "Access database; named instances use the port configured in SQL Server",
+        ),
+        (
+            "Visitor kiosk",
+            "ephemeral",
+            "Portcullis Server",
+            "8443",
+            "TCP",
+            "Visitor self sign-in (optional)",
+        ),
+        ("Elevator integration (optional module)", "", "", "", "", ""),
+        (
+            "Portcullis Server",
+            "ephemeral",
+            "Elevator controllers",
+            "10001",
+            "TCP",
+            "Floor access for elevator cars",
+        ),
+    ]
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    table.style = "Table Grid"
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            if value:
+                table.cell(r, c).text = value
+    # "Door controllers" spans its two rows; the section row spans the whole width.
+    table.cell(1, 0).merge(table.cell(2, 0))
+    section = len(rows) - 2
+    table.cell(section, 0).merge(table.cell(section, len(rows[0]) - 1))
+    document.add_paragraph("Door controllers also query the NTP server on UDP 123.")
+    document.add_heading("Optional: Mobile credentials", level=2)
+    document.add_paragraph(
+        "When mobile credentials are enabled, the Portcullis Server connects to the Portcullis "
+        "Mobile Cloud on TCP 443."
+    )
+    document.save(str(path))
+
+
+def build_strata_db_xlsx(path: Path) -> None:
+    """A database cluster matrix: a title row, vertically merged cells, numeric ports."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    history = workbook.active
+    history.title = "Revision history"
+    history.append(["Version", "Date", "Change"])
+    history.append(["1.0", "2023-05-02", "First release"])
+    history.append(["1.1", "2024-01-15", "Added the load balancer health check"])
+
+    sheet = workbook.create_sheet("Firewall matrix")
+    sheet.append(["StrataDB 6 cluster — firewall matrix"])
+    sheet.merge_cells("A1:E1")
+    sheet.append([])
+    sheet.append(["From", "To", "Protocol", "Port", "Notes"])
+    body: list[list[object]] = [
+        ["Application servers", "StrataDB nodes", "TCP", 6432, "Client connections (SQL)"],
+        [None, "StrataDB load balancer", "TCP", 6433, "Client connections via the load balancer"],
+        ["StrataDB nodes", "StrataDB nodes", "TCP", "7000-7002", "Replication and consensus"],
+        [None, "StrataDB nodes", "TCP", 7199, "Cluster management (JMX)"],
+        [None, "Backup server", "TCP", 10000, "Streaming backups (if configured)"],
+        ["DBA workstations", "StrataDB nodes", "TCP", 22, "SSH administration"],
+        ["Monitoring server", "StrataDB nodes", "TCP", 9187, "Metrics exporter (optional)"],
+        [
+            "StrataDB load balancer",
+            "StrataDB nodes",
+            "TCP",
+            8008,
+            "Health check (leader detection)",
+        ],
+    ]
+    for row in body:
+        sheet.append(row)
+    sheet.merge_cells("A4:A5")  # Application servers
+    sheet.merge_cells("A6:A8")  # StrataDB nodes
+    sheet["D8"].number_format = "#,##0"  # shown as 10,000 in Excel; the value stays 10000
+    workbook.save(str(path))
+
+
+BUILDERS: dict[str, Callable[[Path], None]] = {
+    "helix-nac.pdf": build_helix_nac_pdf,
+    "portcullis-access.docx": build_portcullis_access_docx,
+    "strata-db.xlsx": build_strata_db_xlsx,
+}
+
+
+def build(name: str, directory: Path) -> Path:
+    """Build the corpus document ``name`` into ``directory`` and return its path."""
+    target = directory / name
+    BUILDERS[name](target)
+    return target
+
+
+if __name__ == "__main__":
+    for name in BUILDERS:
+        print(build(name, CORPUS))
+    sys.exit(0)
