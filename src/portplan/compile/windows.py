@@ -134,15 +134,15 @@ class WindowsCompiler:
             for host in hosts_of(deployment, point):
                 covered.setdefault(host, point.name)
         artifacts = []
-        for host in windows_hosts(resolution):
-            flows = host_flows(resolution, host.name)
-            name = safe_name(host.name, allowed="A-Za-z0-9_.-", max_length=100)
+        for endpoint in windows_hosts(resolution):
+            flows = host_flows(resolution, endpoint.name)
+            name = safe_name(endpoint.name, allowed="A-Za-z0-9_.-", max_length=100)
             artifacts.append(
                 Artifact(
                     f"{name}.ps1",
-                    script(host, flows, resolution.deployment),
-                    covered.get(host.name),
-                    f"Windows Firewall rules for {host.name}",
+                    script(endpoint, flows, resolution.deployment),
+                    covered.get(endpoint.name),
+                    f"Windows Firewall rules for {endpoint.name}",
                 )
             )
         return artifacts
