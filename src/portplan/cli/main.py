@@ -22,6 +22,8 @@ from portplan.errors import PortplanError
 COMMAND_MODULES: list[str] = [
     "portplan.cli.catalog",
     "portplan.cli.deployment",
+    "portplan.cli.plan",
+    "portplan.cli.report",
 ]
 
 

@@ -1,0 +1,74 @@
+"""``portplan plan DEPLOYMENT`` — concrete flows of a deployment and where they are enforced."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from portplan import pipeline
+from portplan.cli.options import catalog_dirs, emit
+from portplan.flows.serialize import resolution_json
+from portplan.model.concrete import Resolution
+from portplan.model.service import format_services
+from portplan.report.base import addresses_text, path_text
+
+
+def flows_table(resolution: Resolution) -> str:
+    """A plain-text table of the flows (no colour, so it can go to a file or a pipe)."""
+    table = Table(title=f"{resolution.deployment}: {len(resolution.flows)} concrete flows")
+    for heading in ("Source", "Destination", "Services", "Purpose", "Product / flow", "Path"):
+        table.add_column(heading, overflow="fold")
+    for flow in resolution.flows:
+        table.add_row(
+            f"{flow.source.name}\n{addresses_text(flow.source)}",
+            f"{flow.destination.name}\n{addresses_text(flow.destination)}",
+            "\n".join(format_services(flow.services)),
+            flow.purpose,
+            f"{flow.product}\n{flow.flow}",
+            path_text(flow) or "(no firewall)",
+        )
+    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
+    return buffer.getvalue()
+
+
+def report_problems(resolution: Resolution) -> None:
+    """Unbound flows as warnings and notices as notes, on stderr (stdout stays data)."""
+    for entry in resolution.unbound:
+        click.echo(f"portplan: warning: {entry.product}/{entry.flow}: {entry.reason}", err=True)
+    for notice in resolution.notices:
+        click.echo(f"portplan: note: {notice}", err=True)
+
+
+@click.command("plan")
+@click.argument("deployment", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Table for people, JSON for programs.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.pass_context
+def command(
+    ctx: click.Context, deployment: str, output_format: str, strict: bool, output: str | None
+) -> None:
+    """Resolve DEPLOYMENT to concrete flows: roles → hosts → addresses, services with the
+    deployment's variables, and the firewalls each flow crosses.
+
+    \b
+    Example:  portplan plan examples/lrs-vpsx/deployment.yaml
+    """
+    _, resolution = pipeline.plan(deployment, catalog_dirs(ctx), strict=strict)
+    text = resolution_json(resolution) if output_format == "json" else flows_table(resolution)
+    emit(text, output)
+    report_problems(resolution)

@@ -1,0 +1,71 @@
+"""The spine of portplan: every stage in the order data flows, as plain function calls.
+
+    deployment.yaml + catalog ──load──► Deployment
+                              ──plan──► Resolution (concrete flows, unbound, notices)
+                              ──report─► port matrix (md, csv, xlsx, html, json)
+
+Each stage is a pure function from the previous stage's value; this module only chains them
+and reads the files. The CLI commands are thin wrappers over these functions, and a library
+user can call them directly. Later stages (compile, lab, audit, …) take the
+``(Deployment, Resolution)`` pair from :func:`plan`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from portplan.catalog import Catalog, load_catalog
+from portplan.deployment import load_deployment
+from portplan.flows import resolve_flows
+from portplan.model.concrete import Resolution
+from portplan.model.deployment import Deployment
+from portplan.report import get_format
+
+PathLike = str | Path
+
+
+# ── Load: the catalog (bundled products + user directories) and one deployment ─────────────
+def load(
+    deployment_path: PathLike, catalog_dirs: Sequence[PathLike] = ()
+) -> tuple[Catalog, Deployment]:
+    """The catalog and the deployment, checked against each other (file:line errors)."""
+    catalog = load_catalog(catalog_dirs)
+    deployment = load_deployment(deployment_path, catalog)
+    return catalog, deployment
+
+
+# ── Plan: product flows → concrete flows between endpoints, with their firewall paths ──────
+def plan(
+    deployment_path: PathLike,
+    catalog_dirs: Sequence[PathLike] = (),
+    strict: bool = False,
+) -> tuple[Deployment, Resolution]:
+    """Resolve a deployment; ``strict`` turns unbound roles and unrouted sites into errors."""
+    catalog, deployment = load(deployment_path, catalog_dirs)
+    resolution = resolve_flows(deployment, catalog, strict=strict)
+    if catalog.notices:
+        # Catalog notices (a user product replacing a bundled one) travel with the plan, so
+        # every command that prints the plan's notices shows them too.
+        resolution = Resolution(
+            deployment=resolution.deployment,
+            flows=resolution.flows,
+            unbound=resolution.unbound,
+            notices=(*catalog.notices, *resolution.notices),
+        )
+    return deployment, resolution
+
+
+# ── Report: the port matrix a network team attaches to a firewall change request ───────────
+def report(
+    deployment_path: PathLike,
+    format_name: str,
+    catalog_dirs: Sequence[PathLike] = (),
+    strict: bool = False,
+) -> tuple[Resolution, str | bytes]:
+    """The plan rendered in ``format_name`` (md, csv, xlsx, html, json), and the plan itself."""
+    deployment, resolution = plan(deployment_path, catalog_dirs, strict)
+    return resolution, get_format(format_name).render(deployment, resolution)
+
+
+# ── Later stages (compile, verify, …) chain on plan() here ─────────────────────────────────
