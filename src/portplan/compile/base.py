@@ -24,6 +24,7 @@ class Artifact:
     content: str | bytes
     enforcement_point: str | None = None
     description: str = ""
+    rules: int | None = None  # how many rules it holds, for summaries (None: not countable)
 
 
 class Compiler(Protocol):

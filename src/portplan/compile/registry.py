@@ -9,6 +9,7 @@ from portplan.errors import ValidationError
 
 # name -> "module:attribute" of a Compiler instance or of a factory taking no arguments.
 TARGETS: dict[str, str] = {
+    "nftables": "portplan.compile.nftables:NftablesCompiler",
     "firewalld": "portplan.compile.firewalld:FirewalldCompiler",
     "windows": "portplan.compile.windows:WindowsCompiler",
 }

@@ -1,0 +1,67 @@
+"""Which flows each enforcement point filters, and in which direction.
+
+A network firewall sees the flows routed through it (hop kind ``network``) in its ``forward``
+chain. A host firewall is one ruleset per covered host: ``input`` holds the flows arriving at
+that host (``host-ingress``), ``output`` the flows it starts (``host-egress``). Shared by the
+packet-filter targets (nftables, iptables) so they always agree on the scope of a ruleset.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from portplan.model.concrete import ConcreteFlow, Resolution
+from portplan.model.deployment import Deployment, EnforcementPoint
+
+
+@dataclass(frozen=True)
+class FilterScope:
+    """One ruleset to write: a network firewall, or one host of a host firewall."""
+
+    point: EnforcementPoint
+    host: str | None
+    chains: tuple[tuple[str, tuple[ConcreteFlow, ...]], ...]  # ("forward", flows), ...
+
+    @property
+    def stem(self) -> str:
+        """File name without extension: ``<point>`` or ``<point>-<host>``."""
+        return self.point.name if self.host is None else f"{self.point.name}-{self.host}"
+
+    @property
+    def flow_count(self) -> int:
+        return sum(len(flows) for _, flows in self.chains)
+
+    def flows(self, chain: str) -> tuple[ConcreteFlow, ...]:
+        return dict(self.chains).get(chain, ())
+
+
+def filter_scopes(deployment: Deployment, resolution: Resolution) -> list[FilterScope]:
+    """Every ruleset the deployment's enforcement points need, in deployment order."""
+    forward: dict[str, list[ConcreteFlow]] = defaultdict(list)
+    host_chains: dict[tuple[str, str, str], list[ConcreteFlow]] = defaultdict(list)
+    for flow in resolution.flows:
+        for hop in flow.path:
+            if hop.kind == "network":
+                forward[hop.point].append(flow)
+            elif hop.kind == "host-ingress":
+                host_chains[(hop.point, flow.destination.name, "input")].append(flow)
+            else:
+                host_chains[(hop.point, flow.source.name, "output")].append(flow)
+    scopes: list[FilterScope] = []
+    for point in deployment.firewalls:
+        if point.kind == "network":
+            scopes.append(FilterScope(point, None, (("forward", tuple(forward[point.name])),)))
+            continue
+        covered = list(point.hosts) or [h.name for h in deployment.hosts]
+        # A hop naming a host the point does not list still gets its ruleset: never drop flows.
+        covered += sorted(
+            {host for p, host, _ in host_chains if p == point.name} - set(covered),
+        )
+        for host in covered:
+            chains = tuple(
+                (chain, tuple(host_chains.get((point.name, host, chain), ())))
+                for chain in ("input", "output")
+            )
+            scopes.append(FilterScope(point, host, chains))
+    return scopes

@@ -1,0 +1,235 @@
+"""nftables: one ``nft -f`` file per network firewall, and per host of a host firewall.
+
+Each file replaces one table, ``inet portplan`` (both IP versions in one table), and leaves
+every other table alone. Chains drop by default and accept, in order:
+
+1. packets of connections already allowed (``ct state established,related``), so only the
+   first packet of a connection meets the policy; ``ct state invalid`` is dropped;
+2. on hosts, loopback and the ICMPv6 messages IPv6 cannot work without (neighbour and router
+   discovery, multicast listener discovery — RFC 4890 section 4.4.1, RFC 4861);
+3. the flows, compressed (see :mod:`portplan.compile.boxes`): small groups become elements of a
+   concatenated interval set ``saddr . daddr . l4proto . dport`` matched by one rule per IP
+   version, large groups (many hosts with one requirement) one rule over named address sets.
+   The rule count thus grows with distinct services, not with hosts, and the kernel looks
+   every new connection up in a set instead of walking a rule per flow.
+
+Every set element and rule carries a comment naming the ``product/flow`` it serves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from portplan.compile.base import Artifact
+from portplan.compile.boxes import Box, allow_boxes
+from portplan.compile.chains import FilterScope, filter_scopes
+from portplan.compile.text import NFT_COMMENT_BYTES, comment_text, labels_comment
+from portplan.model.concrete import Network, Resolution
+from portplan.model.deployment import Deployment
+from portplan.model.service import ICMP_TYPES
+
+TABLE = "portplan"
+# A group this large (sources × destinations) gets its own rule over named address sets;
+# smaller ones are elements of the chain's concatenated set. Rules cost time per packet,
+# elements cost load time and memory: measured in bench/compile.py.
+RULE_MIN_ELEMENTS = 16
+
+HOOKS = {"forward": "forward", "input": "input", "output": "output"}
+# RFC 4890 4.4.1 (traffic that must not be dropped): without these a host loses its IPv6
+# neighbours and routers (RFC 4861) and multicast listener discovery (RFC 3810).
+ICMPV6_ESSENTIAL = (
+    "nd-router-solicit",
+    "nd-router-advert",
+    "nd-neighbor-solicit",
+    "nd-neighbor-advert",
+    "mld-listener-query",
+    "mld-listener-report",
+    "mld-listener-done",
+    "mld2-listener-report",
+)
+ADDRESS_TYPE = {4: "ipv4_addr", 6: "ipv6_addr"}
+MATCH_FAMILY = {4: "ip", 6: "ip6"}
+
+
+@dataclass
+class _Table:
+    """The text of one table being written, with what it contains for the summary."""
+
+    sets: list[str] = field(default_factory=list)
+    set_names: set[str] = field(default_factory=set)
+    chains: list[str] = field(default_factory=list)
+    rules: int = 0
+    elements: int = 0
+
+
+class NftablesCompiler:
+    name = "nftables"
+    description = (
+        "nftables ruleset per network firewall (forward) and per host (input/output), "
+        "inet table with concatenated interval sets; load with nft -f"
+    )
+
+    def compile(self, deployment: Deployment, resolution: Resolution) -> list[Artifact]:
+        return [self.render(deployment, scope) for scope in filter_scopes(deployment, resolution)]
+
+    def render(self, deployment: Deployment, scope: FilterScope) -> Artifact:
+        table = _Table()
+        for chain, flows in scope.chains:
+            boxes = allow_boxes(flows, self.name)
+            _chain(table, chain, boxes, host=scope.host is not None)
+        what = (
+            f"host firewall '{scope.point.name}' on host '{scope.host}'"
+            if scope.host
+            else f"network firewall '{scope.point.name}'"
+        )
+        header = [
+            "#!/usr/sbin/nft -f",
+            f"# portplan: deployment {_header_text(deployment.name)}, {_header_text(what)}.",
+            f"# {scope.flow_count} concrete flows; {table.rules} rules, "
+            f"{table.elements} set elements.",
+            f"# Load with: nft -f {scope.stem}.nft  (replaces table inet {TABLE} only)",
+            "",
+            # Declaring then deleting the table makes the file replace it atomically whether or
+            # not it exists yet (nft 1.0.6 has no 'destroy table').
+            f"table inet {TABLE}",
+            f"delete table inet {TABLE}",
+            "",
+            f"table inet {TABLE} {{",
+        ]
+        body = "\n\n".join(table.sets + table.chains)
+        content = "\n".join(header) + "\n" + body + "\n}\n"
+        chains = ", ".join(chain for chain, _ in scope.chains)
+        return Artifact(
+            path=f"{scope.stem}.nft",
+            content=content,
+            enforcement_point=scope.point.name,
+            description=f"{chains}: {table.rules} rules, {table.elements} set elements",
+            rules=table.rules,
+        )
+
+
+def _chain(table: _Table, chain: str, boxes: list[Box], *, host: bool) -> None:
+    rules = [
+        '\t\tct state established,related accept comment "replies of allowed connections"',
+        "\t\tct state invalid drop",
+    ]
+    if host:
+        interface = "iifname" if chain == "input" else "oifname"
+        rules.append(f'\t\t{interface} "lo" accept comment "loopback"')
+        essential = ", ".join(ICMPV6_ESSENTIAL)
+        rules.append(
+            f"\t\ticmpv6 type {{ {essential} }} accept "
+            'comment "IPv6 neighbour and router discovery, MLD (RFC 4890 4.4.1)"'
+        )
+    grouped = [b for b in boxes if b.size < RULE_MIN_ELEMENTS]
+    alone = [b for b in boxes if b.size >= RULE_MIN_ELEMENTS]
+    for family in (4, 6):
+        for icmp in (False, True):
+            members = [b for b in grouped if b.family == family and b.is_icmp == icmp]
+            if members:
+                rules.append(_set_rule(table, chain, family, icmp, members))
+    rules.extend(_box_rule(table, box) for box in alone)
+    table.rules += len(rules)
+    head = [
+        f"\tchain {chain} {{",
+        f"\t\ttype filter hook {HOOKS[chain]} priority filter; policy drop;",
+    ]
+    table.chains.append("\n".join([*head, *rules, "\t}"]))
+
+
+def _set_rule(table: _Table, chain: str, family: int, icmp: bool, boxes: list[Box]) -> str:
+    """One concatenated interval set holding ``boxes`` and the rule that looks packets up in it."""
+    ip = MATCH_FAMILY[family]
+    address = ADDRESS_TYPE[family]
+    if icmp:
+        kind = "icmp" if family == 4 else "icmpv6"
+        name = f"{chain}_{kind}"
+        key_type = f"{address} . {address} . {kind}_type"
+        key = f"{ip} saddr . {ip} daddr . {kind} type"
+        what = f"{kind} flows"
+    else:
+        name = f"{chain}{family}"
+        key_type = f"{address} . {address} . inet_proto . inet_service"
+        key = f"{ip} saddr . {ip} daddr . meta l4proto . th dport"
+        what = f"IPv{family} tcp/udp/sctp flows"
+    elements = []
+    for box in boxes:
+        comment = labels_comment(box.labels, NFT_COMMENT_BYTES)
+        last = _icmp_type(box) if icmp else f"{box.protocol} . {_range(box.low, box.high)}"
+        for source in box.sources:
+            for destination in box.destinations:
+                elements.append(
+                    f'\t\t\t{_net(source)} . {_net(destination)} . {last} comment "{comment}"'
+                )
+    table.elements += len(elements)
+    table.sets.append(
+        "\n".join(
+            [
+                f"\tset {name} {{",
+                f"\t\ttype {key_type}",
+                "\t\tflags interval",
+                "\t\telements = {",
+                ",\n".join(elements),
+                "\t\t}",
+                "\t}",
+            ]
+        )
+    )
+    count = f"{len(elements)} element" + ("" if len(elements) == 1 else "s")
+    return f'\t\t{key} @{name} accept comment "{what}: {count}"'
+
+
+def _box_rule(table: _Table, box: Box) -> str:
+    """A rule of its own for a large group: named sets of its sources and destinations."""
+    ip = MATCH_FAMILY[box.family]
+    parts = [
+        f"{ip} saddr {_addresses(table, box.family, box.sources)}",
+        f"{ip} daddr {_addresses(table, box.family, box.destinations)}",
+    ]
+    if not box.is_icmp:
+        parts.append(f"{box.protocol} dport {_range(box.low, box.high)}")
+    elif (box.low, box.high) == (0, 255):
+        parts.append(f"meta l4proto {box.protocol}")
+    else:
+        parts.append(f"{box.protocol} type {_icmp_type(box)}")
+    comment = labels_comment(box.labels, NFT_COMMENT_BYTES)
+    return f'\t\t{" ".join(parts)} accept comment "{comment}"'
+
+
+def _addresses(table: _Table, family: int, networks: tuple[Network, ...]) -> str:
+    """A single network inline; several as a named interval set, shared by equal groups."""
+    if len(networks) == 1:
+        return _net(networks[0])
+    listed = [_net(n) for n in networks]
+    digest = hashlib.sha256("\n".join(listed).encode()).hexdigest()[:12]
+    name = f"addr{family}_{digest}"
+    if name not in table.set_names:
+        table.set_names.add(name)
+        table.elements += len(listed)
+        rows = ",\n".join(f"\t\t\t{item}" for item in listed)
+        table.sets.append(
+            f"\tset {name} {{\n\t\ttype {ADDRESS_TYPE[family]}\n\t\tflags interval\n"
+            f"\t\telements = {{\n{rows}\n\t\t}}\n\t}}"
+        )
+    return f"@{name}"
+
+
+def _net(network: Network) -> str:
+    full = network.prefixlen == network.max_prefixlen
+    return str(network.network_address) if full else str(network)
+
+
+def _range(low: int, high: int) -> str:
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def _icmp_type(box: Box) -> str:
+    if box.low == box.high:
+        names = {number: name for name, number in ICMP_TYPES[box.protocol].items()}
+        return names.get(box.low, str(box.low))
+    return _range(box.low, box.high)
+
+
+def _header_text(text: str) -> str:
+    return comment_text(text, 400)
