@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from portplan.model.deployment import Deployment, Host, ProductUse, split_binding
+from portplan.flows.resolve import active_features, is_active
+from portplan.model.deployment import Deployment, Host, split_binding
 from portplan.model.product import VARIABLE_REFERENCE, Flow, Product
 from portplan.model.service import ICMP_PROTOCOLS, PortRange, PortSet
 
@@ -127,16 +128,6 @@ def subtract(a: PortSet, b: PortSet) -> PortSet:
 # --------------------------------------------------------------------------- listeners
 
 
-def flow_is_active(product: Product, flow: Flow, use: ProductUse) -> bool:
-    """A flow counts when its feature is switched on (or on by default) and, if the vendor
-    marks it optional, the deployment asked for optional flows."""
-    if flow.feature is not None:
-        defaults = {f.id for f in product.features if f.default}
-        if flow.feature not in use.features and flow.feature not in defaults:
-            return False
-    return not (flow.optional and flow.feature is None and not use.optional)
-
-
 _RECOMMEND = re.compile(r"recommend|advis|prefer|should use|instead", re.IGNORECASE)
 
 
@@ -168,8 +159,10 @@ def host_listeners(
         if use is None or product is None:
             continue  # reported by the deployment checks; nothing to listen on here
         values = product.variable_values(use.variables)
+        features = active_features(use, product)
         for flow in product.flows:
-            if flow.to_role != role or not flow_is_active(product, flow, use):
+            # The same notion of "active" as the resolver, so both agree on what runs.
+            if flow.to_role != role or not is_active(flow, use, features):
                 continue
             services = product.flow_services(flow, values)
             if services is None:

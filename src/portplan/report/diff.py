@@ -93,14 +93,16 @@ def service_delta(
     """(services in ``new`` not in ``old``, services in ``old`` not in ``new``), per port."""
     old_ports, old_icmp = _split(old)
     new_ports, new_icmp = _split(new)
-    added = [
-        Service(p, subtract(ports, old_ports.get(p, PortSet()))) for p, ports in new_ports.items()
+    added_services = [
+        Service(p, rest)
+        for p, ports in new_ports.items()
+        if (rest := subtract(ports, old_ports.get(p, PortSet())))
     ]
-    removed = [
-        Service(p, subtract(ports, new_ports.get(p, PortSet()))) for p, ports in old_ports.items()
+    removed_services = [
+        Service(p, rest)
+        for p, ports in old_ports.items()
+        if (rest := subtract(ports, new_ports.get(p, PortSet())))
     ]
-    added_services = [s for s in added if s.ports]
-    removed_services = [s for s in removed if s.ports]
     added_services += [Service(p, icmp_type=t) for p, t in sorted(new_icmp - old_icmp, key=str)]
     removed_services += [Service(p, icmp_type=t) for p, t in sorted(old_icmp - new_icmp, key=str)]
     return tuple(added_services), tuple(removed_services)

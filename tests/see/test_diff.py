@@ -1,0 +1,245 @@
+"""Diffs of products and deployments: exact added, removed and changed entries and rules."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from typing import Any
+
+import openpyxl
+import pytest
+from conftest import DEPLOYMENT, PRODUCT
+
+from portplan.catalog import Catalog
+from portplan.flows import resolve_flows
+from portplan.model import Deployment, Product, parse_services
+from portplan.report import diff as df
+
+
+def products(data: dict[str, Any]) -> Catalog:
+    return Catalog(products={"acme-print": Product.model_validate(data)})
+
+
+def deployment_diff(
+    new_data: dict[str, Any], product_data: dict[str, Any] | None = None
+) -> df.Diff:
+    old_catalog = products(PRODUCT)
+    new_catalog = products(product_data or PRODUCT)
+    old = Deployment.model_validate(DEPLOYMENT)
+    new = Deployment.model_validate(new_data)
+    return df.diff_resolutions(
+        old, resolve_flows(old, old_catalog), new, resolve_flows(new, new_catalog)
+    )
+
+
+def rules(diff: df.Diff) -> set[tuple[str, str, str, str, str, tuple[str, ...]]]:
+    return {
+        (r.action, r.point, r.direction, r.source, r.destination, r.services) for r in diff.rules
+    }
+
+
+def flow(data: dict[str, Any], flow_id: str) -> dict[str, Any]:
+    return next(f for f in data["flows"] if f["id"] == flow_id)
+
+
+def test_service_delta_per_port() -> None:
+    added, removed = df.service_delta(
+        parse_services(["tcp/80-90", "udp/161", "icmp/echo-request"]),
+        parse_services(["tcp/85-100", "icmp"]),
+    )
+    assert [str(s) for s in added] == ["tcp/91-100", "icmp"]
+    assert [str(s) for s in removed] == ["tcp/80-84", "udp/161", "icmp/echo-request"]
+
+
+def test_product_versions() -> None:
+    new = copy.deepcopy(PRODUCT)
+    flow(new, "print")["services"] = ["tcp/9100", "tcp/515"]  # 631 narrowed away, 515 widened
+    new["flows"] = [f for f in new["flows"] if f["id"] != "snmp"]
+    new["flows"].append(
+        {
+            "id": "lpd-status",
+            "from": "server",
+            "to": "printer",
+            "services": ["udp/161-162"],
+            "purpose": "Status and traps",
+        }
+    )
+    new["variables"][0]["default"] = 9443
+    new["version"] = "2.0"
+    diff = df.diff_products(Product.model_validate(PRODUCT), Product.model_validate(new))
+    assert diff.kind == "product" and (diff.old, diff.new) == ("acme-print 1.0", "acme-print 2.0")
+    by_key = {(c.status, c.key): c for c in diff.flows}
+    assert set(by_key) == {
+        ("added", "lpd-status"),
+        ("removed", "snmp"),
+        ("changed", "print"),
+        ("changed", "portal"),
+    }
+    printing = by_key["changed", "print"]
+    assert (printing.before, printing.after) == (("tcp/631,9100",), ("tcp/515,9100",))
+    assert (printing.ports_added, printing.ports_removed) == (("tcp/515",), ("tcp/631",))
+    portal = by_key["changed", "portal"]
+    assert (portal.ports_added, portal.ports_removed) == (("tcp/9443",), ("tcp/8443",))
+    assert by_key["added", "lpd-status"].after == ("udp/161-162",)
+    assert by_key["removed", "snmp"].ports_removed == ("udp/161",)
+    assert "variable portal_port default: 8443 → 9443" in diff.notes
+    assert diff.rules == ()
+
+
+def test_identical_products_have_no_changes() -> None:
+    product = Product.model_validate(PRODUCT)
+    diff = df.diff_products(product, product)
+    assert diff.flows == () and diff.notes == ()
+    assert "equivalent for the firewall" in df.to_markdown(diff)
+
+
+def test_switching_a_feature_off_removes_its_rules_at_each_point() -> None:
+    new = copy.deepcopy(DEPLOYMENT)
+    new["products"] = [{"product": "acme-print", "features": []}]
+    diff = deployment_diff(new)
+    assert [(c.status, c.key) for c in diff.flows] == [("removed", "acme-print/portal/pc1->srv1")]
+    assert rules(diff) == {
+        ("remove", "fw-core", "network", "pc1", "srv1", ("tcp/8443",)),
+        ("remove", "srv-hostfw", "host-ingress", "pc1", "srv1", ("tcp/8443",)),
+    }
+    assert "acme-print: feature portal switched off" in diff.notes
+
+
+def test_changing_a_variable_moves_the_port() -> None:
+    new = copy.deepcopy(DEPLOYMENT)
+    new["products"] = [
+        {"product": "acme-print", "features": ["portal"], "variables": {"portal_port": 9443}}
+    ]
+    diff = deployment_diff(new)
+    (change,) = diff.flows
+    assert (change.status, change.key) == ("changed", "acme-print/portal/pc1->srv1")
+    assert (change.ports_added, change.ports_removed) == (("tcp/9443",), ("tcp/8443",))
+    assert rules(diff) == {
+        ("add", "fw-core", "network", "pc1", "srv1", ("tcp/9443",)),
+        ("remove", "fw-core", "network", "pc1", "srv1", ("tcp/8443",)),
+        ("add", "srv-hostfw", "host-ingress", "pc1", "srv1", ("tcp/9443",)),
+        ("remove", "srv-hostfw", "host-ingress", "pc1", "srv1", ("tcp/8443",)),
+    }
+    adds = [r for r in diff.rules if r.action == "add"]
+    assert all(r.flows == ("acme-print/portal/pc1->srv1",) for r in adds)
+
+
+def test_removing_a_host_removes_its_flows_and_rules() -> None:
+    new = copy.deepcopy(DEPLOYMENT)
+    new["hosts"] = [h for h in new["hosts"] if h["name"] != "prn1"]
+    diff = deployment_diff(new)
+    assert {(c.status, c.key) for c in diff.flows} == {
+        ("removed", "acme-print/print/srv1->prn1"),
+        ("removed", "acme-print/snmp/srv1->prn1"),
+    }
+    assert rules(diff) == {
+        ("remove", "fw-core", "network", "srv1", "prn1", ("tcp/631,9100", "udp/161")),
+        ("remove", "srv-hostfw", "host-egress", "srv1", "prn1", ("tcp/631,9100", "udp/161")),
+    }
+    assert "host prn1 removed" in diff.notes
+
+
+def test_a_port_another_flow_still_needs_is_not_removed() -> None:
+    product = copy.deepcopy(PRODUCT)
+    product["flows"].append(
+        {
+            "id": "submit-ipp",
+            "from": "workstation",
+            "to": "server",
+            "services": ["tcp/443", "tcp/631"],
+            "purpose": "IPP over TLS",
+        }
+    )
+    without_submit = copy.deepcopy(product)
+    without_submit["flows"] = [f for f in product["flows"] if f["id"] != "submit"]
+    old = Deployment.model_validate(DEPLOYMENT)
+    diff = df.diff_resolutions(
+        old,
+        resolve_flows(old, products(product)),
+        old,
+        resolve_flows(old, products(without_submit)),
+    )
+    assert [(c.status, c.key) for c in diff.flows] == [("removed", "acme-print/submit/pc1->srv1")]
+    assert diff.rules == ()  # tcp/443 stays open for submit-ipp
+    assert "No enforcement point needs a rule change." in df.summary_lines(diff)
+
+
+def test_a_moved_address_replaces_the_rules() -> None:
+    new = copy.deepcopy(DEPLOYMENT)
+    new["hosts"][2] = {**new["hosts"][2], "addresses": ["10.0.2.11"]}
+    diff = deployment_diff(new)
+    assert {c.key for c in diff.flows} == {
+        "acme-print/submit/pc1->srv1",
+        "acme-print/portal/pc1->srv1",
+    }
+    assert all(
+        c.status == "changed" and c.details == ("source pc1: 10.0.2.10/32 → 10.0.2.11/32",)
+        for c in diff.flows
+    )
+    removed = {r.source_addresses for r in diff.rules if r.action == "remove"}
+    added = {r.source_addresses for r in diff.rules if r.action == "add"}
+    assert (removed, added) == ({"10.0.2.10/32"}, {"10.0.2.11/32"})
+
+
+@pytest.fixture
+def feature_off_diff() -> df.Diff:
+    new = copy.deepcopy(DEPLOYMENT)
+    new["products"] = [{"product": "acme-print", "features": []}]
+    return deployment_diff(new)
+
+
+def test_markdown_is_a_change_request(feature_off_diff: df.Diff) -> None:
+    text = df.to_markdown(
+        feature_off_diff, df.ChangeRequest("CHG-1234", "Net Ops", "Portal retired | for good")
+    )
+    assert text.startswith("# Change request: acme-hq\n")
+    assert "| Ticket | CHG-1234 |" in text
+    assert "| Justification | Portal retired \\| for good |" in text
+    assert "## Flows removed" in text and "## Flows added" not in text
+    assert "### fw-core (nftables)" in text and "### srv-hostfw (windows)" in text
+    assert "| remove | network | pc1 (10.0.2.10/32) | srv1 (10.0.1.10/32) | tcp/8443 |" in text
+    blank = df.to_markdown(feature_off_diff)
+    assert "| Ticket |  |" in blank and "| Owner |  |" in blank
+
+
+def test_json_carries_the_request(feature_off_diff: df.Diff) -> None:
+    data = json.loads(df.to_json(feature_off_diff, df.ChangeRequest(ticket="CHG-9")))
+    assert data["request"] == {"ticket": "CHG-9", "owner": "", "justification": ""}
+    assert data["summary"]["flows_removed"] == 1
+    assert data["summary"]["rules"] == {
+        "fw-core": {"add": 0, "remove": 1},
+        "srv-hostfw": {"add": 0, "remove": 1},
+    }
+    assert data["rules"][0]["services"] == ["tcp/8443"]
+
+
+def test_xlsx_reads_back(feature_off_diff: df.Diff) -> None:
+    request = df.ChangeRequest("CHG-77", "=cmd|' /C calc'!A0", "retire")
+    book = openpyxl.load_workbook(io.BytesIO(df.to_xlsx(feature_off_diff, request)))
+    assert book.sheetnames == ["Change request", "Flows", "Rules"]
+    front = {row[0]: row[1] for row in book["Change request"].iter_rows(values_only=True)}
+    assert front["Ticket"] == "CHG-77"
+    assert front["Owner"] == "=cmd|' /C calc'!A0"  # kept as text, never a formula
+    assert book["Change request"]["B3"].data_type == "s"
+    assert not front["Approved by"] and not front["Approval date"]  # left for the board
+    flows = book["Flows"]
+    assert flows.freeze_panes == "A2" and flows.auto_filter.ref == "A1:J2"
+    values = [c.value or "" for c in flows[2]]
+    assert values[:8] == [
+        "removed",
+        "acme-print/portal/pc1->srv1",
+        "pc1",
+        "srv1",
+        "tcp/8443",
+        "",
+        "",
+        "tcp/8443",
+    ]
+    sheet = book["Rules"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert {(r[0], r[2], r[3], r[8]) for r in rows} == {
+        ("fw-core", "remove", "network", "tcp/8443"),
+        ("srv-hostfw", "remove", "host-ingress", "tcp/8443"),
+    }
+    assert sheet.column_dimensions["J"].width == 50 and sheet["A1"].font.bold
