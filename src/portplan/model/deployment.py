@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    BeforeValidator,
     Field,
     IPvAnyAddress,
     IPvAnyNetwork,
@@ -42,6 +43,26 @@ def split_binding(text: str) -> tuple[str, str | None, str]:
     return match["product"], match["instance"], match["role"]
 
 
+def _check_cidr(value: Any) -> Any:
+    """Say what is wrong with a network, quoting it (pydantic's message names neither)."""
+    if isinstance(value, str):
+        try:
+            ipaddress.ip_network(value.strip())
+        except ValueError as exc:
+            if "has host bits set" in str(exc):
+                fixed = ipaddress.ip_network(value.strip(), strict=False)
+                raise ValueError(
+                    f"'{value}' has host bits set — write the network address, {fixed}"
+                ) from None
+            raise ValueError(
+                f"'{value}' is not a network in CIDR form — write e.g. 10.0.0.0/24 or 2001:db8::/64"
+            ) from None
+    return value
+
+
+Cidr = Annotated[IPvAnyNetwork, BeforeValidator(_check_cidr)]
+
+
 class Site(StrictModel):
     name: Identifier
     description: str = ""
@@ -50,7 +71,7 @@ class Site(StrictModel):
 class Zone(StrictModel):
     name: Identifier
     site: Identifier
-    cidrs: list[IPvAnyNetwork] = Field(min_length=1)
+    cidrs: list[Cidr] = Field(min_length=1)
     description: str = ""
 
 
@@ -91,7 +112,7 @@ class External(StrictModel):
     """Something outside the deployment: a cloud service, the internet, a partner network."""
 
     name: Identifier
-    cidrs: list[IPvAnyNetwork] = Field(default_factory=list)
+    cidrs: list[Cidr] = Field(default_factory=list)
     fqdn: str | None = None
     site: Identifier | None = None
     roles: list[str] = Field(default_factory=list)
