@@ -12,6 +12,8 @@ TARGETS: dict[str, str] = {
     "nftables": "portplan.compile.nftables:NftablesCompiler",
     "firewalld": "portplan.compile.firewalld:FirewalldCompiler",
     "windows": "portplan.compile.windows:WindowsCompiler",
+    "aws": "portplan.compile.aws:AwsCompiler",
+    "azure": "portplan.compile.azure:AzureCompiler",
 }
 
 
