@@ -16,7 +16,7 @@ from cloud_schemas import (
 from nonnative_sample import Names, sample
 
 from portplan.compile.aws import AwsCompiler
-from portplan.compile.azure import AzureCompiler, prioritized
+from portplan.compile.azure import AzureCompiler, allows, prioritized
 from portplan.errors import UnsupportedError
 from portplan.model.concrete import Resolution
 
@@ -181,9 +181,8 @@ def test_arm_icmp_type_is_an_error_naming_the_flow() -> None:
 
 
 def test_arm_priorities_switch_to_steps_of_one_then_fail() -> None:
-    deployment, resolution = sample(icmp=False)
+    _, resolution = sample(icmp=False)
     flow = resolution.flows[0]
-    from portplan.compile.azure import allows
 
     [allow] = allows(flow, flow.services[0], "Inbound")[:1]
     dense = prioritized("nsg", [allow] * 500)
