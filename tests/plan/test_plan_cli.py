@@ -1,0 +1,90 @@
+"""``portplan plan``: table and JSON output, warnings, --strict and -o."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from plan_fixtures import DEPLOYMENT, PRODUCT
+
+from portplan.cli.main import cli
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "catalog").mkdir()
+    (tmp_path / "catalog" / "acme-print.yaml").write_text(PRODUCT)
+    (tmp_path / "deployment.yaml").write_text(DEPLOYMENT)
+    # the printer role unbound: a warning, or an error under --strict
+    (tmp_path / "unbound.yaml").write_text(
+        DEPLOYMENT.replace('["acme-print:printer", "acme-print:edge"]', '["acme-print:edge"]')
+    )
+    return tmp_path
+
+
+def run(workspace: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--catalog", str(workspace / "catalog"), "plan", *args])
+
+
+def test_table_lists_hosts_addresses_services_and_path(workspace: Path) -> None:
+    result = run(workspace, str(workspace / "deployment.yaml"))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "acme: 13 concrete flows" in out
+    for text in ("pc1", "2001:db8:2::5", "print1", "10.0.1.10", "tcp/443,9100", "udp/161-162"):
+        assert text in out
+    assert "east-edge → hq-edge → west-edge" in out
+    assert "Submit print jobs" in out
+
+
+def test_json_has_flows_unbound_and_notices(workspace: Path) -> None:
+    result = run(workspace, str(workspace / "unbound.yaml"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert set(document) >= {"flows", "unbound", "notices"}
+    flows = {f["id"]: f for f in document["flows"]}
+    submit = flows["acme-print/submit/pc1->print1"]
+    assert submit["services"] == ["tcp/443,9100"]
+    assert submit["source"] == {
+        "name": "pc1",
+        "kind": "host",
+        "role": "acme-print:client",
+        "addresses": ["10.0.2.5/32", "2001:db8:2::5/128"],
+        "zone": "hq-users",
+        "site": "hq",
+        "fqdn": None,
+    }
+    assert submit["path"][1] == {"point": "core", "kind": "network", "platform": "aerleon:juniper"}
+    assert submit["evidence"] == {"document": "acme.txt", "line": 12}
+    assert (submit["feature"], submit["optional"]) == (None, False)
+    assert flows["acme-print/cloud/pc1->acme-cloud"]["destination"]["fqdn"] == "cloud.acme.example"
+    assert document["unbound"] == [
+        {
+            "product": "acme-print",
+            "flow": "deliver",
+            "role": "acme-print:printer",
+            "reason": "no host or external plays role 'acme-print:printer'",
+        }
+    ]
+    assert "portplan: warning: acme-print/deliver: no host or external plays role" in result.stderr
+
+
+def test_strict_turns_unbound_into_exit_2(workspace: Path) -> None:
+    path = workspace / "unbound.yaml"
+    result = run(workspace, str(path), "--strict", "-o", str(workspace / "plan.json"))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"portplan: error: {path}: 1 flow(s) resolve to nothing")
+    assert "Traceback" not in result.output
+    assert not (workspace / "plan.json").exists()
+
+
+def test_output_file_is_written_whole(workspace: Path) -> None:
+    target = workspace / "plan.json"
+    result = run(
+        workspace, str(workspace / "deployment.yaml"), "--format", "json", "-o", str(target)
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert len(json.loads(target.read_text())["flows"]) == 13
