@@ -17,6 +17,11 @@ from portplan.extract.readers.text import TextReader, read_stdin
 # suffix group -> "module:Class"; imported lazily so a PDF library is only loaded for PDFs.
 REGISTRY: dict[str, str] = {
     "text": "portplan.extract.readers.text:TextReader",
+    "html": "portplan.extract.readers.html:HtmlReader",
+    "pdf": "portplan.extract.readers.pdf:PdfReader",
+    "docx": "portplan.extract.readers.docx:DocxReader",
+    "csv": "portplan.extract.readers.csv:CsvReader",
+    "xlsx": "portplan.extract.readers.xlsx:XlsxReader",
 }
 
 

@@ -1,0 +1,159 @@
+"""Word documents (DOCX) through python-docx: paragraphs and tables in body order.
+
+Each paragraph is a TextLine (numbered and bulleted list items get their "1." or "•" back, which
+Word stores as formatting, not text); each table is a Table block. Merged cells: a cell merged
+down repeats in every row it covers (the rows below it share its value), a cell merged across
+appears once and leaves the columns it covers empty (a full-width row reads as a section title).
+Line numbers count paragraphs and table rows in document order, starting at 1.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from portplan.errors import InputError
+from portplan.extract.document import Block, Document, Table, TextLine
+from portplan.extract.readers.common import clean, pad, read_bytes
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc, or an encrypted Office file
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+class DocxReader:
+    suffixes: tuple[str, ...] = (".docx", ".docm")
+
+    def read(self, path: Path) -> Document:
+        data = read_bytes(path)
+        if data.startswith(_OLE_MAGIC):
+            raise InputError(
+                "cannot read DOCX: the file is password-protected or an old .doc — save it "
+                "as an unprotected .docx",
+                file=str(path),
+            )
+        import docx
+
+        try:
+            document = docx.Document(str(path))
+            blocks = list(_blocks(document))
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise InputError(
+                f"cannot read DOCX: the file is damaged or not a Word document "
+                f"({type(exc).__name__}) — save it again from Word as .docx",
+                file=str(path),
+            ) from None
+        except Exception as exc:  # python-docx/lxml raise assorted types for broken parts
+            raise InputError(
+                f"cannot read DOCX: {type(exc).__name__}: {' '.join(str(exc).split())[:120]} "
+                "— save it again from Word as .docx",
+                file=str(path),
+            ) from None
+        return Document(name=str(path), blocks=tuple(blocks))
+
+
+def _blocks(document: Any) -> Iterator[Block]:
+    from docx.table import Table as DocxTable
+
+    numbering = _Numbering(document)
+    line = 0
+    heading: str | None = None
+    for item in document.iter_inner_content():
+        if isinstance(item, DocxTable):
+            rows = _rows(item)
+            kept = [(row, number) for number, row in enumerate(rows, start=line + 1) if any(row)]
+            line += len(rows)
+            if kept:
+                yield Table(
+                    rows=pad([row for row, _ in kept]),
+                    lines=tuple(number for _, number in kept),
+                    title=heading,
+                )
+            continue
+        line += 1
+        text = clean(item.text)
+        prefix = numbering.prefix(item)
+        if text:
+            yield TextLine(line, f"{prefix}{text}")
+            style = (getattr(item.style, "name", "") or "").lower()
+            if style.startswith(("heading", "title", "caption")) or text.lower().startswith(
+                "table "
+            ):
+                heading = text
+
+
+def _rows(table: Any) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for row in table.rows:
+        values: list[str] = []
+        previous: object = None
+        for cell in row.cells:
+            # python-docx returns the same cell object for each grid column a merge covers.
+            values.append("" if cell._tc is previous else clean(cell.text))
+            previous = cell._tc
+        rows.append(values)
+    return rows
+
+
+class _Numbering:
+    """Recreates list numbers: Word stores "1.", "2." as numbering formats, not as text."""
+
+    def __init__(self, document: Any) -> None:
+        self.formats: dict[tuple[str, str], str] = {}
+        self.counters: dict[tuple[str, str], int] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return
+        abstract: dict[str, dict[str, str]] = {}
+        for node in root.findall(f"{_W}abstractNum"):
+            levels = {}
+            for level in node.findall(f"{_W}lvl"):
+                fmt = level.find(f"{_W}numFmt")
+                levels[level.get(f"{_W}ilvl", "0")] = (
+                    fmt.get(f"{_W}val", "") if fmt is not None else ""
+                )
+            abstract[node.get(f"{_W}abstractNumId", "")] = levels
+        for num in root.findall(f"{_W}num"):
+            ref = num.find(f"{_W}abstractNumId")
+            if ref is None:
+                continue
+            for ilvl, fmt in abstract.get(ref.get(f"{_W}val", ""), {}).items():
+                self.formats[(num.get(f"{_W}numId", ""), ilvl)] = fmt
+
+    def prefix(self, paragraph: Any) -> str:
+        key = self._key(paragraph)
+        if key is None:
+            return ""
+        fmt = self.formats.get(key, "")
+        if fmt == "bullet":
+            return "• "
+        if fmt in ("", "none"):
+            return ""
+        number = self.counters.get(key, 0) + 1
+        self.counters[key] = number
+        for other in list(self.counters):  # a new item restarts the deeper levels under it
+            if other[0] == key[0] and int(other[1]) > int(key[1]):
+                del self.counters[other]
+        return f"{number}. "
+
+    def _key(self, paragraph: Any) -> tuple[str, str] | None:
+        sources = [paragraph._p.pPr]
+        style = paragraph.style
+        while style is not None and len(sources) < 8:
+            sources.append(style.element.pPr)
+            style = style.base_style
+        for ppr in sources:
+            numpr = ppr.find(f"{_W}numPr") if ppr is not None else None
+            if numpr is None:
+                continue
+            num = numpr.find(f"{_W}numId")
+            level = numpr.find(f"{_W}ilvl")
+            if num is None:
+                continue
+            num_id = num.get(f"{_W}val", "")
+            if num_id in ("", "0"):  # numId 0 switches numbering off
+                return None
+            return (num_id, level.get(f"{_W}val", "0") if level is not None else "0")
+        return None
