@@ -24,6 +24,9 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.deployment",
     "portplan.cli.plan",
     "portplan.cli.report",
+    "portplan.cli.diagram",
+    "portplan.cli.diff",
+    "portplan.cli.conflicts",
 ]
 
 

@@ -143,7 +143,14 @@ def vendor_advice(flow: Flow) -> str | None:
 
 
 def advised_ports(advice: str) -> list[int]:
-    return [int(n) for n in re.findall(r"\b(\d{2,5})\b", advice) if 1 <= int(n) <= 65535]
+    """Port numbers of the advice, those after the word "recommend" first ("... has port 443
+    open; the vendor recommends 9443" advises 9443, not 443)."""
+    keyword = _RECOMMEND.search(advice)
+    cut = keyword.start() if keyword else 0
+    numbers = re.findall(r"\b(\d{2,5})\b", advice[cut:]) + re.findall(
+        r"\b(\d{2,5})\b", advice[:cut]
+    )
+    return [int(n) for n in numbers if 1 <= int(n) <= 65535]
 
 
 def host_listeners(
@@ -495,3 +502,24 @@ def _reserve_fix(
             str(inside),
         )
     return _free_fix(listener, protocol, inside, state)
+
+
+def conflict_to_dict(conflict: Conflict) -> dict[str, object]:
+    """The JSON shape of one conflict (``portplan conflicts --format json``)."""
+    return {
+        "host": conflict.host,
+        "kind": conflict.kind,
+        "protocol": conflict.protocol,
+        "ports": str(conflict.ports),
+        "summary": conflict.summary,
+        "roles": list(conflict.roles),
+        "flows": [f"{x.product}/{x.flow}" for x in conflict.listeners],
+        "ephemeral_range": str(conflict.ephemeral) if conflict.ephemeral else None,
+        "fix": {
+            "kind": conflict.fix.kind,
+            "text": conflict.fix.text,
+            "product": conflict.fix.product,
+            "variable": conflict.fix.variable,
+            "value": conflict.fix.value,
+        },
+    }

@@ -238,14 +238,27 @@ def clean(text: str) -> str:
 
 
 def wrap_words(words: Iterable[str], width: int) -> list[str]:
-    """Greedy wrap: words joined by spaces, a new line once ``width`` would be exceeded."""
+    """Greedy wrap: words joined by spaces, a new line once ``width`` would be exceeded; a
+    word longer than ``width`` (a long port list) is broken after a comma."""
     lines: list[str] = []
-    for word in words:
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
+    for word in (piece for w in words for piece in _break_long(w, width)):
+        if lines and not lines[-1].endswith(",") and len(lines[-1]) + 1 + len(word) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
     return lines
+
+
+def _break_long(word: str, width: int) -> list[str]:
+    if len(word) <= width or "," not in word:
+        return [word]
+    pieces: list[str] = []
+    for part in word.split(","):
+        if pieces and len(pieces[-1]) + 1 + len(part) <= width:
+            pieces[-1] += "," + part
+        else:
+            pieces.append(part)
+    return [p + "," for p in pieces[:-1]] + [pieces[-1]]
 
 
 def dot_id(text: str) -> str:

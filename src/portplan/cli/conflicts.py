@@ -1,0 +1,69 @@
+"""``portplan conflicts DEPLOYMENT`` — ports two roles would fight over on one host."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from portplan import pipeline
+from portplan.cli.options import catalog_dirs, emit
+from portplan.flows.conflicts import Conflict, conflict_to_dict, find_conflicts
+
+
+def conflicts_table(name: str, conflicts: tuple[Conflict, ...]) -> str:
+    if not conflicts:
+        return f"{name}: no port conflicts.\n"
+    table = Table(title=f"{name}: {len(conflicts)} port conflict(s)")
+    for heading in ("Host", "Kind", "Ports", "Roles", "Suggested fix"):
+        table.add_column(heading, overflow="fold")
+    for conflict in conflicts:
+        table.add_row(
+            conflict.host,
+            conflict.kind,
+            f"{conflict.protocol}/{conflict.ports}",
+            "\n".join(conflict.roles),
+            conflict.fix.text,
+        )
+    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
+    return buffer.getvalue()
+
+
+@click.command("conflicts")
+@click.argument("deployment", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.pass_context
+def command(ctx: click.Context, deployment: str, output_format: str, output: str | None) -> None:
+    """Find port conflicts on each host of DEPLOYMENT: two roles on the same port, listening
+    ports inside the OS's ephemeral range, configurable ports left at a colliding default —
+    each with a suggested fix. Exits 1 when there are conflicts, 0 when there are none.
+
+    \b
+    Example:  portplan conflicts examples/luware-lucs/deployment.yaml
+    """
+    catalog, loaded = pipeline.load(deployment, catalog_dirs(ctx))
+    found = find_conflicts(loaded, catalog.products)
+    if output_format == "json":
+        text = json.dumps(
+            {"deployment": loaded.name, "conflicts": [conflict_to_dict(c) for c in found]},
+            indent=2,
+            ensure_ascii=False,
+        )
+        emit(text + "\n", output)
+    else:
+        emit(conflicts_table(loaded.name, found), output)
+    ctx.exit(1 if found else 0)
