@@ -104,6 +104,12 @@ CASES: list[tuple[str, dict[str, str], str, str]] = [
         "is not a role binding",
     ),
     (
+        "binding twice",
+        {'roles: ["acme-print:db"]': 'roles: ["acme-print:db", "acme-print:db"]'},
+        '"acme-print:db", "acme-print:db"',
+        "'acme-print:db' is listed twice for this host",
+    ),
+    (
         "constraint role",
         {USE: USE + "constraints:\n  - {kind: same-site, product: acme-print, roles: [edj]}\n"},
         "roles: [edj]",

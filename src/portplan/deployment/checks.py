@@ -46,8 +46,15 @@ def check_deployment(deployment: Deployment, catalog: ProductCatalog, source: So
     bindings = [("hosts", i, h.roles) for i, h in enumerate(deployment.hosts)]
     bindings += [("externals", i, e.roles) for i, e in enumerate(deployment.externals)]
     for section, i, roles in bindings:
+        seen: set[str] = set()
         for j, binding in enumerate(roles):
             _check_binding(binding, (section, i, "roles", j), uses, catalog, source)
+            if binding in seen:
+                raise source.error(
+                    (section, i, "roles", j),
+                    f"'{binding}' is listed twice for this {section[:-1]} — keep one.",
+                )
+            seen.add(binding)
     for i, constraint in enumerate(deployment.constraints):
         product = catalog.products.get(constraint.product)
         if product is None or not any(u.product == constraint.product for u in uses.values()):
