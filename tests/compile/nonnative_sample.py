@@ -133,7 +133,7 @@ def sample(
     deployment = build_deployment(deployment_data(n))
     labels = tuple(sorted(n.labels.items()))
 
-    def host(name: str, role: str, addresses: list[str], zone: str, os: str) -> Endpoint:
+    def host(name: str, role: str, addresses: list[str], zone: str, os: str, tier: str) -> Endpoint:
         return Endpoint(
             name,
             "host",
@@ -142,17 +142,27 @@ def sample(
             zone=zone,
             site="hq" if zone != "clients" else "branch",
             os=os,
-            labels=(*labels, ("role", role)) if labels else (),
+            labels=tuple(sorted({**dict(labels), "tier": tier}.items())) if labels else (),
         )
 
     server = host(
-        n.server, n.server_role, ["10.0.1.10/32", "2001:db8:1::10/128"], "servers", "windows"
+        n.server,
+        n.server_role,
+        ["10.0.1.10/32", "2001:db8:1::10/128"],
+        "servers",
+        "windows",
+        "server",
     )
-    server2 = host(n.server2, n.server_role, ["10.0.1.11/32"], "servers", "windows")
+    server2 = host(n.server2, n.server_role, ["10.0.1.11/32"], "servers", "windows", "server")
     client = host(
-        n.client, n.client_role, ["10.0.2.50/32", "2001:db8:2::50/128"], "clients", "linux"
+        n.client,
+        n.client_role,
+        ["10.0.2.50/32", "2001:db8:2::50/128"],
+        "clients",
+        "linux",
+        "client",
     )
-    monitor = host(n.monitor, n.monitor_role, ["10.0.3.5/32"], "mgmt", "linux")
+    monitor = host(n.monitor, n.monitor_role, ["10.0.3.5/32"], "mgmt", "linux", "monitor")
     partners = Endpoint(n.external, "external", f"{n.product}:partner", (net("192.0.2.0/24"),))
 
     def hops(src: Endpoint, dst: Endpoint) -> tuple[Hop, ...]:

@@ -10,10 +10,12 @@ from portplan.errors import ValidationError
 # name -> "module:attribute" of a Compiler instance or of a factory taking no arguments.
 TARGETS: dict[str, str] = {
     "nftables": "portplan.compile.nftables:NftablesCompiler",
+    "iptables": "portplan.compile.iptables:IptablesCompiler",
     "firewalld": "portplan.compile.firewalld:FirewalldCompiler",
     "windows": "portplan.compile.windows:WindowsCompiler",
     "aws": "portplan.compile.aws:AwsCompiler",
     "azure": "portplan.compile.azure:AzureCompiler",
+    "kubernetes": "portplan.compile.kubernetes:KubernetesCompiler",
 }
 
 
