@@ -1,0 +1,324 @@
+"""Every document reader on real files made in the test (reportlab, python-docx, openpyxl)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from portplan.errors import InputError
+from portplan.extract.document import Document, Table, TextLine
+from portplan.extract.readers import REGISTRY, read_document, reader_for, readers
+
+
+def tables(document: Document) -> list[Table]:
+    return [block for block in document.blocks if isinstance(block, Table)]
+
+
+def texts(document: Document) -> list[TextLine]:
+    return [block for block in document.blocks if isinstance(block, TextLine)]
+
+
+def line_of(document: Document, fragment: str) -> int:
+    for block in texts(document):
+        if fragment in block.text:
+            return block.line
+    raise AssertionError(f"{fragment!r} not in {texts(document)}")
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+HTML = """<!DOCTYPE html>
+<html><head><title>Acme Gateway ports</title>
+<style>td { color: red }</style>
+<script>var port = "TCP 6666";</script>
+</head>
+<body>
+<nav><a href="/x">Networking port 7777</a></nav>
+<h2>Gateway connections</h2>
+<p>The gateway listens on
+   <b>TCP 8443</b> for agents.</p>
+<table>
+  <caption>Table 4. Spans</caption>
+  <tr><th>Source</th><th>Destination</th><th>Protocol</th><th>Port</th></tr>
+  <tr><td rowspan="3">Agent</td><td>Gateway</td><td>TCP</td><td>8443</td></tr>
+  <tr><td>Gateway</td><td colspan="2">ICMP echo</td></tr>
+  <tr><td rowspan="2">Relay</td><td>UDP</td><td>9000</td></tr>
+  <tr><td>Console</td><td>TCP</td><td>443</td></tr>
+</table>
+<h3>More</h3>
+<table><tr><td>Port</td><td>Use</td></tr><tr><td>22</td><td>SSH</td></tr></table>
+<ul><li>First item</li><li>Second <i>item</i></li></ul>
+<pre>
+Port\tType
+161\tUDP
+</pre>
+</body></html>
+"""
+
+
+def test_html_tables_expand_spans(tmp_path: Path) -> None:
+    path = tmp_path / "ports.html"
+    path.write_text(HTML, encoding="utf-8")
+    document = read_document(path)
+    spans, simple = tables(document)
+    assert spans.rows == (
+        ("Source", "Destination", "Protocol", "Port"),
+        ("Agent", "Gateway", "TCP", "8443"),
+        ("Agent", "Gateway", "ICMP echo", "ICMP echo"),
+        ("Agent", "Relay", "UDP", "9000"),
+        ("Console", "Relay", "TCP", "443"),
+    )
+    assert spans.title == "Table 4. Spans"
+    assert spans.lines == (13, 14, 15, 16, 17)
+    assert simple.rows == (("Port", "Use"), ("22", "SSH"))
+    assert simple.title == "More"  # no caption: the heading above names the table
+
+
+def test_html_text_blocks_keep_source_lines_and_drop_noise(tmp_path: Path) -> None:
+    path = tmp_path / "ports.htm"
+    path.write_text(HTML, encoding="utf-8")
+    document = read_document(path)
+    all_text = " ".join(block.text for block in texts(document))
+    assert "6666" not in all_text and "7777" not in all_text and "color" not in all_text
+    assert line_of(document, "Acme Gateway ports") == 2
+    assert line_of(document, "Gateway connections") == 8
+    # inline markup does not split a paragraph; its line is where the paragraph starts
+    assert line_of(document, "The gateway listens on TCP 8443 for agents.") == 9
+    assert line_of(document, "First item") == 21
+    assert "Second item" in all_text
+    assert line_of(document, "Port\tType") == 23  # <pre> keeps its own lines and tabs
+    assert line_of(document, "161\tUDP") == 24
+    # reading order: heading, paragraph, table, heading, table, list, pre
+    kinds = [type(block).__name__ for block in document.blocks]
+    assert kinds.index("Table") > kinds.index("TextLine")
+
+
+def test_html_layout_table_is_read_as_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "layout.html"
+    path.write_text(
+        "<table><tr><td><p>Intro text</p>"
+        "<table><tr><th>Port</th></tr><tr><td>443</td></tr></table>"
+        "</td></tr></table>",
+        encoding="utf-8",
+    )
+    document = read_document(path)
+    assert [t.rows for t in tables(document)] == [(("Port",), ("443",))]
+    assert [b.text for b in texts(document)] == ["Intro text"]
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def make_pdf(path: Path) -> None:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 780, "Acme Gateway 2.0 port list")
+    # a table drawn as text rows, columns placed by x position only
+    for row, (a, b, c) in enumerate(
+        [
+            ("Source", "Destination", "Port"),
+            ("Agent", "Gateway", "TCP 8443"),
+            ("Gateway", "Database", "TCP 5432"),
+        ]
+    ):
+        y = 740 - row * 14
+        pdf.drawString(72, y, a)
+        pdf.drawString(222, y, b)
+        pdf.drawString(372, y, c)
+    # a ruled table: every cell boxed
+    cells = [("Port", "Protocol", "Use"), ("161", "UDP", "SNMP"), ("", "TCP", "Continuation")]
+    top, height, widths = 600, 20, (100, 100, 150)
+    for r, row in enumerate(cells):
+        x = 72.0
+        for c, text in enumerate(row):
+            pdf.rect(x, top - (r + 1) * height, widths[c], height)
+            if text:
+                pdf.drawString(x + 4, top - (r + 1) * height + 6, text)
+            x += widths[c]
+    pdf.drawString(72, 500, "Text after the table.")
+    pdf.showPage()
+    pdf.setFont("Helvetica", 10)
+    pdf.drawString(72, 780, "Page two mentions UDP 514.")
+    pdf.showPage()
+    pdf.save()
+
+
+def test_pdf_ruled_table_and_text_rows(tmp_path: Path) -> None:
+    path = tmp_path / "guide.pdf"
+    make_pdf(path)
+    document = read_document(path)
+    (ruled,) = tables(document)
+    assert ruled.rows == (
+        ("Port", "Protocol", "Use"),
+        ("161", "UDP", "SNMP"),
+        ("", "TCP", "Continuation"),
+    )
+    header = line_of(document, "Source")
+    row = next(b for b in texts(document) if "Agent" in b.text)
+    # layout text keeps the column gaps, so the text rows still split into three cells
+    assert re.split(r"\s{2,}", row.text.strip()) == ["Agent", "Gateway", "TCP 8443"]
+    assert row.line == header + 1
+    # lines count across the page: text, then the table's rows, then the text after it
+    after = line_of(document, "Text after the table.")
+    assert ruled.lines[0] > row.line and after == ruled.lines[-1] + 1
+    assert line_of(document, "Page two mentions UDP 514.") > after
+    # the table's cells are not repeated as text lines
+    assert not any("Continuation" in b.text for b in texts(document))
+
+
+# --- DOCX -----------------------------------------------------------------------------------
+
+
+def make_docx(path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Acme Gateway ports", level=1)
+    document.add_paragraph("The agent connects to the gateway on TCP 8443.", style="List Number")
+    document.add_paragraph("The gateway answers on the same connection.", style="List Number")
+    table = document.add_table(rows=4, cols=3)
+    values = [
+        ("Source", "Port", "Notes"),
+        ("Agent", "8443", "Check-in"),
+        ("", "8444", "Upload"),
+        ("Optional", "", ""),
+    ]
+    for r, row in enumerate(values):
+        for c, value in enumerate(row):
+            if value:
+                table.cell(r, c).text = value
+    table.cell(1, 0).merge(table.cell(2, 0))  # merged down
+    table.cell(3, 0).merge(table.cell(3, 2))  # merged across
+    document.add_paragraph("")
+    document.add_paragraph("Closing remark.")
+    document.save(str(path))
+
+
+def test_docx_paragraphs_tables_and_merged_cells(tmp_path: Path) -> None:
+    path = tmp_path / "guide.docx"
+    make_docx(path)
+    document = read_document(path)
+    assert [(b.line, b.text) for b in texts(document)] == [
+        (1, "Acme Gateway ports"),
+        (2, "1. The agent connects to the gateway on TCP 8443."),
+        (3, "2. The gateway answers on the same connection."),
+        (9, "Closing remark."),
+    ]
+    (table,) = tables(document)
+    assert table.rows == (
+        ("Source", "Port", "Notes"),
+        ("Agent", "8443", "Check-in"),
+        ("Agent", "8444", "Upload"),  # a cell merged down repeats in each row it covers
+        ("Optional", "", ""),  # a cell merged across appears once
+    )
+    assert table.lines == (4, 5, 6, 7)
+    assert table.title == "Acme Gateway ports"
+
+
+# --- CSV / TSV ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("export.csv", 'Port,Protocol,Notes\n443,TCP,"Web, API"\n\n161,UDP,SNMP\n'),
+        ("export.csv", "Port;Protocol;Notes\n443;TCP;Web, API\n\n161;UDP;SNMP\n"),
+        ("export.tsv", "Port\tProtocol\tNotes\n443\tTCP\tWeb, API\n\n161\tUDP\tSNMP\n"),
+    ],
+)
+def test_csv_sniffs_the_delimiter(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    (table,) = read_document(path).blocks
+    assert isinstance(table, Table)
+    assert table.rows == (
+        ("Port", "Protocol", "Notes"),
+        ("443", "TCP", "Web, API"),
+        ("161", "UDP", "SNMP"),
+    )
+    assert table.lines == (1, 2, 4)  # the blank line is skipped but still counted
+
+
+def test_csv_multiline_cell_keeps_the_line_of_its_row(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text('Port,Notes\n443,"first\nsecond"\n80,plain\n', encoding="utf-8")
+    (table,) = read_document(path).blocks
+    assert isinstance(table, Table)
+    assert table.rows[1] == ("443", "first second")
+    assert table.lines == (1, 2, 4)
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def test_xlsx_sheets_merged_cells_and_row_numbers(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    first = workbook.active
+    first.title = "Ports"
+    first["B2"] = "Source"
+    first["C2"] = "Port"
+    first["B3"] = "Agent"
+    first["C3"] = 8443
+    first["C4"] = 8444.0
+    first.merge_cells("B3:B4")
+    first["B6"] = "Optional section"
+    first.merge_cells("B6:C6")
+    workbook.create_sheet("Empty")
+    notes = workbook.create_sheet("Notes")
+    notes.append(["Revision", "1.0"])
+    path = tmp_path / "matrix.xlsx"
+    workbook.save(str(path))
+
+    document = read_document(path)
+    ports, note = tables(document)
+    assert ports.title == "Ports" and note.title == "Notes"
+    assert ports.rows == (
+        ("Source", "Port"),
+        ("Agent", "8443"),
+        ("Agent", "8444"),  # merged cell filled; a whole-number float is a port, not 8444.0
+        ("Optional section", "Optional section"),
+    )
+    assert ports.lines == (2, 3, 4, 6)
+    assert note.rows == (("Revision", "1.0"),)
+
+
+# --- registry and errors --------------------------------------------------------------------
+
+
+def test_every_suffix_has_exactly_one_reader() -> None:
+    claimed: dict[str, str] = {}
+    for reader in readers():
+        for suffix in reader.suffixes:
+            assert suffix not in claimed, f"{suffix} claimed twice"
+            claimed[suffix] = type(reader).__name__
+    for suffix in (".html", ".htm", ".pdf", ".docx", ".csv", ".tsv", ".xlsx"):
+        assert suffix in claimed
+    assert len(REGISTRY) >= 6
+    assert type(reader_for(Path("X.PDF"))).__name__ == "PdfReader"
+
+
+@pytest.mark.parametrize("suffix", [".html", ".pdf", ".docx", ".csv", ".tsv", ".xlsx"])
+@pytest.mark.parametrize("content", [b"", b"  \n\t\n"])
+def test_empty_file_is_an_input_error(tmp_path: Path, suffix: str, content: bytes) -> None:
+    path = tmp_path / f"empty{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="the file is empty") as caught:
+        read_document(path)
+    assert caught.value.exit_code == 2
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", [".docx", ".xlsx"])
+def test_damaged_office_file_is_an_input_error(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"broken{suffix}"
+    path.write_bytes(b"PK\x03\x04 this zip ends here")
+    with pytest.raises(InputError, match="cannot read") as caught:
+        read_document(path)
+    assert "\n" not in str(caught.value)
