@@ -175,7 +175,7 @@ def _resolve_use(
             raise ResolutionError(
                 f"flow '{flow.id}' of '{use.key}' is in use but variable "
                 f"'{', '.join(missing)}' has no value — set it under products → "
-                f"{use.key} → variables, e.g. {missing[0]}: 8443.",
+                f"{use.key} → variables, e.g. {missing[0]}: <port>.",
                 file=file,
                 line=line,
             )
