@@ -142,7 +142,7 @@ class _PacketView:
     oifname: str | None
 
 
-def _view(packet: Packet) -> _PacketView:
+def packet_view(packet: Packet) -> _PacketView:
     try:
         saddr = ipaddress.ip_address(packet.saddr)
         daddr = ipaddress.ip_address(packet.daddr)
@@ -160,7 +160,7 @@ def _view(packet: Packet) -> _PacketView:
     if proto in (1, 58):
         kind = "icmp" if proto == 1 else "icmpv6"
         raw = packet.icmp_type if packet.icmp_type is not None else "echo-request"
-        icmp_type = raw if isinstance(raw, int) else _icmp_number(kind, raw)
+        icmp_type = raw if isinstance(raw, int) else icmp_type_number(kind, raw)
     ported = proto in PORTED
     if ported and packet.dport is None:
         raise InputError(f"a {packet.protocol} packet needs a destination port.")
@@ -190,7 +190,7 @@ def _protocol_number(value: str | int) -> int:
     return IP_PROTOCOLS[key]
 
 
-def _icmp_number(kind: str, name: str) -> int:
+def icmp_type_number(kind: str, name: str) -> int:
     table = {**ICMP_TYPES[kind], **EXTRA_ICMP[kind]}
     if name.isdigit():
         return int(name)
@@ -341,7 +341,7 @@ def _number(kind: str, value: Any) -> int:
         if kind == "ctstate":
             return 1 << CT_STATES.index(text)
         if kind in ("icmp", "icmpv6"):
-            return _icmp_number(kind, text)
+            return icmp_type_number(kind, text)
         if kind == "port":
             return socket.getservbyname(text)
     except (KeyError, ValueError, OSError, InputError):
@@ -651,7 +651,7 @@ class Ruleset:
         return self.trace(packet).verdict
 
     def trace(self, packet: Packet) -> Trace:
-        view = _view(packet)
+        view = packet_view(packet)
         matched: list[Rule] = []
         # The accept worth naming is a rule's accept in a chain that would otherwise drop;
         # failing that, any rule's accept; failing that, a chain policy.
