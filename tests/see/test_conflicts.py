@@ -243,3 +243,74 @@ def test_port_arithmetic() -> None:
     assert str(intersect(a, b)) == "15-20,30"
     assert str(subtract(a, b)) == "10-14"
     assert str(subtract(b, a)) == "21-29"
+
+
+# --------------------------------------------------------------------------- bundled products
+
+
+def catalog_products() -> dict[str, Product]:
+    from portplan.catalog import load_catalog
+
+    return load_catalog().products
+
+
+def test_lucs_and_tm_share_a_server_only_with_the_offset() -> None:
+    hosts = [
+        {
+            "name": "cc01",
+            "os": "windows",
+            "roles": ["luware-lucs:lucs-server", "luware-lucs@tm:lucs-server"],
+        }
+    ]
+    with_offset = deployment(
+        hosts,
+        [
+            {"product": "luware-lucs"},
+            {"product": "luware-lucs", "instance": "tm", "variables": {"instance_offset": 2000}},
+        ],
+    )
+    found = find_conflicts(with_offset, catalog_products())
+    assert [c for c in found if c.kind == "same-port"] == []
+    # 443 (IIS), 445 (SMB) and the media range carry no offset: one service for both
+    # instances, so the media range inside Windows' ephemeral range is reported once per protocol.
+    assert sorted((c.kind, c.protocol, str(c.ports), c.roles) for c in found) == [
+        ("default-variable", "tcp", "49152-57500", ("luware-lucs:lucs-server",)),
+        ("default-variable", "udp", "49152-57500", ("luware-lucs:lucs-server",)),
+    ]
+    assert {c.fix.variable for c in found} == {"media_ports"}
+
+    without = deployment(
+        hosts, [{"product": "luware-lucs"}, {"product": "luware-lucs", "instance": "tm"}]
+    )
+    (clash,) = [c for c in find_conflicts(without, catalog_products()) if c.kind == "same-port"]
+    assert clash.roles == ("luware-lucs:lucs-server", "luware-lucs@tm:lucs-server")
+    assert {4443, 4444, 19400, 19412, 6000} <= set(clash.ports.ports())
+    assert 443 not in clash.ports and 445 not in clash.ports
+    assert (clash.fix.kind, clash.fix.product, clash.fix.variable, clash.fix.value) == (
+        "instance-offset",
+        "luware-lucs@tm",
+        "instance_offset",
+        "2000",
+    )
+
+
+def test_bundled_vpsx_next_to_webconnect_follows_the_documents_9443() -> None:
+    dep = deployment(
+        [{"name": "print1", "os": "windows", "roles": ["lrs-vpsx:vpsx", "lrs-vpsx:webconnect"]}],
+        [{"product": "lrs-vpsx", "features": ["dsr"]}],
+    )
+    (conflict,) = find_conflicts(dep, catalog_products())
+    assert (conflict.protocol, str(conflict.ports)) == ("tcp", "443")
+    assert (conflict.fix.kind, conflict.fix.value) == ("vendor-advice", "9443")
+    assert conflict.roles[0] == "lrs-vpsx:vpsx"
+
+
+def test_bundled_dis_next_to_a_rem_hazelcast_member() -> None:
+    dep = deployment(
+        [{"name": "app1", "os": "linux", "roles": ["lrs-vpsx:dis", "moderro-rem:rem-server"]}],
+        [{"product": "lrs-vpsx"}, {"product": "moderro-rem", "features": ["ha"]}],
+    )
+    same = [c for c in find_conflicts(dep, catalog_products()) if c.kind == "same-port"]
+    assert [(c.protocol, str(c.ports), c.fix.kind, c.fix.value) for c in same] == [
+        ("tcp", "5701", "free-port", "5702")
+    ]

@@ -14,6 +14,9 @@ ports of every active flow that ends at it):
     one of the above, caused by a configurable port left at the product's default — the cheapest
     fix is to set that variable in the deployment.
 
+Two instances of one product on one host share the ports of flows the vendor gives no instance
+offset (LUCS and TM both answer on IIS's 443): those are one service, not a conflict.
+
 Every conflict carries one suggested fix, in this order of preference: the vendor's own advice
 (a flow note such as "Port 9443 is recommended"), the product's instance offset when two
 instances share a host (LUCS and TM: +2000), setting the configurable variable, and otherwise the
@@ -266,6 +269,8 @@ def _shared_ports(
         for second in listeners[i + 1 :]:
             if first.binding == second.binding or first.protocol != second.protocol:
                 continue
+            if _shared_by_design(first, second):
+                continue
             overlap = intersect(first.ports, second.ports)
             if overlap:
                 pairs.setdefault((first.binding, second.binding, first.protocol), []).append(
@@ -283,6 +288,18 @@ def _shared_ports(
     return out
 
 
+def _shared_by_design(first: Listener, second: Listener) -> bool:
+    """Two instances of one product, same flow, and the vendor gives the flow no offset: the
+    instances share that port by design (IIS on 443, SMB on 445 serve both), so it is not a
+    conflict. Only flows that move with the instance offset must not collide."""
+    return (
+        first.product_id == second.product_id
+        and first.product != second.product
+        and first.flow == second.flow
+        and first.offset is None
+    )
+
+
 def _unique(listeners: Iterable[Listener]) -> list[Listener]:
     return list({(x.flow, x.protocol): x for x in listeners}.values())
 
@@ -296,7 +313,9 @@ def _ephemeral(
 ) -> list[Conflict]:
     ephemeral = host.ephemeral_range()
     grouped: dict[tuple[str, str], list[Listener]] = {}
-    for listener in listeners:
+    for i, listener in enumerate(listeners):
+        if any(_shared_by_design(earlier, listener) for earlier in listeners[:i]):
+            continue  # one service for both instances: reported once, with the first
         if intersect(listener.ports, ephemeral):
             grouped.setdefault((listener.binding, listener.protocol), []).append(listener)
     out: list[Conflict] = []
@@ -338,7 +357,7 @@ def _fix_shared(
     for listener in (*seconds, *firsts):
         if listener.variables:
             kind: ConflictKind = "default-variable" if listener.defaulted else "same-port"
-            return kind, _variable_fix(listener, protocol, overlap, state)
+            return kind, _variable_fix(listener, protocol, state)
     # 4. The nearest free port for the role listed later on the host.
     return "same-port", _free_fix(second, protocol, overlap, state)
 
@@ -362,7 +381,9 @@ def _fix_ephemeral(
     for listener in group:
         if listener.variables:
             kind: ConflictKind = "default-variable" if listener.defaulted else "ephemeral"
-            return kind, _variable_fix(listener, protocol, inside, state)
+            commands = _reserve_commands(host, protocol, inside)
+            also = f", or keep it and reserve it: {'; '.join(commands)}" if commands else ""
+            return kind, _variable_fix(listener, protocol, state, also)
     listener = group[0]
     return "ephemeral", _reserve_fix(host, listener, protocol, inside, state)
 
@@ -436,14 +457,15 @@ def _offset_fix(
     )
 
 
-def _variable_fix(listener: Listener, protocol: str, ports: PortSet, state: _HostState) -> Fix:
-    target = state.free_like(protocol, ports)
+def _variable_fix(listener: Listener, protocol: str, state: _HostState, also: str = "") -> Fix:
+    """Set the variable the listener's ports come from to a free block of the same shape."""
+    target = state.free_like(protocol, listener.ports)
     variable = listener.variables[0]
     if target is None:
         return Fix(
             "set-variable",
             f"set variables.{variable} for {listener.product} to a port no other role on "
-            f"{listener.host} uses (no free port was found)",
+            f"{listener.host} uses (no free port was found){also}",
             listener.product,
             variable,
         )
@@ -452,7 +474,7 @@ def _variable_fix(listener: Listener, protocol: str, ports: PortSet, state: _Hos
     return Fix(
         "set-variable",
         f"set variables.{variable}: {target} for {listener.product}{left}; {protocol}/{target} "
-        f"is free on {listener.host} and outside its ephemeral range",
+        f"is free on {listener.host} and outside its ephemeral range{also}",
         listener.product,
         variable,
         str(target),
@@ -482,16 +504,7 @@ def _reserve_fix(
     host: Host, listener: Listener, protocol: str, inside: PortSet, state: _HostState
 ) -> Fix:
     """A port the vendor fixed: keep it and stop the OS from handing it out."""
-    if host.os == "windows":
-        commands = [
-            f"netsh int ipv4 add excludedportrange protocol={protocol} startport={r.low} "
-            f"numberofports={r.size}"
-            for r in inside
-        ]
-    elif host.os == "linux":
-        commands = [f"sysctl -w net.ipv4.ip_local_reserved_ports={inside}"]
-    else:
-        commands = []
+    commands = _reserve_commands(host, protocol, inside)
     if commands:
         return Fix(
             "reserve-ports",
@@ -523,3 +536,16 @@ def conflict_to_dict(conflict: Conflict) -> dict[str, object]:
             "value": conflict.fix.value,
         },
     }
+
+
+def _reserve_commands(host: Host, protocol: str, inside: PortSet) -> list[str]:
+    """The OS commands that keep ports out of the ephemeral range (excluded/reserved ports)."""
+    if host.os == "windows":
+        return [
+            f"netsh int ipv4 add excludedportrange protocol={protocol} startport={r.low} "
+            f"numberofports={r.size}"
+            for r in inside
+        ]
+    if host.os == "linux":
+        return [f"sysctl -w net.ipv4.ip_local_reserved_ports={inside}"]
+    return []
