@@ -12,8 +12,9 @@ user can call them directly. Later stages (compile, lab, audit, …) take the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portplan.catalog import Catalog, load_catalog
 from portplan.deployment import load_deployment
@@ -21,6 +22,9 @@ from portplan.flows import resolve_flows
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.report import get_format
+
+if TYPE_CHECKING:
+    from portplan.verify.audit import AuditReport
 
 PathLike = str | Path
 
@@ -69,3 +73,22 @@ def report(
 
 
 # ── Later stages (compile, verify, …) chain on plan() here ─────────────────────────────────
+
+
+# ── Verify: audit an existing ruleset against the plan ─────────────────────────────────────
+def audit(
+    deployment_path: PathLike,
+    ruleset_path: PathLike,
+    *,
+    ruleset_format: str | None = None,
+    point: str | None = None,
+    interfaces: Mapping[str, str] | None = None,
+    catalog_dirs: Sequence[PathLike] = (),
+) -> AuditReport:
+    """Per flow allowed/blocked/partial, plus too-wide and shadowed rules of the ruleset."""
+    from portplan.verify.audit import audit as audit_ruleset
+    from portplan.verify.rulesets import read_ruleset
+
+    deployment, resolution = plan(deployment_path, catalog_dirs)
+    ruleset = read_ruleset(Path(ruleset_path), ruleset_format)
+    return audit_ruleset(deployment, resolution, ruleset, point=point, interfaces=interfaces)

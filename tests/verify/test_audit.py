@@ -178,3 +178,42 @@ def test_compiled_rulesets_carry_every_flow_and_nothing_else(
         assert report.findings == () and report.notices == ()
         points.add(artifact.enforcement_point)
     assert points == {"core", "app-host"}
+
+
+def test_cli_reports_and_exits_1_on_a_gap(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from portplan.cli.main import cli
+
+    deployment, catalog = shop
+    rules = tmp_path / "rules.v4"
+    rules.write_text(CORE_IPTABLES)
+    runner = CliRunner()
+    args = ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", str(rules)]
+    result = runner.invoke(cli, [*args, "--point", "core"])
+    assert result.exit_code == 1
+    assert "PARTIAL" in result.output and "tcp/8443" in result.output
+    assert "too-wide" in result.output and "shadowed" in result.output
+    assert "2 required flow(s) not fully allowed" in result.output
+    result = runner.invoke(cli, [*args, "--point", "core", "--output-format", "json"])
+    data = json.loads(result.stdout)
+    assert data["failed"] and {f["kind"] for f in data["findings"]} == {"too-wide", "shadowed"}
+    good = tmp_path / "good.v4"
+    good.write_text(
+        "*filter\n:FORWARD DROP [0:0]\n"
+        "-A FORWARD -s 10.10.1.0/24 -d 10.10.2.5/32 -p tcp -m multiport --dports 443,8443 "
+        "-j ACCEPT\n-A FORWARD -s 10.10.2.5 -d 10.10.3.6 -p tcp --dport 1433 -j ACCEPT\n"
+        "-A FORWARD -s 10.10.3.7 -d 10.10.2.5 -p udp --dport 161 -j ACCEPT\n"
+        "-A FORWARD -s 10.10.3.7 -d 10.10.2.5 -p icmp --icmp-type echo-request -j ACCEPT\n"
+        "COMMIT\n"
+    )
+    result = runner.invoke(
+        cli, ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", str(good)]
+    )
+    assert result.exit_code == 0, result.output
+    # A /24 of clients where two hosts need it is wider than the flows: reported, not failed.
+    assert "too-wide" in result.output and "10.10.1." in result.output
+    result = runner.invoke(
+        cli, ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", "missing.json"]
+    )
+    assert result.exit_code == 2 and "cannot read the ruleset" in result.output

@@ -27,6 +27,7 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.diagram",
     "portplan.cli.diff",
     "portplan.cli.conflicts",
+    "portplan.cli.audit",
 ]
 
 

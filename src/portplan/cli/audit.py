@@ -1,0 +1,163 @@
+"""``portplan audit DEPLOYMENT --ruleset FILE`` — does an existing ruleset carry the flows?"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from portplan import pipeline
+from portplan.cli.options import catalog_dirs, emit
+from portplan.errors import CheckFailed, InputError
+from portplan.model.service import format_services
+from portplan.verify.audit import AuditReport
+from portplan.verify.rulesets import FORMATS
+
+
+def audit_table(report: AuditReport) -> str:
+    where = f"enforcement point {report.point}" if report.point else "a router every flow passes"
+    table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks")
+    for heading in ("Flow", "Hook", "Result", "Allowed", "Blocked", "Decided by"):
+        table.add_column(heading, overflow="fold")
+    for check in report.checks:
+        result = check.status.upper() if check.required else f"{check.status} (optional)"
+        table.add_row(
+            check.flow.id,
+            check.hook,
+            result,
+            "\n".join(format_services(check.allowed)) or "-",
+            "\n".join(format_services(check.blocked)) or "-",
+            check.rule or "-",
+        )
+    lines = [_render(table)]
+    if report.findings:
+        rules = Table(title=f"{len(report.findings)} rule findings")
+        for heading in ("Finding", "Rule", "Detail"):
+            rules.add_column(heading, overflow="fold")
+        for finding in report.findings:
+            rules.add_row(finding.kind, finding.rule, finding.detail)
+        lines.append(_render(rules))
+    else:
+        lines.append("No rule findings: no rule is wider than the flows, none is shadowed.\n")
+    return "".join(lines)
+
+
+def audit_json(report: AuditReport) -> str:
+    data = {
+        "point": report.point,
+        "failed": report.failed,
+        "flows": [
+            {
+                "flow": c.flow.id,
+                "hook": c.hook,
+                "status": c.status,
+                "required": c.required,
+                "allowed": format_services(c.allowed),
+                "blocked": format_services(c.blocked),
+                "decided_by": c.rule,
+            }
+            for c in report.checks
+        ],
+        "findings": [{"kind": f.kind, "rule": f.rule, "detail": f.detail} for f in report.findings],
+        "notices": list(report.notices),
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _render(table: Table) -> str:
+    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
+    return buffer.getvalue()
+
+
+def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for value in values:
+        zone, sep, name = value.partition("=")
+        if not sep or not zone or not name:
+            raise InputError(f"--interface '{value}' — write ZONE=IFNAME, e.g. users=eth1.")
+        mapping[zone] = name
+    return mapping
+
+
+@click.command("audit")
+@click.argument("deployment", type=click.Path(dir_okay=False))
+@click.option(
+    "--ruleset",
+    "ruleset_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The ruleset to audit.",
+)
+@click.option(
+    "--format",
+    "ruleset_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Format of the ruleset (default: guessed from its content). 'nft' text is "
+    "read by the real nft in a throwaway namespace (needs root).",
+)
+@click.option(
+    "--point",
+    default=None,
+    help="The enforcement point the ruleset belongs to (default: a router every flow passes).",
+)
+@click.option(
+    "--interface",
+    "interfaces",
+    multiple=True,
+    metavar="ZONE=IFNAME",
+    help="Interface of a zone on the router, for rulesets matching iifname/oifname.",
+)
+@click.option(
+    "--output-format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.pass_context
+def command(
+    ctx: click.Context,
+    deployment: str,
+    ruleset_path: str,
+    ruleset_format: str | None,
+    point: str | None,
+    interfaces: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+) -> None:
+    """Evaluate an existing ruleset against DEPLOYMENT's flows with real packet-classification
+    semantics: per flow allowed / blocked / partial, plus rules wider than any flow needs and
+    rules that can never match. Exit 1 when a required flow is not fully allowed.
+
+    \b
+    Examples:
+      nft -j list ruleset > fw.json
+      portplan audit site.yaml --ruleset fw.json --point core
+      portplan audit site.yaml --ruleset rules.v4 --format iptables-save
+    """
+    report = pipeline.audit(
+        deployment,
+        ruleset_path,
+        ruleset_format=ruleset_format,
+        point=point,
+        interfaces=parse_interfaces(interfaces),
+        catalog_dirs=catalog_dirs(ctx),
+    )
+    emit(audit_json(report) if output_format == "json" else audit_table(report), output)
+    for notice in report.notices:
+        click.echo(f"portplan: note: {notice}", err=True)
+    if report.failed:
+        failing = [c.flow.id for c in report.checks if c.required and c.status != "allowed"]
+        raise CheckFailed(
+            f"{len(failing)} required flow(s) not fully allowed: {', '.join(failing[:5])}"
+            + (" …" if len(failing) > 5 else "")
+        )
