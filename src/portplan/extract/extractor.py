@@ -1,0 +1,410 @@
+"""extract_flows: a Document in, every flow it states out (plus what could not be used).
+
+One pass over the blocks in reading order finds tables (reader tables, tab-separated and pipe
+rows, space-aligned columns, glued-header HTML text), keeps track of the section each line sits
+in (headings such as "Optional Products – AlertX" or "Debugging / Troubleshooting" make the
+flows under them optional), and hands the remaining lines to the prose interpreter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from portplan.extract.document import Document, Table, TextLine
+from portplan.extract.flat import parse_flat_table
+from portplan.extract.headers import Header, read_header, split_concatenated_header
+from portplan.extract.ports import looks_port_like, parse_ports
+from portplan.extract.prose import (
+    STEP,
+    Endpoints,
+    Statement,
+    endpoints_for,
+    is_optional,
+    parse_sentence,
+    port_groups,
+    split_statement,
+)
+from portplan.extract.result import Evidence, ExtractedFlow, Extraction, Unparsed
+from portplan.extract.tables import (
+    CONFIGURABLE_MARK,
+    Context,
+    Row,
+    clean,
+    interpret_table,
+)
+
+_OPTIONAL_HEADING = re.compile(r"\boptional\b|\bdebug|\btroubleshoot", re.IGNORECASE)
+_REQUIRED_WORD = re.compile(r"\brequired\b|\bmandatory\b", re.IGNORECASE)
+_OPTIONAL_SECTION_SENTENCE = re.compile(
+    r"\b(?:these|this|the following)\b[^.]{0,60}\bports?\b[^.]{0,40}\b(?:is|are)\s+"
+    r"(?:only\s+(?:used|needed|required)|optional|used\s+only|needed\s+only|required\s+only)",
+    re.IGNORECASE,
+)
+_SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
+_SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
+
+
+def is_heading(text: str) -> bool:
+    stripped = text.strip()
+    words = stripped.split()
+    if not 1 <= len(words) <= 12 or len(stripped) > 100:
+        return False
+    if stripped.endswith((".", ",", ";")) or _BULLET.match(stripped) or STEP.match(stripped):
+        return False
+    if not re.search(r"[A-Za-z]{2}", stripped):
+        return False
+    return not parse_ports(stripped, numbers_are_ports=False).has_ports
+
+
+def _pipe_cells(text: str) -> list[str]:
+    body = text.strip().replace("\\|", "\u2502")
+    if body.startswith("|"):
+        body = body[1:]
+    if body.endswith("|"):
+        body = body[:-1]
+    return [c.strip().replace("\u2502", "|") for c in body.split("|")]
+
+
+@dataclass
+class _ActiveTable:
+    header: Header
+    kind: str  # "tab", "pipe", "space", "block"
+    rows: list[Row] = field(default_factory=list)
+    columns: tuple[int, ...] = ()  # character offsets of space-aligned columns
+    pending: tuple[str, int, Context] | None = None  # a pipe row still missing cells
+
+
+class _Extractor:
+    def __init__(self, document: Document) -> None:
+        self.name = document.name
+        self.document = document
+        self.flows: list[tuple[int, ExtractedFlow]] = []
+        self.unparsed: list[Unparsed] = []
+        self.consumed: set[int] = set()
+        self.prose: list[tuple[TextLine, Context]] = []
+        self.context = Context()
+        self.headings_seen: set[str] = set()
+        self.active: _ActiveTable | None = None
+        self.flat: tuple[Header, list[TextLine], Context] | None = None
+
+    # -- sections -------------------------------------------------------------------------
+    def heading(self, text: str) -> None:
+        key = clean(text).lower()
+        if key in self.headings_seen:
+            return  # a running page header, not a new section
+        self.headings_seen.add(key)
+        optional = bool(_OPTIONAL_HEADING.search(text)) and not _REQUIRED_WORD.search(text)
+        self.context = Context(section=clean(text), optional=optional)
+
+    # -- tables ---------------------------------------------------------------------------
+    def flush(self) -> None:
+        if self.active is not None:
+            self._flush_pending()
+            table, self.active = self.active, None
+            self._interpret(table.header, table.rows)
+        if self.flat is not None:
+            header, lines, context = self.flat
+            self.flat = None
+            rows, used = parse_flat_table(header, lines, context)
+            self.consumed.update(used)
+            self._interpret(header, rows)
+            for line in lines:
+                if line.line not in used:
+                    self.prose.append((line, context))
+
+    def _interpret(self, header: Header, rows: list[Row]) -> None:
+        if not rows:
+            return
+        result = interpret_table(header, rows, self.name)
+        self.flows.extend((f.evidence.line, f) for f in result.flows)
+        self.unparsed.extend(result.unparsed)
+        self.consumed.update(result.consumed)
+
+    def _flush_pending(self) -> None:
+        table = self.active
+        if table is not None and table.pending is not None:
+            text, line, context = table.pending
+            table.pending = None
+            table.rows.append(Row(tuple(_pipe_cells(text)), line, text.strip(), context))
+
+    def _add_row(self, cells: list[str], line: int, text: str) -> None:
+        assert self.active is not None
+        self.active.rows.append(Row(tuple(cells), line, text.strip(), self.context))
+
+    def _orphan_row(self, line: TextLine) -> None:
+        if looks_port_like(line.text):
+            self.prose.append((line, self.context))
+
+    def _start(self, header: Header, kind: str, columns: tuple[int, ...] = ()) -> None:
+        self.flush()
+        self.active = _ActiveTable(header, kind, columns=columns)
+
+    def text_line(self, line: TextLine) -> None:
+        text = line.text.rstrip("\r\n")
+        stripped = text.strip()
+        if self.flat is not None:
+            if "\t" in stripped or stripped.count("|") >= 2 or self._concatenated_header(stripped):
+                self.flush()
+            else:
+                self.flat[1].append(line)
+                return
+        if not stripped or stripped == "|":
+            return
+        if _SEPARATOR_ROW.match(stripped):
+            return
+        active = self.active
+        # Markdown pipe rows (and the tail of a row broken over two lines).
+        if active is not None and active.kind == "pipe" and active.pending is not None:
+            pending_text, pending_line, context = active.pending
+            if stripped.startswith("|"):
+                joined = f"{pending_text.rstrip()} {stripped}"
+                active.pending = None
+                self._pipe_row(joined, pending_line, context)
+                return
+            self._flush_pending()
+        if stripped.count("|") >= 2 or (active is not None and active.kind == "pipe" and "|" in stripped):
+            cells = _pipe_cells(stripped)
+            header = read_header(cells)
+            if header is not None:
+                self._start(header, "pipe")
+                return
+            if active is not None and active.kind == "pipe":
+                self._pipe_row(stripped, line.line, self.context)
+                return
+            self._orphan_row(line)
+            return
+        # Tab-separated rows.
+        if "\t" in stripped or (active is not None and active.kind == "tab" and "\t" in text):
+            cells = [c.strip() for c in text.split("\t")]
+            header = read_header(cells)
+            if header is not None:
+                self._start(header, "tab")
+                return
+            if active is not None and active.kind == "tab":
+                self._add_row(cells, line.line, text)
+                return
+            self._orphan_row(line)
+            return
+        # Space-aligned columns (text copied from a PDF with its layout).
+        if re.search(r"\S {2,}\S", stripped):
+            columns = [(m.start(), m.group()) for m in _SPACE_COLUMNS.finditer(text)]
+            header = read_header([c for _, c in columns]) if len(columns) >= 3 else None
+            if header is not None:
+                self._start(header, "space", tuple(start for start, _ in columns))
+                return
+            if active is not None and active.kind == "space":
+                self._add_row(self._space_cells(text, active.columns), line.line, text)
+                return
+        elif active is not None and active.kind == "space" and text[:1] == " ":
+            self._add_row(self._space_cells(text, active.columns), line.line, text)
+            return
+        # A glued HTML header starts a one-cell-per-line table.
+        header = self._concatenated_header(stripped)
+        if header is not None:
+            self.flush()
+            self.flat = (header, [], self.context)
+            return
+        # Plain text: a heading, a sentence that qualifies the section, or prose.
+        if active is not None and (len(stripped.split()) > 15 or stripped.endswith(".")):
+            if not looks_port_like(stripped):
+                self.flush()
+        if is_heading(stripped):
+            self.heading(stripped)
+        elif _OPTIONAL_SECTION_SENTENCE.search(stripped):
+            self.context = Context(self.context.section, optional=True)
+        self.prose.append((line, self.context))
+
+    def _pipe_row(self, text: str, line: int, context: Context) -> None:
+        assert self.active is not None
+        cells = _pipe_cells(text)
+        if len(cells) < len(self.active.header.roles) and not text.rstrip().endswith("|"):
+            self.active.rows.append(Row(tuple(cells), line, text.strip(), context))
+            return
+        if len(cells) < len(self.active.header.roles):
+            self.active.pending = (text, line, context)
+            return
+        self.active.rows.append(Row(tuple(cells), line, text.strip(), context))
+
+    @staticmethod
+    def _space_cells(text: str, columns: tuple[int, ...]) -> list[str]:
+        cells = [""] * len(columns)
+        for match in _SPACE_COLUMNS.finditer(text):
+            start = match.start()
+            index = max((i for i, c in enumerate(columns) if c <= start + 2), default=0)
+            cells[index] = f"{cells[index]} {match.group()}".strip()
+        return cells
+
+    @staticmethod
+    def _concatenated_header(text: str) -> Header | None:
+        if not text or len(text.split()) > 10:
+            return None
+        parts = split_concatenated_header(text)
+        return read_header(parts) if parts else None
+
+    def table_block(self, table: Table) -> None:
+        self.flush()
+        if table.title:
+            self.heading(table.title)
+        header: Header | None = None
+        rows: list[Row] = []
+        for cells, line in zip(table.rows, table.lines, strict=False):
+            candidate = read_header(list(cells))
+            if candidate is not None:
+                if header is not None:
+                    self._interpret(header, rows)
+                header, rows = candidate, []
+                continue
+            text = " | ".join(c for c in cells)
+            if header is None:
+                self._orphan_row(TextLine(line, text))
+                continue
+            rows.append(Row(tuple(cells), line, text, self.context))
+        if header is not None:
+            self._interpret(header, rows)
+
+    # -- prose ----------------------------------------------------------------------------
+    def statements(self) -> list[Statement]:
+        items = sorted(
+            ((ln, ctx) for ln, ctx in self.prose if ln.line not in self.consumed),
+            key=lambda item: item[0].line,
+        )
+        out: list[Statement] = []
+        step: list[TextLine] | None = None
+        step_context = Context()
+
+        def close() -> None:
+            nonlocal step
+            if step:
+                text = " \n".join(ln.text.strip() for ln in step)
+                sentence, phrases = split_statement(text)
+                out.append(
+                    Statement(
+                        step[0].line,
+                        step[0].text.strip(),
+                        sentence,
+                        tuple(phrases),
+                        step_context,
+                        tuple(ln.line for ln in step),
+                    )
+                )
+            step = None
+
+        for line, context in items:
+            text = line.text.strip()
+            if STEP.match(text):
+                close()
+                step, step_context = [line], context
+                continue
+            if step is not None:
+                _, phrases = split_statement(text)
+                if phrases or text[:1].islower() or text.upper() in ("N/A", "NA"):
+                    step.append(line)
+                    continue
+                close()
+            if parse_ports(text, numbers_are_ports=False).has_ports or looks_port_like(text):
+                sentence, phrases = split_statement(text)
+                if not phrases:
+                    phrases = [text]
+                out.append(
+                    Statement(line.line, text, sentence, tuple(phrases), context, (line.line,))
+                )
+        close()
+        return out
+
+    def prose_flows(self) -> None:
+        previous: Endpoints | None = None
+        section: str | None = None
+        for statement in self.statements():
+            if statement.context.section != section:
+                previous, section = None, statement.context.section
+            is_step = bool(STEP.match(statement.text))
+            groups = port_groups(statement.port_phrases, strict=not is_step)
+            if not groups:
+                if is_step and statement.sentence:
+                    # A step without ports still tells who talks to whom next.
+                    previous = endpoints_for(statement, previous) or previous
+                    continue
+                if looks_port_like(statement.text) and not self._is_noise(statement.text):
+                    self.unparsed.append(
+                        Unparsed(statement.line, statement.text, self._why_no_port(statement))
+                    )
+                continue
+            if is_step:
+                pair = endpoints_for(statement, previous)
+            else:
+                parsed = parse_sentence(statement.sentence)
+                pair = Endpoints(parsed.src, parsed.dst) if parsed.src and parsed.dst else None
+            if pair is None:
+                self.unparsed.append(
+                    Unparsed(
+                        statement.line,
+                        statement.text,
+                        "ports mentioned, but no source and destination could be read from "
+                        "the sentence",
+                    )
+                )
+                continue
+            previous = pair
+            purpose = " ".join(
+                part for part in (statement.sentence, *statement.port_phrases) if part
+            )
+            purpose = re.sub(r"^\s*(?:step\s+)?\d{1,2}\s*[.):]\s*", "", purpose)
+            optional = is_optional(statement.sentence, statement.context)
+            configurable = bool(CONFIGURABLE_MARK.search(purpose)) or any(
+                parse_ports(p).configurable for p in statement.port_phrases
+            )
+            self.consumed.update(statement.lines)
+            for group_list in groups:
+                for group in group_list:
+                    self.flows.append(
+                        (
+                            statement.line,
+                            ExtractedFlow(
+                                src=pair.src,
+                                dst=pair.dst,
+                                protocols=group.protocols,
+                                ports=tuple(group.port_strings()),
+                                purpose=purpose,
+                                optional=optional,
+                                configurable=configurable,
+                                evidence=Evidence(self.name, statement.line, statement.text),
+                                section=statement.context.section,
+                            ),
+                        )
+                    )
+
+    @staticmethod
+    def _is_noise(text: str) -> bool:
+        spec = parse_ports(text, numbers_are_ports=False)
+        return not spec.has_ports and spec.offset is None and not re.search(
+            r"\b(?:tcp|udp|sctp)\b", text, re.IGNORECASE
+        )
+
+    @staticmethod
+    def _why_no_port(statement: Statement) -> str:
+        spec = parse_ports(statement.text, numbers_are_ports=False)
+        if spec.offset is not None:
+            return f"a port offset (+{spec.offset}), not a flow — model it as an offset variable"
+        return "mentions a protocol or port but states no port number and no endpoints"
+
+    def run(self) -> Extraction:
+        for block in self.document.blocks:
+            if isinstance(block, Table):
+                self.table_block(block)
+            else:
+                self.text_line(block)
+        self.flush()
+        self.prose_flows()
+        flows = tuple(flow for _, flow in sorted(self.flows, key=lambda item: item[0]))
+        unparsed = tuple(sorted(self.unparsed, key=lambda item: item.line))
+        notices: list[str] = []
+        if not flows:
+            notices.append(f"{self.name}: no port requirements found in this document")
+        return Extraction(self.name, flows, unparsed, tuple(notices))
+
+
+def extract_flows(document: Document) -> Extraction:
+    """Every flow the document states, with evidence; port-like lines not understood are listed."""
+    return _Extractor(document).run()

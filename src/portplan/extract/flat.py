@@ -1,0 +1,159 @@
+"""HTML tables copied as text: a glued header line, then one cell per line.
+
+    ProtocolMVE serverPrinterUsed for
+    Network Printing Alliance Protocol (NPAP)
+    UDP 9187
+    UDP 9300
+    Communicating with Lexmark network printers.
+
+Empty cells vanish in such text, so cells are recognised by what they hold: port cells
+("UDP 9187", "Ephemeral TCP port", "User-defined port. The default port is TCP 1433.") versus
+text cells (the protocol name before them, the purpose after them). A port cell after the
+purpose starts a sub-row that keeps the name and the source side ("TCP 443" under HTTP).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from portplan.extract.document import TextLine
+from portplan.extract.headers import Header, Role
+from portplan.extract.ports import parse_ports
+from portplan.extract.tables import Context, Row
+
+_NOTE = re.compile(r"^\s*notes?\b\s*:?", re.IGNORECASE)
+_PARENTHETICAL = re.compile(r"^\s*\([^()]*\)\s*$")
+
+
+def is_port_cell(text: str) -> bool:
+    """A cell that states a port (or an ephemeral/default port) rather than a name or purpose."""
+    if _NOTE.match(text):
+        return False
+    spec = parse_ports(text, numbers_are_ports=False)
+    if spec.has_ports or spec.ephemeral:
+        return True
+    has_port_word = bool(re.search(r"\bports?\b", text, re.IGNORECASE))
+    return has_port_word and bool(spec.protocols or spec.configurable) and len(text.split()) <= 12
+
+
+@dataclass
+class _Cell:
+    line: TextLine
+    text: str
+    ephemeral: bool = False
+
+
+@dataclass
+class _Record:
+    name: _Cell | None
+    ports: list[_Cell] = field(default_factory=list)
+    purpose: _Cell | None = None
+    inherited_source: list[_Cell] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_flat_table(
+    header: Header, lines: list[TextLine], context: Context
+) -> tuple[list[Row], set[int]]:
+    """Rows (in the header's column layout) from one-cell-per-line text, and the lines used."""
+    sides = header.indexes(Role.SIDE)
+    if len(sides) < 2:
+        return [], set()
+    has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
+    has_purpose = any(header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles)))
+    records: list[_Record] = []
+    current: _Record | None = None
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        if _NOTE.match(text):
+            if current is not None and current.ports:
+                current.notes.append(text)
+            continue
+        last = current.ports[-1] if current and current.ports else None
+        if _PARENTHETICAL.match(text) and current is not None:
+            if last is not None and current.purpose is None:
+                last.text = f"{last.text} {text}"
+            elif current.name is not None and not current.ports:
+                current.name.text = f"{current.name.text} {text}"
+            continue
+        if is_port_cell(text):
+            cell = _Cell(line, text, parse_ports(text).ephemeral)
+            if current is None:
+                current = _Record(name=None)
+                records.append(current)
+            elif current.purpose is not None or (not has_purpose and current.ports and _is_sub_row(current)):
+                # A port after the purpose: a sub-row of the same protocol and source side.
+                source = _split_sides(current.ports, current.inherited_source)[0]
+                current = _Record(name=current.name, inherited_source=source)
+                records.append(current)
+            current.ports.append(cell)
+            continue
+        if current is not None and current.ports and current.purpose is None and has_purpose:
+            current.purpose = _Cell(line, text)
+            continue
+        if has_name:
+            current = _Record(name=_Cell(line, text))
+            records.append(current)
+        elif current is not None and current.purpose is not None:
+            current.purpose.text = f"{current.purpose.text} {text}"
+    rows: list[Row] = []
+    consumed: set[int] = set()
+    for record in records:
+        if not record.ports:
+            continue
+        consumed.update(c.line.line for c in record.ports)
+        if record.name is not None:
+            consumed.add(record.name.line.line)
+        if record.purpose is not None:
+            consumed.add(record.purpose.line.line)
+        rows.extend(_record_rows(header, record, context))
+    return rows, consumed
+
+
+def _is_sub_row(record: _Record) -> bool:
+    return False
+
+
+def _split_sides(
+    ports: list[_Cell], inherited: list[_Cell] | None
+) -> tuple[list[_Cell], list[_Cell]]:
+    """Source-side and destination-side cells of a record.
+
+    The source side is the first cell and every cell up to the last ephemeral one ("Ephemeral
+    TCP port" is a source port by definition); a lone cell in a sub-row is the destination.
+    """
+    if inherited is not None:
+        return inherited, ports
+    if len(ports) == 1:
+        return [], ports
+    last_ephemeral = max((i for i, c in enumerate(ports) if c.ephemeral), default=0)
+    cut = max(1, last_ephemeral + 1)
+    if cut >= len(ports):
+        cut = len(ports) - 1
+    return ports[:cut], ports[cut:]
+
+
+def _record_rows(header: Header, record: _Record, context: Context) -> list[Row]:
+    source, destination = _split_sides(record.ports, record.inherited_source)
+    pairs: list[tuple[list[_Cell], list[_Cell]]]
+    if len(source) == len(destination) > 1:
+        pairs = [([s], [d]) for s, d in zip(source, destination, strict=True)]
+    else:
+        pairs = [(source, destination)]
+    first_side, second_side = header.indexes(Role.SIDE)[:2]
+    rows: list[Row] = []
+    for src_cells, dst_cells in pairs:
+        cells = [""] * len(header.roles)
+        for i, role in enumerate(header.roles):
+            if i < first_side and role is not Role.SIDE and record.name is not None:
+                cells[i] = record.name.text
+            elif role is Role.PURPOSE and record.purpose is not None:
+                cells[i] = record.purpose.text
+        cells[first_side] = " ".join(c.text for c in src_cells)
+        cells[second_side] = " ".join(c.text for c in dst_cells)
+        anchor = dst_cells[0].line if dst_cells else src_cells[0].line
+        rows.append(Row(tuple(cells), anchor.line, anchor.text.strip(), context))
+    return rows

@@ -1,0 +1,145 @@
+"""Header meaning: which column of a ports table holds what, whatever the vendor called it.
+
+A header cell is reduced to its words (parentheses and punctuation dropped, filler such as
+"host" or "(Default)" ignored) and matched against synonym sets. Source/destination synonyms
+must make up the whole cell: "Server" is the destination column, "MVE server" is a column
+named after an endpoint (a *side*, whose cells hold that endpoint's ports).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Role(Enum):
+    PORT = "port"  # destination (listening) port
+    SOURCE_PORT = "source_port"
+    PROTOCOL = "protocol"
+    SOURCE = "source"
+    DESTINATION = "destination"
+    PURPOSE = "purpose"
+    DIRECTION = "direction"
+    SIDE = "side"  # a column named after an endpoint; its cells are that endpoint's ports
+    OTHER = "other"
+
+
+_FILLER = frozenset(
+    """the a an of s default defaults host hosts system systems ip address addresses component
+    components device devices name names side zone machine machines number numbers no nr
+    range ranges side e g i required""".split()
+)
+_PORT_WORDS = frozenset({"port", "ports", "portnumber"})
+_SOURCE_WORDS = frozenset(
+    "source src from sender client initiator origin originator caller requester requestor "
+    "local outgoing".split()
+)
+_DESTINATION_WORDS = frozenset(
+    "destination dest dst to listener server target receiver responder callee remote "
+    "listening incoming service".split()
+)
+_PROTOCOL_WORDS = frozenset("protocol protocols type transport proto layer l4 4 ip".split())
+_PURPOSE_WORDS = frozenset(
+    """description descriptions purpose comment comments used for usage notes note details
+    detail service services function remarks remark reason application applications feature
+    explanation traffic info information use communication""".split()
+)
+_DIRECTION_WORDS = frozenset("direction inbound outbound in out flow bound".split())
+
+
+def header_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FILLER]
+
+
+def column_role(text: str) -> Role:
+    """The meaning of one header cell."""
+    words = header_words(text)
+    if not words:
+        return Role.OTHER
+    wordset = set(words)
+    if wordset & _PORT_WORDS:
+        if wordset & {"source", "src", "client", "sender", "from", "local", "initiator", "origin"}:
+            if not wordset & {"destination", "dest", "dst", "server", "listening", "listener"}:
+                return Role.SOURCE_PORT
+        return Role.PORT
+    if wordset <= _PROTOCOL_WORDS:
+        return Role.PROTOCOL
+    if wordset <= _SOURCE_WORDS:
+        return Role.SOURCE
+    if wordset <= _DESTINATION_WORDS:
+        return Role.DESTINATION
+    if wordset <= _DIRECTION_WORDS and wordset & {"direction", "inbound", "outbound"}:
+        return Role.DIRECTION
+    if wordset <= _PURPOSE_WORDS | {"protocol", "what", "why"}:
+        return Role.PURPOSE
+    return Role.OTHER
+
+
+@dataclass(frozen=True)
+class Header:
+    """A ports table's header: one role per column, and the header text."""
+
+    cells: tuple[str, ...]
+    roles: tuple[Role, ...]
+
+    def index(self, role: Role) -> int | None:
+        for i, value in enumerate(self.roles):
+            if value is role:
+                return i
+        return None
+
+    def indexes(self, role: Role) -> list[int]:
+        return [i for i, value in enumerate(self.roles) if value is role]
+
+
+def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
+    """A Header if these cells are the header of a ports table, else None.
+
+    A ports table has a port column (or two endpoint-named columns plus a protocol column, as
+    in "Protocol | MVE server | Printer | Used for") and at least one other meaningful column.
+    """
+    stripped = tuple(" ".join(c.split()) for c in cells)
+    if len([c for c in stripped if c]) < 2:
+        return None
+    if any(len(c) > 60 or re.search(r"\d{2,}", c) for c in stripped):
+        return None  # header cells are short labels without port numbers
+    roles = [column_role(c) if c else Role.OTHER for c in stripped]
+    known = [r for r in roles if r is not Role.OTHER]
+    if Role.PORT in roles or Role.SOURCE_PORT in roles:
+        if len(known) >= 2:
+            return Header(stripped, tuple(roles))
+        return None
+    others = [i for i, r in enumerate(roles) if r is Role.OTHER and stripped[i]]
+    if (Role.PROTOCOL in roles or Role.PURPOSE in roles) and len(others) >= 2:
+        # Endpoint-named columns: the first two unnamed columns are the two sides. This is a
+        # guess the rows must confirm (their side cells must hold ports).
+        for i in others[:2]:
+            roles[i] = Role.SIDE
+        return Header(stripped, tuple(roles))
+    return None
+
+
+def with_sides(header: Header, columns: list[int]) -> Header:
+    """The header with the given columns re-read as sides (their cells turned out to be ports)."""
+    roles = list(header.roles)
+    for i in columns:
+        roles[i] = Role.SIDE
+    return Header(header.cells, tuple(roles))
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9)])(?=[A-Z])")
+
+
+def split_concatenated_header(text: str) -> list[str] | None:
+    """Split a header whose cells were glued together ("ProtocolMVE serverPrinterUsed for").
+
+    HTML tables copied as text lose the cell boundaries; each cell starts with a capital
+    letter glued to the previous cell's last lower-case letter.
+    """
+    if "\t" in text or "|" in text or len(text) > 120 or text.rstrip().endswith("."):
+        return None
+    parts = [p.strip() for p in _CAMEL.split(text.strip()) if p.strip()]
+    if len(parts) < 2:
+        return None
+    return parts

@@ -1,0 +1,340 @@
+"""Port grammar: what vendors write in a port or protocol cell, turned into services.
+
+Handles lists ("1196, 1197, 1198", "443 / 9443", "80/443/631"), ranges with a hyphen, en dash
+or "to" and thousands separators ("49'152 – 57'500", "49,152-65,535"), protocols before or after
+the numbers ("UDP 9187", "5701 (TCP)", "5060 / 5061 (TCP or UDP)", "199 (UDP) 123 (UDP)"),
+application names mapped to their transport ("SNMP 161/162", "HTTPS via port 443"), "*" or
+"default" marking a configurable port, "Ephemeral" marking a source port, "ICMP messages"
+(icmp without ports) and "Depends upon …" (no port, configurable).
+
+Every regex here is linear: no nested quantifiers, so a 5 MB document cannot stall it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TRANSPORTS: dict[str, tuple[str, ...]] = {
+    "tcp": ("tcp",),
+    "udp": ("udp",),
+    "sctp": ("sctp",),
+    "icmp": ("icmp",),
+    "icmpv6": ("icmp",),
+    "icmp6": ("icmp",),
+}
+
+# Well-known application protocols and the transport their standard port uses (IANA service
+# registry). Used only when the document names the application but not the transport.
+APPLICATIONS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        """http https http/s https/mqtt mqtt mqtts ipp ipps lpr lpd raw jetdirect pdl smb cifs
+        ftp ftps sftp ssh scp telnet smtp smtps esmtp submission pop pop3 pop3s imap imaps ldap
+        ldaps rdp vnc mssql tds mysql postgresql postgres oracle rmi jmx ajp rtsp wcf soap rest
+        websocket websockets wss amqp amqps xmpp bgp tacacs tls ssl iscsi git nntp winrm hl7
+        dicom mllp kafka redis mongodb msrpc epmap net.tcp jdbc odbc grpc telnets ws""".split(),
+        ("tcp",),
+    ),
+    **dict.fromkeys(
+        """snmp snmptrap trap traps syslog ntp sntp dhcp bootp tftp mdns llmnr ssdp rtp rtcp
+        srtp stun radius ike ipsec nat-t wsd coap quic wireguard netbios-ns netbios-dgm
+        dns""".split(),
+        ("udp",),
+    ),
+    **dict.fromkeys("sip turn kerberos openvpn netbios".split(), ("tcp", "udp")),
+    **dict.fromkeys("icmp ping echo".split(), ("icmp",)),
+}
+
+_PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
+
+# Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
+_THOUSANDS = re.compile(r"(?<![\d'’])(\d{1,2})['’\u2009\u202f\u00a0](\d{3})(?![\d'’])")
+# A comma thousands separator only next to a range dash: "49,152-65,535" (a bare "80,443" is
+# a list, not 80443).
+_COMMA_BEFORE_RANGE = re.compile(r"(?<![\d,])(\d{1,2}),(\d{3})(?=\s*(?:[-–—‑]|to\b))")
+_COMMA_AFTER_RANGE = re.compile(r"([-–—‑]\s?)(\d{1,2}),(\d{3})(?![\d,])")
+
+_TOKEN = re.compile(
+    r"(?P<num>\d+(?:\.\d+)*)"
+    r"|(?P<word>[A-Za-z][A-Za-z0-9_.+\-]*(?:/[A-Za-z][A-Za-z0-9_.+\-]*)*)"
+    r"|(?P<dash>[-–—‑])"
+    r"|(?P<sep>[,;/&])"
+    r"|(?P<lp>\()"
+    r"|(?P<rp>\))"
+    r"|(?P<star>\*)"
+    r"|(?P<plus>\+)"
+    r"|(?P<colon>:)"
+)
+
+_CONFIGURABLE = re.compile(
+    r"user[\s‑-]?defined|configurable|\bdefault\b|\bconfigured\b|\bcustomi[sz]able\b"
+    r"|can be changed|may be changed|\bdepends?\b|\bdepending\b",
+    re.IGNORECASE,
+)
+_EPHEMERAL = re.compile(r"\b(?:ephemeral|dynamic|random|any\s+source)\b", re.IGNORECASE)
+_DEPENDS = re.compile(r"\bdepends?\s+(?:up)?on\b|\bvaries\b|\bsee\s+(?:the\s+)?", re.IGNORECASE)
+_ANY = re.compile(r"^\s*(?:any|all|\*)(?:\s+ports?)?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PortGroup:
+    """Ports that share one protocol set, in the order the document lists them."""
+
+    protocols: tuple[str, ...]
+    ports: tuple[tuple[int, int], ...]
+    explicit: bool = True  # the protocol was written, not inferred
+
+    def port_strings(self) -> list[str]:
+        return [f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in self.ports]
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """Everything one cell or phrase says about ports."""
+
+    groups: tuple[PortGroup, ...] = ()
+    protocols: tuple[str, ...] = ()  # protocols named without any port (e.g. "ICMP messages")
+    configurable: bool = False
+    ephemeral: bool = False  # names a source port ("Ephemeral TCP port")
+    depends: bool = False  # the port is not given ("Depends upon the content server")
+    offset: int | None = None  # "+2000": a shift, not a port
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_ports(self) -> bool:
+        return any(group.ports for group in self.groups)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.groups and not self.protocols and not self.depends
+
+
+def sort_protocols(protocols: set[str] | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    return tuple(p for p in _PROTOCOL_ORDER if p in set(protocols))
+
+
+def normalise_numbers(text: str) -> str:
+    """Join thousands separators so "49'152" and "49,152-57,500" read as single numbers."""
+    text = _THOUSANDS.sub(r"\1\2", text)
+    text = _COMMA_BEFORE_RANGE.sub(r"\1\2", text)
+    return _COMMA_AFTER_RANGE.sub(r"\1\2\3", text)
+
+
+def word_protocols(word: str) -> tuple[tuple[str, ...], bool] | None:
+    """Protocols a word names and whether it names a transport explicitly; None if neither.
+
+    "UDP/TCP" and "SMB/TCP" split on "/"; a transport beats an application name in the same
+    word ("SMB/TCP" is tcp because TCP is written, "HTTP/S" is tcp because HTTP runs on it).
+    """
+    lowered = word.lower().rstrip(".")
+    if lowered in APPLICATIONS and "/" in lowered:
+        return APPLICATIONS[lowered], False
+    explicit: set[str] = set()
+    inferred: set[str] = set()
+    for part in lowered.split("/"):
+        part = part.strip(".")
+        if part in TRANSPORTS:
+            explicit.update(TRANSPORTS[part])
+        elif part in APPLICATIONS:
+            inferred.update(APPLICATIONS[part])
+    if explicit:
+        return sort_protocols(explicit), True
+    if inferred:
+        return sort_protocols(inferred), False
+    return None
+
+
+def parse_protocols(text: str) -> tuple[tuple[str, ...], bool]:
+    """Protocols named in a type/protocol cell ("TCP", "UDP/TCP", "(TCP or UDP)", "SMTP").
+
+    Returns the protocols and whether any was an explicit transport. Explicit transports win
+    over application names in the same cell.
+    """
+    explicit: set[str] = set()
+    inferred: set[str] = set()
+    for match in _TOKEN.finditer(text):
+        word = match.group("word")
+        if not word:
+            continue
+        found = word_protocols(word)
+        if found is None:
+            continue
+        (explicit if found[1] else inferred).update(found[0])
+    if explicit:
+        return sort_protocols(explicit), True
+    return sort_protocols(inferred), False
+
+
+@dataclass
+class _Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or ""
+        out.append(_Token(kind, match.group(), match.start(), match.end()))
+    return out
+
+
+def _port_value(token: _Token, text: str) -> int | None:
+    """The port a number token denotes, or None for versions, decimals and out-of-range values."""
+    if "." in token.text:
+        return None  # 1.3, 11.0, 9.11.17: versions and dates, not ports
+    if len(token.text) > 5:
+        return None
+    value = int(token.text)
+    if not 1 <= value <= 65535:
+        return None
+    after = text[token.end : token.end + 3]
+    if after[:1] in ("%", "°") or re.match(r"\s?(?:ms|MB|GB|KB|kb|Mb|px)\b", after):
+        return None
+    return value
+
+
+def parse_ports(text: str, default: tuple[str, ...] = (), *, numbers_are_ports: bool = True) -> PortSpec:
+    """Parse a port cell or a port phrase.
+
+    ``default`` is the protocol set for numbers that carry none (from the row's type column).
+    With ``numbers_are_ports=False`` (running prose) only numbers tied to a protocol, an
+    application name or the word "port" count.
+    """
+    text = normalise_numbers(text)
+    tokens = _tokens(text)
+    groups: list[tuple[tuple[str, ...], bool, list[tuple[int, int]]]] = []
+    bare_protocols: list[tuple[str, ...]] = []
+    prefix: tuple[tuple[str, ...], bool] | None = None
+    prefix_used = False
+    pending: list[tuple[int, int]] = []
+    offset: int | None = None
+    port_word_seen = False
+    in_paren = 0
+    index = 0
+
+    def add(protocols: tuple[str, ...], explicit: bool, spans: list[tuple[int, int]]) -> None:
+        if not spans:
+            return
+        for existing in groups:
+            if existing[0] == protocols:
+                existing[2].extend(s for s in spans if s not in existing[2])
+                return
+        groups.append((protocols, explicit, list(dict.fromkeys(spans))))
+
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind == "lp":
+            in_paren += 1
+        elif token.kind == "rp":
+            in_paren = max(0, in_paren - 1)
+        elif token.kind == "word":
+            lowered = token.text.lower().rstrip(".")
+            if lowered in ("port", "ports", "port:", "ports:"):
+                port_word_seen = True
+            found = word_protocols(token.text)
+            # Collect a run of protocol words joined by "/", ",", "or", "and" into one set.
+            if found is not None:
+                protocols = set(found[0])
+                explicit = found[1]
+                look = index + 1
+                while look + 1 < len(tokens):
+                    joiner = tokens[look]
+                    if joiner.kind == "sep" or (
+                        joiner.kind == "word" and joiner.text.lower() in ("or", "and")
+                    ):
+                        nxt = word_protocols(tokens[look + 1].text)
+                        if tokens[look + 1].kind == "word" and nxt is not None:
+                            if nxt[1] and not explicit:
+                                protocols = set(nxt[0])
+                                explicit = True
+                            elif nxt[1] == explicit:
+                                protocols.update(nxt[0])
+                            look += 2
+                            continue
+                    break
+                index = look - 1
+                chosen = sort_protocols(protocols)
+                if pending and (in_paren or prefix is None):
+                    add(chosen, explicit, pending)  # postfix: "5701 (TCP)", "9187 UDP"
+                    pending = []
+                else:
+                    if prefix is not None and not prefix_used:
+                        bare_protocols.append(prefix[0])
+                    prefix = (chosen, explicit)
+                    prefix_used = False
+        elif token.kind == "plus":
+            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+            if nxt is not None and nxt.kind == "num" and nxt.start == token.end:
+                offset = int(nxt.text) if nxt.text.isdigit() else None
+                index += 2
+                continue
+        elif token.kind == "num":
+            value = _port_value(token, text)
+            if value is not None:
+                span = (value, value)
+                # A range: number, dash or "to"/"through", number.
+                if index + 2 < len(tokens):
+                    middle, last = tokens[index + 1], tokens[index + 2]
+                    is_range_word = middle.kind == "word" and middle.text.lower() in (
+                        "to",
+                        "through",
+                        "thru",
+                    )
+                    if (middle.kind == "dash" or is_range_word) and last.kind == "num":
+                        high = _port_value(last, text)
+                        if high is not None and high > value:
+                            span = (value, high)
+                            index += 2
+                if prefix is not None:
+                    add(prefix[0], prefix[1], [span])
+                    prefix_used = True
+                else:
+                    pending.append(span)
+        index += 1
+
+    if prefix is not None and not prefix_used:
+        bare_protocols.append(prefix[0])
+    if pending:
+        if numbers_are_ports or port_word_seen:
+            if default:
+                add(default, True, pending)
+            else:
+                add((), False, pending)
+    configurable = bool(_CONFIGURABLE.search(text)) or "*" in text
+    depends = bool(_DEPENDS.search(text)) and not groups
+    ephemeral = bool(_EPHEMERAL.search(text))
+    return PortSpec(
+        groups=tuple(PortGroup(p, tuple(s), e) for p, e, s in groups),
+        protocols=tuple(dict.fromkeys(p for ps in bare_protocols for p in ps)),
+        configurable=configurable or depends,
+        ephemeral=ephemeral,
+        depends=depends,
+        offset=offset,
+    )
+
+
+_PORT_LIKE = re.compile(
+    r"\b(?:tcp|udp|sctp)\b"
+    r"|\bports?\b\s*(?:number\s*)?[:#]?\s*[+*]?\d"
+    r"|\d\s*/\s*(?:tcp|udp)\b"
+    r"|\bicmp\b",
+    re.IGNORECASE,
+)
+_APP_NUMBER = re.compile(r"\b([A-Za-z][A-Za-z/]{1,14})\s+(?:via\s+)?(?:ports?\s+)?\d{2,5}\b")
+
+
+def looks_port_like(text: str) -> bool:
+    """Whether a line mentions something that could be a port requirement."""
+    if _PORT_LIKE.search(text):
+        return True
+    for match in _APP_NUMBER.finditer(text):
+        if word_protocols(match.group(1)) is not None:
+            return True
+    return False
+
+
+def is_any_port(text: str) -> bool:
+    return bool(_ANY.match(text))

@@ -1,0 +1,321 @@
+"""Flows stated in prose: numbered process steps and sentences that name a port.
+
+A step such as "4. An edge node accepts the job from the client and contacts PaperCut Cloud
+Services to verify …  HTTPS/MQTT via Port 443" gives a flow whose source is the side that
+connects (the sentence's subject, or the place where a person acts: "At the MFD, the user …")
+and whose destination is what it connects to ("contacts X", "communicates with X", "delivers
+… to X", "tries to reach X"). Responses ("X returns a list", "Y sends a list … to Z") point the
+other way. When a step names no endpoints, it continues the previous step's conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
+from portplan.extract.tables import OPTIONAL_MARK, Context, _fill_protocols
+
+STEP = re.compile(r"^\s*(?:step\s+)?(\d{1,2})\s*[.):]\s+(?=\S)", re.IGNORECASE)
+_GLUED = re.compile(r"(?<=[a-z0-9)\]])\.(?=[A-Z])")  # "…to.HTTPS via" — cells glued together
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’/._\-]*|\(|\)|,|;|:")
+
+_DETERMINERS = frozenset(
+    "the a an their its his her your our this that these those each every any some all".split()
+)
+PERSONS = frozenset(
+    """user users end-user end-users enduser administrator administrators admin admins you we
+    they he she operator operators customer customers technician engineer engineers people
+    person someone""".split()
+)
+_PRONOUNS = frozenset({"it", "they", "this", "that", "which", "these"})
+ENTITY_HEADS = frozenset(
+    """node nodes node(s) server servers server(s) service services client clients printer
+    printers printer(s) device devices device(s) computer computers app apps application
+    applications mfd mfds mfp mfps cloud workstation workstations browser browsers database
+    databases db gateway gateways agent agents endpoint endpoints host hosts controller
+    controllers console consoles laptop laptops phone phones appliance appliances proxy
+    proxies router routers firewall firewalls broker brokers portal connector connectors
+    manager managers instance instances cluster clusters pc pcs desktop desktops terminal
+    terminals scanner scanners relay relays balancer balancers backend frontend queue queues
+    directory controller(s) site sites system systems machine machines vm vms container
+    containers pod pods api apis peer peers member members replica replicas""".split()
+)
+_VERBS = frozenset(
+    """communicates communicate contacts contact sends send delivers deliver accepts accept
+    submits submit connects connect requests request returns return checks check tries try
+    reaches reach uses use launches launch selects select displays display detects detect
+    switches switch works work issues issue queries query polls poll pushes push pulls pull
+    uploads upload downloads download syncs sync synchronizes synchronize forwards forward
+    receives receive opens open establishes establish calls call invokes invoke notifies
+    notify replicates replicate talks talk needs need must can will should may is are was
+    were has have logs log registers register retrieves retrieve fetches fetch listens listen
+    responds respond replies reply transfers transfer writes write reads read updates update
+    prints print releases release obtains obtain gets get posts post streams stream
+    broadcasts broadcast scans scan discovers discover authenticates authenticate verifies
+    verify initiates initiate starts start runs run executes execute then also first
+    attempts attempt looks look provides provide relays relay routes route accesses access
+    monitors monitor reports report""".split()
+)
+# Words after which a following endpoint is the one being connected to.
+_CUES = frozenset(
+    """to with contacts contact reach reaches connects connect queries query polls poll calls
+    call find into towards toward against""".split()
+)
+_CUE_PAIRS = (("looking", "for"), ("searching", "for"), ("looks", "for"), ("log", "in"))
+_STOP = frozenset(
+    """to and in via on for from that which using over through with by when if then looking
+    specifying instead where while so because who whose whether holding as at of or but
+    about after before during until""".split()
+)
+_RESPONSE = re.compile(
+    r"\b(?:returns?|responds?|repl(?:y|ies)|sends?\s+back|sends?\s+(?:a|the)\s+(?:list|result|"
+    r"response|reply)|send\s+(?:a|the)\s+(?:list|result|response|reply))\b",
+    re.IGNORECASE,
+)
+_NEGATED_PAREN = re.compile(r"\([^()]*\b(?:not|n[’']t|cannot|never)\b[^()]*\)", re.IGNORECASE)
+_LEADING_CLAUSE = re.compile(
+    r"^(?:if|when|once|after|before|whenever|while|as soon as)\b[^,]{0,200},\s*", re.IGNORECASE
+)
+_LOCATIVE = re.compile(r"^(?:at|in|on|from|within)\s+([^,]{1,80}),\s*", re.IGNORECASE)
+_RECIPROCAL = re.compile(r"\b(?:each other|one another)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    src: str
+    dst: str
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
+    if not phrase:
+        return False
+    lowered = [w.lower() for w in phrase if w not in "(),"]
+    if not lowered or all(w in _DETERMINERS for w in lowered):
+        return False
+    if any(w.rstrip("s") in ENTITY_HEADS or w in ENTITY_HEADS for w in lowered):
+        return True
+    # A proper name: a capitalised word that does not just start the sentence.
+    content = [w for w in phrase if w.lower() not in _DETERMINERS and w not in "(),"]
+    capitals = [w for w in content if w[:1].isupper() and w.lower() not in _VERBS]
+    if sentence_start and content and phrase[0] == content[0]:
+        capitals = capitals[1:] if len(content) == 1 else capitals
+    return bool(capitals) and not all(w.lower() in PERSONS for w in content)
+
+
+def _strip_determiners(words: list[str]) -> str:
+    while words and words[0].lower() in _DETERMINERS:
+        words = words[1:]
+    text = " ".join(words)
+    return text.replace("( ", "(").replace(" )", ")").replace(" ,", ",").strip(" ,;:")
+
+
+def _noun_phrase(words: list[str], start: int) -> tuple[list[str], int]:
+    """The noun phrase starting at ``start`` (up to a preposition/punctuation) and its end."""
+    end = start
+    depth = 0
+    while end < len(words):
+        word = words[end]
+        if word == "(":
+            depth += 1
+        elif word == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (word in (",", ";", ":") or word.lower() in _STOP):
+            break
+        elif depth == 0 and end > start and word.lower() in _VERBS and word[:1].islower():
+            break
+        end += 1
+    phrase = words[start:end]
+    if phrase and phrase[-1] == ")" and "(" not in phrase:
+        phrase = phrase[:-1]
+    return phrase, end
+
+
+def _verb_index(words: list[str]) -> int | None:
+    for i, word in enumerate(words):
+        if i == 0:
+            continue
+        if word[:1].islower() and word.lower() in _VERBS:
+            return i
+        if word in (",", ";", ":") and i > 8:
+            return None
+    return None
+
+
+@dataclass
+class _SentenceParse:
+    src: str | None = None
+    dst: str | None = None
+    person_subject: bool = False
+    pronoun_subject: bool = False
+    response: bool = False
+
+
+def parse_sentence(sentence: str) -> _SentenceParse:
+    """Who connects to whom in one sentence (either side may be missing)."""
+    result = _SentenceParse()
+    text = _NEGATED_PAREN.sub("", sentence).strip()
+    text = _LEADING_CLAUSE.sub("", text)
+    locative: str | None = None
+    match = _LOCATIVE.match(text)
+    if match:
+        place = _words(match.group(1))
+        if _is_entity(place):
+            locative = _strip_determiners(place)
+        text = text[match.end() :]
+    text = _LEADING_CLAUSE.sub("", text)
+    words = _words(text)
+    verb = _verb_index(words)
+    subject_words = words[:verb] if verb is not None else []
+    rest_start = verb if verb is not None else 0
+    subject_lowered = [w.lower() for w in subject_words if w.lower() not in _DETERMINERS]
+    if subject_lowered and all(w in PERSONS for w in subject_lowered):
+        result.person_subject = True
+    elif subject_lowered and all(w in _PRONOUNS for w in subject_lowered):
+        result.pronoun_subject = True
+    elif _is_entity(subject_words, sentence_start=True):
+        result.src = _strip_determiners(subject_words)
+    if locative is not None and (result.person_subject or result.src is None):
+        result.src = locative
+    result.response = bool(_RESPONSE.search(text)) and result.src is not None
+    # The destination: an endpoint right after a connecting verb or preposition.
+    i = rest_start
+    while i < len(words):
+        word = words[i].lower()
+        cue = word in _CUES
+        if not cue and i + 1 < len(words):
+            cue = (word, words[i + 1].lower()) in _CUE_PAIRS
+            if cue:
+                i += 1
+        if cue:
+            if _RECIPROCAL.match(" ".join(words[i + 1 : i + 3])):
+                result.dst = result.src
+                break
+            j = i + 1
+            phrase, end = _noun_phrase(words, j)
+            if _is_entity(phrase):
+                result.dst = _strip_determiners(phrase)
+                break
+        i += 1
+    if result.person_subject and locative is None and verb is not None:
+        # "The user launches the X app …": the thing the person uses is the connecting side.
+        j = verb + 1
+        while j < len(words):
+            phrase, end = _noun_phrase(words, j)
+            if _is_entity(phrase) and _strip_determiners(phrase) != result.dst:
+                result.src = _strip_determiners(phrase)
+                break
+            j = max(end, j + 1)
+    return result
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One step or sentence with its port phrases separated from its words."""
+
+    line: int
+    text: str  # the evidence line text
+    sentence: str
+    port_phrases: tuple[str, ...]
+    context: Context
+    lines: tuple[int, ...]
+
+
+def port_groups(phrases: tuple[str, ...], *, strict: bool = False) -> list[list[PortGroup]]:
+    """Port groups per flow: a phrase naming a protocol starts a flow, bare numbers extend it.
+
+    ``strict`` (running prose rather than a step's comms) counts only numbers tied to a
+    protocol or the word "port".
+    """
+    flows: list[list[PortGroup]] = []
+    for phrase in phrases:
+        spec = parse_ports(phrase, numbers_are_ports=not strict)
+        if not spec.has_ports:
+            continue
+        named = any(g.protocols for g in spec.groups)
+        if named or not flows:
+            flows.append(list(spec.groups))
+        else:
+            flows[-1].extend(spec.groups)
+    out: list[list[PortGroup]] = []
+    for groups in flows:
+        known = next((g.protocols for g in groups if g.protocols), ("tcp",))
+        out.append(_fill_protocols(groups, known))
+    return out
+
+
+def _is_port_phrase(text: str) -> bool:
+    if not text or len(text.split()) > 16:
+        return False
+    spec = parse_ports(text, numbers_are_ports=False)
+    if spec.has_ports:
+        return True
+    bare = parse_ports(text, numbers_are_ports=True)
+    return bare.has_ports and len(text.split()) <= 6 and bool(re.match(r"^\*?\d", text))
+
+
+def split_statement(text: str) -> tuple[str, list[str]]:
+    """Separate "sentence.HTTPS via Port 443" into the sentence and its port phrases."""
+    parts = [p.strip() for p in _GLUED.sub(".\n", text).split("\n") if p.strip()]
+    words: list[str] = []
+    phrases: list[str] = []
+    for part in parts:
+        if _is_port_phrase(part):
+            phrases.append(part)
+        elif part.upper() in ("N/A", "NA", "-", "NONE"):
+            continue
+        else:
+            words.append(part)
+    return " ".join(words), phrases
+
+
+def endpoints_for(statement: Statement, previous: Endpoints | None) -> Endpoints | None:
+    """Source and destination of a statement; falls back on the previous step's pair."""
+    src: str | None = None
+    dst: str | None = None
+    fallback_src: str | None = None
+    response_server: str | None = None
+    for sentence in split_sentences(statement.sentence):
+        parsed = parse_sentence(sentence)
+        if parsed.response and parsed.src:
+            if parsed.dst:
+                return Endpoints(parsed.dst, parsed.src)
+            response_server = parsed.src
+            continue
+        if parsed.src and parsed.dst:
+            return Endpoints(parsed.src, parsed.dst)
+        if parsed.src and fallback_src is None:
+            fallback_src = parsed.src
+        if parsed.dst and dst is None:
+            dst = parsed.dst
+    if response_server is not None:
+        client = previous.src if previous else fallback_src
+        if client:
+            return Endpoints(client, response_server)
+    src = fallback_src
+    if src and dst:
+        return Endpoints(src, dst)
+    if previous is None:
+        return None
+    if src:
+        return Endpoints(src, previous.dst)
+    if dst:
+        return Endpoints(previous.src, dst)
+    return previous
+
+
+def looks_like_port_statement(text: str) -> bool:
+    return looks_port_like(text)
+
+
+def is_optional(text: str, context: Context) -> bool:
+    return context.optional or bool(OPTIONAL_MARK.search(text))

@@ -1,0 +1,71 @@
+"""What extraction produces: flows with evidence, lines it could not use, and notices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The document, line and text a flow was read from."""
+
+    file: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ExtractedFlow:
+    """One requirement as the document states it; ``ports`` are destination ports."""
+
+    src: str
+    dst: str
+    protocols: tuple[str, ...]
+    ports: tuple[str, ...]
+    purpose: str
+    optional: bool
+    configurable: bool
+    evidence: Evidence
+    section: str | None = None  # the heading the flow sits under (a feature candidate)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "src": self.src,
+            "dst": self.dst,
+            "protocols": list(self.protocols),
+            "ports": list(self.ports),
+            "purpose": self.purpose,
+            "optional": self.optional,
+            "configurable": self.configurable,
+            "evidence": {
+                "file": self.evidence.file,
+                "line": self.evidence.line,
+                "text": self.evidence.text,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """A line that mentions something port-like but did not become a flow, and why."""
+
+    line: int
+    text: str
+    reason: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"line": self.line, "text": self.text, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    document: str
+    flows: tuple[ExtractedFlow, ...]
+    unparsed: tuple[Unparsed, ...]
+    notices: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "flows": [flow.as_json() for flow in self.flows],
+            "unparsed": [item.as_json() for item in self.unparsed],
+        }

@@ -1,0 +1,317 @@
+"""Ports tables: rows of cells under a header whose meaning :mod:`.headers` worked out.
+
+The same code interprets tables from every source: tab-separated text, Markdown pipe tables,
+HTML/DOCX/PDF tables handed over by a reader, and HTML flattened to one cell per line (see
+:mod:`.flat`). It handles continuation rows (a blank port/type cell inherits the row above),
+rows wrapped onto the next line by a PDF, endpoint-named columns that hold each side's port,
+and optional/configurable markers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from portplan.extract.headers import Header, Role, with_sides
+from portplan.extract.ports import (
+    PortGroup,
+    PortSpec,
+    is_any_port,
+    looks_port_like,
+    parse_ports,
+    parse_protocols,
+    sort_protocols,
+)
+from portplan.extract.result import Evidence, ExtractedFlow, Unparsed
+
+OPTIONAL_MARK = re.compile(
+    r"\(\s*if\s+used\s*\)|\(\s*optional\s*\)|\boptional\s*:|^\s*optional\b"
+    r"|\bonly\s+(?:for|if|when|required|needed|used|necessary|applicable)\b"
+    r"|\bif\s+(?:required|needed|used|enabled|applicable|configured|installed|present|desired)\b"
+    r"|\bwhen\s+using\b|\bnot\s+(?:required|necessary|neccessary|needed|mandatory)\b"
+    r"|\bdebug(?:ging)?\b|\btroubleshooting\b",
+    re.IGNORECASE,
+)
+CONFIGURABLE_MARK = re.compile(
+    r"\bconfigurable\b|\bcan be (?:changed|configured|modified)\b|\bdefault (?:port|value)s?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a row sits: the heading above it and whether that section is optional."""
+
+    section: str | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    line: int
+    text: str
+    context: Context = Context()
+    lines: tuple[int, ...] = ()
+
+    @property
+    def all_lines(self) -> tuple[int, ...]:
+        return self.lines or (self.line,)
+
+
+def clean(text: str) -> str:
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def _port_ish(cell: str) -> bool:
+    if not cell.strip():
+        return False
+    spec = parse_ports(cell, numbers_are_ports=True)
+    return spec.has_ports or spec.ephemeral or bool(re.search(r"\bports?\b", cell, re.I))
+
+
+def infer_protocols(*texts: str) -> tuple[str, ...]:
+    """Protocols an application name in the text implies ("JMX over RMI" → tcp)."""
+    for text in texts:
+        found, _ = parse_protocols(text)
+        if found:
+            return found
+    return ()
+
+
+def _confirm_sides(header: Header, rows: list[Row]) -> Header | None:
+    """Check guessed side columns against the data; turn name columns holding ports into sides."""
+
+    def share(column: int) -> float:
+        values = [r.cells[column] for r in rows if column < len(r.cells) and r.cells[column].strip()]
+        if not values:
+            return 0.0
+        return sum(1 for v in values if _port_ish(v)) / len(values)
+
+    sides = header.indexes(Role.SIDE)
+    if sides:
+        if any(share(i) < 0.5 for i in sides):
+            return None
+        return header
+    if header.index(Role.PORT) is None:
+        names = header.indexes(Role.SOURCE) + header.indexes(Role.DESTINATION)
+        portish = [i for i in sorted(names) if share(i) >= 0.5]
+        if len(portish) >= 2:
+            return with_sides(header, portish[:2])
+        return header if header.index(Role.SOURCE_PORT) is not None else None
+    return header
+
+
+class _Cells:
+    """A row's cells by role (extra cells beyond the header join the last column)."""
+
+    def __init__(self, header: Header, row: Row) -> None:
+        cells = [clean(c) for c in row.cells]
+        width = len(header.roles)
+        if len(cells) > width:
+            cells = [*cells[: width - 1], " ".join(c for c in cells[width - 1 :] if c)]
+        cells += [""] * (width - len(cells))
+        self.header = header
+        self.cells = cells
+
+    def get(self, role: Role) -> str:
+        return " ".join(self.cells[i] for i in self.header.indexes(role) if self.cells[i])
+
+    def set(self, role: Role, value: str) -> None:
+        indexes = self.header.indexes(role)
+        if indexes:
+            self.cells[indexes[0]] = value
+            for i in indexes[1:]:
+                self.cells[i] = ""
+
+
+def _starts_continuation(text: str) -> bool:
+    return bool(text) and (text[0] == "(" or text[0].islower())
+
+
+def _is_wrapped(cells: _Cells) -> bool:
+    """Whether a row is the wrapped tail of the row above (a PDF or narrow-column artefact)."""
+    names = [cells.get(Role.SOURCE), cells.get(Role.DESTINATION)]
+    present = [n for n in names if n]
+    if any(_starts_continuation(n) for n in present):
+        return True
+    if present:
+        return False
+    purpose = cells.get(Role.PURPOSE)
+    port = cells.get(Role.PORT) or " ".join(cells.cells[i] for i in cells.header.indexes(Role.SIDE))
+    if purpose and _starts_continuation(purpose):
+        return True
+    return bool(purpose) and not port.strip() and not cells.get(Role.PROTOCOL)
+
+
+def _merge(upper: _Cells, lower: _Cells) -> None:
+    for i, value in enumerate(lower.cells):
+        if value:
+            upper.cells[i] = f"{upper.cells[i]} {value}".strip() if upper.cells[i] else value
+
+
+@dataclass
+class TableResult:
+    flows: list[ExtractedFlow]
+    unparsed: list[Unparsed]
+    consumed: set[int]
+
+
+def interpret_table(header: Header, rows: list[Row], document: str) -> TableResult:
+    """Flows from a ports table; rows that mention ports but yield none go to unparsed."""
+    result = TableResult([], [], set())
+    confirmed = _confirm_sides(header, rows)
+    if confirmed is None:
+        for row in rows:
+            if looks_port_like(row.text):
+                result.unparsed.append(
+                    Unparsed(row.line, row.text, "row of a table whose columns hold no ports")
+                )
+        return result
+    header = confirmed
+    merged: list[tuple[_Cells, Row]] = []
+    for row in rows:
+        cells = _Cells(header, row)
+        if not any(cells.cells):
+            continue
+        if merged and _is_wrapped(cells):
+            upper, first = merged[-1]
+            _merge(upper, cells)
+            merged[-1] = (upper, replace(first, lines=(*first.all_lines, row.line)))
+            continue
+        merged.append((cells, row))
+    previous: _Cells | None = None
+    for cells, row in merged:
+        result.consumed.update(row.all_lines)
+        flows = _row_flows(header, cells, row, previous, document)
+        if flows:
+            result.flows.extend(flows)
+        elif looks_port_like(" ".join(cells.cells)):
+            result.unparsed.append(
+                Unparsed(row.line, row.text, "table row with no port, protocol or endpoints")
+            )
+        previous = cells
+    return result
+
+
+def _row_flows(
+    header: Header, cells: _Cells, row: Row, previous: _Cells | None, document: str
+) -> list[ExtractedFlow]:
+    sides = header.indexes(Role.SIDE)
+    if sides:
+        return _side_flows(header, cells, row, previous, document)
+    src, dst = cells.get(Role.SOURCE), cells.get(Role.DESTINATION)
+    port_cell, proto_cell = cells.get(Role.PORT), cells.get(Role.PROTOCOL)
+    if previous is not None:
+        # A continuation row: a blank port (and blank type) cell means "same as above".
+        if not port_cell and not proto_cell:
+            cells.set(Role.PORT, previous.get(Role.PORT))
+            cells.set(Role.PROTOCOL, previous.get(Role.PROTOCOL))
+            port_cell, proto_cell = cells.get(Role.PORT), cells.get(Role.PROTOCOL)
+        if not src and not dst:
+            cells.set(Role.SOURCE, previous.get(Role.SOURCE))
+            cells.set(Role.DESTINATION, previous.get(Role.DESTINATION))
+            src, dst = cells.get(Role.SOURCE), cells.get(Role.DESTINATION)
+    purpose = cells.get(Role.PURPOSE)
+    if not port_cell and not proto_cell:
+        return []
+    return _flows_from_cells(
+        src, dst, port_cell, proto_cell, purpose, cells.get(Role.SOURCE_PORT), row, document
+    )
+
+
+def _side_flows(
+    header: Header, cells: _Cells, row: Row, previous: _Cells | None, document: str
+) -> list[ExtractedFlow]:
+    first, second = header.indexes(Role.SIDE)[:2]
+    src_name, dst_name = header.cells[first], header.cells[second]
+    src_cell, dst_cell = cells.cells[first], cells.cells[second]
+    if not dst_cell and src_cell and previous is not None:
+        dst_cell, src_cell = src_cell, ""
+    src_spec = parse_ports(src_cell) if src_cell else PortSpec()
+    dst_spec = parse_ports(dst_cell) if dst_cell else PortSpec()
+    if dst_spec.ephemeral and not dst_spec.has_ports and src_spec.has_ports:
+        # The listening side is the one with the fixed port.
+        src_name, dst_name, src_cell, dst_cell = dst_name, src_name, dst_cell, src_cell
+    proto_cell = cells.get(Role.PROTOCOL)
+    purpose = cells.get(Role.PURPOSE)
+    if not dst_cell:
+        return []
+    return _flows_from_cells(
+        src_name, dst_name, dst_cell, proto_cell, purpose, src_cell, row, document
+    )
+
+
+_TRANSPORT_ONLY = re.compile(r"^[\s(]*(?:tcp|udp|sctp|icmp|tcp/udp|udp/tcp)[\s)]*$", re.I)
+
+
+def _flows_from_cells(
+    src: str,
+    dst: str,
+    port_cell: str,
+    proto_cell: str,
+    purpose: str,
+    source_port_cell: str,
+    row: Row,
+    document: str,
+) -> list[ExtractedFlow]:
+    column_protocols, _ = parse_protocols(proto_cell) if proto_cell else ((), False)
+    spec = parse_ports(port_cell, default=column_protocols) if port_cell else PortSpec()
+    fallback = column_protocols or infer_protocols(purpose) or ("tcp",)
+    if proto_cell and not _TRANSPORT_ONLY.match(proto_cell) and purpose:
+        # A protocol column holding an application name ("Network Printing Alliance Protocol
+        # (NPAP)") is part of what the flow is for.
+        purpose = f"{proto_cell}: {purpose}"
+    elif proto_cell and not purpose and not _TRANSPORT_ONLY.match(proto_cell):
+        purpose = proto_cell
+    optional = row.context.optional or bool(OPTIONAL_MARK.search(purpose))
+    configurable = spec.configurable or bool(CONFIGURABLE_MARK.search(purpose))
+    evidence = Evidence(document, row.line, row.text)
+
+    def flow(protocols: tuple[str, ...], ports: list[str], extra: str = "") -> ExtractedFlow:
+        return ExtractedFlow(
+            src=src,
+            dst=dst,
+            protocols=protocols,
+            ports=tuple(ports),
+            purpose=f"{purpose} {extra}".strip(),
+            optional=optional,
+            configurable=configurable,
+            evidence=evidence,
+            section=row.context.section,
+        )
+
+    if spec.has_ports:
+        out: list[ExtractedFlow] = []
+        for group in _fill_protocols(spec.groups, fallback):
+            out.append(flow(group.protocols, group.port_strings()))
+        return out
+    protocols = sort_protocols(list(spec.protocols)) or column_protocols
+    if spec.depends:
+        note = f"(port: {port_cell})"
+        return [flow(column_protocols, [], note)]
+    if "icmp" in protocols:
+        return [flow(("icmp",), [])]
+    if port_cell and is_any_port(port_cell):
+        return [flow(protocols or fallback, [], "(any port)")]
+    if not port_cell and protocols:
+        return [flow(protocols, [], "(no port given)")]
+    if port_cell and protocols and spec.ephemeral is False and re.search(r"\bports?\b", port_cell):
+        return [flow(protocols, [], f"(port: {port_cell})")]
+    return []
+
+
+def _fill_protocols(groups: Iterable[PortGroup], fallback: tuple[str, ...]) -> list[PortGroup]:
+    """Give port groups without a written protocol the row's protocol; merge equal sets."""
+    out: list[PortGroup] = []
+    for group in groups:
+        protocols = group.protocols or fallback
+        for i, existing in enumerate(out):
+            if existing.protocols == protocols:
+                spans = existing.ports + tuple(s for s in group.ports if s not in existing.ports)
+                out[i] = PortGroup(protocols, spans, existing.explicit)
+                break
+        else:
+            out.append(PortGroup(protocols, group.ports, group.explicit))
+    return out
