@@ -27,7 +27,9 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.diagram",
     "portplan.cli.diff",
     "portplan.cli.conflicts",
+    "portplan.cli.compile",
     "portplan.cli.audit",
+    "portplan.cli.extract",
 ]
 
 
