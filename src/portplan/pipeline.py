@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from portplan.catalog import Catalog, load_catalog
+from portplan.compile.base import Artifact
 from portplan.deployment import load_deployment
 from portplan.flows import resolve_flows
 from portplan.model.concrete import Resolution
@@ -73,6 +74,20 @@ def report(
 
 
 # ── Later stages (compile, verify, …) chain on plan() here ─────────────────────────────────
+
+
+# ── Compile: concrete flows → firewall rules, one artifact per enforcement point ───────────
+def compile(
+    deployment_path: PathLike,
+    target: str | None = None,
+    catalog_dirs: Sequence[PathLike] = (),
+    strict: bool = False,
+) -> tuple[Deployment, Resolution, list[Artifact]]:
+    """Rules for ``target``, or for each firewall's own ``platform`` when no target is named."""
+    from portplan.compile.dispatch import compile_deployment
+
+    deployment, resolution = plan(deployment_path, catalog_dirs, strict)
+    return deployment, resolution, compile_deployment(deployment, resolution, target)
 
 
 # ── Verify: audit an existing ruleset against the plan ─────────────────────────────────────

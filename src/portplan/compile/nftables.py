@@ -86,8 +86,8 @@ class NftablesCompiler:
         header = [
             "#!/usr/sbin/nft -f",
             f"# portplan: deployment {_header_text(deployment.name)}, {_header_text(what)}.",
-            f"# {scope.flow_count} concrete flows; {table.rules} rules, "
-            f"{table.elements} set elements.",
+            f"# {_count(scope.flow_count, 'concrete flow')}; {_count(table.rules, 'rule')}, "
+            f"{_count(table.elements, 'set element')}.",
             f"# Load with: nft -f {scope.stem}.nft  (replaces table inet {TABLE} only)",
             "",
             # Declaring then deleting the table makes the file replace it atomically whether or
@@ -104,7 +104,8 @@ class NftablesCompiler:
             path=f"{scope.stem}.nft",
             content=content,
             enforcement_point=scope.point.name,
-            description=f"{chains}: {table.rules} rules, {table.elements} set elements",
+            description=f"{chains}: {_count(table.rules, 'rule')}, "
+            f"{_count(table.elements, 'set element')}",
             rules=table.rules,
         )
 
@@ -176,8 +177,7 @@ def _set_rule(table: _Table, chain: str, family: int, icmp: bool, boxes: list[Bo
             ]
         )
     )
-    count = f"{len(elements)} element" + ("" if len(elements) == 1 else "s")
-    return f'\t\t{key} @{name} accept comment "{what}: {count}"'
+    return f'\t\t{key} @{name} accept comment "{what}: {_count(len(elements), "element")}"'
 
 
 def _box_rule(table: _Table, box: Box) -> str:
@@ -229,6 +229,10 @@ def _icmp_type(box: Box) -> str:
         names = {number: name for name, number in ICMP_TYPES[box.protocol].items()}
         return names.get(box.low, str(box.low))
     return _range(box.low, box.high)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _header_text(text: str) -> str:

@@ -1,0 +1,129 @@
+"""``portplan compile DEPLOYMENT [--target T] [-o DIR]`` — firewall rules for every enforcement
+point, written all-or-nothing; ``--list-targets`` shows what can be compiled to."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from portplan import pipeline
+from portplan.cli.options import catalog_dirs
+from portplan.cli.plan import report_problems
+from portplan.compile.base import Artifact
+from portplan.compile.registry import TARGETS, get_compiler, target_names
+from portplan.errors import PortplanError
+from portplan.io import write_tree
+
+
+def target_rows() -> list[tuple[str, str]]:
+    """(target, description) for every registered target; a family such as ``aerleon:*``
+    lists each platform its module names in ``PLATFORMS`` (a mapping or a sequence)."""
+    rows: list[tuple[str, str]] = []
+    for name in target_names():
+        if not name.endswith(":*"):
+            rows.append((name, _description(name)))
+            continue
+        family = name[:-2]
+        module_name = TARGETS[name].partition(":")[0]
+        try:
+            platforms: object = getattr(importlib.import_module(module_name), "PLATFORMS", ())
+        except ImportError as exc:
+            rows.append((f"{family}:<platform>", f"unavailable: {exc}"))
+            continue
+        names: Iterable[object] = platforms if isinstance(platforms, Iterable) else ()
+        listed = sorted(str(p) for p in names)
+        rows.append((f"{family}:<platform>", f"{family} renders to: {', '.join(listed)}"))
+        rows.extend((f"{family}:{p}", _description(f"{family}:{p}")) for p in listed)
+    return rows
+
+
+def _description(name: str) -> str:
+    try:
+        return get_compiler(name).description
+    except (PortplanError, ImportError) as exc:
+        return f"unavailable: {exc}"
+
+
+def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    table = Table(title=title)
+    for heading in headings:
+        table.add_column(heading, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    width = shutil.get_terminal_size((120, 40)).columns if sys.stdout.isatty() else 120
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
+    return buffer.getvalue()
+
+
+def summary_rows(artifacts: Sequence[Artifact]) -> list[tuple[str, str, str, str]]:
+    return [
+        (
+            a.enforcement_point or "-",
+            a.path,
+            "-" if a.rules is None else str(a.rules),
+            a.description,
+        )
+        for a in artifacts
+    ]
+
+
+@click.command("compile")
+@click.argument("deployment", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "-t",
+    "--target",
+    metavar="TARGET",
+    help="Compile every firewall for TARGET (default: each firewall's own platform).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False),
+    help="Directory to write into (default: compiled/<deployment name>).",
+)
+@click.option("--list-targets", is_flag=True, help="List every target and exit.")
+@click.option("--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing.")
+@click.pass_context
+def command(
+    ctx: click.Context,
+    deployment: str | None,
+    target: str | None,
+    output_dir: str | None,
+    list_targets: bool,
+    strict: bool,
+) -> None:
+    """Compile DEPLOYMENT's concrete flows to firewall rules: one artifact per enforcement
+    point (a network firewall's ruleset, a host's firewall), default deny, each rule's
+    comment naming the product flow it serves. Files are written all-or-nothing.
+
+    \b
+    Examples:
+      portplan compile examples/lrs-vpsx/deployment.yaml
+      portplan compile examples/lrs-vpsx/deployment.yaml --target iptables -o out/
+      portplan compile --list-targets
+    """
+    if list_targets:
+        click.echo(
+            render_table("compile targets", ("Target", "Description"), target_rows()), nl=False
+        )
+        return
+    if deployment is None:
+        raise click.UsageError("give a DEPLOYMENT file, or --list-targets.")
+    model, resolution, artifacts = pipeline.compile(
+        deployment, target, catalog_dirs(ctx), strict=strict
+    )
+    directory = output_dir or f"compiled/{model.name}"
+    write_tree(directory, {a.path: a.content for a in artifacts})
+    title = f"{model.name}: {len(artifacts)} files in {directory}"
+    rows = summary_rows(artifacts)
+    click.echo(render_table(title, ("Point", "File", "Rules", "What"), rows), nl=False)
+    report_problems(resolution)
