@@ -34,6 +34,13 @@ def svg_structure(svg: bytes) -> tuple[set[str], dict[str, list[str]]]:
     return nodes, edges
 
 
+def edge_texts(edges: dict[str, list[str]], edge: dg.Edge) -> list[str]:
+    """Label texts of an edge; an edge whose reverse also exists is drawn reversed (dir=back)."""
+    return edges.get(f"{edge.source}->{edge.target}", []) + edges.get(
+        f"{edge.target}->{edge.source}", []
+    )
+
+
 def test_deployment_edges_merge_services_per_pair(deployment: Deployment) -> None:
     diagram = dg.deployment_diagram(deployment, resolve(deployment))
     by_pair = {(e.source, e.target, e.conditional): e for e in diagram.edges}
@@ -59,7 +66,7 @@ def test_svg_has_every_host_and_every_edge_label(deployment: Deployment) -> None
     nodes, edges = svg_structure(svg)
     assert {h.name for h in deployment.hosts} <= nodes
     for edge in diagram.edges:
-        texts = edges[f"{edge.source}->{edge.target}"]
+        texts = edge_texts(edges, edge)
         for line in edge.label_lines:
             assert line in texts
     assert "via fw-core" in edges["srv1->prn1"]
@@ -166,3 +173,15 @@ def test_missing_dot_is_one_line(monkeypatch: pytest.MonkeyPatch, product: Produ
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(EnvironmentProblem, match="Graphviz 'dot' is not installed"):
         dg.render(dg.product_diagram(product), "svg")
+
+
+def test_opposite_edges_are_drawn_as_one_multi_edge() -> None:
+    diagram = dg.Diagram(
+        "t",
+        (),
+        (dg.Node("a", "a", "host"), dg.Node("b", "b", "host")),
+        (dg.Edge("a", "b", ("tcp/1",)), dg.Edge("b", "a", ("tcp/2",))),
+    )
+    dot = dg.to_dot(diagram)
+    assert '"a" -> "b" [label=<tcp/1>' in dot
+    assert re.search(r'"a" -> "b" \[label=<tcp/2>.*dir=back\];', dot)

@@ -329,8 +329,16 @@ def to_dot(diagram: Diagram) -> str:
         emit_cluster(cluster, 1)
     for node in members.get(None, []):
         out.append(f"  {_dot_node(node)}")
+    # Opposite edges between two nodes are written in one direction (the reverse one with
+    # dir=back): Graphviz then fans them out as a multi-edge instead of drawing both, with
+    # their labels, on the same line.
+    order = {node.id: i for i, node in enumerate(diagram.nodes)}
+    pairs = {(e.source, e.target) for e in diagram.edges}
     for edge in diagram.edges:
-        out.append(f"  {_dot_edge(edge)}")
+        flip = (edge.target, edge.source) in pairs and order.get(edge.source, 0) > order.get(
+            edge.target, 0
+        )
+        out.append(f"  {_dot_edge(edge, flip)}")
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -364,7 +372,7 @@ def _dot_node(node: Node) -> str:
     return f"{dot_id(node.id)} [{', '.join(attrs)}];"
 
 
-def _dot_edge(edge: Edge) -> str:
+def _dot_edge(edge: Edge, flip: bool = False) -> str:
     label = "<BR/>".join(html(line) for line in edge.label_lines)
     attrs = [f"label=<{label}>"]
     if edge.conditional:
@@ -373,6 +381,9 @@ def _dot_edge(edge: Edge) -> str:
         attrs.append(f'color="{_FIREWALL_COLOUR}", fontcolor="{_FIREWALL_COLOUR}"')
     tooltip = clean("; ".join(edge.flows))[:1000].replace("\\", "\\\\").replace('"', '\\"')
     attrs.append(f'tooltip="{tooltip}"')
+    if flip:
+        attrs.append("dir=back")
+        return f"{dot_id(edge.target)} -> {dot_id(edge.source)} [{', '.join(attrs)}];"
     return f"{dot_id(edge.source)} -> {dot_id(edge.target)} [{', '.join(attrs)}];"
 
 
