@@ -1,0 +1,82 @@
+"""The process the lab and the benchmark start inside a network namespace.
+
+``python -m portplan.verify.agent listen SPEC ADDRESS... [--duration S]`` opens listeners
+(SPEC: ``tcp=443,8000-8010;udp=161``), prints one JSON line ``{"ready": ..., "findings": ...}``
+when every port is open, then serves until the duration ends or it is stopped.
+
+``python -m portplan.verify.agent probe [--timeout S] [--retries N] [--concurrency N]`` reads
+a JSON list of targets on stdin and prints a JSON list of results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from dataclasses import asdict
+
+from portplan.model.service import PortSet
+from portplan.verify.listen import Listening, listen
+from portplan.verify.probe import probe
+from portplan.verify.targets import ProbeTarget
+
+
+def parse_spec(spec: str) -> list[tuple[str, int]]:
+    ports: list[tuple[str, int]] = []
+    for part in filter(None, spec.split(";")):
+        protocol, _, text = part.partition("=")
+        ports.extend((protocol, port) for port in PortSet.parse(text).ports())
+    return ports
+
+
+def format_spec(ports: dict[str, list[int]]) -> str:
+    return ";".join(f"{p}={PortSet.of(n)}" for p, n in sorted(ports.items()) if n)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="portplan.verify.agent")
+    sub = parser.add_subparsers(dest="mode", required=True)
+    listen_args = sub.add_parser("listen")
+    listen_args.add_argument("spec")
+    listen_args.add_argument("addresses", nargs="+")
+    listen_args.add_argument("--duration", type=float, default=3600)
+    probe_args = sub.add_parser("probe")
+    probe_args.add_argument("--timeout", type=float, default=1.0)
+    probe_args.add_argument("--retries", type=int, default=1)
+    probe_args.add_argument("--concurrency", type=int, default=256)
+    args = parser.parse_args(argv)
+    if args.mode == "listen":
+
+        def ready(result: Listening) -> None:
+            print(
+                json.dumps(
+                    {"ready": len(result.opened), "findings": [asdict(f) for f in result.findings]}
+                ),
+                flush=True,
+            )
+
+        asyncio.run(listen(parse_spec(args.spec), args.addresses, args.duration, ready))
+        return 0
+    targets = [ProbeTarget(**item) for item in json.load(sys.stdin)]
+    results = probe(
+        targets, concurrency=args.concurrency, timeout=args.timeout, retries=args.retries
+    )
+    json.dump(
+        [
+            {
+                "target": asdict(r.target),
+                "state": r.state,
+                "detail": r.detail,
+                "seconds": round(r.seconds, 4),
+                "attempts": r.attempts,
+            }
+            for r in results
+        ],
+        sys.stdout,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

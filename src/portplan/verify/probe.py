@@ -1,0 +1,281 @@
+"""Probes: try a port and name the result the way network engineers do.
+
+- TCP: a connect. Connected → LISTENING; refused (RST) → NOT LISTENING; timeout or ICMP
+  unreachable → FILTERED.
+- UDP: a challenge ``PORTPLAN?<nonce>`` that ``portplan listen`` answers with
+  ``PORTPLAN!<nonce>``, sent together with a real request where a well-known service may run
+  instead (SNMP GetRequest v2c for sysDescr, RFC 3416; an NTP client request, RFC 5905; a DNS
+  query, RFC 1035). An answer → LISTENING; ICMP port unreachable → NOT LISTENING; silence →
+  FILTERED. This makes a UDP result real, not nmap's "open|filtered".
+- ICMP echo where a flow asks for it (a reply → LISTENING, i.e. answered), over a ping socket
+  or a raw socket (root).
+
+All probes run in one asyncio loop with bounded concurrency; retries repeat only the probes
+that came back FILTERED (a lost packet looks like a filter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import os
+import resource
+import secrets
+import socket
+import struct
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from portplan.verify.targets import ProbeTarget
+
+State = Literal["LISTENING", "NOT LISTENING", "FILTERED", "SKIPPED"]
+CHALLENGE = b"PORTPLAN?"
+ANSWER = b"PORTPLAN!"
+
+# SNMPv2c GetRequest, community "public", one varbind sysDescr.0 (1.3.6.1.2.1.1.1.0), RFC 3416;
+# {reqid} is a random 4-byte request id.
+SNMP_GET = "302902010104067075626c6963a01c0204{reqid}020100020100300e300c06082b060102010101000500"
+# NTP v3 client request: LI 0, version 3, mode 3, the rest zero (RFC 5905 figure 8).
+NTP_REQUEST = b"\x1b" + bytes(47)
+# DNS query: id, RD set, one question "." NS IN (RFC 1035 4.1).
+DNS_QUERY = bytes.fromhex("504f010000010000000000000000020001")
+
+
+def service_payloads(port: int) -> list[bytes]:
+    """Requests a real service on a well-known UDP port answers."""
+    if port == 161:
+        return [bytes.fromhex(SNMP_GET.format(reqid=secrets.token_hex(4)))]
+    if port == 123:
+        return [NTP_REQUEST]
+    if port == 53:
+        return [DNS_QUERY]
+    return []
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    target: ProbeTarget
+    state: State
+    detail: str
+    seconds: float
+    attempts: int
+
+    def passed(self, accept_closed: bool = False) -> bool:
+        if self.state == "LISTENING":
+            return True
+        return accept_closed and self.state == "NOT LISTENING"
+
+
+def raise_file_limit(wanted: int) -> int:
+    """Raise the open-files limit toward ``wanted`` (each probe holds a socket)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = min(hard, max(soft, wanted))
+    if target > soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+    return soft
+
+
+async def probe_tcp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
+    family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    # No lingering: a closed probe socket goes away at once instead of sitting in TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, (target.address, target.port)), timeout)
+        return "LISTENING", "connected"
+    except ConnectionRefusedError:
+        return "NOT LISTENING", "refused (TCP reset)"
+    except TimeoutError:
+        return "FILTERED", f"no answer in {timeout:g} s"
+    except OSError as exc:
+        return _os_error_state(exc)
+    finally:
+        sock.close()
+
+
+def _os_error_state(exc: OSError) -> tuple[State, str]:
+    if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM):
+        return "FILTERED", f"ICMP unreachable ({os.strerror(exc.errno or 0)})"
+    if exc.errno == errno.ECONNREFUSED:
+        return "NOT LISTENING", "refused (ICMP port unreachable)"
+    return "FILTERED", str(exc)
+
+
+class _UdpProbe(asyncio.DatagramProtocol):
+    def __init__(self, nonce: bytes) -> None:
+        self.nonce = nonce
+        self.done: asyncio.Future[tuple[State, str]] = asyncio.get_running_loop().create_future()
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        if self.done.done():
+            return
+        if data == ANSWER + self.nonce:
+            self.done.set_result(("LISTENING", "portplan listen answered"))
+        elif not data.startswith(ANSWER):
+            self.done.set_result(("LISTENING", f"a service answered ({len(data)} bytes)"))
+
+    def error_received(self, exc: Exception) -> None:
+        if self.done.done():
+            return
+        if isinstance(exc, ConnectionRefusedError):
+            self.done.set_result(("NOT LISTENING", "ICMP port unreachable"))
+        elif isinstance(exc, OSError):
+            self.done.set_result(_os_error_state(exc))
+
+
+async def probe_udp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
+    loop = asyncio.get_running_loop()
+    nonce = secrets.token_hex(8).encode()
+    family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
+    port = target.port or 0
+    try:
+        transport, protocol = await loop.create_datagram_endpoint(
+            lambda: _UdpProbe(nonce), remote_addr=(target.address, port), family=family
+        )
+    except OSError as exc:
+        return _os_error_state(exc)
+    try:
+        transport.sendto(CHALLENGE + nonce)
+        for payload in service_payloads(port):
+            transport.sendto(payload)
+        try:
+            return await asyncio.wait_for(asyncio.shield(protocol.done), timeout)
+        except TimeoutError:
+            return "FILTERED", f"no answer in {timeout:g} s"
+    finally:
+        transport.close()
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(int(word) for word in struct.unpack(f"!{len(data) // 2}H", data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+async def probe_icmp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
+    """ICMP echo over a ping socket (unprivileged when allowed) or a raw socket (root)."""
+    v6 = target.protocol == "icmpv6" or ":" in target.address
+    family = socket.AF_INET6 if v6 else socket.AF_INET
+    proto = socket.IPPROTO_ICMPV6 if v6 else socket.IPPROTO_ICMP
+    sock = None
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_RAW):
+        try:
+            sock = socket.socket(family, kind, proto)
+            break
+        except OSError:
+            continue
+    if sock is None:
+        return "SKIPPED", "ICMP echo needs root (or net.ipv4.ping_group_range)"
+    sock.setblocking(False)
+    ident, sequence = secrets.randbelow(0xFFFF), 1
+    request_type, reply_type = (128, 129) if v6 else (8, 0)
+    payload = b"portplan" + secrets.token_bytes(8)
+    header = struct.pack("!BBHHH", request_type, 0, 0, ident, sequence)
+    checksum = 0 if v6 else _checksum(header + payload)  # the kernel fills ICMPv6 checksums
+    packet = struct.pack("!BBHHH", request_type, 0, checksum, ident, sequence) + payload
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.sock_sendto(sock, packet, (target.address, 0))
+        deadline = loop.time() + timeout
+        while (left := deadline - loop.time()) > 0:
+            data = await asyncio.wait_for(loop.sock_recv(sock, 2048), left)
+            if sock.type == socket.SOCK_RAW and not v6:
+                data = data[(data[0] & 0x0F) * 4 :]  # raw IPv4 sockets include the IP header
+            if len(data) >= 8 and data[0] == reply_type and data[8:] == payload:
+                return "LISTENING", "echo reply"
+        return "FILTERED", f"no echo reply in {timeout:g} s"
+    except TimeoutError:
+        return "FILTERED", f"no echo reply in {timeout:g} s"
+    except OSError as exc:
+        return _os_error_state(exc)
+    finally:
+        sock.close()
+
+
+async def probe_one(target: ProbeTarget, timeout: float) -> tuple[State, str]:
+    if target.protocol == "tcp":
+        return await probe_tcp(target, timeout)
+    if target.protocol == "udp":
+        return await probe_udp(target, timeout)
+    if target.protocol in ("icmp", "icmpv6"):
+        return await probe_icmp(target, timeout)
+    if target.protocol == "sctp":
+        return await probe_sctp(target, timeout)
+    return "SKIPPED", f"protocol {target.protocol} cannot be probed"
+
+
+async def probe_sctp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
+    family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
+    try:
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+    except OSError:
+        return "SKIPPED", "this kernel has no SCTP sockets (load the sctp module)"
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(loop.sock_connect(sock, (target.address, target.port)), timeout)
+        return "LISTENING", "SCTP association set up"
+    except ConnectionRefusedError:
+        return "NOT LISTENING", "refused (SCTP ABORT)"
+    except TimeoutError:
+        return "FILTERED", f"no answer in {timeout:g} s"
+    except OSError as exc:
+        return _os_error_state(exc)
+    finally:
+        sock.close()
+
+
+async def run_probes(
+    targets: Sequence[ProbeTarget],
+    *,
+    concurrency: int = 256,
+    timeout: float = 1.0,
+    retries: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[ProbeResult]:
+    """Probe every target; results come back in the order of ``targets``."""
+    raise_file_limit(concurrency + 64)
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(target: ProbeTarget) -> ProbeResult:
+        started = time.monotonic()
+        attempts = 0
+        state: State = "FILTERED"
+        detail = ""
+        while attempts <= retries:
+            attempts += 1
+            async with gate:
+                state, detail = await probe_one(target, timeout)
+            if state != "FILTERED":
+                break
+        if progress is not None:
+            progress(1)
+        return ProbeResult(target, state, detail, time.monotonic() - started, attempts)
+
+    return list(await asyncio.gather(*(one(t) for t in targets)))
+
+
+def probe(
+    targets: Sequence[ProbeTarget],
+    *,
+    concurrency: int = 256,
+    timeout: float = 1.0,
+    retries: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[ProbeResult]:
+    """Synchronous wrapper around :func:`run_probes`."""
+    return asyncio.run(
+        run_probes(
+            targets, concurrency=concurrency, timeout=timeout, retries=retries, progress=progress
+        )
+    )
