@@ -95,26 +95,82 @@ class _LineCounter:
 
 
 def _page_blocks(page: Any, counter: _LineCounter) -> Iterator[Block]:
-    tables = sorted(page.find_tables(), key=lambda table: table.bbox[1])
+    """Text bands and tables of one page, top to bottom.
+
+    Each character is assigned once — to a table cell or to the text band it sits in — instead
+    of cropping the page per band and testing every character against every cell (which is
+    what ``Table.extract`` does, and what made long PDFs slow).
+    """
+    from pdfplumber.utils.text import extract_text as chars_to_text
+
     x0, top, x1, bottom = page.bbox
-    cursor = top
+    tables: list[Any] = []
+    for table in sorted(page.find_tables(), key=lambda found: found.bbox[1]):
+        if not tables or table.bbox[1] >= tables[-1].bbox[3]:  # skip overlapping detections
+            tables.append(table)
+    # Table.rows is recomputed on every access: read each table's geometry once.
+    grids = [_Grid(table) for table in tables]
+    # Segment i < len(tables): the text band above table i; the last segment: below them all.
+    bands: list[list[dict[str, Any]]] = [[] for _ in range(len(tables) + 1)]
+    cells: list[dict[tuple[int, int], list[dict[str, Any]]]] = [{} for _ in tables]
+    for char in page.chars:
+        middle_y = (char["top"] + char["bottom"]) / 2
+        middle_x = (char["x0"] + char["x1"]) / 2
+        segment = len(tables)
+        for index, table in enumerate(tables):
+            t_x0, t_top, t_x1, t_bottom = table.bbox
+            if middle_y < t_top:
+                segment = index
+                break
+            if middle_y < t_bottom:
+                place = (
+                    grids[index].cell_of(middle_x, middle_y) if t_x0 <= middle_x < t_x1 else None
+                )
+                if place is not None:
+                    cells[index].setdefault(place, []).append(char)
+                    segment = -1
+                else:  # beside the table: read it with the text below the table
+                    segment = index + 1
+                break
+        if segment >= 0:
+            bands[segment].append(char)
+    band_top = top
     title: str | None = None
-    for table in tables:
-        _, t_top, _, t_bottom = table.bbox
-        if t_top < cursor:  # overlapping detections: keep the first, skip the rest
-            continue
-        for block in _text_blocks(page, (x0, cursor, x1, t_top), counter):
-            if isinstance(block, TextLine) and block.text:
-                title = _caption(block.text)
+    for index, table in enumerate(tables):
+        for block in _band_lines(bands[index], (x0, band_top, x1, table.bbox[1]), counter):
+            title = _caption(block.text) if block.text else title
             yield block
-        rows = [[clean(cell) for cell in row] for row in table.extract()]
+        rows: list[list[str]] = []
+        for r, row in enumerate(table.rows):
+            rows.append(
+                [clean(chars_to_text(cells[index].get((r, c), []))) for c in range(len(row.cells))]
+            )
         rows = [row for row in rows if any(row)]
         if rows:
             lines = tuple(counter.next() for _ in rows)
             yield Table(rows=pad(rows), lines=lines, title=title)
         title = None
-        cursor = max(cursor, t_bottom)
-    yield from _text_blocks(page, (x0, cursor, x1, bottom), counter)
+        band_top = table.bbox[3]
+    yield from _band_lines(bands[-1], (x0, band_top, x1, bottom), counter)
+
+
+class _Grid:
+    """A found table's rows as (top, bottom, cell boxes), for placing characters in cells."""
+
+    def __init__(self, table: Any) -> None:
+        self.rows: list[tuple[float, float, list[Any]]] = [
+            (row.bbox[1], row.bbox[3], list(row.cells)) for row in table.rows
+        ]
+
+    def cell_of(self, x: float, y: float) -> tuple[int, int] | None:
+        """(row, column) of the cell holding the point, as ``Table.extract`` decides it."""
+        for r, (top, bottom, cells) in enumerate(self.rows):
+            if not top <= y < bottom:
+                continue
+            for c, cell in enumerate(cells):
+                if cell is not None and cell[0] <= x < cell[2] and cell[1] <= y < cell[3]:
+                    return (r, c)
+        return None
 
 
 def _caption(text: str) -> str | None:
@@ -123,13 +179,25 @@ def _caption(text: str) -> str | None:
     return " ".join(words) if 0 < len(words) <= 12 else None
 
 
-def _text_blocks(
-    page: Any, bbox: tuple[float, float, float, float], counter: _LineCounter
-) -> Iterator[Block]:
-    if bbox[3] - bbox[1] < 1:
+def _band_lines(
+    chars: list[dict[str, Any]],
+    bbox: tuple[float, float, float, float],
+    counter: _LineCounter,
+) -> Iterator[TextLine]:
+    """The band's characters as text lines, keeping the column gaps of unruled tables."""
+    from pdfplumber.utils.text import extract_text as chars_to_text
+
+    if not chars:
         return
-    region = page if bbox == tuple(page.bbox) else page.crop(bbox, strict=False)
-    text = region.extract_text(layout=True) or ""
+    # Text beside a table is read with the band below it, so the band may start higher.
+    bbox = (bbox[0], min(bbox[1], min(char["top"] for char in chars)), bbox[2], bbox[3])
+    text = chars_to_text(
+        chars,
+        layout=True,
+        layout_bbox=bbox,
+        layout_width=bbox[2] - bbox[0],
+        layout_height=bbox[3] - bbox[1],
+    )
     # Layout mode turns vertical distance into blank lines: one blank line is only looser line
     # spacing (it would split a table drawn without rules), two or more are a paragraph break.
     lines: list[str] = []

@@ -1,0 +1,217 @@
+"""Extraction throughput: a large generated text document and a 200-page generated PDF.
+
+    .venv/bin/python bench/extract.py [--text-mb 5] [--pages 200]
+
+Both documents are generated in a temporary directory (realistic port tables, continuation rows,
+numbered steps and prose), then extracted in this process exactly as ``portplan extract FILE
+--format json -o OUT`` does. Prints a table against the goals (>= 5 MB of text in < 10 s; a
+200-page PDF in < 20 s; peak memory < 500 MB) and exits 0: it is a measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+ROLES = (
+    "Management Server",
+    "Collector",
+    "Agent",
+    "Database Server",
+    "Web Console",
+    "Edge Node",
+    "Print Server",
+    "Printers",
+    "Domain Controller",
+    "Mail Relay",
+    "Backup Target",
+    "Media Gateway",
+)
+SERVICES = (
+    ("TCP", "443", "HTTPS API and console"),
+    ("TCP", "8443", "Agent check-in over TLS"),
+    ("UDP", "161", "SNMP status query"),
+    ("UDP", "162", "SNMP traps"),
+    ("TCP", "1433", "Configuration database"),
+    ("TCP", "135, 49152-65535", "Remote installation over RPC"),
+    ("TCP/UDP", "53", "Name resolution"),
+    ("TCP", "9100", "Raw printing"),
+    ("UDP", "10000-20000", "Media streams"),
+    ("TCP", "5701", "Cluster cache replication"),
+)
+
+
+def generate_text(path: Path, megabytes: float, seed: int = 7) -> int:
+    """A long ports guide: sections of prose, numbered steps and tab-separated tables."""
+    rng = random.Random(seed)
+    target = int(megabytes * 1024 * 1024)
+    size = 0
+    section = 0
+    with path.open("w", encoding="utf-8") as out:
+        while size < target:
+            section += 1
+            src, dst = rng.sample(ROLES, 2)
+            lines = [
+                f"Section {section}: {src} to {dst} communication",
+                "",
+                f"This section describes how the {src} and the {dst} exchange data. Open the "
+                "ports below on every firewall between them; all ports are destination ports.",
+                "",
+                "Port\tType\tSource\tDestination\tDescription",
+            ]
+            for _ in range(rng.randint(8, 16)):
+                proto, port, purpose = rng.choice(SERVICES)
+                a, b = rng.sample(ROLES, 2)
+                lines.append(f"{port}\t{proto}\t{a}\t{b}\t{purpose}")
+                if rng.random() < 0.3:  # a continuation row: blank port and type cells
+                    lines.append(f"\t\t{rng.choice(ROLES)}\t{b}\t{purpose} (only if used)")
+            lines += [
+                "",
+                f"1. The {src} connects to the {dst} on TCP {rng.choice((443, 8443, 9443))}.",
+                f"2. The {dst} replies with the job status over UDP {rng.choice((161, 514))}.",
+                "",
+                "Notes: the ports are configurable in the administration console. Contact "
+                "support before changing them in production.",
+                "",
+            ]
+            chunk = "\n".join(lines) + "\n"
+            out.write(chunk)
+            size += len(chunk.encode("utf-8"))
+    return size
+
+
+def generate_pdf(path: Path, pages: int, seed: int = 11) -> int:
+    """A ports guide of ``pages`` pages: prose, a ruled table and unruled text rows per page."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    rng = random.Random(seed)
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    widths = (95, 55, 110, 110, 150)
+    for page in range(1, pages + 1):
+        pdf.setFont("Helvetica-Bold", 12)
+        pdf.drawString(50, 800, f"Chapter {page}: Network requirements")
+        pdf.setFont("Helvetica", 9)
+        src, dst = rng.sample(ROLES, 2)
+        pdf.drawString(50, 780, f"The {src} connects to the {dst} on TCP 8443 to fetch policies.")
+        pdf.drawString(50, 768, "All ports in the table are destination ports on the listener.")
+        rows = [("Port", "Type", "Source", "Destination", "Description")]
+        for _ in range(14):
+            proto, port, purpose = rng.choice(SERVICES)
+            a, b = rng.sample(ROLES, 2)
+            rows.append((port, proto, a, b, purpose))
+        top = 740
+        for r, row in enumerate(rows):
+            x = 50.0
+            for c, text in enumerate(row):
+                pdf.rect(x, top - (r + 1) * 18, widths[c], 18)
+                pdf.drawString(x + 3, top - (r + 1) * 18 + 5, text[:32])
+                x += widths[c]
+        y = top - (len(rows) + 2) * 18
+        for proto, port, purpose in rng.sample(SERVICES, 4):
+            a, b = rng.sample(ROLES, 2)
+            for x, text in zip(
+                (50, 170, 300, 400), (a, b, f"{proto} {port}", purpose), strict=True
+            ):
+                pdf.drawString(x, y, text)
+            y -= 14
+        pdf.showPage()
+    pdf.save()
+    return path.stat().st_size
+
+
+@dataclass
+class Result:
+    label: str
+    size: int
+    seconds: float
+    flows: int
+    goal_seconds: float
+    goal_label: str
+
+
+def extract(path: Path, out: Path) -> int:
+    """Run the extract command in this process; the number of flows it wrote."""
+    from portplan.cli.main import cli
+
+    if "extract" not in cli.commands:
+        raise SystemExit("bench/extract.py: portplan has no 'extract' command yet")
+    try:
+        cli.main(
+            ["extract", str(path), "--format", "json", "-o", str(out)],
+            prog_name="portplan",
+            standalone_mode=False,
+        )
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    data = json.loads(out.read_text(encoding="utf-8"))
+    return len(data["flows"])
+
+
+def timed(label: str, function: Callable[[], int]) -> tuple[int, float]:
+    start = time.perf_counter()
+    value = function()
+    seconds = time.perf_counter() - start
+    print(f"  {label}: {seconds:.2f} s", file=sys.stderr)
+    return value, seconds
+
+
+def peak_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / divisor
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--text-mb", type=float, default=5.0, help="size of the text document")
+    parser.add_argument("--pages", type=int, default=200, help="pages of the PDF")
+    args = parser.parse_args()
+
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="portplan-bench-") as tmp:
+        work = Path(tmp)
+        text = work / "large-guide.txt"
+        pdf = work / "long-guide.pdf"
+        print("generating documents", file=sys.stderr)
+        text_size = generate_text(text, args.text_mb)
+        pdf_size = generate_pdf(pdf, args.pages)
+        baseline = peak_mb()
+
+        flows, seconds = timed("text", lambda: extract(text, work / "text.json"))
+        results.append(Result("text", text_size, seconds, flows, 10.0, "≥ 5 MB in < 10 s"))
+        flows, seconds = timed("pdf", lambda: extract(pdf, work / "pdf.json"))
+        results.append(Result(f"PDF, {args.pages} pages", pdf_size, seconds, flows, 20.0, "< 20 s"))
+    peak = peak_mb()
+
+    print()
+    print(f"{'document':18} {'size':>9} {'seconds':>8} {'MB/s':>7} {'flows':>7}  goal")
+    for r in results:
+        mb = r.size / 1024 / 1024
+        verdict = "ok" if r.seconds < r.goal_seconds else "MISSED"
+        print(
+            f"{r.label:18} {mb:7.2f}MB {r.seconds:8.2f} {mb / r.seconds:7.2f} {r.flows:7d}"
+            f"  {r.goal_label}: {verdict}"
+        )
+    memory_verdict = "ok" if peak < 500 else "MISSED"
+    print(
+        f"{'peak memory':18} {peak:7.1f}MB (process, after generation {baseline:.1f} MB)"
+        f"  < 500 MB: {memory_verdict}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
