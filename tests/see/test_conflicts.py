@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from portplan.flows.conflicts import find_conflicts, intersect, subtract
+import yaml
+
+from portplan import pipeline
+from portplan.flows.conflicts import Conflict, find_conflicts, intersect, subtract
 from portplan.model import Deployment, PortSet, Product
 
 
@@ -314,3 +319,72 @@ def test_bundled_dis_next_to_a_rem_hazelcast_member() -> None:
     assert [(c.protocol, str(c.ports), c.fix.kind, c.fix.value) for c in same] == [
         ("tcp", "5701", "free-port", "5702")
     ]
+
+
+# --------------------------------------------------------------------------- the examples
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def example_conflicts(path: Path) -> tuple[Conflict, ...]:
+    catalog, loaded = pipeline.load(path)
+    return find_conflicts(loaded, catalog.products)
+
+
+def modified_example(tmp_path: Path, name: str, change: Callable[[dict[str, Any]], None]) -> Path:
+    data = yaml.safe_load((EXAMPLES / name).read_text())
+    change(data)
+    path = tmp_path / "deployment.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_lucs_example_tm_at_2000_has_no_shared_port(tmp_path: Path) -> None:
+    found = example_conflicts(EXAMPLES / "luware-lucs/deployment.yaml")
+    assert [c for c in found if c.kind != "default-variable"] == []
+    # What remains: the Skype for Business media range inside Windows' ephemeral range,
+    # once per Windows host that listens on it and per protocol, all fixed by one setting.
+    assert {(c.protocol, str(c.ports), c.fix.variable, c.fix.value) for c in found} == {
+        ("tcp", "49152-57500", "media_ports", "40803-49151"),
+        ("udp", "49152-57500", "media_ports", "40803-49151"),
+    }
+
+    def drop_offset(data: dict[str, Any]) -> None:
+        for use in data["products"]:
+            use.pop("variables", None)
+
+    without = example_conflicts(
+        modified_example(tmp_path, "luware-lucs/deployment.yaml", drop_offset)
+    )
+    same = {c.host: c for c in without if c.kind == "same-port"}
+    # The LUCS servers, and the front-end pools where each instance's SMD answers on 19433.
+    assert set(same) == {"lucs01", "lucs02", "fe01", "fe02"}
+    for host in ("lucs01", "lucs02"):
+        assert same[host].roles == ("luware-lucs:lucs-server", "luware-lucs@tm:lucs-server")
+        assert {4443, 4444, 19400, 19412, 19413} <= set(same[host].ports.ports())
+    assert str(same["fe01"].ports) == "19433"
+    for conflict in same.values():
+        assert (conflict.fix.kind, conflict.fix.product, conflict.fix.value) == (
+            "instance-offset",
+            "luware-lucs@tm",
+            "2000",
+        )
+
+
+def test_lrs_example_with_webconnect_on_the_vpsx_server(tmp_path: Path) -> None:
+    assert example_conflicts(EXAMPLES / "lrs-vpsx/deployment.yaml") == ()
+
+    def co_locate(data: dict[str, Any]) -> None:
+        vpsx = next(h for h in data["hosts"] if "lrs-vpsx:vpsx" in h["roles"])
+        for host in data["hosts"]:
+            if "lrs-vpsx:webconnect" in host["roles"] and host is not vpsx:
+                host["roles"].remove("lrs-vpsx:webconnect")
+        vpsx["roles"].append("lrs-vpsx:webconnect")
+        for use in data["products"]:
+            if use["product"] == "lrs-vpsx" and "dsr" not in use.setdefault("features", []):
+                use["features"].append("dsr")
+
+    found = example_conflicts(modified_example(tmp_path, "lrs-vpsx/deployment.yaml", co_locate))
+    (conflict,) = [c for c in found if c.kind == "same-port"]
+    assert (conflict.protocol, str(conflict.ports)) == ("tcp", "443")
+    assert (conflict.fix.kind, conflict.fix.value) == ("vendor-advice", "9443")

@@ -212,9 +212,16 @@ class _HostState:
 
     host: Host
     used: dict[str, PortSet] = field(default_factory=dict)
+    # Variables are set once per product use, so a value suggested on one host is offered
+    # again on the others when it is free there too (shared across hosts).
+    suggested: dict[tuple[str, str], PortSet] = field(default_factory=dict)
 
     def take(self, protocol: str, ports: PortSet) -> None:
         self.used[protocol] = self.used.get(protocol, PortSet()).union(ports)
+
+    def is_free(self, protocol: str, ports: PortSet) -> bool:
+        blocked = self.used.get(protocol, PortSet()).union(self.host.ephemeral_range())
+        return not intersect(ports, blocked)
 
     def free_like(self, protocol: str, ports: PortSet) -> PortSet | None:
         """The nearest free block(s) of the same size as each range of ``ports``."""
@@ -246,9 +253,10 @@ def _nearest_free(span: PortRange, blocked: PortSet) -> PortRange | None:
 def find_conflicts(deployment: Deployment, products: Mapping[str, Product]) -> tuple[Conflict, ...]:
     """Every port conflict on every host of ``deployment``, each with one suggested fix."""
     conflicts: list[Conflict] = []
+    suggested: dict[tuple[str, str], PortSet] = {}
     for host in deployment.hosts:
         listeners = host_listeners(host, deployment, products)
-        state = _HostState(host)
+        state = _HostState(host, suggested=suggested)
         for listener in listeners:
             state.take(listener.protocol, listener.ports)
         conflicts.extend(_shared_ports(host, listeners, deployment, products, state))
@@ -289,15 +297,19 @@ def _shared_ports(
 
 
 def _shared_by_design(first: Listener, second: Listener) -> bool:
-    """Two instances of one product, same flow, and the vendor gives the flow no offset: the
-    instances share that port by design (IIS on 443, SMB on 445 serve both), so it is not a
-    conflict. Only flows that move with the instance offset must not collide."""
-    return (
-        first.product_id == second.product_id
-        and first.product != second.product
-        and first.flow == second.flow
-        and first.offset is None
-    )
+    """Ports one product's roles share by design, so not a conflict. Neither flow moves with
+    an instance offset, and either
+
+    - two instances of the product play the same role: everything the vendor gives no offset
+      is one service for both (IIS on 443 and SMB on 445 serve LUCS and TM alike; the Skype
+      for Business pool both instances talk to is one pool), or
+    - both ports come from the same port variable: one setting means one listener.
+    """
+    if first.product_id != second.product_id or first.offset or second.offset:
+        return False
+    if first.product != second.product and first.role == second.role:
+        return True
+    return bool(set(first.variables) & set(second.variables))
 
 
 def _unique(listeners: Iterable[Listener]) -> list[Listener]:
@@ -314,8 +326,12 @@ def _ephemeral(
     ephemeral = host.ephemeral_range()
     grouped: dict[tuple[str, str], list[Listener]] = {}
     for i, listener in enumerate(listeners):
-        if any(_shared_by_design(earlier, listener) for earlier in listeners[:i]):
-            continue  # one service for both instances: reported once, with the first
+        if any(
+            _shared_by_design(earlier, listener)
+            and (earlier.protocol, earlier.ports) == (listener.protocol, listener.ports)
+            for earlier in listeners[:i]
+        ):
+            continue  # one service for several roles: reported once, with the first
         if intersect(listener.ports, ephemeral):
             grouped.setdefault((listener.binding, listener.protocol), []).append(listener)
     out: list[Conflict] = []
@@ -459,8 +475,12 @@ def _offset_fix(
 
 def _variable_fix(listener: Listener, protocol: str, state: _HostState, also: str = "") -> Fix:
     """Set the variable the listener's ports come from to a free block of the same shape."""
-    target = state.free_like(protocol, listener.ports)
     variable = listener.variables[0]
+    target = state.suggested.get((listener.product, variable))
+    if target is None or not state.is_free(protocol, target):
+        target = state.free_like(protocol, listener.ports)
+    if target is not None:
+        state.suggested.setdefault((listener.product, variable), target)
     if target is None:
         return Fix(
             "set-variable",
