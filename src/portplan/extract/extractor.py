@@ -164,7 +164,9 @@ class _Extractor:
                 self._pipe_row(joined, pending_line, context)
                 return
             self._flush_pending()
-        if stripped.count("|") >= 2 or (active is not None and active.kind == "pipe" and "|" in stripped):
+        if stripped.count("|") >= 2 or (
+            active is not None and active.kind == "pipe" and "|" in stripped
+        ):
             cells = _pipe_cells(stripped)
             header = read_header(cells)
             if header is not None:
@@ -207,9 +209,9 @@ class _Extractor:
             self.flat = (header, [], self.context)
             return
         # Plain text: a heading, a sentence that qualifies the section, or prose.
-        if active is not None and (len(stripped.split()) > 15 or stripped.endswith(".")):
-            if not looks_port_like(stripped):
-                self.flush()
+        ends_table = len(stripped.split()) > 15 or stripped.endswith(".")
+        if active is not None and ends_table and not looks_port_like(stripped):
+            self.flush()
         if is_heading(stripped):
             self.heading(stripped)
         elif _OPTIONAL_SECTION_SENTENCE.search(stripped):
@@ -378,8 +380,10 @@ class _Extractor:
     @staticmethod
     def _is_noise(text: str) -> bool:
         spec = parse_ports(text, numbers_are_ports=False)
-        return not spec.has_ports and spec.offset is None and not re.search(
-            r"\b(?:tcp|udp|sctp)\b", text, re.IGNORECASE
+        return (
+            not spec.has_ports
+            and spec.offset is None
+            and not re.search(r"\b(?:tcp|udp|sctp)\b", text, re.IGNORECASE)
         )
 
     @staticmethod

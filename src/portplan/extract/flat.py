@@ -61,7 +61,9 @@ def parse_flat_table(
     if len(sides) < 2:
         return [], set()
     has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
-    has_purpose = any(header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles)))
+    has_purpose = any(
+        header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles))
+    )
     records: list[_Record] = []
     current: _Record | None = None
     for line in lines:
@@ -84,7 +86,7 @@ def parse_flat_table(
             if current is None:
                 current = _Record(name=None)
                 records.append(current)
-            elif current.purpose is not None or (not has_purpose and current.ports and _is_sub_row(current)):
+            elif current.purpose is not None:
                 # A port after the purpose: a sub-row of the same protocol and source side.
                 source = _split_sides(current.ports, current.inherited_source)[0]
                 current = _Record(name=current.name, inherited_source=source)
@@ -111,10 +113,6 @@ def parse_flat_table(
             consumed.add(record.purpose.line.line)
         rows.extend(_record_rows(header, record, context))
     return rows, consumed
-
-
-def _is_sub_row(record: _Record) -> bool:
-    return False
 
 
 def _split_sides(

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 
+def _split(text: str) -> list[str]:
+    """Words of a whitespace-separated vocabulary list (easier to read than a list literal)."""
+    return text.split()
+
+
 class Role(Enum):
     PORT = "port"  # destination (listening) port
     SOURCE_PORT = "source_port"
@@ -26,26 +31,30 @@ class Role(Enum):
 
 
 _FILLER = frozenset(
-    """the a an of s default defaults host hosts system systems ip address addresses component
-    components device devices name names side zone machine machines number numbers no nr
-    range ranges side e g i required""".split()
+    _split("""the a an of s default defaults host hosts system systems ip address addresses
+    component components device devices name names side zone machine machines number numbers no nr
+    range ranges side e g i required""")
 )
 _PORT_WORDS = frozenset({"port", "ports", "portnumber"})
 _SOURCE_WORDS = frozenset(
-    "source src from sender client initiator origin originator caller requester requestor "
-    "local outgoing".split()
+    _split(
+        "source src from sender client initiator origin originator caller requester requestor "
+        "local outgoing"
+    )
 )
 _DESTINATION_WORDS = frozenset(
-    "destination dest dst to listener server target receiver responder callee remote "
-    "listening incoming service".split()
+    _split(
+        "destination dest dst to listener server target receiver responder callee remote "
+        "listening incoming service"
+    )
 )
-_PROTOCOL_WORDS = frozenset("protocol protocols type transport proto layer l4 4 ip".split())
+_PROTOCOL_WORDS = frozenset(_split("protocol protocols type transport proto layer l4 4 ip"))
 _PURPOSE_WORDS = frozenset(
-    """description descriptions purpose comment comments used for usage notes note details
+    _split("""description descriptions purpose comment comments used for usage notes note details
     detail service services function remarks remark reason application applications feature
-    explanation traffic info information use communication""".split()
+    explanation traffic info information use communication""")
 )
-_DIRECTION_WORDS = frozenset("direction inbound outbound in out flow bound".split())
+_DIRECTION_WORDS = frozenset(_split("direction inbound outbound in out flow bound"))
 
 
 def header_words(text: str) -> list[str]:
@@ -59,9 +68,10 @@ def column_role(text: str) -> Role:
         return Role.OTHER
     wordset = set(words)
     if wordset & _PORT_WORDS:
-        if wordset & {"source", "src", "client", "sender", "from", "local", "initiator", "origin"}:
-            if not wordset & {"destination", "dest", "dst", "server", "listening", "listener"}:
-                return Role.SOURCE_PORT
+        source_side = {"source", "src", "client", "sender", "from", "local", "initiator", "origin"}
+        listening_side = {"destination", "dest", "dst", "server", "listening", "listener"}
+        if wordset & source_side and not wordset & listening_side:
+            return Role.SOURCE_PORT
         return Role.PORT
     if wordset <= _PROTOCOL_WORDS:
         return Role.PROTOCOL

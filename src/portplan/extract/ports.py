@@ -15,6 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+
+def _split(text: str) -> list[str]:
+    """Words of a whitespace-separated vocabulary list (easier to read than a list literal)."""
+    return text.split()
+
+
 TRANSPORTS: dict[str, tuple[str, ...]] = {
     "tcp": ("tcp",),
     "udp": ("udp",),
@@ -28,21 +34,21 @@ TRANSPORTS: dict[str, tuple[str, ...]] = {
 # registry). Used only when the document names the application but not the transport.
 APPLICATIONS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
-        """http https http/s https/mqtt mqtt mqtts ipp ipps lpr lpd raw jetdirect pdl smb cifs
-        ftp ftps sftp ssh scp telnet smtp smtps esmtp submission pop pop3 pop3s imap imaps ldap
+        _split("""http https http/s https/mqtt mqtt mqtts ipp ipps lpr lpd raw jetdirect pdl smb
+        cifs ftp ftps sftp ssh scp telnet smtp smtps esmtp submission pop pop3 pop3s imap imaps ldap
         ldaps rdp vnc mssql tds mysql postgresql postgres oracle rmi jmx ajp rtsp wcf soap rest
         websocket websockets wss amqp amqps xmpp bgp tacacs tls ssl iscsi git nntp winrm hl7
-        dicom mllp kafka redis mongodb msrpc epmap net.tcp jdbc odbc grpc telnets ws""".split(),
+        dicom mllp kafka redis mongodb msrpc epmap net.tcp jdbc odbc grpc telnets ws"""),
         ("tcp",),
     ),
     **dict.fromkeys(
-        """snmp snmptrap trap traps syslog ntp sntp dhcp bootp tftp mdns llmnr ssdp rtp rtcp
+        _split("""snmp snmptrap trap traps syslog ntp sntp dhcp bootp tftp mdns llmnr ssdp rtp rtcp
         srtp stun radius ike ipsec nat-t wsd coap quic wireguard netbios-ns netbios-dgm
-        dns""".split(),
+        dns"""),
         ("udp",),
     ),
-    **dict.fromkeys("sip turn kerberos openvpn netbios".split(), ("tcp", "udp")),
-    **dict.fromkeys("icmp ping echo".split(), ("icmp",)),
+    **dict.fromkeys(_split("sip turn kerberos openvpn netbios"), ("tcp", "udp")),
+    **dict.fromkeys(_split("icmp ping echo"), ("icmp",)),
 }
 
 _PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
@@ -196,7 +202,9 @@ def _port_value(token: _Token, text: str) -> int | None:
     return value
 
 
-def parse_ports(text: str, default: tuple[str, ...] = (), *, numbers_are_ports: bool = True) -> PortSpec:
+def parse_ports(
+    text: str, default: tuple[str, ...] = (), *, numbers_are_ports: bool = True
+) -> PortSpec:
     """Parse a port cell or a port phrase.
 
     ``default`` is the protocol set for numbers that carry none (from the row's type column).
@@ -211,8 +219,11 @@ def parse_ports(text: str, default: tuple[str, ...] = (), *, numbers_are_ports: 
     prefix_used = False
     pending: list[tuple[int, int]] = []
     offset: int | None = None
-    port_word_seen = False
     in_paren = 0
+    paren_start = -10
+    anchored: list[tuple[int, int]] = []  # pending numbers close to a "port" word
+    last_number = -10  # token index of the last port number
+    anchor = -100  # token index of the last protocol word, "port" word or anchored number
     index = 0
 
     def add(protocols: tuple[str, ...], explicit: bool, spans: list[tuple[int, int]]) -> None:
@@ -228,12 +239,13 @@ def parse_ports(text: str, default: tuple[str, ...] = (), *, numbers_are_ports: 
         token = tokens[index]
         if token.kind == "lp":
             in_paren += 1
+            paren_start = index
         elif token.kind == "rp":
             in_paren = max(0, in_paren - 1)
         elif token.kind == "word":
-            lowered = token.text.lower().rstrip(".")
-            if lowered in ("port", "ports", "port:", "ports:"):
-                port_word_seen = True
+            lowered = token.text.lower().rstrip(".:")
+            if lowered in ("port", "ports"):
+                anchor = index
             found = word_protocols(token.text)
             # Collect a run of protocol words joined by "/", ",", "or", "and" into one set.
             if found is not None:
@@ -255,10 +267,15 @@ def parse_ports(text: str, default: tuple[str, ...] = (), *, numbers_are_ports: 
                             look += 2
                             continue
                     break
-                index = look - 1
                 chosen = sort_protocols(protocols)
-                if pending and (in_paren or prefix is None):
-                    add(chosen, explicit, pending)  # postfix: "5701 (TCP)", "9187 UDP"
+                # Postfix only right after the numbers: "5701 (TCP)", "443/tcp", "9187 UDP".
+                right_after = index - last_number <= 2 or (
+                    in_paren and paren_start == last_number + 1
+                )
+                index = look - 1
+                anchor = index
+                if pending and right_after:
+                    add(chosen, explicit, pending)
                     pending = []
                 else:
                     if prefix is not None and not prefix_used:
@@ -266,13 +283,14 @@ def parse_ports(text: str, default: tuple[str, ...] = (), *, numbers_are_ports: 
                     prefix = (chosen, explicit)
                     prefix_used = False
         elif token.kind == "plus":
-            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
-            if nxt is not None and nxt.kind == "num" and nxt.start == token.end:
-                offset = int(nxt.text) if nxt.text.isdigit() else None
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if following is not None and following.kind == "num" and following.start == token.end:
+                offset = int(following.text) if following.text.isdigit() else None
                 index += 2
                 continue
         elif token.kind == "num":
             value = _port_value(token, text)
+            near = index - anchor <= 4
             if value is not None:
                 span = (value, value)
                 # A range: number, dash or "to"/"through", number.
@@ -288,21 +306,22 @@ def parse_ports(text: str, default: tuple[str, ...] = (), *, numbers_are_ports: 
                         if high is not None and high > value:
                             span = (value, high)
                             index += 2
-                if prefix is not None:
+                last_number = index
+                anchor = index
+                if prefix is not None and (numbers_are_ports or near):
                     add(prefix[0], prefix[1], [span])
                     prefix_used = True
                 else:
                     pending.append(span)
+                    if numbers_are_ports or near:
+                        anchored.append(span)
         index += 1
 
     if prefix is not None and not prefix_used:
         bare_protocols.append(prefix[0])
-    if pending:
-        if numbers_are_ports or port_word_seen:
-            if default:
-                add(default, True, pending)
-            else:
-                add((), False, pending)
+    leftover = pending if numbers_are_ports else [span for span in pending if span in anchored]
+    if leftover:
+        add(default, True, leftover) if default else add((), False, leftover)
     configurable = bool(_CONFIGURABLE.search(text)) or "*" in text
     depends = bool(_DEPENDS.search(text)) and not groups
     ephemeral = bool(_EPHEMERAL.search(text))
@@ -330,10 +349,7 @@ def looks_port_like(text: str) -> bool:
     """Whether a line mentions something that could be a port requirement."""
     if _PORT_LIKE.search(text):
         return True
-    for match in _APP_NUMBER.finditer(text):
-        if word_protocols(match.group(1)) is not None:
-            return True
-    return False
+    return any(word_protocols(m.group(1)) is not None for m in _APP_NUMBER.finditer(text))
 
 
 def is_any_port(text: str) -> bool:

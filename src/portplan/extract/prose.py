@@ -17,21 +17,30 @@ from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
 from portplan.extract.tables import OPTIONAL_MARK, Context, _fill_protocols
 
 STEP = re.compile(r"^\s*(?:step\s+)?(\d{1,2})\s*[.):]\s+(?=\S)", re.IGNORECASE)
-_GLUED = re.compile(r"(?<=[a-z0-9)\]])\.(?=[A-Z])")  # "…to.HTTPS via" — cells glued together
+
+
+def _split(text: str) -> list[str]:
+    """Words of a whitespace-separated vocabulary list (easier to read than a list literal)."""
+    return text.split()
+
+
+# "…to.HTTPS via", "…QR code.)HTTPS": two table cells glued together by a copy from HTML.
+_GLUED = re.compile(r"([a-z0-9)\]][.!?]\)?)(?=[A-Z])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’/._\-]*|\(|\)|,|;|:")
+# Words keep inner dots ("Net.pipe", "VSPA.EXE") but not a sentence's full stop.
+_WORD = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9'’/_\-]|\.(?=[A-Za-z0-9]))*|\(|\)|,|;|:")
 
 _DETERMINERS = frozenset(
-    "the a an their its his her your our this that these those each every any some all".split()
+    _split("the a an their its his her your our this that these those each every any some all")
 )
 PERSONS = frozenset(
-    """user users end-user end-users enduser administrator administrators admin admins you we
+    _split("""user users end-user end-users enduser administrator administrators admin admins you we
     they he she operator operators customer customers technician engineer engineers people
-    person someone""".split()
+    person someone""")
 )
 _PRONOUNS = frozenset({"it", "they", "this", "that", "which", "these"})
 ENTITY_HEADS = frozenset(
-    """node nodes node(s) server servers server(s) service services client clients printer
+    _split("""node nodes node(s) server servers server(s) service services client clients printer
     printers printer(s) device devices device(s) computer computers app apps application
     applications mfd mfds mfp mfps cloud workstation workstations browser browsers database
     databases db gateway gateways agent agents endpoint endpoints host hosts controller
@@ -40,10 +49,10 @@ ENTITY_HEADS = frozenset(
     manager managers instance instances cluster clusters pc pcs desktop desktops terminal
     terminals scanner scanners relay relays balancer balancers backend frontend queue queues
     directory controller(s) site sites system systems machine machines vm vms container
-    containers pod pods api apis peer peers member members replica replicas""".split()
+    containers pod pods api apis peer peers member members replica replicas""")
 )
 _VERBS = frozenset(
-    """communicates communicate contacts contact sends send delivers deliver accepts accept
+    _split("""communicates communicate contacts contact sends send delivers deliver accepts accept
     submits submit connects connect requests request returns return checks check tries try
     reaches reach uses use launches launch selects select displays display detects detect
     switches switch works work issues issue queries query polls poll pushes push pulls pull
@@ -56,25 +65,27 @@ _VERBS = frozenset(
     broadcasts broadcast scans scan discovers discover authenticates authenticate verifies
     verify initiates initiate starts start runs run executes execute then also first
     attempts attempt looks look provides provide relays relay routes route accesses access
-    monitors monitor reports report""".split()
+    monitors monitor reports report""")
 )
 # Words after which a following endpoint is the one being connected to.
 _CUES = frozenset(
-    """to with contacts contact reach reaches connects connect queries query polls poll calls
-    call find into towards toward against""".split()
+    _split("""to with contacts contact reach reaches connects connect queries query polls poll calls
+    call find into towards toward against""")
 )
 _CUE_PAIRS = (("looking", "for"), ("searching", "for"), ("looks", "for"), ("log", "in"))
 _STOP = frozenset(
-    """to and in via on for from that which using over through with by when if then looking
-    specifying instead where while so because who whose whether holding as at of or but
-    about after before during until""".split()
+    _split("""to and in via on for from that which using over through with by when if then looking
+    specifying instead where while so because who whose whether holding as at of but
+    about after before during until""")
 )
 _RESPONSE = re.compile(
     r"\b(?:returns?|responds?|repl(?:y|ies)|sends?\s+back|sends?\s+(?:a|the)\s+(?:list|result|"
     r"response|reply)|send\s+(?:a|the)\s+(?:list|result|response|reply))\b",
     re.IGNORECASE,
 )
-_NEGATED_PAREN = re.compile(r"\([^()]*\b(?:not|n[’']t|cannot|never)\b[^()]*\)", re.IGNORECASE)
+_NEGATED_PAREN = re.compile(
+    r"\([^()]*(?:\bnot\b|n[’']t\b|\bcannot\b|\bnever\b)[^()]*\)", re.IGNORECASE
+)
 _LEADING_CLAUSE = re.compile(
     r"^(?:if|when|once|after|before|whenever|while|as soon as)\b[^,]{0,200},\s*", re.IGNORECASE
 )
@@ -112,7 +123,14 @@ def _strip_determiners(words: list[str]) -> str:
     while words and words[0].lower() in _DETERMINERS:
         words = words[1:]
     text = " ".join(words)
-    return text.replace("( ", "(").replace(" )", ")").replace(" ,", ",").strip(" ,;:")
+    text = text.replace("( ", "(").replace(" )", ")").replace(" ,", ",")
+    return re.sub(r" \((s|es)\)", r"(\1)", text).strip(" ,;:")
+
+
+def _ends_phrase(word: str, inside: bool) -> bool:
+    if word in (",", ";", ":") or word.lower() in _STOP:
+        return True
+    return inside and word.lower() in _VERBS and word[:1].islower()
 
 
 def _noun_phrase(words: list[str], start: int) -> tuple[list[str], int]:
@@ -125,9 +143,7 @@ def _noun_phrase(words: list[str], start: int) -> tuple[list[str], int]:
             depth += 1
         elif word == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and (word in (",", ";", ":") or word.lower() in _STOP):
-            break
-        elif depth == 0 and end > start and word.lower() in _VERBS and word[:1].islower():
+        elif depth == 0 and _ends_phrase(word, end > start):
             break
         end += 1
     phrase = words[start:end]
@@ -198,7 +214,8 @@ def parse_sentence(sentence: str) -> _SentenceParse:
                 break
             j = i + 1
             phrase, end = _noun_phrase(words, j)
-            if _is_entity(phrase):
+            starts_with_verb = bool(phrase) and phrase[0].lower() in (_VERBS | _CUES)
+            if not starts_with_verb and _is_entity(phrase):
                 result.dst = _strip_determiners(phrase)
                 break
         i += 1
@@ -207,7 +224,8 @@ def parse_sentence(sentence: str) -> _SentenceParse:
         j = verb + 1
         while j < len(words):
             phrase, end = _noun_phrase(words, j)
-            if _is_entity(phrase) and _strip_determiners(phrase) != result.dst:
+            heads = {w.lower() for w in phrase} & ENTITY_HEADS
+            if heads and _strip_determiners(phrase) != result.dst:
                 result.src = _strip_determiners(phrase)
                 break
             j = max(end, j + 1)
@@ -265,7 +283,7 @@ def _is_port_phrase(text: str) -> bool:
 
 def split_statement(text: str) -> tuple[str, list[str]]:
     """Separate "sentence.HTTPS via Port 443" into the sentence and its port phrases."""
-    parts = [p.strip() for p in _GLUED.sub(".\n", text).split("\n") if p.strip()]
+    parts = [p.strip() for p in _GLUED.sub("\\1\n", text).split("\n") if p.strip()]
     words: list[str] = []
     phrases: list[str] = []
     for part in parts:

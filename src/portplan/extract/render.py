@@ -23,14 +23,18 @@ def render_table(extractions: Sequence[Extraction]) -> str:
             if flow.ports:
                 service += "/" + ",".join(flow.ports)
             flags = ", ".join(
-                name for name, on in (("optional", flow.optional), ("configurable", flow.configurable)) if on
+                name
+                for name, on in (("optional", flow.optional), ("configurable", flow.configurable))
+                if on
             )
             table.add_row(
                 str(flow.evidence.line), flow.src, flow.dst, service, flow.purpose[:80], flags
             )
         console.print(table)
         if extraction.unparsed:
-            skipped = Table(title=f"{extraction.document}: {len(extraction.unparsed)} lines not used")
+            skipped = Table(
+                title=f"{extraction.document}: {len(extraction.unparsed)} lines not used"
+            )
             skipped.add_column("line")
             skipped.add_column("text", overflow="fold")
             skipped.add_column("reason", overflow="fold")

@@ -84,7 +84,9 @@ def _confirm_sides(header: Header, rows: list[Row]) -> Header | None:
     """Check guessed side columns against the data; turn name columns holding ports into sides."""
 
     def share(column: int) -> float:
-        values = [r.cells[column] for r in rows if column < len(r.cells) and r.cells[column].strip()]
+        values = [
+            r.cells[column] for r in rows if column < len(r.cells) and r.cells[column].strip()
+        ]
         if not values:
             return 0.0
         return sum(1 for v in values if _port_ish(v)) / len(values)
