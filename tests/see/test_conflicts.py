@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from portplan import pipeline
@@ -388,3 +389,44 @@ def test_lrs_example_with_webconnect_on_the_vpsx_server(tmp_path: Path) -> None:
     (conflict,) = [c for c in found if c.kind == "same-port"]
     assert (conflict.protocol, str(conflict.ports)) == ("tcp", "443")
     assert (conflict.fix.kind, conflict.fix.value) == ("vendor-advice", "9443")
+
+
+def test_rem_example_iem_listens_inside_linux_ephemeral_range() -> None:
+    (conflict,) = example_conflicts(EXAMPLES / "moderro-rem/deployment.yaml")
+    assert (conflict.host, conflict.kind, conflict.protocol, str(conflict.ports)) == (
+        "iem01",
+        "ephemeral",
+        "tcp",
+        "36680",
+    )
+    assert str(conflict.ephemeral) == "32768-60999"
+    assert conflict.fix.kind == "reserve-ports"
+    assert "sysctl -w net.ipv4.ip_local_reserved_ports=36680" in conflict.fix.text
+
+
+@pytest.mark.parametrize(
+    "name", ["papercut-hive/local.yaml", "papercut-hive/mesh.yaml", "lexmark-mve/deployment.yaml"]
+)
+def test_examples_without_conflicts(name: str) -> None:
+    # PaperCut's Melbourne PC is an edge node and a super node ("A local edge node that ..."):
+    # one program, so 9264-9265 is one listener, not two.
+    assert example_conflicts(EXAMPLES / name) == ()
+
+
+def test_a_role_that_is_a_kind_of_another_shares_its_ports() -> None:
+    hive = product(
+        "hive",
+        ["client", "edge", "super"],
+        [
+            {"id": "a", "from": "client", "to": "edge", "services": ["tcp/9264"]},
+            {"id": "b", "from": "client", "to": "super", "services": ["tcp/9264"]},
+        ],
+    )
+    data = hive.model_dump(by_alias=True)
+    data["roles"][1]["name"] = "Edge node"
+    data["roles"][2]["description"] = "A local edge node that also takes jobs from phones."
+    both = deployment(
+        [{"name": "pc1", "roles": ["hive:edge", "hive:super"]}], [{"product": "hive"}]
+    )
+    assert find_conflicts(both, {"hive": Product.model_validate(data)}) == ()
+    assert len(find_conflicts(both, {"hive": hive})) == 1  # without the description: flagged

@@ -59,6 +59,7 @@ class Listener:
     defaulted: tuple[str, ...] = ()  # those of them the deployment leaves at the default
     offset: str | None = None  # the flow's offset variable
     advice: str | None = None  # a vendor sentence recommending another port
+    kind_of: tuple[str, ...] = ()  # roles of the product this role says it is a kind of
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,22 @@ def advised_ports(advice: str) -> list[int]:
     return [int(n) for n in numbers if 1 <= int(n) <= 65535]
 
 
+def specialises(product: Product, role_id: str) -> tuple[str, ...]:
+    """Roles that ``role_id`` describes itself as a kind of: PaperCut's super node is "A local
+    edge node that ..." — one program playing both roles, so one listener, not two."""
+    role = product.role(role_id)
+    return tuple(
+        other.id
+        for other in product.roles
+        if other.id != role_id
+        and re.match(
+            rf"(?:an?|the)\s+(?:[\w-]+\s+)?{re.escape(other.name)}\b",
+            role.description.strip(),
+            re.IGNORECASE,
+        )
+    )
+
+
 def host_listeners(
     host: Host, deployment: Deployment, products: Mapping[str, Product]
 ) -> list[Listener]:
@@ -170,6 +187,7 @@ def host_listeners(
             continue  # reported by the deployment checks; nothing to listen on here
         values = product.variable_values(use.variables)
         features = active_features(use, product)
+        kind_of = specialises(product, role)
         for flow in product.flows:
             # The same notion of "active" as the resolver, so both agree on what runs.
             if flow.to_role != role or not is_active(flow, use, features):
@@ -198,6 +216,7 @@ def host_listeners(
                         defaulted=tuple(v for v in port_variables if v not in use.variables),
                         offset=flow.offset,
                         advice=vendor_advice(flow),
+                        kind_of=kind_of,
                     )
                 )
     return listeners
@@ -303,11 +322,16 @@ def _shared_by_design(first: Listener, second: Listener) -> bool:
     - two instances of the product play the same role: everything the vendor gives no offset
       is one service for both (IIS on 443 and SMB on 445 serve LUCS and TM alike; the Skype
       for Business pool both instances talk to is one pool), or
-    - both ports come from the same port variable: one setting means one listener.
+    - both ports come from the same port variable: one setting means one listener, or
+    - one role is a kind of the other (:func:`specialises`): one program plays both.
     """
     if first.product_id != second.product_id or first.offset or second.offset:
         return False
     if first.product != second.product and first.role == second.role:
+        return True
+    if first.product == second.product and (
+        first.role in second.kind_of or second.role in first.kind_of
+    ):
         return True
     return bool(set(first.variables) & set(second.variables))
 
