@@ -26,6 +26,7 @@ from portplan.report import get_format
 
 if TYPE_CHECKING:
     from portplan.verify.audit import AuditReport
+    from portplan.verify.targets import ListenPort, ProbeTarget
 
 PathLike = str | Path
 
@@ -107,3 +108,33 @@ def audit(
     deployment, resolution = plan(deployment_path, catalog_dirs)
     ruleset = read_ruleset(Path(ruleset_path), ruleset_format)
     return audit_ruleset(deployment, resolution, ruleset, point=point, interfaces=interfaces)
+
+
+# ── Verify: what a host must receive (listen) and originate (probe) ────────────────────────
+def listen_ports(
+    deployment_path: PathLike,
+    host: str,
+    *,
+    limit: int = 32,
+    catalog_dirs: Sequence[PathLike] = (),
+) -> tuple[Deployment, list[ListenPort], list[str]]:
+    """The ports ``host`` must receive on (large ranges sampled), and notices."""
+    from portplan.verify.targets import listen_ports as ports_of
+
+    deployment, resolution = plan(deployment_path, catalog_dirs)
+    ports, notices = ports_of(resolution, host, limit)
+    return deployment, ports, notices
+
+
+def probe_targets(
+    deployment_path: PathLike,
+    host: str,
+    *,
+    limit: int = 32,
+    catalog_dirs: Sequence[PathLike] = (),
+) -> tuple[list[ProbeTarget], list[str]]:
+    """Every probe ``host`` must originate (large ranges sampled as listen does), and notices."""
+    from portplan.verify.targets import probe_targets as targets_of
+
+    _, resolution = plan(deployment_path, catalog_dirs)
+    return targets_of(resolution, host, limit)

@@ -29,6 +29,8 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.conflicts",
     "portplan.cli.compile",
     "portplan.cli.audit",
+    "portplan.cli.listen",
+    "portplan.cli.probe",
     "portplan.cli.extract",
 ]
 
