@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,18 @@ def test_moderro_content_server_port_must_be_set(catalog: Catalog, tmp_path: Pat
     unset.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ResolutionError, match="content_server_port"):
         resolve(unset, catalog)
+
+
+def test_the_format_snippets_in_the_docs_are_valid(catalog: Catalog, tmp_path: Path) -> None:
+    """docs/catalog.md shows a product and a deployment; both must load as written."""
+    from portplan.catalog import load_product_file
+
+    text = (EXAMPLES.parent / "docs" / "catalog.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)
+    product_text, deployment_text = blocks
+    (tmp_path / "product.yaml").write_text(product_text, encoding="utf-8")
+    product = load_product_file(tmp_path / "product.yaml")
+    assert product.id == "luware-lucs"
+    (tmp_path / "deployment.yaml").write_text(deployment_text, encoding="utf-8")
+    deployment = load_deployment(tmp_path / "deployment.yaml", catalog)
+    assert resolve_flows(deployment, catalog).flows
