@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES
 
 from portplan.cli.main import cli
+from portplan.compile.registry import target_names
 
 LRS = EXAMPLES / "lrs-vpsx" / "deployment.yaml"
 
@@ -25,6 +26,10 @@ def test_list_targets_names_every_registered_target() -> None:
     assert result.exit_code == 0, result.output
     assert "nftables" in result.output and "iptables" in result.output
     assert "concatenated interval sets" in result.output  # descriptions, not just names
+    listed = {line.split("│")[1].strip() for line in result.output.splitlines() if "│" in line}
+    assert {name for name in target_names() if not name.endswith(":*")} <= listed
+    if "aerleon:*" in target_names():
+        assert {"aerleon:<platform>", "aerleon:juniper", "aerleon:nftables"} <= listed
 
 
 def test_each_firewall_compiles_with_its_own_platform(lrs: Path, tmp_path: Path) -> None:

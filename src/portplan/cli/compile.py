@@ -24,7 +24,7 @@ from portplan.io import write_tree
 
 def target_rows() -> list[tuple[str, str]]:
     """(target, description) for every registered target; a family such as ``aerleon:*``
-    lists each platform its module names in ``PLATFORMS`` (a mapping or a sequence)."""
+    lists each platform its module names (``platform_names()``, else ``PLATFORMS``)."""
     rows: list[tuple[str, str]] = []
     for name in target_names():
         if not name.endswith(":*"):
@@ -33,7 +33,10 @@ def target_rows() -> list[tuple[str, str]]:
         family = name[:-2]
         module_name = TARGETS[name].partition(":")[0]
         try:
-            platforms: object = getattr(importlib.import_module(module_name), "PLATFORMS", ())
+            module = importlib.import_module(module_name)
+            # Prefer the platforms the installed library really has over the module's table.
+            listing = getattr(module, "platform_names", None)
+            platforms: object = listing() if callable(listing) else getattr(module, "PLATFORMS", ())
         except ImportError as exc:
             rows.append((f"{family}:<platform>", f"unavailable: {exc}"))
             continue
