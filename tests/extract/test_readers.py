@@ -99,12 +99,12 @@ def test_html_layout_table_is_read_as_blocks(tmp_path: Path) -> None:
     path = tmp_path / "layout.html"
     path.write_text(
         "<table><tr><td><p>Intro text</p>"
-        "<table><tr><th>Port</th></tr><tr><td>443</td></tr></table>"
+        "<table><tr><th>Port</th><th>Type</th></tr><tr><td>443</td><td>TCP</td></tr></table>"
         "</td></tr></table>",
         encoding="utf-8",
     )
     document = read_document(path)
-    assert [t.rows for t in tables(document)] == [(("Port",), ("443",))]
+    assert [t.rows for t in tables(document)] == [(("Port", "Type"), ("443", "TCP"))]
     assert [b.text for b in texts(document)] == ["Intro text"]
 
 
@@ -322,3 +322,28 @@ def test_damaged_office_file_is_an_input_error(tmp_path: Path, suffix: str) -> N
     with pytest.raises(InputError, match="cannot read") as caught:
         read_document(path)
     assert "\n" not in str(caught.value)
+
+
+def test_one_column_tables_are_text(tmp_path: Path) -> None:
+    """Note boxes and layout frames are drawn as one-column tables; their text stays prose."""
+    import docx
+    from reportlab.pdfgen import canvas
+
+    sentence = "The agent connects to the server on TCP 8443."
+    html = tmp_path / "note.html"
+    html.write_text(f"<table><tr><td><p>Note:</p><p>{sentence}</p></td></tr></table>")
+    word = tmp_path / "note.docx"
+    document = docx.Document()
+    document.add_table(rows=1, cols=1).cell(0, 0).text = sentence
+    document.save(str(word))
+    pdf_path = tmp_path / "note.pdf"
+    pdf = canvas.Canvas(str(pdf_path), invariant=1)
+    pdf.rect(60, 680, 400, 40)
+    pdf.drawString(72, 696, sentence)
+    pdf.showPage()
+    pdf.save()
+
+    for path in (html, word, pdf_path):
+        read = read_document(path)
+        assert tables(read) == [], path.name
+        assert sentence in [block.text.strip() for block in texts(read)], path.name

@@ -64,7 +64,11 @@ def _blocks(document: Any) -> Iterator[Block]:
             rows = _rows(item)
             kept = [(row, number) for number, row in enumerate(rows, start=line + 1) if any(row)]
             line += len(rows)
-            if kept:
+            if kept and max(len(row) for row, _ in kept) < 2:
+                # A one-column table is a frame around text (a note or warning box).
+                for row, number in kept:
+                    yield TextLine(number, row[0])
+            elif kept:
                 yield Table(
                     rows=pad([row for row, _ in kept]),
                     lines=tuple(number for _, number in kept),

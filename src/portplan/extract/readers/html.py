@@ -174,6 +174,12 @@ class _Walker:
 
     def table(self, table: Tag) -> None:
         rows, lines = _grid(table)
+        if rows and len(rows[0]) < 2:
+            # One column is a frame around content (a note box, a layout table), not data.
+            self.line = _line(table, self.line)
+            self.visit(table)
+            self.flush()
+            return
         if not rows:
             return
         caption = table.find("caption")
@@ -226,6 +232,10 @@ def _grid(table: Tag) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:
 
 
 def _cell_text(cell: Tag) -> str:
-    for dropped in cell.find_all(list(_DROPPED)):
-        dropped.extract()
-    return clean(cell.get_text(" "))
+    parts = [
+        str(text)
+        for text in cell.find_all(string=True)
+        if not isinstance(text, _NOT_TEXT)
+        and not any(parent.name in _DROPPED for parent in text.parents if parent is not cell)
+    ]
+    return clean(" ".join(parts))

@@ -145,10 +145,14 @@ def _page_blocks(page: Any, counter: _LineCounter) -> Iterator[Block]:
             rows.append(
                 [clean(chars_to_text(cells[index].get((r, c), []))) for c in range(len(row.cells))]
             )
-        rows = [row for row in rows if any(row)]
-        if rows:
-            lines = tuple(counter.next() for _ in rows)
-            yield Table(rows=pad(rows), lines=lines, title=title)
+        grid = pad([row for row in rows if any(row)])
+        if grid and len(grid[0]) < 2:
+            # A one-column "table" is a framed box of text (a note), not data.
+            for row in grid:
+                yield TextLine(counter.next(), row[0])
+        elif grid:
+            lines = tuple(counter.next() for _ in grid)
+            yield Table(rows=grid, lines=lines, title=title)
         title = None
         band_top = table.bbox[3]
     yield from _band_lines(bands[-1], (x0, band_top, x1, bottom), counter)
