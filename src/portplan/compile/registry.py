@@ -16,6 +16,8 @@ TARGETS: dict[str, str] = {
     "aws": "portplan.compile.aws:AwsCompiler",
     "azure": "portplan.compile.azure:AzureCompiler",
     "kubernetes": "portplan.compile.kubernetes:KubernetesCompiler",
+    "aerleon": "portplan.compile.aerleon:AerleonCompiler",
+    "aerleon:*": "portplan.compile.aerleon:AerleonPlatformCompiler",
 }
 
 
