@@ -95,7 +95,8 @@ EXPECTED = {
     "nftables": (
         "nftables/core.nft",
         [
-            "ip6 saddr 2001:db8:2::50/128 ip6 daddr 2001:db8:1::10/128 tcp dport { 515, 631, 9100-9102 }",
+            "ip6 saddr 2001:db8:2::50/128 ip6 daddr 2001:db8:1::10/128 "
+            "tcp dport { 515, 631, 9100-9102 }",
             "type filter hook forward priority 0; policy drop;",
         ],
     ),

@@ -2,8 +2,9 @@
 
 ``--target aerleon`` writes what Aerleon's own ``aclgen`` reads: ``def/networks.yaml``,
 ``def/services.yaml`` and ``policies/pol/<point>.yaml`` (aclgen reads policies from
-``pol`` directories: ``aclgen --base_directory=policies --definitions_directory=def``). ``--target aerleon:<platform>`` builds the
-same policies in memory and renders them with ``aerleon.api.Generate``.
+``pol`` directories: ``aclgen --base_directory=policies --definitions_directory=def``).
+``--target aerleon:<platform>`` builds the same policies in memory and renders them with
+``aerleon.api.Generate``.
 
 One term per (concrete flow, service, IP version): a term never mixes address families, so a
 generator that leaves out a family cannot do it silently — after rendering, every term must be
