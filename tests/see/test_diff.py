@@ -5,12 +5,16 @@ from __future__ import annotations
 import copy
 import io
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+import yaml
 from conftest import DEPLOYMENT, PRODUCT
 
+from portplan import pipeline
 from portplan.catalog import Catalog
 from portplan.flows import resolve_flows
 from portplan.model import Deployment, Product, parse_services
@@ -122,7 +126,7 @@ def test_changing_a_variable_moves_the_port() -> None:
         ("remove", "srv-hostfw", "host-ingress", "pc1", "srv1", ("tcp/8443",)),
     }
     adds = [r for r in diff.rules if r.action == "add"]
-    assert all(r.flows == ("acme-print/portal/pc1->srv1",) for r in adds)
+    assert all(r.flows == ("acme-print/portal",) for r in adds)
 
 
 def test_removing_a_host_removes_its_flows_and_rules() -> None:
@@ -243,3 +247,89 @@ def test_xlsx_reads_back(feature_off_diff: df.Diff) -> None:
         ("srv-hostfw", "remove", "host-ingress", "tcp/8443"),
     }
     assert sheet.column_dimensions["J"].width == 50 and sheet["A1"].font.bold
+
+
+# --------------------------------------------------------------------------- the examples
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+LEXMARK = EXAMPLES / "lexmark-mve/deployment.yaml"
+
+
+def example_diff(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> df.Diff:
+    data = yaml.safe_load(LEXMARK.read_text())
+    change(data)
+    new = tmp_path / "deployment.yaml"
+    new.write_text(yaml.safe_dump(data, sort_keys=False))
+    old_deployment, old = pipeline.plan(LEXMARK)
+    new_deployment, resolution = pipeline.plan(new)
+    return df.diff_resolutions(old_deployment, old, new_deployment, resolution)
+
+
+def test_example_sql_port_moved(tmp_path: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["products"][0]["variables"]["sql_port"] = 1533
+
+    diff = example_diff(tmp_path, change)
+    (flow,) = diff.flows
+    assert (flow.status, flow.key) == ("changed", "lexmark-mve/mve-sql-server/mve01->sql01")
+    assert (flow.ports_added, flow.ports_removed) == (("tcp/1533",), ("tcp/1433",))
+    assert rules(diff) == {
+        (action, "windows-servers", direction, "mve01", "sql01", (service,))
+        for action, service in (("add", "tcp/1533"), ("remove", "tcp/1433"))
+        for direction in ("host-egress", "host-ingress")
+    }
+    assert diff.notes == ("lexmark-mve: variable sql_port: default → 1533",)
+
+
+def test_example_printer_removed(tmp_path: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["hosts"] = [h for h in data["hosts"] if h["name"] != "prn-f2-01"]
+
+    diff = example_diff(tmp_path, change)
+    assert {c.status for c in diff.flows} == {"removed"}
+    assert {(c.source, c.destination) for c in diff.flows} == {
+        ("mve01", "prn-f2-01"),
+        ("prn-f2-01", "mve01"),
+    }
+    printer_ports = ("tcp/20-21,80,161,443,6110,9100", "udp/161,5353,6000,6100,9300")
+    assert rules(diff) == {
+        ("remove", "fw-campus", "network", "mve01", "prn-f2-01", printer_ports),
+        ("remove", "fw-campus", "network", "prn-f2-01", "mve01", ("udp/9187",)),
+        ("remove", "windows-servers", "host-egress", "mve01", "prn-f2-01", printer_ports),
+        ("remove", "windows-servers", "host-ingress", "prn-f2-01", "mve01", ("udp/9187",)),
+    }
+    assert diff.notes == ("host prn-f2-01 removed",)
+
+
+def test_example_feature_switched_off_and_on(tmp_path: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["products"][0]["features"].remove("email")
+
+    diff = example_diff(tmp_path, change)
+    assert [(c.status, c.key, c.before) for c in diff.flows] == [
+        ("removed", "lexmark-mve/mve-smtp/mve01->mail01", ("tcp/587",))
+    ]
+    assert rules(diff) == {
+        ("remove", "windows-servers", "host-egress", "mve01", "mail01", ("tcp/587",)),
+        ("remove", "linux-servers", "host-ingress", "mve01", "mail01", ("tcp/587",)),
+    }
+    text = df.to_markdown(diff, df.ChangeRequest("CHG-42", "Print team"))
+    assert "| lexmark-mve/mve-smtp/mve01->mail01 | mve01 | mail01 | tcp/587 |" in text
+    assert "- lexmark-mve: feature email switched off" in text
+
+
+def test_hostile_text_stays_inside_its_markdown_cell() -> None:
+    diff = df.Diff(
+        "product",
+        "a",
+        "b",
+        (
+            df.FlowChange(
+                "added", "x", "r1", "r2", "<script>alert(1)</script> | `rm`\nnext", after=("tcp/1",)
+            ),
+        ),
+    )
+    text = df.to_markdown(diff)
+    row = next(line for line in text.splitlines() if line.startswith("| x |"))
+    assert "&lt;script>" in row and "<script" not in row
+    assert row.count(" | ") == 5  # the escaped pipe did not add a column

@@ -414,7 +414,12 @@ def rule_changes(
             if not services:
                 continue
             # The flows the change is for: those whose services touch the changed ports.
-            reasons = [f.id for f in flows if service_delta(services, f.services)[1] != services]
+            # The row names source and destination already, so "product/flow" is enough.
+            reasons = [
+                f"{f.product}/{f.flow}"
+                for f in flows
+                if service_delta(services, f.services)[1] != services
+            ]
             point, platform, direction, source, src_addr, destination, dst_addr = key
             out.append(
                 RuleChange(
@@ -547,14 +552,12 @@ def summary_lines(diff: Diff) -> list[str]:
 
 
 def _cell(text: str) -> str:
-    """A Markdown table cell: pipes escaped, markup neutralised, one line."""
+    """A Markdown table cell: pipes escaped, tags neutralised, one line."""
     one_line = " ".join(text.split())
+    # "<" could open an HTML tag in a Markdown viewer; a lone ">" cannot, and keeping it
+    # leaves flow ids such as "srv1->prn1" readable in the raw text.
     return (
-        one_line.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("`", "\\`")
+        one_line.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("`", "\\`")
     )
 
 
