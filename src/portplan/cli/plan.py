@@ -38,12 +38,22 @@ def flows_table(resolution: Resolution) -> str:
     return buffer.getvalue()
 
 
-def report_problems(resolution: Resolution) -> None:
-    """Unbound flows as warnings and notices as notes, on stderr (stdout stays data)."""
+def report_problems(resolution: Resolution, verbose: bool) -> None:
+    """Unbound flows as warnings on stderr (stdout stays data); notes with ``-v``."""
     for entry in resolution.unbound:
         click.echo(f"portplan: warning: {entry.product}/{entry.flow}: {entry.reason}", err=True)
-    for notice in resolution.notices:
-        click.echo(f"portplan: note: {notice}", err=True)
+    if verbose:
+        for notice in resolution.notices:
+            click.echo(f"portplan: note: {notice}", err=True)
+    elif resolution.notices:
+        click.echo(
+            f"portplan: {len(resolution.notices)} note(s) (flows not in use, pairs left out) — "
+            "add -v to see them.",
+            err=True,
+        )
+
+
+VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also print notes on stderr.")
 
 
 @click.command("plan")
@@ -58,9 +68,15 @@ def report_problems(resolution: Resolution) -> None:
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@VERBOSE
 @click.pass_context
 def command(
-    ctx: click.Context, deployment: str, output_format: str, strict: bool, output: str | None
+    ctx: click.Context,
+    deployment: str,
+    output_format: str,
+    strict: bool,
+    output: str | None,
+    verbose: bool,
 ) -> None:
     """Resolve DEPLOYMENT to concrete flows: roles → hosts → addresses, services with the
     deployment's variables, and the firewalls each flow crosses.
@@ -71,4 +87,4 @@ def command(
     _, resolution = pipeline.plan(deployment, catalog_dirs(ctx), strict=strict)
     text = resolution_json(resolution) if output_format == "json" else flows_table(resolution)
     emit(text, output)
-    report_problems(resolution)
+    report_problems(resolution, verbose)

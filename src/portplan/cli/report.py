@@ -8,7 +8,7 @@ import click
 
 from portplan import pipeline
 from portplan.cli.options import catalog_dirs, emit
-from portplan.cli.plan import report_problems
+from portplan.cli.plan import VERBOSE, report_problems
 from portplan.errors import InputError
 from portplan.report import format_names
 
@@ -25,9 +25,15 @@ from portplan.report import format_names
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@VERBOSE
 @click.pass_context
 def command(
-    ctx: click.Context, deployment: str, output_format: str, strict: bool, output: str | None
+    ctx: click.Context,
+    deployment: str,
+    output_format: str,
+    strict: bool,
+    output: str | None,
+    verbose: bool,
 ) -> None:
     """The port matrix of DEPLOYMENT: one row per flow and protocol, with source and
     destination hosts and addresses, ports, purpose, product, feature, the firewalls on the
@@ -40,4 +46,4 @@ def command(
         raise InputError("an XLSX workbook is binary — write it to a file with -o FILE.xlsx.")
     resolution, content = pipeline.report(deployment, output_format, catalog_dirs(ctx), strict)
     emit(content, output)
-    report_problems(resolution)
+    report_problems(resolution, verbose)
