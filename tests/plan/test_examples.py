@@ -83,6 +83,18 @@ def test_papercut_scenarios_differ_in_cross_site_edge_traffic() -> None:
     mesh, local = papercut("mesh.yaml"), papercut("local.yaml")
     assert mesh, "scenario 1 (mesh) must let edge nodes talk across sites"
     assert not local, "scenario 2 (local) must keep edge-node traffic inside each site"
+    # the VPN is hub-and-spoke: Portland → Bracknell transits Melbourne's edge firewall
+    _, mesh_plan = pipeline.plan(EXAMPLES / "papercut-hive" / "mesh.yaml")
+    spoke_to_spoke = [
+        f
+        for f in mesh_plan.flows
+        if f.flow == "edge-node-replication"
+        and (f.source.site, f.destination.site) == ("portland", "bracknell")
+    ]
+    assert spoke_to_spoke
+    for flow in spoke_to_spoke:
+        network = [h.point for h in flow.path if h.kind == "network"]
+        assert network == ["fw-portland", "fw-melbourne", "fw-bracknell"], flow.id
     _, local_plan = pipeline.plan(EXAMPLES / "papercut-hive" / "local.yaml")
     # scenario 2 bridges sites through the cloud node instead
     assert any(f.source.role.endswith(":cloud-node") for f in local_plan.flows)
