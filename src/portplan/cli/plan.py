@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import sys
 
 import click
 from rich.console import Console
@@ -20,9 +19,13 @@ from portplan.report.base import addresses_text, path_text
 
 def flows_table(resolution: Resolution) -> str:
     """A plain-text table of the flows (no colour, so it can go to a file or a pipe)."""
-    table = Table(title=f"{resolution.deployment}: {len(resolution.flows)} concrete flows")
-    for heading in ("Source", "Destination", "Services", "Purpose", "Product / flow", "Path"):
-        table.add_column(heading, overflow="fold")
+    table = Table(
+        title=f"{resolution.deployment}: {len(resolution.flows)} concrete flows", expand=True
+    )
+    # Ratios share the width: purposes and paths are the long texts.
+    ratios = {"Source": 2, "Destination": 2, "Services": 1, "Purpose": 3, "Product / flow": 2}
+    for heading, ratio in (*ratios.items(), ("Path", 3)):
+        table.add_column(heading, overflow="fold", ratio=ratio)
     for flow in resolution.flows:
         table.add_row(
             f"{flow.source.name}\n{addresses_text(flow.source)}",
@@ -32,7 +35,7 @@ def flows_table(resolution: Resolution) -> str:
             f"{flow.product}\n{flow.flow}",
             path_text(flow) or "(no firewall)",
         )
-    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
+    width = shutil.get_terminal_size((160, 40)).columns  # COLUMNS, the terminal, or 160
     buffer = io.StringIO()
     Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
     return buffer.getvalue()
