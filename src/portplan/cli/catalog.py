@@ -26,9 +26,16 @@ def _catalog(ctx: click.Context) -> Catalog:
     return catalog
 
 
-def _console() -> Console:
-    # Wide enough that ids and origins are not wrapped when output goes to a file or pipe.
-    return Console(width=160, highlight=False, soft_wrap=False)
+def _print_table(table: Table) -> None:
+    """Print ``table`` without cropping: wider than the terminal rather than cut off.
+
+    Output to a pipe or file gets at least 160 columns (rich would assume 80).
+    """
+    console = Console(highlight=False)
+    width = console.width if console.is_terminal else 160
+    # Measured on an unbounded console: the narrowest the table can be without cutting words.
+    needed = Console(width=10_000).measure(table).minimum
+    Console(highlight=False, width=max(width, needed)).print(table)
 
 
 @click.group("catalog")
@@ -54,7 +61,7 @@ def list_products(ctx: click.Context) -> None:
             str(len(product.flows)),
             _origin(catalog.origins.get(product_id, "")),
         )
-    _console().print(table)
+    _print_table(table)
 
 
 def _origin(path: str) -> str:
@@ -64,8 +71,9 @@ def _origin(path: str) -> str:
 
 def _flow_table(document: dict[str, Any]) -> Table:
     table = Table(title=f"{document['id']} — {document['name']}")
-    for heading in ("flow", "from", "to", "services", "when", "purpose", "line"):
+    for heading in ("flow", "from", "to", "services", "when", "line"):
         table.add_column(heading, overflow="fold")
+    table.add_column("purpose", overflow="fold", min_width=30)
     for flow in document["flows"]:
         when = flow.get("feature") or ("optional" if flow.get("optional") else "")
         services = ", ".join(flow["services"])
@@ -78,8 +86,8 @@ def _flow_table(document: dict[str, Any]) -> Table:
             flow["to"],
             services,
             when,
-            flow["purpose"],
             str(evidence.get("line", "")),
+            flow["purpose"],
         )
     return table
 
@@ -103,7 +111,7 @@ def show(ctx: click.Context, product_id: str, output_format: str) -> None:
     elif output_format == "yaml":
         emit(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100), None)
     else:
-        _console().print(_flow_table(document))
+        _print_table(_flow_table(document))
 
 
 @command.command("validate")
