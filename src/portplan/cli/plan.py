@@ -22,10 +22,14 @@ def flows_table(resolution: Resolution) -> str:
     table = Table(
         title=f"{resolution.deployment}: {len(resolution.flows)} concrete flows", expand=True
     )
-    # Ratios share the width: purposes and paths are the long texts.
-    ratios = {"Source": 2, "Destination": 2, "Services": 1, "Purpose": 3, "Product / flow": 2}
-    for heading, ratio in (*ratios.items(), ("Path", 3)):
-        table.add_column(heading, overflow="fold", ratio=ratio)
+    # Services keep their width (a port list must not break); the rest share what is left,
+    # purposes and paths (the long texts) getting most.
+    table.add_column("Source", overflow="fold", ratio=2)
+    table.add_column("Destination", overflow="fold", ratio=2)
+    table.add_column("Services", no_wrap=True)
+    table.add_column("Purpose", overflow="fold", ratio=3)
+    table.add_column("Product / flow", overflow="fold", ratio=2)
+    table.add_column("Path", overflow="fold", ratio=3)
     for flow in resolution.flows:
         table.add_row(
             f"{flow.source.name}\n{addresses_text(flow.source)}",
