@@ -347,3 +347,32 @@ def test_one_column_tables_are_text(tmp_path: Path) -> None:
         read = read_document(path)
         assert tables(read) == [], path.name
         assert sentence in [block.text.strip() for block in texts(read)], path.name
+
+
+def test_docx_content_controls_and_layout_tables_are_read(tmp_path: Path) -> None:
+
+    import docx
+    from docx.oxml.ns import qn
+    from docx.oxml.parser import OxmlElement
+
+    document = docx.Document()
+    wrapped = document.add_paragraph("Inside a content control: UDP 514 to the SIEM.")
+    sdt, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    sdt.append(content)
+    wrapped._p.addprevious(sdt)
+    content.append(wrapped._p)
+    layout = document.add_table(rows=1, cols=2)
+    layout.cell(0, 0).text = "Left column text."
+    inner = layout.cell(0, 1).add_table(rows=2, cols=2)
+    for r, row in enumerate((("Port", "Type"), ("443", "TCP"))):
+        for c, value in enumerate(row):
+            inner.cell(r, c).text = value
+    path = tmp_path / "controls.docx"
+    document.save(str(path))
+    assert document.element.body.find(qn("w:sdt")) is not None
+
+    read = read_document(path)
+    lines = [block.text for block in texts(read)]
+    assert "Inside a content control: UDP 514 to the SIEM." in lines
+    assert "Left column text." in lines
+    assert [table.rows for table in tables(read)] == [(("Port", "Type"), ("443", "TCP"))]

@@ -54,37 +54,75 @@ class DocxReader:
 
 
 def _blocks(document: Any) -> Iterator[Block]:
-    from docx.table import Table as DocxTable
+    walker = _Walker(document)
+    yield from walker.blocks(document.element.body, document._body)
 
-    numbering = _Numbering(document)
-    line = 0
-    heading: str | None = None
-    for item in document.iter_inner_content():
-        if isinstance(item, DocxTable):
-            rows = _rows(item)
-            kept = [(row, number) for number, row in enumerate(rows, start=line + 1) if any(row)]
-            line += len(rows)
-            if kept and max(len(row) for row, _ in kept) < 2:
-                # A one-column table is a frame around text (a note or warning box).
-                for row, number in kept:
-                    yield TextLine(number, row[0])
-            elif kept:
-                yield Table(
-                    rows=pad([row for row, _ in kept]),
-                    lines=tuple(number for _, number in kept),
-                    title=heading,
-                )
-            continue
-        line += 1
-        text = clean(item.text)
-        prefix = numbering.prefix(item)
-        if text:
-            yield TextLine(line, f"{prefix}{text}")
-            style = (getattr(item.style, "name", "") or "").lower()
-            if style.startswith(("heading", "title", "caption")) or text.lower().startswith(
-                "table "
-            ):
-                heading = text
+
+class _Walker:
+    """Paragraphs and tables in document order, also inside content controls and layout
+    tables (a table whose cells hold further tables), which ``iter_inner_content`` skips."""
+
+    def __init__(self, document: Any) -> None:
+        self.numbering = _Numbering(document)
+        self.line = 0
+        self.heading: str | None = None
+
+    def items(self, element: Any, parent: Any) -> Iterator[Any]:
+        from docx.table import Table as DocxTable
+        from docx.text.paragraph import Paragraph
+
+        for child in element.iterchildren():
+            if child.tag == f"{_W}p":
+                yield Paragraph(child, parent)
+            elif child.tag == f"{_W}tbl":
+                yield DocxTable(child, parent)
+            elif child.tag == f"{_W}sdt":  # a content control wraps ordinary body content
+                content = child.find(f"{_W}sdtContent")
+                if content is not None:
+                    yield from self.items(content, parent)
+
+    def blocks(self, element: Any, parent: Any) -> Iterator[Block]:
+        from docx.table import Table as DocxTable
+
+        for item in self.items(element, parent):
+            if not isinstance(item, DocxTable):
+                yield from self.paragraph(item)
+            elif item._tbl.find(f".//{_W}tbl") is not None:
+                # A layout table: read what its cells hold, once per merged cell.
+                # (Holding the elements keeps lxml's proxies, so ``is`` finds merged cells.)
+                seen: list[Any] = []
+                for row in item.rows:
+                    for cell in row.cells:
+                        if not any(cell._tc is done for done in seen):
+                            seen.append(cell._tc)
+                            yield from self.blocks(cell._tc, cell)
+            else:
+                yield from self.table(item)
+
+    def paragraph(self, paragraph: Any) -> Iterator[Block]:
+        self.line += 1
+        text = clean(paragraph.text)
+        if not text:
+            return
+        yield TextLine(self.line, f"{self.numbering.prefix(paragraph)}{text}")
+        style = (getattr(paragraph.style, "name", "") or "").lower()
+        if style.startswith(("heading", "title", "caption")) or text.lower().startswith("table "):
+            self.heading = text
+
+    def table(self, table: Any) -> Iterator[Block]:
+        rows = _rows(table)
+        kept = [(row, number) for number, row in enumerate(rows, start=self.line + 1) if any(row)]
+        self.line += len(rows)
+        if kept and max(len(row) for row, _ in kept) < 2:
+            # A one-column table is a frame around text (a note or warning box).
+            for row, number in kept:
+                yield TextLine(number, row[0])
+        elif kept:
+            yield Table(
+                rows=pad([row for row, _ in kept]),
+                lines=tuple(number for _, number in kept),
+                title=self.heading,
+            )
 
 
 def _rows(table: Any) -> list[list[str]]:
