@@ -110,6 +110,13 @@ def test_portplan_catalog_environment_variable(write_product: WriteProduct, tmp_
     assert "tiny-one" in out and "tiny-two" in out and "lrs-vpsx" in out
     assert "bundled" in out
 
+    # The same with --catalog given twice.
+    code, out, err = run(
+        "--catalog", str(one.parent), "--catalog", str(two.parent), "catalog", "list"
+    )
+    assert code == 0, err
+    assert "tiny-one" in out and "tiny-two" in out
+
 
 def test_catalog_list_counts_roles_and_flows() -> None:
     code, out, _ = run("catalog", "list")
