@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -376,3 +377,47 @@ def test_docx_content_controls_and_layout_tables_are_read(tmp_path: Path) -> Non
     assert "Inside a content control: UDP 514 to the SIEM." in lines
     assert "Left column text." in lines
     assert [table.rows for table in tables(read)] == [(("Port", "Type"), ("443", "TCP"))]
+
+
+def draw_ruled(pdf: Any, rows: list[tuple[str, ...]], top: float) -> None:
+    x0, height, width = 72.0, 20.0, 120.0
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            x, y = x0 + c * width, top - (r + 1) * height
+            pdf.rect(x, y, width, height)
+            pdf.drawString(x + 4, y + 6, text)
+
+
+def test_pdf_table_continued_on_the_next_pages_is_one_table(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    header = ("Port", "Protocol", "Source")
+    path = tmp_path / "long-table.pdf"
+    pdf = canvas.Canvas(str(path), invariant=1)
+    pages = [
+        [header, ("443", "TCP", "Agent"), ("8443", "TCP", "Console")],
+        [("161", "UDP", "Poller")],  # continuation without a header row
+        [header, ("514", "UDP", "Switches")],  # continuation repeating the header
+    ]
+    for number, rows in enumerate(pages, start=1):
+        pdf.drawString(72, 800, "Acme Gateway guide")  # running header
+        draw_ruled(pdf, rows, 760)
+        pdf.drawString(72, 40, f"Page {number} of 4")  # running footer
+        pdf.showPage()
+    pdf.drawString(72, 800, "Acme Gateway guide")
+    pdf.drawString(72, 780, "Optional ports")
+    draw_ruled(pdf, [("Destination Port", "Type", "Client"), ("22", "TCP", "Admin")], 760)
+    pdf.showPage()
+    pdf.save()
+
+    first, last = tables(read_document(path))
+    assert first.rows == (
+        header,
+        ("443", "TCP", "Agent"),
+        ("8443", "TCP", "Console"),
+        ("161", "UDP", "Poller"),
+        ("514", "UDP", "Switches"),
+    )
+    assert list(first.lines) == sorted(first.lines)
+    # a table that starts with its own, different header is a new table
+    assert last.rows[0] == ("Destination Port", "Type", "Client")

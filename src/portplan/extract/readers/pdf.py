@@ -79,10 +79,53 @@ def _read_blocks(path: Path) -> Iterator[Block]:
     import pdfplumber
 
     counter = _LineCounter()
+    blocks: list[Block] = []
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
-            yield from _page_blocks(page, counter)
+            page_blocks = list(_page_blocks(page, counter))
             page.close()  # frees the page's parsed objects: a 200-page PDF stays small
+            _join_continued_table(blocks, page_blocks)
+            blocks.extend(page_blocks)
+    yield from blocks
+
+
+# Running headers and footers ("Page 3 of 12", the product name) sit between a table's part on
+# one page and its continuation on the next; a few short lines are allowed there.
+_MARGIN_LINES = 3
+_MARGIN_WORDS = 8
+
+
+def _is_margin(block: Block) -> bool:
+    return isinstance(block, TextLine) and len(block.text.split()) <= _MARGIN_WORDS
+
+
+def _join_continued_table(previous: list[Block], page: list[Block]) -> None:
+    """Append a table that continues at the top of this page to its start on the last page.
+
+    Without this the continuation reaches the interpreter as a table without a header. A
+    continuation either has no header row or repeats the first part's header (dropped here); a
+    table that starts with a different header is a new table and is left alone.
+    """
+    from portplan.extract.headers import read_header
+
+    end = next((i for i in range(len(previous) - 1, -1, -1) if not _is_margin(previous[i])), None)
+    start = next((i for i, block in enumerate(page) if not _is_margin(block)), None)
+    if end is None or start is None:
+        return
+    first, second = previous[end], page[start]
+    if not isinstance(first, Table) or not isinstance(second, Table):
+        return
+    if len(previous) - 1 - end > _MARGIN_LINES or start > _MARGIN_LINES:
+        return
+    if len(first.rows[0]) != len(second.rows[0]):
+        return
+    rows, lines = second.rows, second.lines
+    if rows[0] == first.rows[0]:
+        rows, lines = rows[1:], lines[1:]  # the header repeated on each page
+    elif read_header(list(rows[0])) is not None:
+        return
+    previous[end] = Table(first.rows + rows, first.lines + lines, first.title)
+    del page[start]
 
 
 class _LineCounter:
