@@ -104,3 +104,15 @@ def test_hostile_names_stay_inside_literals() -> None:
         assert found
         assert {r["Group"][0] for r in found} == {"portplan evil'; Remove-Item -Recurse C:\\ #"}
         assert {r["Description"][0] for r in found} == {"line1 Start-Process calc `n"}
+
+
+def test_only_hosts_behind_windows_firewalls_when_the_deployment_names_them() -> None:
+    deployment, resolution = sample()
+    points = [
+        p.model_copy(update={"platform": "windows", "hosts": ["srv2"]}) if p.kind == "host" else p
+        for p in deployment.firewalls
+    ]
+    scoped = deployment.model_copy(update={"firewalls": points})
+    artifacts = WindowsCompiler().compile(scoped, resolution)
+    assert [a.path for a in artifacts] == ["srv2.ps1"]
+    assert artifacts[0].rules == 4  # submit, partner-api, snmp, ping

@@ -129,20 +129,32 @@ class WindowsCompiler:
     description = "PowerShell scripts (New-NetFirewallRule) per Windows host"
 
     def compile(self, deployment: Deployment, resolution: Resolution) -> list[Artifact]:
+        """A script per Windows host: those behind a host firewall whose platform is
+        ``windows`` when the deployment has such firewalls, otherwise every Windows host."""
         covered: dict[str, str] = {}
         for point in host_points(deployment):
             for host in hosts_of(deployment, point):
                 covered.setdefault(host, point.name)
+        chosen = {
+            host
+            for point in host_points(deployment)
+            if point.platform == self.name
+            for host in hosts_of(deployment, point)
+        }
         artifacts = []
         for endpoint in windows_hosts(resolution):
+            if chosen and endpoint.name not in chosen:
+                continue
             flows = host_flows(resolution, endpoint.name)
             name = safe_name(endpoint.name, allowed="A-Za-z0-9_.-", max_length=100)
+            text = script(endpoint, flows, resolution.deployment)
             artifacts.append(
                 Artifact(
                     f"{name}.ps1",
-                    script(endpoint, flows, resolution.deployment),
+                    text,
                     covered.get(endpoint.name),
                     f"Windows Firewall rules for {endpoint.name}",
+                    rules=text.count("\r\nNew-NetFirewallRule "),
                 )
             )
         return artifacts
