@@ -17,10 +17,10 @@ SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz dot")
 
 
-def svg_structure(svg: bytes) -> tuple[set[str], dict[str, list[str]]]:
-    """Node titles, and per edge title ("a->b") the texts of its label(s)."""
+def svg_structure(svg: bytes) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per node title its texts, and per edge title ("a->b") the texts of its label(s)."""
     root = ET.fromstring(svg)
-    nodes: set[str] = set()
+    nodes: dict[str, list[str]] = {}
     edges: dict[str, list[str]] = {}
     for group in root.iter(f"{SVG}g"):
         title = group.find(f"{SVG}title")
@@ -28,10 +28,31 @@ def svg_structure(svg: bytes) -> tuple[set[str], dict[str, list[str]]]:
             continue
         texts = [t.text or "" for t in group.iter(f"{SVG}text")]
         if group.get("class") == "node":
-            nodes.add(title.text)
+            nodes.setdefault(title.text, []).extend(texts)
         elif group.get("class") == "edge":
             edges.setdefault(title.text, []).extend(texts)
     return nodes, edges
+
+
+def assert_drawn(svg: bytes, diagram: dg.Diagram) -> None:
+    """Every node and every edge label is in the SVG: on the edge itself, or on the junction
+    of its bundle with an edge from each source to it and from it to each target."""
+    nodes, edges = svg_structure(svg)
+    assert {n.id for n in diagram.nodes} <= set(nodes)
+    singles, bundles = dg.bundle_edges(diagram.edges)
+    for edge in singles:
+        texts = edge_texts(edges, edge)
+        assert all(line in texts for line in edge.label_lines), edge
+    for bundle in bundles:
+        assert list(bundle.edge.label_lines) == nodes[bundle.id]
+        for source in bundle.sources:
+            assert f"{source}->{bundle.id}" in edges
+        for target in bundle.targets:
+            assert f"{bundle.id}->{target}" in edges
+    drawn_pairs = {(e.source, e.target) for e in singles} | {
+        (e.source, e.target) for b in bundles for e in b.members
+    }
+    assert drawn_pairs == {(e.source, e.target) for e in diagram.edges}
 
 
 def edge_texts(edges: dict[str, list[str]], edge: dg.Edge) -> list[str]:
@@ -63,12 +84,9 @@ def test_svg_has_every_host_and_every_edge_label(deployment: Deployment) -> None
     diagram = dg.deployment_diagram(deployment, resolve(deployment))
     svg = dg.render(diagram, "svg")
     assert isinstance(svg, bytes)
+    assert_drawn(svg, diagram)
     nodes, edges = svg_structure(svg)
-    assert {h.name for h in deployment.hosts} <= nodes
-    for edge in diagram.edges:
-        texts = edge_texts(edges, edge)
-        for line in edge.label_lines:
-            assert line in texts
+    assert {h.name for h in deployment.hosts} <= set(nodes)
     assert "via fw-core" in edges["srv1->prn1"]
     dot = dg.to_dot(diagram)
     assert re.search(r'"pc1" -> "srv1" \[label=<tcp/8443<BR/>\[portal\].*style=dashed', dot)
@@ -185,3 +203,27 @@ def test_opposite_edges_are_drawn_as_one_multi_edge() -> None:
     dot = dg.to_dot(diagram)
     assert '"a" -> "b" [label=<tcp/1>' in dot
     assert re.search(r'"a" -> "b" \[label=<tcp/2>.*dir=back\];', dot)
+
+
+@needs_dot
+def test_same_label_edges_share_one_junction() -> None:
+    nodes = tuple(dg.Node(n, n, "host") for n in ("a1", "a2", "s1", "s2", "db"))
+    edges = (
+        dg.Edge("a1", "s1", ("tcp/443",)),
+        dg.Edge("a1", "s2", ("tcp/443",)),
+        dg.Edge("a2", "s1", ("tcp/443",)),
+        dg.Edge("a2", "s2", ("tcp/443",)),
+        dg.Edge("a1", "db", ("tcp/443",), conditional=True),  # other style: alone
+        dg.Edge("s1", "db", ("tcp/1433",)),
+        dg.Edge("s2", "db", ("tcp/1433",)),
+        dg.Edge("s1", "s1", ("tcp/1433",)),  # a loop is never bundled
+    )
+    singles, bundles = dg.bundle_edges(edges)
+    assert [(b.sources, b.targets, b.edge.services) for b in bundles] == [
+        (("a1", "a2"), ("s1", "s2"), ("tcp/443",)),
+        (("s1", "s2"), ("db",), ("tcp/1433",)),
+    ]
+    assert [(e.source, e.target) for e in singles] == [("a1", "db"), ("s1", "s1")]
+    svg = dg.render(dg.Diagram("t", (), nodes, edges), "svg")
+    assert isinstance(svg, bytes)
+    assert_drawn(svg, dg.Diagram("t", (), nodes, edges))

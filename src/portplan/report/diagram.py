@@ -323,24 +323,123 @@ def to_dot(diagram: Diagram) -> str:
             emit_cluster(child, depth + 1)
         for node in members.get(cluster.id, []):
             out.append(f"{pad}  {_dot_node(node)}")
+        for bundle in junctions.get(cluster.id, []):
+            out.append(f"{pad}  {_dot_junction(bundle)}")
         out.append(f"{pad}}}")
 
+    singles, bundles = bundle_edges(diagram.edges)
+    # A junction sits in the innermost cluster holding all its ends, so it is laid out next
+    # to them rather than outside every box.
+    junctions: dict[str | None, list[Bundle]] = {}
+    for bundle in bundles:
+        junctions.setdefault(_common_cluster(diagram, bundle), []).append(bundle)
     for cluster in children.get(None, []):
         emit_cluster(cluster, 1)
     for node in members.get(None, []):
         out.append(f"  {_dot_node(node)}")
+    for bundle in junctions.get(None, []):
+        out.append(f"  {_dot_junction(bundle)}")
+    for bundle in bundles:
+        out.extend(f"  {line}" for line in _dot_bundle_edges(bundle))
     # Opposite edges between two nodes are written in one direction (the reverse one with
     # dir=back): Graphviz then fans them out as a multi-edge instead of drawing both, with
     # their labels, on the same line.
     order = {node.id: i for i, node in enumerate(diagram.nodes)}
-    pairs = {(e.source, e.target) for e in diagram.edges}
-    for edge in diagram.edges:
+    pairs = {(e.source, e.target) for e in singles}
+    for edge in singles:
         flip = (edge.target, edge.source) in pairs and order.get(edge.source, 0) > order.get(
             edge.target, 0
         )
         out.append(f"  {_dot_edge(edge, flip)}")
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Edges with one label from several sources and/or to several targets, drawn through one
+    labelled junction: the label appears once instead of once per pair."""
+
+    id: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    edge: Edge  # the shared label and style (source/target of one member)
+    members: tuple[Edge, ...]
+
+
+def bundle_edges(edges: Sequence[Edge]) -> tuple[list[Edge], list[Bundle]]:
+    """Split edges into those drawn alone and bundles: within edges of identical label and
+    style, targets reached from the same set of sources form one bundle (sources × targets)."""
+    groups: dict[tuple[object, ...], list[Edge]] = {}
+    for edge in edges:
+        if edge.source == edge.target:
+            continue
+        key = (edge.label_lines, edge.conditional, edge.firewalls)
+        groups.setdefault(key, []).append(edge)
+    bundled: set[int] = set()
+    bundles: list[Bundle] = []
+    for group in groups.values():
+        sources_of: dict[str, list[str]] = {}
+        for edge in group:
+            sources_of.setdefault(edge.target, []).append(edge.source)
+        by_sources: dict[tuple[str, ...], list[str]] = {}
+        for target, found in sources_of.items():
+            by_sources.setdefault(tuple(sorted(set(found))), []).append(target)
+        for sources, targets in by_sources.items():
+            if len(sources) == 1 and len(targets) == 1:
+                continue
+            members = tuple(e for e in group if e.source in sources and e.target in targets)
+            bundled.update(id(e) for e in members)
+            bundles.append(
+                Bundle(f"bundle:{len(bundles)}", sources, tuple(targets), members[0], members)
+            )
+    return [e for e in edges if id(e) not in bundled], bundles
+
+
+def _common_cluster(diagram: Diagram, bundle: Bundle) -> str | None:
+    """The innermost cluster that contains every end of the bundle (None: the top level)."""
+    parent = {c.id: c.parent for c in diagram.clusters}
+    home = {n.id: n.cluster for n in diagram.nodes}
+
+    def chain(node_id: str) -> list[str | None]:
+        out: list[str | None] = []
+        cluster = home.get(node_id)
+        while cluster is not None:
+            out.append(cluster)
+            cluster = parent.get(cluster)
+        return [*out, None]  # innermost first, the top level last
+
+    chains = [chain(n) for n in (*bundle.sources, *bundle.targets)]
+    for candidate in chains[0]:
+        if all(candidate in other for other in chains[1:]):
+            return candidate
+    return None
+
+
+def _bundle_style(bundle: Bundle) -> tuple[str, str]:
+    colour = _FIREWALL_COLOUR if bundle.edge.firewalls else _EDGE_COLOUR
+    return colour, "dashed" if bundle.edge.conditional else "solid"
+
+
+def _dot_junction(bundle: Bundle) -> str:
+    colour, style = _bundle_style(bundle)
+    label = "<BR/>".join(html(line) for line in bundle.edge.label_lines)
+    return (
+        f'{dot_id(bundle.id)} [label=<{label}>, shape=box, style="rounded,{style}", '
+        f'color="{colour}", fontcolor="{colour}", fontsize=9, penwidth=0.8, '
+        f'fillcolor="#ffffff", margin="0.06,0.03"];'
+    )
+
+
+def _dot_bundle_edges(bundle: Bundle) -> list[str]:
+    colour, style = _bundle_style(bundle)
+    common = f'color="{colour}", style={style}'
+    lines = [
+        f"{dot_id(source)} -> {dot_id(bundle.id)} [{common}, arrowhead=none];"
+        for source in bundle.sources
+    ]
+    lines += [f"{dot_id(bundle.id)} -> {dot_id(target)} [{common}];" for target in bundle.targets]
+    return lines
 
 
 def _graph_label(diagram: Diagram) -> str:
@@ -504,10 +603,12 @@ def run_dot(source: str, fmt: Literal["svg", "png"]) -> bytes:
 
 __all__ = [
     "FORMATS",
+    "Bundle",
     "Cluster",
     "Diagram",
     "Edge",
     "Node",
+    "bundle_edges",
     "deployment_diagram",
     "format_for",
     "product_diagram",
