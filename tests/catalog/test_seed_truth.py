@@ -7,6 +7,7 @@ must cite a document line that mentions one of its ports.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -30,6 +31,7 @@ DOCUMENTS = {
 Pair = tuple[str, int | None]
 
 
+@functools.cache  # one CLI run per product; callers only read the result
 def show(product_id: str) -> dict[str, Any]:
     result = CliRunner().invoke(cli, ["catalog", "show", product_id, "--format", "json"])
     assert result.exit_code == 0, result.output
@@ -125,3 +127,74 @@ def test_catalog_show_substitutes_defaults() -> None:
     flow = next(f for f in document["flows"] if f["id"] == "mve-sql-server")
     assert flow["services"] == ["tcp/1433"]
     assert flow["variables"] == ["sql_port"]
+
+
+EXPECTED_VARIABLES = {
+    ("lexmark-mve", "sql_port"): 1433,
+    ("lexmark-mve", "ldap_port"): 389,
+    ("lexmark-mve", "ldaps_port"): 636,
+    ("lexmark-mve", "smtp_port"): 25,
+    ("lexmark-mve", "kerberos_port"): 88,
+    ("luware-lucs", "sql_port"): 1433,
+    ("luware-lucs", "media_ports"): "49152-57500",
+    ("luware-lucs", "trusted_application_ports"): "6000,6100,6200,6300,7000,7100,7200,7300,7400",
+    ("luware-lucs", "high_load_connector_ports"): "7500-7999",
+    ("luware-lucs", "instance_offset"): 0,
+    ("moderro-rem", "jmx_rmi_port"): 9325,
+    ("moderro-rem", "jmx_port"): 9990,
+    ("moderro-rem", "content_server_port"): None,
+}
+
+
+@pytest.mark.parametrize(("key", "default"), EXPECTED_VARIABLES.items(), ids=str)
+def test_configurable_ports_are_variables_with_documented_defaults(
+    key: tuple[str, str], default: object
+) -> None:
+    product_id, variable_id = key
+    variables = {v["id"]: v for v in show(product_id).get("variables", [])}
+    assert variables[variable_id].get("default") == default
+
+
+def test_lucs_offset_applies_to_its_own_ports_only() -> None:
+    flows = {f["id"]: f for f in show("luware-lucs")["flows"]}
+    assert (
+        next(v for v in show("luware-lucs")["variables"] if v["id"] == "instance_offset")["kind"]
+        == "offset"
+    )
+    for flow_id in ("lucs-ps-peer", "front-end-trusted-applications", "election-ps", "debug-lm"):
+        assert flows[flow_id].get("offset") == "instance_offset", flow_id
+    for flow_id in ("lucs-sql", "lucs-exchange", "front-end-lucs-media", "cms-replication"):
+        assert "offset" not in flows[flow_id], flow_id
+
+
+@pytest.mark.parametrize(
+    ("product_id", "flow_id", "words"),
+    [
+        ("lexmark-mve", "mve-printer-https-161", "TCP 161"),
+        ("moderro-rem", "iem-ntp", "199"),
+        ("luware-lucs", "agent-excel-reporting", "1443"),
+        ("luware-lucs", "front-end-trusted-applications", "opposite direction"),
+        ("luware-lucs", "collocated-cic", "no port"),
+    ],
+)
+def test_doubtful_rows_are_encoded_as_written_with_a_note(
+    product_id: str, flow_id: str, words: str
+) -> None:
+    flow = next(f for f in show(product_id)["flows"] if f["id"] == flow_id)
+    assert words in flow["note"]
+
+
+@pytest.mark.parametrize(
+    ("product_id", "features"),
+    [
+        ("lrs-vpsx", {"mfpsecure", "mobile-connector", "innovate-audit", "vspa", "alertx", "dsr"}),
+        ("papercut-hive", {"offline-release", "ios-printing"}),
+        ("luware-lucs", {"high-load-connectors", "debugging"}),
+        ("moderro-rem", {"ha", "dual-content"}),
+    ],
+)
+def test_optional_parts_are_named_features(product_id: str, features: set[str]) -> None:
+    document = show(product_id)
+    assert features <= {f["id"] for f in document["features"]}
+    used = {f.get("feature") for f in document["flows"]}
+    assert features <= used, "every optional part gates at least one flow"
