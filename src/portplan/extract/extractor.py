@@ -9,7 +9,7 @@ flows under them optional), and hands the remaining lines to the prose interpret
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from portplan.extract.document import Document, Table, TextLine
 from portplan.extract.flat import parse_flat_table
@@ -41,6 +41,22 @@ _OPTIONAL_SECTION_SENTENCE = re.compile(
     r"(?:only\s+(?:used|needed|required)|optional|used\s+only|needed\s+only|required\s+only)",
     re.IGNORECASE,
 )
+# The system a section's "inbound"/"outbound" (or "from X"/"to X" bullets) are relative to.
+_LOCAL_HEADING = re.compile(
+    r"^(?:#+\s*)?(?:(?:inbound|incoming|outbound|outgoing)\s+(?:connections?\s+|traffic\s+"
+    r"|ports?\s+|rules?\s+)?(?:to|from|on|of|for)\s+|.*\b(?:requirements|ports|connections|rules"
+    r"|traffic)\s+(?:for|on|of)\s+)(?:the\s+)?(?P<name>[A-Z][^:.,;()]{2,60}?)\s*:?\s*$",
+    re.IGNORECASE,
+)
+_RELATIVE_TO = re.compile(
+    r"\brelative to (?:the\s+)?(?P<name>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,5})"
+)
+_INHERIT_NAMES = re.compile(
+    r"\b(?:empty|blank)\s+(?:\w+\s+){0,4}cells?\b.{0,60}?\b(?:same|above|previous|preceding)\b",
+    re.IGNORECASE,
+)
+# Running page headers and footers: "Page 2", "Page 3 of 10".
+_PAGE_FURNITURE = re.compile(r"\bpage\s+\d+(?:\s+of\s+\d+)?\s*$", re.IGNORECASE)
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
 _SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
@@ -88,15 +104,33 @@ class _Extractor:
         self.headings_seen: set[str] = set()
         self.active: _ActiveTable | None = None
         self.flat: tuple[Header, list[TextLine], Context] | None = None
+        self.paragraph = ""
 
     # -- sections -------------------------------------------------------------------------
     def heading(self, text: str) -> None:
-        key = clean(text).lower()
-        if key in self.headings_seen:
-            return  # a running page header, not a new section
+        title = clean(text).lstrip("#").strip().strip("*").strip()
+        key = title.lower()
+        if key in self.headings_seen or "continued" in key:
+            return  # a running page header or a table's continuation, not a new section
         self.headings_seen.add(key)
-        optional = bool(_OPTIONAL_HEADING.search(text)) and not _REQUIRED_WORD.search(text)
-        self.context = Context(section=clean(text), optional=optional)
+        optional = bool(_OPTIONAL_HEADING.search(title)) and not _REQUIRED_WORD.search(title)
+        local = self.context.local
+        match = _LOCAL_HEADING.match(title)
+        if match:
+            local = match.group("name").strip()
+        self.context = replace(self.context, section=title, optional=optional, local=local)
+
+    def paragraph_line(self, text: str) -> None:
+        """Document-wide statements that change how tables read (they may wrap over lines)."""
+        if not text:
+            self.paragraph = ""
+            return
+        self.paragraph = f"{self.paragraph[-400:]} {text}".strip()
+        match = _RELATIVE_TO.search(self.paragraph)
+        if match:
+            self.context = replace(self.context, local=match.group("name").strip())
+        if not self.context.inherit_names and _INHERIT_NAMES.search(self.paragraph):
+            self.context = replace(self.context, inherit_names=True)
 
     # -- tables ---------------------------------------------------------------------------
     def flush(self) -> None:
@@ -151,6 +185,9 @@ class _Extractor:
                 self.flat[1].append(line)
                 return
         if not stripped or stripped == "|":
+            self.paragraph_line("")
+            return
+        if _PAGE_FURNITURE.search(stripped) and len(stripped.split()) <= 12:
             return
         if _SEPARATOR_ROW.match(stripped):
             return
@@ -214,8 +251,10 @@ class _Extractor:
             self.flush()
         if is_heading(stripped):
             self.heading(stripped)
-        elif _OPTIONAL_SECTION_SENTENCE.search(stripped):
-            self.context = Context(self.context.section, optional=True)
+        else:
+            self.paragraph_line(stripped)
+            if _OPTIONAL_SECTION_SENTENCE.search(stripped):
+                self.context = replace(self.context, optional=True)
         self.prose.append((line, self.context))
 
     def _pipe_row(self, text: str, line: int, context: Context) -> None:

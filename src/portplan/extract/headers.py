@@ -39,13 +39,13 @@ _PORT_WORDS = frozenset({"port", "ports", "portnumber"})
 _SOURCE_WORDS = frozenset(
     _split(
         "source src from sender client initiator origin originator caller requester requestor "
-        "local outgoing"
+        "local outgoing connect connects connecting connection connections initiated by opened"
     )
 )
 _DESTINATION_WORDS = frozenset(
     _split(
         "destination dest dst to listener server target receiver responder callee remote "
-        "listening incoming service"
+        "listening incoming connect connects connecting connection connections accepted"
     )
 )
 _PROTOCOL_WORDS = frozenset(_split("protocol protocols type transport proto layer l4 4 ip"))

@@ -54,6 +54,7 @@ APPLICATIONS: dict[str, tuple[str, ...]] = {
 _PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
 
 # Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
+_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
 _THOUSANDS = re.compile(r"(?<![\d'’])(\d{1,2})['’\u2009\u202f\u00a0](\d{3})(?![\d'’])")
 # A comma thousands separator only next to a range dash: "49,152-65,535" (a bare "80,443" is
 # a list, not 80443).
@@ -120,7 +121,11 @@ def sort_protocols(protocols: set[str] | tuple[str, ...] | list[str]) -> tuple[s
 
 
 def normalise_numbers(text: str) -> str:
-    """Join thousands separators so "49'152" and "49,152-57,500" read as single numbers."""
+    """Join thousands separators so "49'152" and "49,152-57,500" read as single numbers.
+
+    Dates are blanked first: "2024-03-18" is not the port range 3-18.
+    """
+    text = _DATE.sub(" ", text)
     text = _THOUSANDS.sub(r"\1\2", text)
     text = _COMMA_BEFORE_RANGE.sub(r"\1\2", text)
     return _COMMA_AFTER_RANGE.sub(r"\1\2\3", text)
@@ -137,7 +142,7 @@ def word_protocols(word: str) -> tuple[tuple[str, ...], bool] | None:
         return APPLICATIONS[lowered], False
     explicit: set[str] = set()
     inferred: set[str] = set()
-    for part in lowered.split("/"):
+    for part in re.split(r"[/+]", lowered):
         part = part.strip(".")
         if part in TRANSPORTS:
             explicit.update(TRANSPORTS[part])
@@ -284,8 +289,10 @@ def parse_ports(
                     prefix_used = False
         elif token.kind == "plus":
             following = tokens[index + 1] if index + 1 < len(tokens) else None
-            if following is not None and following.kind == "num" and following.start == token.end:
-                offset = int(following.text) if following.text.isdigit() else None
+            adjacent = following is not None and following.start == token.end
+            if following is not None and adjacent and following.kind == "num":
+                if following.text.isdigit() and (numbers_are_ports or index - anchor <= 3):
+                    offset = int(following.text)
                 index += 2
                 continue
         elif token.kind == "num":
@@ -307,7 +314,8 @@ def parse_ports(
                             span = (value, high)
                             index += 2
                 last_number = index
-                anchor = index
+                if numbers_are_ports or near:
+                    anchor = index
                 if prefix is not None and (numbers_are_ports or near):
                     add(prefix[0], prefix[1], [span])
                     prefix_used = True

@@ -30,9 +30,16 @@ OPTIONAL_MARK = re.compile(
     r"|\bonly\s+(?:for|if|when|required|needed|used|necessary|applicable)\b"
     r"|\bif\s+(?:required|needed|used|enabled|applicable|configured|installed|present|desired)\b"
     r"|\bwhen\s+using\b|\bnot\s+(?:required|necessary|neccessary|needed|mandatory)\b"
-    r"|\bdebug(?:ging)?\b|\btroubleshooting\b",
+    r"|\bdebug(?:ging)?\b|\btroubleshooting\b|\bonly\s*\)"
+    r"|\b(?:if|when)\s+(?:\S+\s+){0,4}(?:is|are)\s+(?:enabled|used|installed|deployed|licensed"
+    r"|selected|configured|required|needed)\b",
     re.IGNORECASE,
 )
+# "From Kestrel endpoint agents." / "To the SIEM collector." at the start of a notes cell.
+PEER = re.compile(r"^\s*(from|to)\s+(?:the\s+)?([^.;,(]+?)\s*(?:[.;,(]|$)", re.IGNORECASE)
+_INBOUND = re.compile(r"^\s*(?:in|inbound|incoming|ingress|to\b)", re.IGNORECASE)
+_OUTBOUND = re.compile(r"^\s*(?:out|outbound|outgoing|egress|from\b)", re.IGNORECASE)
+_BOTH = re.compile(r"\b(?:both|bi-?directional|in\s*/\s*out|inbound\s*/\s*outbound)\b", re.I)
 CONFIGURABLE_MARK = re.compile(
     r"\bconfigurable\b|\bcan be (?:changed|configured|modified)\b|\bdefault (?:port|value)s?\b",
     re.IGNORECASE,
@@ -45,6 +52,8 @@ class Context:
 
     section: str | None = None
     optional: bool = False
+    local: str | None = None  # the system "inbound"/"outbound" are relative to
+    inherit_names: bool = False  # the document says a blank source/destination means "as above"
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,9 @@ class _Cells:
 
 
 def _starts_continuation(text: str) -> bool:
-    return bool(text) and (text[0] == "(" or text[0].islower())
+    """A cell that continues the cell above: "(VNC client)", "and Management via VNC login"."""
+    first = text.split()[0] if text.split() else ""
+    return bool(first) and (first[0] == "(" or first.islower())
 
 
 def _is_wrapped(cells: _Cells) -> bool:
@@ -173,10 +184,25 @@ def interpret_table(header: Header, rows: list[Row], document: str) -> TableResu
         return result
     header = confirmed
     merged: list[tuple[_Cells, Row]] = []
+    section: Context | None = None
     for row in rows:
         cells = _Cells(header, row)
         if not any(cells.cells):
             continue
+        filled = [c for c in cells.cells if c]
+        if len(header.roles) >= 3 and len(filled) == 1 and cells.cells[0] and merged:
+            if not _starts_continuation(cells.cells[0]):
+                # A full-width section row ("Elevator integration (optional module)").
+                title = cells.cells[0]
+                section = replace(
+                    row.context,
+                    section=title,
+                    optional=bool(re.search(r"optional|debug|troubleshoot", title, re.I)),
+                )
+                result.consumed.add(row.line)
+                continue
+        if section is not None:
+            row = replace(row, context=section)
         if merged and _is_wrapped(cells):
             upper, first = merged[-1]
             _merge(upper, cells)
@@ -211,11 +237,16 @@ def _row_flows(
             cells.set(Role.PORT, previous.get(Role.PORT))
             cells.set(Role.PROTOCOL, previous.get(Role.PROTOCOL))
             port_cell, proto_cell = cells.get(Role.PORT), cells.get(Role.PROTOCOL)
-        if not src and not dst:
-            cells.set(Role.SOURCE, previous.get(Role.SOURCE))
-            cells.set(Role.DESTINATION, previous.get(Role.DESTINATION))
+        if (not src and not dst) or row.context.inherit_names:
+            if not src:
+                cells.set(Role.SOURCE, previous.get(Role.SOURCE))
+            if not dst:
+                cells.set(Role.DESTINATION, previous.get(Role.DESTINATION))
             src, dst = cells.get(Role.SOURCE), cells.get(Role.DESTINATION)
     purpose = cells.get(Role.PURPOSE)
+    direction = cells.get(Role.DIRECTION)
+    if header.index(Role.DIRECTION) is not None and not (src and dst):
+        src, dst = _directed(direction, src, dst, purpose, cells, row)
     if not port_cell and not proto_cell:
         return []
     return _flows_from_cells(
@@ -243,6 +274,35 @@ def _side_flows(
     return _flows_from_cells(
         src_name, dst_name, dst_cell, proto_cell, purpose, src_cell, row, document
     )
+
+
+def _directed(
+    direction: str, src: str, dst: str, purpose: str, cells: _Cells, row: Row
+) -> tuple[str, str]:
+    """Endpoints of a row whose Direction column is relative to one system (the "local" one).
+
+    The peer is a source/destination cell if there is one, else the notes' "From X"/"To X".
+    """
+    local = row.context.local or ""
+    peer = src or dst
+    notes = [cells.cells[i] for i in cells.header.indexes(Role.PURPOSE)] or [purpose]
+    match = next((m for m in (PEER.match(n) for n in notes) if m), None)
+    if not peer and match:
+        peer = match.group(2).strip()
+    if not peer:
+        others = [
+            cells.cells[i]
+            for i, role in enumerate(cells.header.roles)
+            if role is Role.OTHER and cells.cells[i]
+        ]
+        peer = others[0] if others else ""
+    inbound = bool(_INBOUND.match(direction)) or bool(match and match.group(1).lower() == "from")
+    outbound = bool(_OUTBOUND.match(direction)) or bool(match and match.group(1).lower() == "to")
+    if inbound and not outbound:
+        return peer, local
+    if outbound and not inbound:
+        return local, peer
+    return (peer, local) if _INBOUND.match(direction) else (local, peer)
 
 
 _TRANSPORT_ONLY = re.compile(r"^[\s(]*(?:tcp|udp|sctp|icmp|tcp/udp|udp/tcp)[\s)]*$", re.I)
@@ -288,6 +348,15 @@ def _flows_from_cells(
         out: list[ExtractedFlow] = []
         for group in _fill_protocols(spec.groups, fallback):
             out.append(flow(group.protocols, group.port_strings()))
+        # A note naming another port with its transport ("TCP 6514 is used instead when TLS
+        # syslog is selected") is a flow of its own between the same endpoints.
+        known = {span for group in spec.groups for span in group.ports}
+        noted = parse_ports(purpose, numbers_are_ports=False)
+        for group in noted.groups:
+            extra = tuple(span for span in group.ports if span not in known)
+            if group.explicit and group.protocols and extra:
+                note = PortGroup(group.protocols, extra)
+                out.append(flow(note.protocols, note.port_strings(), "(alternative port)"))
         return out
     protocols = sort_protocols(list(spec.protocols)) or column_protocols
     if spec.depends:
