@@ -227,3 +227,31 @@ def test_same_label_edges_share_one_junction() -> None:
     svg = dg.render(dg.Diagram("t", (), nodes, edges), "svg")
     assert isinstance(svg, bytes)
     assert_drawn(svg, dg.Diagram("t", (), nodes, edges))
+
+
+def test_dashed_edge_shows_only_ports_the_solid_one_does_not_open() -> None:
+    def diagram(feature_services: list[str]) -> dict[tuple[str, str, bool], dg.Edge]:
+        product = Product.model_validate(
+            {
+                "id": "p",
+                "name": "p",
+                "roles": [{"id": "a", "name": "a"}, {"id": "b", "name": "b"}],
+                "features": [{"id": "f", "name": "f"}],
+                "flows": [
+                    {"id": "base", "from": "a", "to": "b", "services": ["tcp/443"], "purpose": "x"},
+                    {
+                        "id": "extra",
+                        "from": "a",
+                        "to": "b",
+                        "services": feature_services,
+                        "purpose": "y",
+                        "feature": "f",
+                    },
+                ],
+            }
+        )
+        return {(e.source, e.target, e.conditional): e for e in dg.product_diagram(product).edges}
+
+    wider = diagram(["tcp/443,8443", "udp/53"])
+    assert wider["a", "b", True].services == ("tcp/8443", "udp/53")
+    assert set(diagram(["tcp/443"])) == {("a", "b", False)}

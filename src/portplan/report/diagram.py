@@ -17,14 +17,15 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
-from portplan.errors import EnvironmentProblem, InputError
+from portplan.errors import EnvironmentProblem, InputError, ServiceSyntaxError
 from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.product import Flow, Product
-from portplan.model.service import Service, format_services
+from portplan.model.service import Service, format_services, parse_services
+from portplan.report.diff import service_delta
 
 DiagramFormat = Literal["svg", "png", "dot", "mmd"]
 FORMATS: tuple[DiagramFormat, ...] = ("svg", "png", "dot", "mmd")
@@ -168,6 +169,7 @@ def deployment_diagram(deployment: Deployment, resolution: Resolution) -> Diagra
         )
         for (source, target, conditional), flows in groups.items()
     ]
+    edges = _drop_covered(edges)
     edges.sort(key=lambda e: (e.source, e.target, e.conditional))
     return Diagram(
         deployment.name,
@@ -207,9 +209,30 @@ def product_diagram(
         )
         for (source, target, conditional), flows in groups.items()
     ]
+    edges = _drop_covered(edges)
     edges.sort(key=lambda e: (e.source, e.target, e.conditional))
     title = " ".join(p for p in (product.vendor, product.name, product.version) if p)
     return Diagram(title or product.id, (), tuple(nodes), tuple(edges), subtitle=product.id)
+
+
+def _drop_covered(edges: list[Edge]) -> list[Edge]:
+    """A dashed (optional/feature) edge shows only the ports the solid edge between the same
+    pair does not already open; when nothing is left, it adds nothing to the picture."""
+    required = {(e.source, e.target): e for e in edges if not e.conditional}
+    out: list[Edge] = []
+    for edge in edges:
+        twin = required.get((edge.source, edge.target)) if edge.conditional else None
+        if twin is None:
+            out.append(edge)
+            continue
+        try:
+            extra, _ = service_delta(parse_services(twin.services), parse_services(edge.services))
+        except ServiceSyntaxError:  # a ${variable} without a value: keep it as written
+            out.append(edge)
+            continue
+        if extra:
+            out.append(replace(edge, services=tuple(format_services(extra))))
+    return out
 
 
 def _product_services(
