@@ -68,6 +68,12 @@ CASES: list[tuple[str, dict[str, str], str, str]] = [
         "has no role 'plotter' — its roles: client, cloud, db, edge, printer, server",
     ),
     (
+        "role typo",
+        {'"acme-print:printer"': '"acme-print:prnter"'},
+        '"acme-print:prnter"',
+        "has no role 'prnter' — did you mean 'printer'? Its roles: client, cloud, db,",
+    ),
+    (
         "unknown product",
         {USE: "  - product: acme-printer\n"},
         "product: acme-printer",

@@ -8,6 +8,7 @@ their values. Every error points at the line to change.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -25,9 +26,15 @@ class ProductCatalog(Protocol):
     def products(self) -> Mapping[str, Product]: ...
 
 
-def _known(names: list[str]) -> str:
-    shown = ", ".join(sorted(names)[:12])
-    return shown + (", …" if len(names) > 12 else "")
+def _choices(what: str, names: list[str], wrong: str) -> str:
+    """``did you mean 'netx'? Its roles: …`` — the closest name first (the usual typo)."""
+    if not names:
+        return f"it has no {what}"
+    shown = ", ".join(sorted(names)[:12]) + (", …" if len(names) > 12 else "")
+    close = difflib.get_close_matches(wrong, names, n=1)
+    if close:
+        return f"did you mean '{close[0]}'? Its {what}: {shown}"
+    return f"its {what}: {shown}"
 
 
 def check_deployment(deployment: Deployment, catalog: ProductCatalog, source: SourceMap) -> None:
@@ -38,8 +45,9 @@ def check_deployment(deployment: Deployment, catalog: ProductCatalog, source: So
         if product is None:
             raise source.error(
                 ("products", i, "product"),
-                f"unknown product '{use.product}' — known products: "
-                f"{_known(list(catalog.products))}; add your own with --catalog DIR.",
+                f"unknown product '{use.product}' — "
+                f"{_choices('products', list(catalog.products), use.product)}. "
+                f"Add your own with --catalog DIR.",
             )
         _check_use(i, use, product, source)
         uses[use.key] = use
@@ -68,7 +76,8 @@ def check_deployment(deployment: Deployment, catalog: ProductCatalog, source: So
             if role not in role_ids:
                 raise source.error(
                     ("constraints", i, "roles", j),
-                    f"product '{product.id}' has no role '{role}' — its roles: {_known(role_ids)}.",
+                    f"product '{product.id}' has no role '{role}' — "
+                    f"{_choices('roles', role_ids, role)}.",
                 )
 
 
@@ -77,20 +86,20 @@ def _check_use(index: int, use: ProductUse, product: Product, source: SourceMap)
     for key in ("features", "features_off"):
         for j, feature in enumerate(getattr(use, key)):
             if feature not in features:
-                known = _known(list(features)) if features else "none"
                 raise source.error(
                     ("products", index, key, j),
-                    f"product '{product.id}' has no feature '{feature}' — its features: {known}.",
+                    f"product '{product.id}' has no feature '{feature}' — "
+                    f"{_choices('features', list(features), feature)}.",
                 )
     variables = {v.id: v for v in product.variables}
     for name, value in use.variables.items():
         where = ("products", index, "variables", name)
         variable = variables.get(name)
         if variable is None:
-            known = _known(list(variables)) if variables else "none"
             raise source.error(
                 where,
-                f"product '{product.id}' has no variable '{name}' — its variables: {known}.",
+                f"product '{product.id}' has no variable '{name}' — "
+                f"{_choices('variables', list(variables), name)}.",
             )
         if variable.kind == "offset":
             if isinstance(value, bool) or not isinstance(value, int):
@@ -133,8 +142,8 @@ def _check_binding(
     if product is None:
         raise source.error(
             where,
-            f"'{binding}' names unknown product '{product_id}' — known products: "
-            f"{_known(list(catalog.products))}.",
+            f"'{binding}' names unknown product '{product_id}' — "
+            f"{_choices('products', list(catalog.products), product_id)}.",
         )
     key = f"{product_id}@{instance}" if instance else product_id
     if key not in uses:
@@ -150,5 +159,5 @@ def _check_binding(
     if role not in roles:
         raise source.error(
             where,
-            f"product '{product_id}' has no role '{role}' — its roles: {_known(roles)}.",
+            f"product '{product_id}' has no role '{role}' — {_choices('roles', roles, role)}.",
         )
