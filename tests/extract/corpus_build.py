@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -222,10 +223,202 @@ def build_strata_db_xlsx(path: Path) -> None:
     workbook.save(str(path))
 
 
+def build_orbit_engine_pdf(path: Path) -> None:
+    """An integration engine guide: a ruled table with wrapped cells that runs onto the next
+    page without repeating its header, running footers, then numbered steps."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
+
+    styles = getSampleStyleSheet()
+    cell = styles["BodyText"]
+    rows = [
+        (
+            "EHR system",
+            "Orbit Engine",
+            "TCP",
+            "6661",
+            "Inbound HL7 v2 ADT and order messages over MLLP from the EHR system",
+        ),
+        ("Orbit Engine", "EHR system", "TCP", "6662", "Outbound HL7 acknowledgements and results"),
+        (
+            "Orbit Engine",
+            "PACS",
+            "TCP",
+            "104",
+            "DICOM C-STORE / C-FIND (default DICOM port, configurable per AE title)",
+        ),
+        ("Modalities", "Orbit Engine", "TCP", "11112", "DICOM worklist queries"),
+        ("Orbit Engine", "Orbit Database", "TCP", "1433", "Message store (SQL Server)"),
+        ("Orbit Console", "Orbit Engine", "TCP", "8443", "Administration console (HTTPS)"),
+        (
+            "Orbit Engine",
+            "Orbit Engine (peer node)",
+            "TCP",
+            "5701-5703",
+            "Cluster membership and message state replication",
+        ),
+        ("Orbit Engine", "SMTP relay", "TCP", "587", "Alert e-mails"),
+        ("Lab system", "Orbit Engine", "TCP", "6670", "Lab results feed"),
+        ("Orbit Engine", "Billing system", "TCP", "6680", "Charge messages"),
+        ("Orbit Engine", "FHIR server", "TCP", "443", "FHIR R4 REST API calls"),
+        ("Monitoring server", "Orbit Engine", "TCP", "9404", "Prometheus metrics (optional)"),
+        ("Orbit Engine", "NTP server", "UDP", "123", "Time synchronisation"),
+        ("Orbit Engine", "Active Directory", "TCP", "636", "LDAPS console sign-in"),
+    ]
+    data = [["Source", "Destination", "Protocol", "Port", "Notes"]]
+    data += [[Paragraph(text, cell) for text in row] for row in rows]
+    table = Table(data, colWidths=(85, 95, 50, 60, 180), repeatRows=0)
+    table.setStyle(
+        [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+    )
+    intro = (
+        "The Orbit Interface Engine routes clinical messages between the hospital systems. "
+        "Each Orbit Engine node runs the message router, the DICOM gateway and the REST "
+        "services; the Orbit Console is the administration client. Before installation, "
+        "make sure the connections in the following table are allowed by every firewall on "
+        "the path. "
+    )
+
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(
+            72, 30, f"Orbit Interface Engine 4 - Port reference - page {document.page}"
+        )
+
+    story: list[Any] = [
+        Paragraph("Orbit Interface Engine 4", styles["Title"]),
+        Paragraph("Port reference", styles["Heading2"]),
+    ]
+    story += [Paragraph(intro * 3, styles["BodyText"]) for _ in range(3)]
+    story += [Spacer(1, 8), table, Spacer(1, 12), Paragraph("Order workflow", styles["Heading2"])]
+    for text in (
+        "1. The Orbit Engine forwards each new order to the lab system on TCP 6671.",
+        "2. The lab system returns the specimen status to the Orbit Engine over HTTPS (TCP 8444).",
+    ):
+        story.append(Paragraph(text, styles["BodyText"]))
+    document = SimpleDocTemplate(
+        str(path), pagesize=A4, invariant=1, title="Orbit Interface Engine 4"
+    )
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
+
+
+def build_ember_kiosk_docx(path: Path) -> None:
+    """A kiosk manager guide: Word numbered steps, a prose statement and a small table."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Ember Kiosk Manager 3 — Network connections", level=1)
+    document.add_heading("How Ember kiosks connect", level=2)
+    for text in (
+        "The kiosk contacts the Ember Cloud portal over HTTPS (TCP 443) to fetch its profile.",
+        "The kiosk then connects to the on-site Ember Relay on TCP 7443 to download content.",
+        "The Ember Relay checks the kiosk's health with SNMP (UDP 161).",
+        "Kiosks with a payment terminal send transactions to the payment gateway on TCP 8583 "
+        "(only if payments are enabled).",
+    ):
+        document.add_paragraph(text, style="List Number")
+    document.add_heading("Relay requirements", level=2)
+    document.add_paragraph(
+        "The Ember Relay synchronises with the Ember Cloud portal on TCP 443 and TCP 8883 "
+        "(MQTT over TLS)."
+    )
+    rows = [
+        ("Port", "Protocol", "From", "To", "Purpose"),
+        ("5353", "UDP", "Ember Relay", "Kiosks", "mDNS discovery of new kiosks"),
+        ("22", "TCP", "Ember support VPN", "Ember Relay", "Remote support (optional)"),
+    ]
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    document.save(str(path))
+
+
+def build_fernway_request_xlsx(path: Path) -> None:
+    """A firewall change-request form: metadata rows and a two-level header."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Change request"
+    sheet.append(["Firewall change request"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(["Requester:", "Network team"])
+    sheet.append(["Application:", "Fernway SD-WAN Orchestrator 5"])
+    sheet.append([])
+    sheet.append(["#", "Source", None, "Destination", None, "Service", None, "Justification"])
+    sheet.append([None, "Name", "Zone", "Name", "Zone", "Protocol", "Port", None])
+    for group in ("A5:A6", "B5:C5", "D5:E5", "F5:G5", "H5:H6"):
+        sheet.merge_cells(group)
+    edge, orchestrator = "Fernway Edge appliances", "Fernway Orchestrator"
+    body: list[list[object]] = [
+        [
+            1,
+            edge,
+            "Branch WAN",
+            orchestrator,
+            "DMZ",
+            "TCP",
+            443,
+            "Appliance management tunnel (TLS)",
+        ],
+        [
+            2,
+            edge,
+            "Branch WAN",
+            orchestrator,
+            "DMZ",
+            "UDP",
+            3478,
+            "NAT traversal for the management tunnel",
+        ],
+        [3, edge, "Branch WAN", edge, "Branch WAN", "UDP", 2426, "Overlay tunnels between edges"],
+        [
+            4,
+            orchestrator,
+            "DMZ",
+            "Fernway Analytics",
+            "Datacenter",
+            "TCP",
+            9092,
+            "Telemetry stream",
+        ],
+        [
+            5,
+            "Network operators",
+            "Office LAN",
+            orchestrator,
+            "DMZ",
+            "TCP",
+            443,
+            "Orchestrator web UI",
+        ],
+        [
+            6,
+            orchestrator,
+            "DMZ",
+            "RADIUS server",
+            "Datacenter",
+            "UDP",
+            1812,
+            "Operator authentication (optional)",
+        ],
+        [7, orchestrator, "DMZ", "Syslog server", "Datacenter", "UDP", 514, "Event export"],
+    ]
+    for row in body:
+        sheet.append(row)
+    workbook.save(str(path))
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "helix-nac.pdf": build_helix_nac_pdf,
     "portcullis-access.docx": build_portcullis_access_docx,
     "strata-db.xlsx": build_strata_db_xlsx,
+    "orbit-engine.pdf": build_orbit_engine_pdf,
+    "ember-kiosk.docx": build_ember_kiosk_docx,
+    "fernway-request.xlsx": build_fernway_request_xlsx,
 }
 
 

@@ -92,7 +92,7 @@ def _read_blocks(path: Path) -> Iterator[Block]:
 # Running headers and footers ("Page 3 of 12", the product name) sit between a table's part on
 # one page and its continuation on the next; a few short lines are allowed there.
 _MARGIN_LINES = 3
-_MARGIN_WORDS = 8
+_MARGIN_WORDS = 15
 
 
 def _is_margin(block: Block) -> bool:
@@ -223,7 +223,9 @@ class _Grid:
 def _caption(text: str) -> str | None:
     """A short line right above a table reads as its title ("Table 3: Ports used by …")."""
     words = text.split()
-    return " ".join(words) if 0 < len(words) <= 12 else None
+    if not 0 < len(words) <= 12 or text.rstrip().endswith((".", ",", ";")):
+        return None  # the end of a paragraph, not a caption
+    return " ".join(words)
 
 
 def _band_lines(
