@@ -295,7 +295,8 @@ def build_orbit_engine_pdf(path: Path) -> None:
     story += [Spacer(1, 8), table, Spacer(1, 12), Paragraph("Order workflow", styles["Heading2"])]
     for text in (
         "1. The Orbit Engine forwards each new order to the lab system on TCP 6671.",
-        "2. The lab system returns the specimen status to the Orbit Engine over HTTPS (TCP 8444).",
+        "2. The lab system connects to the Orbit Engine over HTTPS (TCP 8444) to return the "
+        "specimen status.",
     ):
         story.append(Paragraph(text, styles["BodyText"]))
     document = SimpleDocTemplate(
