@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from portplan.extract.document import Document, Table, TextLine
 from portplan.extract.flat import parse_flat_table
 from portplan.extract.headers import Header, read_header, split_concatenated_header
-from portplan.extract.ports import looks_port_like, parse_ports
+from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
 from portplan.extract.prose import (
     STEP,
     Endpoints,
@@ -319,6 +319,7 @@ class _Extractor:
             nonlocal step
             if step:
                 text = " \n".join(ln.text.strip() for ln in step)
+                text = STEP.sub("", text, count=1)  # "2." is a step number, not a port
                 sentence, phrases = split_statement(text)
                 out.append(
                     Statement(
@@ -361,7 +362,13 @@ class _Extractor:
             if statement.context.section != section:
                 previous, section = None, statement.context.section
             is_step = bool(STEP.match(statement.text))
-            groups = port_groups(statement.port_phrases, strict=not is_step)
+            phrases = statement.port_phrases or (statement.sentence,)
+            groups = port_groups(phrases, strict=not (is_step and statement.port_phrases))
+            if (
+                not groups
+                and "icmp" in parse_ports(statement.text, numbers_are_ports=False).protocols
+            ):
+                groups = [[PortGroup(("icmp",), ())]]  # "checks reachability with ICMP echo"
             if not groups:
                 if is_step and statement.sentence:
                     # A step without ports still tells who talks to whom next.
@@ -375,8 +382,11 @@ class _Extractor:
             if is_step:
                 pair = endpoints_for(statement, previous)
             else:
-                parsed = parse_sentence(statement.sentence)
+                words = statement.sentence or statement.text
+                parsed = parse_sentence(words)
                 pair = Endpoints(parsed.src, parsed.dst) if parsed.src and parsed.dst else None
+                if pair is None and statement.context.local:
+                    pair = _peer_pair(words, statement.context.local)
             if pair is None:
                 self.unparsed.append(
                     Unparsed(
@@ -446,6 +456,26 @@ class _Extractor:
         if not flows:
             notices.append(f"{self.name}: no port requirements found in this document")
         return Extraction(self.name, flows, unparsed, tuple(notices))
+
+
+_PEER_PHRASE = re.compile(
+    r"\b(from|to|towards)\s+(?:the\s+)?(?P<peer>[^—–(,;:]+?)\s*(?:[—–(,;:]|\.(?:\s|$)|\s-\s|$)",
+    re.IGNORECASE,
+)
+
+
+def _peer_pair(sentence: str, local: str) -> Endpoints | None:
+    """ "TCP 443 from user browsers" under "Inbound to the X" (or relative to X): peer and X."""
+    text = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", sentence.replace("**", ""))
+    for match in _PEER_PHRASE.finditer(text):
+        peer = match.group("peer").strip()
+        words = peer.split()
+        if not words or any(w.isdigit() for w in words) or len(words) > 8:
+            continue
+        if match.group(1).lower() == "from":
+            return Endpoints(peer, local)
+        return Endpoints(local, peer)
+    return None
 
 
 def extract_flows(document: Document) -> Extraction:

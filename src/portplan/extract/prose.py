@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
+from portplan.extract.ports import PortGroup, looks_port_like, parse_ports, word_protocols
 from portplan.extract.tables import OPTIONAL_MARK, Context, _fill_protocols
 
 STEP = re.compile(r"^\s*(?:step\s+)?(\d{1,2})\s*[.):]\s+(?=\S)", re.IGNORECASE)
@@ -49,7 +49,9 @@ ENTITY_HEADS = frozenset(
     manager managers instance instances cluster clusters pc pcs desktop desktops terminal
     terminals scanner scanners relay relays balancer balancers backend frontend queue queues
     directory controller(s) site sites system systems machine machines vm vms container
-    containers pod pods api apis peer peers member members replica replicas""")
+    containers pod pods api apis peer peers member members replica replicas player players
+    cache caches kiosk kiosks sensor sensors camera cameras recorder recorders collector
+    collectors controller""")
 )
 _VERBS = frozenset(
     _split("""communicates communicate contacts contact sends send delivers deliver accepts accept
@@ -65,12 +67,13 @@ _VERBS = frozenset(
     broadcasts broadcast scans scan discovers discover authenticates authenticate verifies
     verify initiates initiate starts start runs run executes execute then also first
     attempts attempt looks look provides provide relays relay routes route accesses access
-    monitors monitor reports report""")
+    monitors monitor reports report stores store loads load resolves resolve synchronises
+    synchronise synchronizes synchronize pings ping sign signs""")
 )
 # Words after which a following endpoint is the one being connected to.
 _CUES = frozenset(
     _split("""to with contacts contact reach reaches connects connect queries query polls poll calls
-    call find into towards toward against""")
+    call find into towards toward against pings ping""")
 )
 _CUE_PAIRS = (("looking", "for"), ("searching", "for"), ("looks", "for"), ("log", "in"))
 _STOP = frozenset(
@@ -83,11 +86,24 @@ _RESPONSE = re.compile(
     r"response|reply)|send\s+(?:a|the)\s+(?:list|result|response|reply))\b",
     re.IGNORECASE,
 )
+# Verbs whose "from X" names the side being connected to ("downloads media from the cache").
+_FETCH_VERBS = frozenset(
+    _split("""downloads download fetches fetch retrieves retrieve pulls pull gets get obtains
+    obtain loads load reads read copies copy syncs sync synchronises synchronise synchronizes
+    synchronize""")
+)
+# A person opening something "on Y" reaches Y ("Administrators open the console on the server").
+_ACCESS_VERBS = frozenset(_split("open opens access accesses browse browses visit visits"))
+_REACHABLE = re.compile(
+    r"\b(?:every|each|all|the|a|an)\s+([\w\-]+(?:\s+[\w\-]+)?)\s+(?:is|are)\s+reachable", re.I
+)
 _NEGATED_PAREN = re.compile(
     r"\([^()]*(?:\bnot\b|n[’']t\b|\bcannot\b|\bnever\b)[^()]*\)", re.IGNORECASE
 )
 _LEADING_CLAUSE = re.compile(
-    r"^(?:if|when|once|after|before|whenever|while|as soon as)\b[^,]{0,200},\s*", re.IGNORECASE
+    r"^(?:(?:optional|note|important|tip)\s*:\s*)?(?:(?:if|when|once|after|before|whenever|while"
+    r"|as soon as|for|to|in order to|during|for example)\b[^,]{0,200},\s*)?",
+    re.IGNORECASE,
 )
 _LOCATIVE = re.compile(r"^(?:at|in|on|from|within)\s+([^,]{1,80}),\s*", re.IGNORECASE)
 _RECIPROCAL = re.compile(r"\b(?:each other|one another)\b", re.IGNORECASE)
@@ -109,6 +125,14 @@ def _is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     lowered = [w.lower() for w in phrase if w not in "(),"]
     if not lowered or all(w in _DETERMINERS for w in lowered):
         return False
+    content = [w for w in phrase if w.lower() not in _DETERMINERS and w not in "(),"]
+    heads = {w.lower() for w in content} & ENTITY_HEADS
+    if any(w.isdigit() for w in lowered):
+        portish = any(w in ("port", "ports") or word_protocols(w) is not None for w in lowered)
+        if portish or not heads:
+            return False  # "TCP port 5432" is a port, not an endpoint
+    if content and word_protocols(content[0]) is not None and not heads:
+        return False  # "HTTPS", "ICMP echo requests"
     if any(w.rstrip("s") in ENTITY_HEADS or w in ENTITY_HEADS for w in lowered):
         return True
     # A proper name: a capitalised word that does not just start the sentence.
@@ -152,11 +176,26 @@ def _noun_phrase(words: list[str], start: int) -> tuple[list[str], int]:
     return phrase, end
 
 
+def _looks_like_verb(word: str, before: str) -> bool:
+    """A third-person verb not in the list ("synchronises", "stores"): a lower-case -s word
+    that is not a known noun and does not follow a determiner."""
+    lowered = word.lower()
+    if not word[:1].islower() or len(word) <= 3 or not lowered.endswith("s"):
+        return False
+    if lowered.endswith(("ss", "us", "is", "ous")) or lowered in ENTITY_HEADS:
+        return False
+    if lowered in _STOP or lowered in _DETERMINERS or lowered in PERSONS:
+        return False
+    return before.lower() not in _DETERMINERS
+
+
 def _verb_index(words: list[str]) -> int | None:
     for i, word in enumerate(words):
         if i == 0:
             continue
         if word[:1].islower() and word.lower() in _VERBS:
+            return i
+        if _looks_like_verb(word, words[i - 1]):
             return i
         if word in (",", ";", ":") and i > 8:
             return None
@@ -200,10 +239,13 @@ def parse_sentence(sentence: str) -> _SentenceParse:
         result.src = locative
     result.response = bool(_RESPONSE.search(text)) and result.src is not None
     # The destination: an endpoint right after a connecting verb or preposition.
+    fetching = verb is not None and words[verb].lower() in _FETCH_VERBS
     i = rest_start
     while i < len(words):
         word = words[i].lower()
-        cue = word in _CUES
+        cue = word in _CUES or (fetching and word == "from")
+        if word in ("on", "at") and any(w.isdigit() for w in words[max(0, i - 3) : i]):
+            cue = True  # "connects to TCP port 5432 on the database server"
         if not cue and i + 1 < len(words):
             cue = (word, words[i + 1].lower()) in _CUE_PAIRS
             if cue:
@@ -219,6 +261,19 @@ def parse_sentence(sentence: str) -> _SentenceParse:
                 result.dst = _strip_determiners(phrase)
                 break
         i += 1
+    accessing = verb is not None and words[verb].lower() in _ACCESS_VERBS
+    if result.person_subject and locative is None and accessing and result.dst is None:
+        for j in range(verb or 0, len(words)):
+            if words[j].lower() == "on":
+                phrase, _ = _noun_phrase(words, j + 1)
+                if _is_entity(phrase):
+                    result.src = _strip_determiners(subject_words)
+                    result.dst = _strip_determiners(phrase)
+                    return result
+    if result.dst is None:
+        reachable = _REACHABLE.search(text)
+        if reachable:
+            result.dst = reachable.group(1)
     if result.person_subject and locative is None and verb is not None:
         # "The user launches the X app …": the thing the person uses is the connecting side.
         j = verb + 1
@@ -272,11 +327,19 @@ def port_groups(phrases: tuple[str, ...], *, strict: bool = False) -> list[list[
 
 
 def _is_port_phrase(text: str) -> bool:
-    if not text or len(text.split()) > 16:
+    """A short phrase that states ports ("HTTPS/MQTT via Port 443"), not a whole sentence."""
+    words = text.split()
+    if not words or len(words) > 16:
         return False
     spec = parse_ports(text, numbers_are_ports=False)
     if spec.has_ports:
-        return True
+        first = words[0].strip("(*")
+        leading = (
+            word_protocols(first) is not None
+            or first[:1].isdigit()
+            or first.lower() in ("port", "ports", "via", "over", "on")
+        )
+        return len(words) <= 8 or leading
     bare = parse_ports(text, numbers_are_ports=True)
     return bare.has_ports and len(text.split()) <= 6 and bool(re.match(r"^\*?\d", text))
 

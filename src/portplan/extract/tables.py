@@ -190,17 +190,18 @@ def interpret_table(header: Header, rows: list[Row], document: str) -> TableResu
         if not any(cells.cells):
             continue
         filled = [c for c in cells.cells if c]
-        if len(header.roles) >= 3 and len(filled) == 1 and cells.cells[0] and merged:
-            if not _starts_continuation(cells.cells[0]):
-                # A full-width section row ("Elevator integration (optional module)").
-                title = cells.cells[0]
-                section = replace(
-                    row.context,
-                    section=title,
-                    optional=bool(re.search(r"optional|debug|troubleshoot", title, re.I)),
-                )
-                result.consumed.add(row.line)
-                continue
+        lone_first = len(filled) == 1 and bool(cells.cells[0])
+        section_row = lone_first and not _starts_continuation(cells.cells[0])
+        if len(header.roles) >= 3 and section_row and merged:
+            # A full-width section row ("Elevator integration (optional module)").
+            title = cells.cells[0]
+            section = replace(
+                row.context,
+                section=title,
+                optional=bool(re.search(r"optional|debug|troubleshoot", title, re.I)),
+            )
+            result.consumed.add(row.line)
+            continue
         if section is not None:
             row = replace(row, context=section)
         if merged and _is_wrapped(cells):
@@ -355,8 +356,10 @@ def _flows_from_cells(
         for group in noted.groups:
             extra = tuple(span for span in group.ports if span not in known)
             if group.explicit and group.protocols and extra:
-                note = PortGroup(group.protocols, extra)
-                out.append(flow(note.protocols, note.port_strings(), "(alternative port)"))
+                alternative = PortGroup(group.protocols, extra)
+                out.append(
+                    flow(alternative.protocols, alternative.port_strings(), "(alternative port)")
+                )
         return out
     protocols = sort_protocols(list(spec.protocols)) or column_protocols
     if spec.depends:
