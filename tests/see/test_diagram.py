@@ -7,11 +7,11 @@ import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import resolve
 
 from portplan.errors import EnvironmentProblem, InputError
 from portplan.model import Deployment, Product
 from portplan.report import diagram as dg
+from tests.see.conftest import resolve
 
 SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz dot")

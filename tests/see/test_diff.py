@@ -12,13 +12,13 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
-from conftest import DEPLOYMENT, PRODUCT
 
 from portplan import pipeline
 from portplan.catalog import Catalog
 from portplan.flows import resolve_flows
 from portplan.model import Deployment, Product, parse_services
 from portplan.report import diff as df
+from tests.see.conftest import DEPLOYMENT, PRODUCT
 
 
 def products(data: dict[str, Any]) -> Catalog:

@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from test_diagram import assert_drawn
 
 from portplan.catalog import load_catalog
 from portplan.cli.main import cli
 from portplan.report.diagram import product_diagram
+from tests.see.test_diagram import assert_drawn
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -153,3 +153,23 @@ def test_conflicts_of_every_example(example: Path) -> None:
     for conflict in data["conflicts"]:
         assert conflict["fix"]["text"]
         assert conflict["kind"] in ("same-port", "ephemeral", "default-variable")
+
+
+def test_diff_of_two_example_files_names_them(tmp_path: Path) -> None:
+    old = EXAMPLES / "lexmark-mve/deployment.yaml"
+    data = yaml.safe_load(old.read_text())
+    data["products"][0]["variables"]["sql_port"] = 1533
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = tmp_path / "change.md"
+    result = run("diff", str(old), str(new), "--ticket", "CHG-1042", "-o", str(out))
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert f"| Compared | deployment lexmark-mve-campus ({old}) → lexmark-mve-campus ({new}) |" in (
+        text
+    )
+    assert "| Ticket | CHG-1042 |" in text
+    assert (
+        "| add | host-ingress | mve01 (10.20.1.10/32, fd00:20:1::10/128) | sql01 (10.20.1.20/32)"
+        " | tcp/1533 | lexmark-mve/mve-sql-server |" in text
+    )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import click
 
 from portplan.cli.options import catalog_dirs, emit
@@ -74,6 +77,11 @@ def command(
         raise InputError(
             f"'{old}' and '{new}' are not the same kind — compare two products or two deployments."
         )
+    diff = replace(
+        diff,
+        old_file=old if Path(old).is_file() else "",
+        new_file=new if Path(new).is_file() else "",
+    )
     request = ChangeRequest(ticket, owner, justification)
     if fmt == "xlsx":
         emit(to_xlsx(diff, request), output)

@@ -66,6 +66,14 @@ class Diff:
     flows: tuple[FlowChange, ...]
     rules: tuple[RuleChange, ...] = ()
     notes: tuple[str, ...] = ()  # changes that are not flows: roles, features, variables
+    old_file: str = ""  # where each side was read from, when it was a file
+    new_file: str = ""
+
+    @property
+    def compared(self) -> str:
+        old = f"{self.old} ({self.old_file})" if self.old_file else self.old
+        new = f"{self.new} ({self.new_file})" if self.new_file else self.new
+        return f"{self.kind} {old} → {new}"
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.flows if f.status == status)
@@ -479,6 +487,8 @@ def to_json(diff: Diff, request: ChangeRequest | None = None) -> str:
         "kind": diff.kind,
         "old": diff.old,
         "new": diff.new,
+        "old_file": diff.old_file or None,
+        "new_file": diff.new_file or None,
         "request": {
             "ticket": request.ticket,
             "owner": request.owner,
@@ -569,7 +579,6 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
 
 def to_markdown(diff: Diff, request: ChangeRequest | None = None) -> str:
     request = request or ChangeRequest()
-    what = "deployment" if diff.kind == "deployment" else "product"
     out = [f"# Change request: {_cell(diff.new)}", ""]
     out += _table(
         ["Field", "Value"],
@@ -577,7 +586,7 @@ def to_markdown(diff: Diff, request: ChangeRequest | None = None) -> str:
             ["Ticket", request.ticket],
             ["Owner", request.owner],
             ["Justification", request.justification],
-            ["Compared", f"{what} {diff.old} → {diff.new}"],
+            ["Compared", diff.compared],
             ["Approval", "☐ approved ☐ rejected — by: __________ date: __________"],
         ],
     )
@@ -693,7 +702,7 @@ def to_xlsx(diff: Diff, request: ChangeRequest | None = None) -> bytes:
         ("Ticket", request.ticket),
         ("Owner", request.owner),
         ("Justification", request.justification),
-        ("Compared", f"{diff.kind} {diff.old} → {diff.new}"),
+        ("Compared", diff.compared),
         ("Approved by", ""),
         ("Approval date", ""),
         ("Decision", ""),
