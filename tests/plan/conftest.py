@@ -6,10 +6,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from plan_fixtures import DEPLOYMENT, PRODUCT, DeploymentFactory, FakeCatalog, product_from_text
 
 from portplan.deployment import load_deployment
 from portplan.model.deployment import Deployment
+from tests.plan.plan_fixtures import (
+    DEPLOYMENT,
+    PRODUCT,
+    DeploymentFactory,
+    FakeCatalog,
+    product_from_text,
+)
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from plan_fixtures import DEPLOYMENT, PRODUCT, FakeCatalog
 
 from portplan.cli.main import cli
 from portplan.deployment import load_deployment
 from portplan.errors import PortplanError
+from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, FakeCatalog
 
 USE = "  - product: acme-print\n"
 
@@ -72,6 +72,12 @@ CASES: list[tuple[str, dict[str, str], str, str]] = [
         {'"acme-print:printer"': '"acme-print:prnter"'},
         '"acme-print:prnter"',
         "has no role 'prnter' — did you mean 'printer'? Its roles: client, cloud, db,",
+    ),
+    (
+        "external on an unknown site",
+        {"    fqdn: cloud.acme.example\n": "    fqdn: cloud.acme.example\n    site: mars\n"},
+        "site: mars",
+        "external 'acme-cloud' names unknown site 'mars'",
     ),
     (
         "unknown product",
@@ -171,7 +177,7 @@ def test_library_error_carries_file_and_line(
     tmp_path: Path, case: str, replacements: dict[str, str], marker: str, message: str
 ) -> None:
     path, text = write_case(tmp_path, replacements)
-    from plan_fixtures import product_from_text
+    from tests.plan.plan_fixtures import product_from_text
 
     product = product_from_text(tmp_path / "p.yaml", PRODUCT)
     with pytest.raises(PortplanError) as info:

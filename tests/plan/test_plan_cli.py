@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from plan_fixtures import DEPLOYMENT, PRODUCT
 
 from portplan.cli.main import cli
+from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT
 
 
 @pytest.fixture
@@ -25,7 +25,8 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def run(workspace: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--catalog", str(workspace / "catalog"), "plan", *args])
+    runner = CliRunner(env={"COLUMNS": "160"})  # the table's width, whatever the terminal
+    return runner.invoke(cli, ["--catalog", str(workspace / "catalog"), "plan", *args])
 
 
 def test_table_lists_hosts_addresses_services_and_path(workspace: Path) -> None:

@@ -11,12 +11,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from plan_fixtures import DEPLOYMENT, PRODUCT, DeploymentFactory, FakeCatalog
 
 from portplan.cli.main import cli
 from portplan.errors import ValidationError
 from portplan.flows import resolve_flows
 from portplan.report import COLUMNS, FORMATS, get_format, matrix_rows
+from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, DeploymentFactory, FakeCatalog
 
 DELIVER_UDP = {
     "Source host": "print1",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from plan_fixtures import DeploymentFactory, FakeCatalog
 
 from portplan.errors import ResolutionError
 from portplan.flows import resolve_flows
 from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.service import format_services
+from tests.plan.plan_fixtures import DeploymentFactory, FakeCatalog
 
 
 def by_id(resolution: Resolution) -> dict[str, ConcreteFlow]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import sys
 
 import click
 from rich.console import Console
@@ -15,6 +17,15 @@ from portplan.flows.serialize import resolution_json
 from portplan.model.concrete import Resolution
 from portplan.model.service import format_services
 from portplan.report.base import addresses_text, path_text
+
+
+def table_width() -> int:
+    """COLUMNS if set, else the terminal's width, else (a pipe, a file) 160."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return max(int(os.environ["COLUMNS"]), 60)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((160, 40)).columns
+    return 160
 
 
 def flows_table(resolution: Resolution) -> str:
@@ -39,7 +50,7 @@ def flows_table(resolution: Resolution) -> str:
             f"{flow.product}\n{flow.flow}",
             path_text(flow) or "(no firewall)",
         )
-    width = shutil.get_terminal_size((160, 40)).columns  # COLUMNS, the terminal, or 160
+    width = table_width()
     buffer = io.StringIO()
     Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
     return buffer.getvalue()

@@ -250,6 +250,13 @@ class Deployment(StrictModel):
                         f"address {address} of host '{host.name}' is outside zone "
                         f"'{host_zone.name}' ({cidrs}) — fix the address or the zone's cidrs.",
                     )
+        for i, external in enumerate(self.externals):
+            if external.site is not None and external.site not in sites:
+                raise fail(
+                    info,
+                    ("externals", i, "site"),
+                    f"external '{external.name}' names unknown site '{external.site}'.",
+                )
         for i, link in enumerate(self.links):
             for j, site in enumerate(link.sites):
                 if site not in sites:
