@@ -363,6 +363,8 @@ def test_lucs_example_tm_at_2000_has_no_shared_port(tmp_path: Path) -> None:
     for host in ("lucs01", "lucs02"):
         assert same[host].roles == ("luware-lucs:lucs-server", "luware-lucs@tm:lucs-server")
         assert {4443, 4444, 19400, 19412, 19413} <= set(same[host].ports.ports())
+        flows = {f"{x.product}/{x.flow}" for x in same[host].listeners}
+        assert {"luware-lucs/agent-web-api", "luware-lucs@tm/agent-web-api"} <= flows
     assert str(same["fe01"].ports) == "19433"
     for conflict in same.values():
         assert (conflict.fix.kind, conflict.fix.product, conflict.fix.value) == (

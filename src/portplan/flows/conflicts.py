@@ -77,7 +77,7 @@ class Conflict:
     kind: ConflictKind
     protocol: str
     ports: PortSet  # the ports in conflict
-    listeners: tuple[Listener, ...]  # two for a shared port, one for the ephemeral range
+    listeners: tuple[Listener, ...]  # every flow's listener involved (two roles or one)
     fix: Fix
     ephemeral: PortSet | None = None  # the host's ephemeral range, for ephemeral conflicts
 
@@ -88,7 +88,7 @@ class Conflict:
     @property
     def summary(self) -> str:
         ports = f"{self.protocol}/{self.ports}"
-        if len(self.listeners) > 1:
+        if self.ephemeral is None:
             return f"{' and '.join(self.roles)} both listen on {ports}"
         return (
             f"{self.roles[0]} listens on {ports}, inside the ephemeral range "
@@ -311,7 +311,7 @@ def _shared_ports(
         firsts = _unique(m[0] for m in matches)
         seconds = _unique(m[1] for m in matches)
         kind, fix = _fix_shared(firsts, seconds, protocol, overlap, deployment, products, state)
-        out.append(Conflict(host.name, kind, protocol, overlap, (firsts[0], seconds[0]), fix))
+        out.append(Conflict(host.name, kind, protocol, overlap, (*firsts, *seconds), fix))
     return out
 
 
@@ -364,7 +364,7 @@ def _ephemeral(
         for listener in group:
             inside = inside.union(intersect(listener.ports, ephemeral))
         kind, fix = _fix_ephemeral(host, group, protocol, inside, state)
-        out.append(Conflict(host.name, kind, protocol, inside, (group[0],), fix, ephemeral))
+        out.append(Conflict(host.name, kind, protocol, inside, tuple(group), fix, ephemeral))
     return out
 
 
