@@ -76,6 +76,10 @@ UNREADABLE: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "binary-named-pdf": ("guide.pdf", binary_named_pdf, r"cannot read PDF: .+ — "),
     "truncated-pdf": ("guide.pdf", truncated_pdf, r"cannot read PDF: .+ — "),
     "encrypted-pdf": ("guide.pdf", encrypted_pdf, r"cannot read PDF: .*encrypted.* — "),
+    "binary-named-docx": ("guide.docx", binary_named_pdf, r"cannot read DOCX: .+ — "),
+    "binary-named-xlsx": ("matrix.xlsx", binary_named_pdf, r"cannot read XLSX: .+ — "),
+    "binary-named-html": ("page.html", binary_named_pdf, r"binary data"),
+    "binary-named-csv": ("export.csv", binary_named_pdf, r"binary data"),
 }
 
 

@@ -421,3 +421,19 @@ def test_pdf_table_continued_on_the_next_pages_is_one_table(tmp_path: Path) -> N
     assert list(first.lines) == sorted(first.lines)
     # a table that starts with its own, different header is a new table
     assert last.rows[0] == ("Destination Port", "Type", "Client")
+
+
+def test_csv_excel_separator_hint(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\nPort;Notes\n443;Web, API\n", encoding="utf-8")
+    (table,) = read_document(path).blocks
+    assert isinstance(table, Table)
+    assert table.rows == (("Port", "Notes"), ("443", "Web, API"))
+    assert table.lines == (2, 3)
+
+
+def test_html_nested_beyond_recursion_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.html"
+    path.write_text("<div>" * 5000 + "TCP 443" + "</div>" * 5000, encoding="utf-8")
+    with pytest.raises(InputError, match="nested"):
+        read_document(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from portplan.errors import InputError
@@ -17,6 +18,7 @@ from portplan.extract.readers.common import clean, pad, read_bytes
 from portplan.extract.readers.text import decode_text
 
 _DELIMITERS = ",;\t|"
+_SEPARATOR_HINT = re.compile(r"sep=([^\r\n])\r?\n")
 _SAMPLE = 64 * 1024
 
 
@@ -25,23 +27,30 @@ class CsvReader:
 
     def read(self, path: Path) -> Document:
         text = decode_text(read_bytes(path), str(path))
-        delimiter = _delimiter(text[:_SAMPLE], tsv=path.suffix.lower() in (".tsv", ".tab"))
+        start = 1
+        hint = _SEPARATOR_HINT.match(text)
+        if hint:  # Excel's "sep=;" first line names the delimiter
+            delimiter = hint.group(1)
+            text = text[hint.end() :]
+            start = 2
+        else:
+            delimiter = _delimiter(text[:_SAMPLE], tsv=path.suffix.lower() in (".tsv", ".tab"))
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         rows: list[list[str]] = []
         lines: list[int] = []
-        start = 1
+        offset = start - 1
         try:
             for record in reader:
                 cells = [clean(cell) for cell in record]
                 if any(cells):
                     rows.append(cells)
                     lines.append(start)
-                start = reader.line_num + 1
+                start = offset + reader.line_num + 1
         except csv.Error as exc:
             raise InputError(
                 f"cannot read CSV: {exc} — check the quoting near this line",
                 file=str(path),
-                line=reader.line_num,
+                line=offset + reader.line_num,
             ) from None
         blocks = (Table(rows=pad(rows), lines=tuple(lines)),) if rows else ()
         return Document(name=str(path), blocks=blocks)

@@ -93,13 +93,20 @@ class HtmlReader:
         data = read_bytes(path)
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputError("binary data, not HTML — give the page saved as .html", file=str(path))
-        soup = BeautifulSoup(data, "html.parser")
-        walker = _Walker()
-        title = soup.find("title")
-        if isinstance(title, Tag) and clean(title.get_text()):
-            walker.blocks.append(TextLine(_line(title), clean(title.get_text())))
-        walker.visit(soup)
-        walker.flush()
+        try:
+            soup = BeautifulSoup(data, "html.parser")
+            walker = _Walker()
+            title = soup.find("title")
+            if isinstance(title, Tag) and clean(title.get_text()):
+                walker.blocks.append(TextLine(_line(title), clean(title.get_text())))
+            walker.visit(soup)
+            walker.flush()
+        except RecursionError:
+            raise InputError(
+                "cannot read HTML: elements are nested thousands deep — save the page again "
+                "from a browser or give it as text",
+                file=str(path),
+            ) from None
         return Document(name=str(path), blocks=tuple(walker.blocks))
 
 
