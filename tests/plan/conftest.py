@@ -7,25 +7,26 @@ from pathlib import Path
 
 import pytest
 
+from portplan.catalog import Catalog
 from portplan.deployment import load_deployment
 from portplan.model.deployment import Deployment
 from tests.plan.plan_fixtures import (
     DEPLOYMENT,
     PRODUCT,
     DeploymentFactory,
-    FakeCatalog,
+    catalog_of,
     product_from_text,
 )
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> FakeCatalog:
+def catalog(tmp_path: Path) -> Catalog:
     product = product_from_text(tmp_path / "acme-print.yaml", PRODUCT)
-    return FakeCatalog({product.id: product})
+    return catalog_of(product)
 
 
 @pytest.fixture
-def make_deployment(tmp_path: Path, catalog: FakeCatalog) -> DeploymentFactory:
+def make_deployment(tmp_path: Path, catalog: Catalog) -> DeploymentFactory:
     """Write DEPLOYMENT (with text replacements or extra YAML appended) and load it."""
 
     def make(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
+from portplan.catalog import Catalog
 from portplan.model.deployment import Deployment
 from portplan.model.product import Product
 from portplan.yamlio import load_yaml, validate_model
@@ -140,17 +140,15 @@ products:
 """
 
 
-@dataclass(frozen=True)
-class FakeCatalog:
-    """Products by id, the shape resolution needs (the real Catalog has the same)."""
-
-    products: Mapping[str, Product]
-
-
 def product_from_text(path: Path, text: str) -> Product:
     path.write_text(text)
     data, source = load_yaml(path)
     return validate_model(Product, data, source)
+
+
+def catalog_of(*products: Product) -> Catalog:
+    """A catalog of just these products (the bundled ones stay out of unit tests)."""
+    return Catalog(products={p.id: p for p in products})
 
 
 DeploymentFactory = Callable[..., Deployment]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from portplan.cli.main import cli
 from portplan.deployment import load_deployment
 from portplan.errors import PortplanError
-from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, FakeCatalog
+from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, catalog_of
 
 USE = "  - product: acme-print\n"
 
@@ -181,7 +181,7 @@ def test_library_error_carries_file_and_line(
 
     product = product_from_text(tmp_path / "p.yaml", PRODUCT)
     with pytest.raises(PortplanError) as info:
-        load_deployment(path, FakeCatalog({product.id: product}))
+        load_deployment(path, catalog_of(product))
     assert (info.value.file, info.value.line) == (str(path), line_of(text, marker))
     assert re.search(re.escape(message), info.value.message)
 

@@ -12,11 +12,12 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from portplan.catalog import Catalog
 from portplan.cli.main import cli
 from portplan.errors import ValidationError
 from portplan.flows import resolve_flows
 from portplan.report import COLUMNS, FORMATS, get_format, matrix_rows
-from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, DeploymentFactory, FakeCatalog
+from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, DeploymentFactory
 
 DELIVER_UDP = {
     "Source host": "print1",
@@ -62,7 +63,7 @@ def report(workspace: Path, fmt: str, deployment: str = "deployment.yaml") -> Pa
 
 
 def test_rows_are_one_per_flow_and_protocol(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     resolution = resolve_flows(make_deployment(), catalog)
     rows = matrix_rows(resolution)
@@ -184,7 +185,7 @@ def test_hostile_text_stays_text_in_every_format(tmp_path: Path) -> None:
 
 
 def test_unresolved_flows_are_listed_in_the_report(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment(
         {'["acme-print:printer", "acme-print:edge"]': '["acme-print:edge"]'}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from portplan.catalog import Catalog
 from portplan.errors import ResolutionError
 from portplan.flows import resolve_flows
 from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.service import format_services
-from tests.plan.plan_fixtures import DeploymentFactory, FakeCatalog
+from tests.plan.plan_fixtures import DeploymentFactory
 
 
 def by_id(resolution: Resolution) -> dict[str, ConcreteFlow]:
@@ -20,7 +21,7 @@ def path_of(flow: ConcreteFlow) -> list[tuple[str, str]]:
 
 
 def test_unconditional_flows_resolve_between_bound_hosts(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     flows = by_id(resolve_flows(make_deployment(), catalog))
     submit = flows["acme-print/submit/pc1->print1"]
@@ -33,7 +34,7 @@ def test_unconditional_flows_resolve_between_bound_hosts(
 
 
 def test_feature_switches_flows_on_and_default_features_off(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     plain = by_id(resolve_flows(make_deployment(), catalog))
     assert "acme-print/mobile-in/pc1->print1" not in plain
@@ -51,7 +52,7 @@ def test_feature_switches_flows_on_and_default_features_off(
 
 
 def test_optional_flows_only_when_asked(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     assert not [f for f in resolve_flows(make_deployment(), catalog).flows if f.flow == "ping"]
     deployment = make_deployment(
@@ -63,14 +64,14 @@ def test_optional_flows_only_when_asked(
 
 
 def test_inactive_flows_are_summarised_in_a_notice(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     notices = resolve_flows(make_deployment(), catalog).notices
     assert any("3 flow(s) not in use" in n and "content, mobile" in n for n in notices)
 
 
 def test_variable_values_replace_defaults(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment(
         {
@@ -84,7 +85,7 @@ def test_variable_values_replace_defaults(
 
 
 def test_second_instance_shifts_ports_by_its_offset(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment(
         {
@@ -110,7 +111,7 @@ def test_second_instance_shifts_ports_by_its_offset(
 
 
 def test_same_site_constraint_keeps_pairs_inside_each_site(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     extra_edge = """\
   - name: edge-east
@@ -143,7 +144,7 @@ externals:
 
 
 def test_hub_and_spoke_routes_spoke_to_spoke_through_the_hub_firewall(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     flows = by_id(resolve_flows(make_deployment(), catalog))
     assert path_of(flows["acme-print/mesh/prn-east->edge-west"]) == [
@@ -160,7 +161,7 @@ def test_hub_and_spoke_routes_spoke_to_spoke_through_the_hub_firewall(
 
 
 def test_path_has_host_firewalls_zone_firewalls_and_site_edges_in_order(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     flows = by_id(resolve_flows(make_deployment(), catalog))
     assert path_of(flows["acme-print/mesh/prn-east->pc1"]) == [
@@ -181,7 +182,7 @@ def test_path_has_host_firewalls_zone_firewalls_and_site_edges_in_order(
 
 
 def test_host_firewall_without_hosts_covers_every_host(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment({"platform: windows, hosts: [print1, pc1]}": "}"})
     flows = by_id(resolve_flows(deployment, catalog))
@@ -192,7 +193,7 @@ def test_host_firewall_without_hosts_covers_every_host(
 
 
 def test_externals_without_a_site_are_reached_through_the_source_site_edge(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     flows = by_id(resolve_flows(make_deployment(), catalog))
     cloud = flows["acme-print/cloud/prn-east->acme-cloud"]
@@ -207,7 +208,7 @@ def test_externals_without_a_site_are_reached_through_the_source_site_edge(
 
 
 def test_a_host_playing_both_ends_is_a_notice_not_a_flow(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     resolution = resolve_flows(make_deployment(), catalog)
     assert "acme-print/database/print1->print1" not in by_id(resolution)
@@ -218,7 +219,7 @@ def test_a_host_playing_both_ends_is_a_notice_not_a_flow(
 
 
 def test_sites_without_a_link_are_unbound_not_dropped(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment(
         {"sites: [hq, east, west], topology: hub-and-spoke, hub: hq}": "sites: [hq, east]}"}
@@ -235,7 +236,7 @@ def test_sites_without_a_link_are_unbound_not_dropped(
 
 
 def test_unbound_role_is_a_warning_and_strict_makes_it_an_error(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment(
         {'["acme-print:printer", "acme-print:edge"]': '["acme-print:edge"]'}
@@ -251,7 +252,7 @@ def test_unbound_role_is_a_warning_and_strict_makes_it_an_error(
 
 
 def test_missing_variable_value_names_the_variable_and_where_to_set_it(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment(
         {"  - product: acme-print\n": "  - product: acme-print\n    features: [content]\n"}
@@ -265,7 +266,7 @@ def test_missing_variable_value_names_the_variable_and_where_to_set_it(
 
 
 def test_missing_value_of_an_unbound_flow_is_not_an_error(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment(
         {
@@ -279,7 +280,7 @@ def test_missing_value_of_an_unbound_flow_is_not_an_error(
 
 
 def test_resolution_is_deterministic_and_leaves_the_deployment_alone(
-    make_deployment: DeploymentFactory, catalog: FakeCatalog
+    make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     deployment = make_deployment()
     before = deployment.model_dump()
