@@ -56,7 +56,7 @@ def flows_table(resolution: Resolution) -> str:
     return buffer.getvalue()
 
 
-def report_problems(resolution: Resolution, verbose: bool) -> None:
+def report_problems(resolution: Resolution, verbose: bool = False) -> None:
     """Unbound flows as warnings on stderr (stdout stays data); notes with ``-v``."""
     for entry in resolution.unbound:
         click.echo(f"portplan: warning: {entry.product}/{entry.flow}: {entry.reason}", err=True)
