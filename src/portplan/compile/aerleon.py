@@ -125,35 +125,72 @@ class Naming:
         }
 
 
-def build_terms(flows: list[ConcreteFlow], naming: Naming, counter: list[int]) -> list[Term]:
-    terms = []
+@dataclass
+class _Group:
+    """Concrete flows of one product flow and service merged into one term."""
+
+    flow: ConcreteFlow  # the first one, for names and errors
+    sources: dict[Network, None]
+    destinations: dict[Network, None]
+    source_names: dict[str, None]
+    destination_names: dict[str, None]
+
+
+def merged(flows: list[ConcreteFlow]) -> list[tuple[_Group, Service, int]]:
+    """Flows of the same product flow and service joined exactly: first every destination of
+    one source set, then every source set with the same destinations. A term allows its
+    sources × destinations, and both steps keep that product equal to the flows' pairs."""
+    by_source: dict[tuple[Any, ...], _Group] = {}
     for flow in flows:
         for service in flow.services:
             for pair in address_pairs(flow, service, "Aerleon"):
-                counter[0] += 1
-                name = f"t{counter[0]:04d}-{token(flow.flow, 18).lower().replace('_', '-')}"
-                body: dict[str, Any] = {
-                    "name": name,
-                    "comment": comment(
-                        f"{flow.product}/{flow.flow} {flow.source.name} to "
-                        f"{flow.destination.name}: {flow.purpose}"
-                    ),
-                    "source-address": naming.network(
-                        f"{flow.source.name}_v{pair.version}", pair.sources
-                    ),
-                    "destination-address": naming.network(
-                        f"{flow.destination.name}_v{pair.version}", pair.destinations
-                    ),
-                    "protocol": service.protocol,
-                    "action": "accept",
-                }
-                if service.ports:
-                    body["destination-port"] = naming.service(service)
-                if service.icmp_type:
-                    body["icmp-type"] = service.icmp_type
-                terms.append(
-                    Term(name, flow, service, pair.version, pair.sources, pair.destinations, body)
+                key = (flow.product, flow.flow, service, pair.version, pair.sources)
+                group = by_source.setdefault(
+                    key,
+                    _Group(flow, dict.fromkeys(pair.sources), {}, {flow.source.name: None}, {}),
                 )
+                group.destinations.update(dict.fromkeys(pair.destinations))
+                group.destination_names[flow.destination.name] = None
+    by_destination: dict[tuple[Any, ...], _Group] = {}
+    for (product, flow_id, service, version, _), group in by_source.items():
+        key = (product, flow_id, service, version, tuple(group.destinations))
+        if key in by_destination:
+            target = by_destination[key]
+            target.sources.update(group.sources)
+            target.source_names.update(group.source_names)
+        else:
+            by_destination[key] = group
+    return [(group, key[2], key[3]) for key, group in by_destination.items()]
+
+
+def endpoint_label(names: dict[str, None], flow_label: str) -> str:
+    return next(iter(names)) if len(names) == 1 else flow_label
+
+
+def build_terms(flows: list[ConcreteFlow], naming: Naming, counter: list[int]) -> list[Term]:
+    terms = []
+    for group, service, version in merged(flows):
+        flow = group.flow
+        counter[0] += 1
+        name = f"t{counter[0]:04d}-{token(flow.flow, 18).lower().replace('_', '-')}"
+        sources, destinations = tuple(group.sources), tuple(group.destinations)
+        source = endpoint_label(group.source_names, f"{flow.flow}_from")
+        destination = endpoint_label(group.destination_names, f"{flow.flow}_to")
+        body: dict[str, Any] = {
+            "name": name,
+            "comment": comment(
+                f"{flow.product}/{flow.flow} {source} to {destination}: {flow.purpose}"
+            ),
+            "source-address": naming.network(f"{source}_v{version}", sources),
+            "destination-address": naming.network(f"{destination}_v{version}", destinations),
+            "protocol": service.protocol,
+            "action": "accept",
+        }
+        if service.ports:
+            body["destination-port"] = naming.service(service)
+        if service.icmp_type:
+            body["icmp-type"] = service.icmp_type
+        terms.append(Term(name, flow, service, version, sources, destinations, body))
     return terms
 
 
@@ -443,28 +480,45 @@ def render(
 
 
 def blame(document: dict[str, Any], names: Any, terms: list[Term], error: Exception) -> str:
-    """Render each term alone; the first one Aerleon refuses names the flow."""
+    """The flow whose term makes Aerleon refuse: the last term of the shortest failing prefix
+    (a term it cannot express alone, or the one that passes a limit such as a policy cost)."""
     from aerleon import api
 
     by_name = {t.name: t for t in terms}
-    for entry in document["filters"]:
-        for body in entry["terms"]:
-            single = {
-                "filename": document["filename"],
-                "filters": [{"header": entry["header"], "terms": [body]}],
-            }
-            try:
-                api.Generate([single], names)  # type: ignore[list-item]
-            except Exception as term_error:
-                term = by_name[body["name"]]
-                reason = " ".join(str(term_error).split())[:300] or type(term_error).__name__
-                return (
-                    f"flow {term.flow.id} ({term.service}): Aerleon cannot render it for "
-                    f"{next(iter(entry['header']['targets']))}: {reason} — use another target "
-                    "for this enforcement point or change the flow."
-                )
-    reason = " ".join(str(error).split())[:300]
-    return f"Aerleon refused policy {document['filename']}: {reason}"
+    ordered = [(i, body) for i, entry in enumerate(document["filters"]) for body in entry["terms"]]
+
+    def fails(count: int) -> str | None:
+        filters: list[dict[str, Any]] = []
+        for index, entry in enumerate(document["filters"]):
+            kept = [body for i, body in ordered[:count] if i == index]
+            if kept:
+                filters.append({"header": entry["header"], "terms": kept})
+        try:
+            policy: Any = {"filename": document["filename"], "filters": filters}
+            api.Generate([policy], names)
+        except Exception as refusal:
+            return " ".join(str(refusal).split())[:300] or type(refusal).__name__
+        return None
+
+    low, high = 1, len(ordered)
+    reason = fails(high)
+    if reason is None:  # only the whole document fails: name the last term
+        reason = " ".join(str(error).split())[:300]
+    else:
+        while low < high:  # invariant: the prefix of length ``high`` fails
+            middle = (low + high) // 2
+            found = fails(middle)
+            if found is None:
+                low = middle + 1
+            else:
+                high, reason = middle, found
+    index, body = ordered[high - 1]
+    term = by_name[body["name"]]
+    platform = next(iter(document["filters"][index]["header"]["targets"]))
+    return (
+        f"flow {term.flow.id} ({term.service}): Aerleon cannot render it for {platform}: "
+        f"{reason} — use another target for this enforcement point or change the flow."
+    )
 
 
 def verify(platform: str, outputs: dict[str, str], terms: list[Term], spec: Platform) -> None:

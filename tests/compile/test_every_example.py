@@ -1,0 +1,78 @@
+"""Every registered target over every example deployment: it writes output, or it refuses with
+an UnsupportedError that names the flow it cannot express. Walks ``registry.TARGETS`` (with
+each Aerleon platform) and globs ``examples/``, so neither list can drift from the test."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from portplan.compile.aerleon import platform_names
+from portplan.compile.registry import TARGETS, get_compiler
+from portplan.errors import UnsupportedError
+from portplan.model.concrete import Resolution
+from portplan.model.deployment import Deployment
+from tests.conftest import EXAMPLES
+
+
+def example_files() -> list[Path]:
+    return sorted(
+        p
+        for p in EXAMPLES.glob("**/*.yaml")
+        if not p.name.startswith("product") and "catalog" not in p.parts
+    )
+
+
+def targets() -> list[str]:
+    names = []
+    for name in sorted(TARGETS):
+        if name.endswith(":*"):
+            names += [f"{name[:-2]}:{p}" for p in platform_names()]
+        else:
+            names.append(name)
+    return names
+
+
+_plans: dict[Path, tuple[Deployment, Resolution]] = {}
+
+
+def planned(path: Path) -> tuple[Deployment, Resolution]:
+    from portplan.pipeline import plan
+
+    if path not in _plans:
+        _plans[path] = plan(path)
+    return _plans[path]
+
+
+# Targets that apply to Windows hosts only, or to nothing a deployment may lack.
+MAY_BE_EMPTY = {"windows"}
+
+
+@pytest.mark.parametrize("example", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
+def test_every_target_compiles_or_names_the_flow(example: Path) -> None:
+    deployment, resolution = planned(example)
+    flow_ids = {f.id for f in resolution.flows}
+    outcomes: dict[str, str] = {}
+    for target in targets():
+        try:
+            artifacts = get_compiler(target).compile(deployment, resolution)
+        except UnsupportedError as error:
+            named = re.findall(r"flow (\S+)", str(error))
+            assert any(n.rstrip(":") in flow_ids for n in named), f"{target}: {error}"
+            outcomes[target] = "unsupported"
+            continue
+        if not artifacts:
+            windows = any(
+                f.source.os == "windows" or f.destination.os == "windows" for f in resolution.flows
+            )
+            assert target in MAY_BE_EMPTY and not windows, f"{target} wrote nothing"
+            outcomes[target] = "empty"
+            continue
+        assert all(a.content for a in artifacts), target
+        assert len({a.path for a in artifacts}) == len(artifacts), target
+        outcomes[target] = "ok"
+    # The general-purpose targets must work on every example, not just refuse.
+    for target in ("firewalld", "aws", "aerleon", "aerleon:juniper", "aerleon:cisco"):
+        assert outcomes[target] == "ok", (target, outcomes[target])
