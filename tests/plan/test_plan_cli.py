@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+import portplan.catalog
+from portplan import pipeline
 from portplan.cli.main import cli
+from tests.conftest import EXAMPLES
 from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT
 
 
@@ -89,3 +92,15 @@ def test_output_file_is_written_whole(workspace: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert len(json.loads(target.read_text())["flows"]) == 13
+
+
+def test_catalog_notices_travel_with_the_plan(tmp_path: Path) -> None:
+    """A user product replacing a bundled one is said once more where the plan is printed."""
+    bundled = Path(portplan.catalog.bundled_dir()) / "lrs-vpsx.yaml"
+    (tmp_path / "lrs-vpsx.yaml").write_text(bundled.read_text(encoding="utf-8"))
+    example = EXAMPLES / "lrs-vpsx" / "deployment.yaml"
+    _, resolution = pipeline.plan(example, catalog_dirs=[tmp_path])
+    assert any("lrs-vpsx" in n and str(tmp_path) in n for n in resolution.notices)
+    _, plain = pipeline.plan(example)
+    assert len(resolution.notices) == len(plain.notices) + 1
+    assert resolution.flows == plain.flows

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from portplan import pipeline
 from portplan.catalog import Catalog
 from portplan.cli.main import cli
 from portplan.errors import ValidationError
@@ -204,3 +205,28 @@ def test_unresolved_flows_are_listed_in_the_report(
 def test_unknown_format_is_an_error() -> None:
     with pytest.raises(ValidationError, match="unknown report format 'pdf'"):
         get_format("pdf")
+
+
+def test_xlsx_goes_to_stdout_only_when_it_is_not_a_terminal(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ["--catalog", str(workspace / "catalog"), "report", str(workspace / "deployment.yaml")]
+    piped = CliRunner().invoke(cli, [*args, "--format", "xlsx"])
+    assert piped.exit_code == 0, piped.output
+    assert openpyxl.load_workbook(io.BytesIO(piped.stdout_bytes))["Flows"].max_row == 15
+
+    monkeypatch.setattr("portplan.cli.report.stdout_is_terminal", lambda: True)
+    terminal = CliRunner().invoke(cli, [*args, "--format", "xlsx"])
+    assert terminal.exit_code == 2
+    assert terminal.stderr.strip() == (
+        "portplan: error: an XLSX workbook is binary — write it to a file with -o FILE.xlsx."
+    )
+    assert terminal.stdout_bytes == b""
+
+
+def test_pipeline_report_is_usable_without_the_cli(workspace: Path) -> None:
+    resolution, text = pipeline.report(
+        workspace / "deployment.yaml", "csv", catalog_dirs=[workspace / "catalog"]
+    )
+    assert isinstance(text, str) and len(text.splitlines()) == 1 + 14
+    assert len(resolution.flows) == 13

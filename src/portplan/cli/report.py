@@ -13,6 +13,10 @@ from portplan.errors import InputError
 from portplan.report import format_names
 
 
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 @click.command("report")
 @click.argument("deployment", type=click.Path(dir_okay=False))
 @click.option(
@@ -42,7 +46,7 @@ def command(
     \b
     Example:  portplan report examples/lrs-vpsx/deployment.yaml --format xlsx -o matrix.xlsx
     """
-    if output_format == "xlsx" and output in (None, "-") and sys.stdout.isatty():
+    if output_format == "xlsx" and output in (None, "-") and stdout_is_terminal():
         raise InputError("an XLSX workbook is binary — write it to a file with -o FILE.xlsx.")
     resolution, content = pipeline.report(deployment, output_format, catalog_dirs(ctx), strict)
     emit(content, output)
