@@ -437,3 +437,14 @@ def test_html_nested_beyond_recursion_is_an_input_error(tmp_path: Path) -> None:
     path.write_text("<div>" * 5000 + "TCP 443" + "</div>" * 5000, encoding="utf-8")
     with pytest.raises(InputError, match="nested"):
         read_document(path)
+
+
+def test_ligatures_and_soft_hyphens_read_as_typed(tmp_path: Path) -> None:
+    import docx
+
+    path = tmp_path / "typeset.docx"
+    document = docx.Document()
+    document.add_paragraph("The port is con\ufb01gurable; de\u00adfault TCP 8443.")
+    document.save(str(path))
+    (line,) = texts(read_document(path))
+    assert line.text == "The port is configurable; default TCP 8443."

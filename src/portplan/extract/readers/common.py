@@ -8,6 +8,20 @@ from pathlib import Path
 from portplan.errors import InputError
 
 _SPACE = re.compile(r"\s+")
+# Typesetting leaves ligatures ("conﬁgurable") and soft hyphens in PDF and Word text; words
+# must read as typed for the interpreter's keywords ("configurable", "optional") to match.
+TYPESET = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+        "\u00ad": "",
+    }
+)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -29,7 +43,7 @@ def clean(text: object) -> str:
     """A cell's text on one line: runs of whitespace (also line breaks in a cell) become a space."""
     if text is None:
         return ""
-    return _SPACE.sub(" ", str(text)).strip()
+    return _SPACE.sub(" ", str(text).translate(TYPESET)).strip()
 
 
 def pad(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:

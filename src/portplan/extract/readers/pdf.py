@@ -16,7 +16,7 @@ from typing import Any
 
 from portplan.errors import InputError
 from portplan.extract.document import Block, Document, Table, TextLine
-from portplan.extract.readers.common import clean, pad, read_bytes
+from portplan.extract.readers.common import TYPESET, clean, pad, read_bytes
 
 # pdfminer and pdfplumber log (and sometimes warn about) every oddity of a damaged file; the
 # user gets one InputError line instead.
@@ -251,7 +251,7 @@ def _band_lines(
     # spacing (it would split a table drawn without rules), two or more are a paragraph break.
     lines: list[str] = []
     blanks = 0
-    for raw in text.splitlines():
+    for raw in text.translate(TYPESET).splitlines():
         line = raw.rstrip()
         if not line:
             blanks += 1
