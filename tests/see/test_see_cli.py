@@ -173,3 +173,20 @@ def test_diff_of_two_example_files_names_them(tmp_path: Path) -> None:
         "| add | host-ingress | mve01 (10.20.1.10/32, fd00:20:1::10/128) | sql01 (10.20.1.20/32)"
         " | tcp/1533 | lexmark-mve/mve-sql-server |" in text
     )
+
+
+def test_conflicts_exit_codes_and_errors(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["conflicts", str(EXAMPLES / "lrs-vpsx/deployment.yaml")])
+    assert (result.exit_code, result.output) == (0, "lrs-vpsx-hq: no port conflicts.\n")
+    result = CliRunner().invoke(cli, ["conflicts", str(EXAMPLES / "moderro-rem/deployment.yaml")])
+    assert result.exit_code == 1
+    assert "iem01" in result.output and "net.ipv4.ip_local_reserved_ports=36680" in result.output
+    product = load_catalog().origins["lrs-vpsx"]
+    result = CliRunner().invoke(cli, ["conflicts", product])
+    assert result.exit_code == 2 and "this is a product, not a deployment" in result.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: [\n")
+    out = tmp_path / "out.json"
+    result = CliRunner().invoke(cli, ["conflicts", str(broken), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 2 and "YAML syntax error" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from portplan import pipeline
 from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.subject import require_deployment
 from portplan.flows.conflicts import Conflict, conflict_to_dict, find_conflicts
 
 
@@ -55,6 +56,7 @@ def command(ctx: click.Context, deployment: str, output_format: str, output: str
     \b
     Example:  portplan conflicts examples/luware-lucs/deployment.yaml
     """
+    require_deployment(deployment)
     catalog, loaded = pipeline.load(deployment, catalog_dirs(ctx))
     found = find_conflicts(loaded, catalog.products)
     if output_format == "json":

@@ -51,3 +51,16 @@ def load_subject(argument: str, catalog_dirs: Sequence[str]) -> Subject:
             f"or product YAML, or one of: {known}."
         )
     return Subject(argument, product=catalog.get(argument))
+
+
+def require_deployment(argument: str) -> None:
+    """A clear error when a command that works per host is given a product file."""
+    path = Path(argument)
+    if path.is_file():
+        data, _ = load_yaml(path)
+        if isinstance(data, dict) and "roles" in data and "hosts" not in data:
+            raise InputError(
+                "this is a product, not a deployment — give a deployment (sites, zones, hosts).",
+                file=argument,
+                line=1,
+            )
