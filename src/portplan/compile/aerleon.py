@@ -392,6 +392,7 @@ class AerleonCompiler:
                     dump(document),
                     plan.point,
                     f"Aerleon policy for {plan.point}",
+                    sum(len(f["terms"]) for f in document["filters"]),
                 )
             )
         definitions = naming.definitions()
@@ -456,6 +457,7 @@ class AerleonPlatformCompiler:
                         text,
                         plan.point,
                         f"{self.platform} rules for {plan.point}",
+                        len(terms) if len(outputs) == 1 else None,
                     )
                 )
         return artifacts

@@ -165,4 +165,5 @@ class AwsCompiler:
             "resource": {"aws_security_group": security_groups, **rules},
         }
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-        return [Artifact("portplan.tf.json", text, None, "AWS security groups and rules")]
+        count = sum(len(bucket) for bucket in rules.values())
+        return [Artifact("portplan.tf.json", text, None, "AWS security groups and rules", count)]

@@ -147,7 +147,7 @@ class AzureCompiler:
     description = "ARM template: Azure network security group per product role"
 
     def compile(self, deployment: Deployment, resolution: Resolution) -> list[Artifact]:
-        resources = []
+        resources: list[dict[str, Any]] = []
         for role in role_flows(resolution):
             nsg = azure_name(f"nsg-{role.role.replace(':', '-').replace('@', '-')}")
             rules: list[dict[str, Any]] = []
@@ -185,4 +185,5 @@ class AzureCompiler:
             "resources": resources,
         }
         text = json.dumps(template, indent=2, ensure_ascii=False) + "\n"
-        return [Artifact("portplan-nsg.json", text, None, "Azure NSGs per product role")]
+        count = sum(len(r["properties"]["securityRules"]) for r in resources)
+        return [Artifact("portplan-nsg.json", text, None, "Azure NSGs per product role", count)]

@@ -158,9 +158,11 @@ class FirewalldCompiler:
             egress = firewalld_name("pp-" + dst_zone) if dst_zone else "ANY"
             ET.SubElement(root, "ingress-zone", name=ingress)
             ET.SubElement(root, "egress-zone", name=egress)
-            rich_rules(root, pair_flows)
+            count = rich_rules(root, pair_flows)
             name = firewalld_name(f"{src_zone or 'any'}-{dst_zone or 'any'}")
-            out.append(Artifact(f"{base}/policies/{name}.xml", serialize(root), point, label))
+            out.append(
+                Artifact(f"{base}/policies/{name}.xml", serialize(root), point, label, count)
+            )
         return out
 
     def _host(self, resolution: Resolution, point: str, host: str) -> list[Artifact]:
@@ -172,20 +174,27 @@ class FirewalldCompiler:
         describe(zone, f"portplan {host}", f"Inbound flows of host {host} ({point}).")
         for everything in ("0.0.0.0/0", "::/0"):
             ET.SubElement(zone, "source", address=everything)
-        rich_rules(zone, flows.inbound, dest=False)
+        inbound = rich_rules(zone, flows.inbound, dest=False)
         # Outbound: policies see HOST → ANY; the zone above only filters what enters.
         policy = ET.Element("policy", target="DROP", priority="-100")
         describe(policy, f"portplan {host} out", f"Outbound flows of host {host} ({point}).")
         ET.SubElement(policy, "ingress-zone", name="HOST")
         ET.SubElement(policy, "egress-zone", name="ANY")
-        rich_rules(policy, flows.outbound, source=False)
+        outbound = rich_rules(policy, flows.outbound, source=False)
         return [
-            Artifact(f"{base}/zones/portplan.xml", serialize(zone), point, f"host {host} inbound"),
+            Artifact(
+                f"{base}/zones/portplan.xml",
+                serialize(zone),
+                point,
+                f"host {host} inbound",
+                inbound,
+            ),
             Artifact(
                 f"{base}/policies/portplan-out.xml",
                 serialize(policy),
                 point,
                 f"host {host} outbound",
+                outbound,
             ),
         ]
 

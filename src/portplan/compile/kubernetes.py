@@ -147,7 +147,7 @@ class KubernetesCompiler:
                 first = (inbound or outbound)[0]
                 policy_name = dns_label(f"portplan-{role.role.replace(':', '-')}")
                 purposes = sorted({flow_comment(f, 120) for f in (*inbound, *outbound)})
-                policy = {
+                policy: dict[str, Any] = {
                     "apiVersion": "networking.k8s.io/v1",
                     "kind": "NetworkPolicy",
                     "metadata": {
@@ -170,6 +170,7 @@ class KubernetesCompiler:
                         text,
                         None,
                         f"NetworkPolicy for {role.role} in {namespace}",
+                        len(policy["spec"]["ingress"]) + len(policy["spec"]["egress"]),
                     )
                 )
         return artifacts
