@@ -448,3 +448,20 @@ def test_ligatures_and_soft_hyphens_read_as_typed(tmp_path: Path) -> None:
     document.save(str(path))
     (line,) = texts(read_document(path))
     assert line.text == "The port is configurable; default TCP 8443."
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        '<table role="presentation"><tr><td>Menu</td><td><p>{s}</p></td></tr></table>',
+        "<table><tr><td>Menu</td><td><h2>Ports</h2><p>{s}</p></td></tr></table>",
+        "<table><tr><td>Menu</td><td><p>{long}</p><p>{s}</p></td></tr></table>",
+    ],
+)
+def test_html_layout_tables_without_nested_tables(tmp_path: Path, table: str) -> None:
+    sentence = "The agent connects to the server on TCP 8443."
+    path = tmp_path / "layout.html"
+    path.write_text(table.format(s=sentence, long="word " * 200), encoding="utf-8")
+    document = read_document(path)
+    assert tables(document) == []
+    assert sentence in [block.text for block in texts(document)]

@@ -84,6 +84,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
 # Spans larger than this are authoring errors; capping them keeps a hostile file small.
 _MAX_SPAN = 1000
+# A data cell holds a name, a port list or a sentence of notes, not a page of text.
+_LAYOUT_CELL_WORDS = 150
 
 
 class HtmlReader:
@@ -149,7 +151,7 @@ class _Walker:
                 continue
             if name == "br":
                 self.flush()
-            elif name == "table" and not child.find("table"):
+            elif name == "table" and not _is_layout(child):
                 self.flush()
                 self.table(child)
             elif name == "pre":
@@ -192,6 +194,19 @@ class _Walker:
         caption = table.find("caption")
         title = clean(caption.get_text(" ")) if isinstance(caption, Tag) else ""
         self.blocks.append(Table(rows=rows, lines=lines, title=title or self.heading))
+
+
+def _is_layout(table: Tag) -> bool:
+    """A table that arranges the page rather than holding data: it says so (role), holds
+    further tables or headings, or has cells as long as an article."""
+    if str(table.get("role") or "").lower() in ("presentation", "none"):
+        return True
+    if table.find(["table", *_HEADINGS]) is not None:
+        return True
+    return any(
+        len(cell.get_text(" ").split()) > _LAYOUT_CELL_WORDS
+        for cell in table.find_all(["td", "th"])
+    )
 
 
 def _rows_of(table: Tag) -> list[Tag]:
