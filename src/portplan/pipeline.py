@@ -26,6 +26,7 @@ from portplan.report import get_format
 
 if TYPE_CHECKING:
     from portplan.verify.audit import AuditReport
+    from portplan.verify.lab import LabReport
     from portplan.verify.targets import ListenPort, ProbeTarget
 
 PathLike = str | Path
@@ -138,3 +139,18 @@ def probe_targets(
 
     _, resolution = plan(deployment_path, catalog_dirs)
     return targets_of(resolution, host, limit)
+
+
+# ── Verify: the whole deployment in network namespaces, every flow tried ───────────────────
+def lab(
+    deployment_path: PathLike,
+    *,
+    target: str = "nftables",
+    keep_going: bool = False,
+    catalog_dirs: Sequence[PathLike] = (),
+) -> LabReport:
+    """Build the deployment in namespaces (root), load the compiled rules, try every flow."""
+    from portplan.verify.lab import run_lab
+
+    deployment, resolution = plan(deployment_path, catalog_dirs)
+    return run_lab(deployment, resolution, target=target, keep_going=keep_going)

@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.audit",
     "portplan.cli.listen",
     "portplan.cli.probe",
+    "portplan.cli.lab",
     "portplan.cli.extract",
 ]
 

@@ -16,22 +16,35 @@ import json
 import sys
 from dataclasses import asdict
 
-from portplan.model.service import PortSet
 from portplan.verify.listen import Listening, listen
-from portplan.verify.probe import probe
-from portplan.verify.targets import ProbeTarget
+from portplan.verify.probe import ProbeTarget, probe
 
 
 def parse_spec(spec: str) -> list[tuple[str, int]]:
+    """``tcp=443,8000-8010;udp=161`` → (protocol, port) pairs (kept free of the model
+    imports so the agent starts fast in every namespace)."""
     ports: list[tuple[str, int]] = []
     for part in filter(None, spec.split(";")):
         protocol, _, text = part.partition("=")
-        ports.extend((protocol, port) for port in PortSet.parse(text).ports())
+        for item in text.split(","):
+            low, _, high = item.partition("-")
+            ports.extend((protocol, port) for port in range(int(low), int(high or low) + 1))
     return ports
 
 
 def format_spec(ports: dict[str, list[int]]) -> str:
-    return ";".join(f"{p}={PortSet.of(n)}" for p, n in sorted(ports.items()) if n)
+    parts = []
+    for protocol, numbers in sorted(ports.items()):
+        spans: list[list[int]] = []
+        for port in sorted(set(numbers)):
+            if spans and port == spans[-1][1] + 1:
+                spans[-1][1] = port
+            else:
+                spans.append([port, port])
+        text = ",".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
+        if text:
+            parts.append(f"{protocol}={text}")
+    return ";".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:

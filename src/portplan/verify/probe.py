@@ -29,8 +29,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from portplan.verify.targets import ProbeTarget
-
 State = Literal["LISTENING", "NOT LISTENING", "FILTERED", "SKIPPED"]
 CHALLENGE = b"PORTPLAN?"
 ANSWER = b"PORTPLAN!"
@@ -53,6 +51,26 @@ def service_payloads(port: int) -> list[bytes]:
     if port == 53:
         return [DNS_QUERY]
     return []
+
+
+@dataclass(frozen=True)
+class ProbeTarget:
+    """One thing to try: a protocol to an address (and port, or ICMP type)."""
+
+    flow: str  # ConcreteFlow.id, or a label for a negative test
+    address: str
+    protocol: str  # tcp, udp, sctp, icmp, icmpv6
+    port: int | None = None
+    icmp_type: int | None = None
+    required: bool = True
+    source: str | None = None  # the source address to bind (None: the kernel chooses)
+
+    @property
+    def label(self) -> str:
+        where = f"[{self.address}]" if ":" in self.address else self.address
+        if self.port is not None:
+            return f"{self.protocol}/{self.port} → {where}"
+        return f"{self.protocol} → {where}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,8 @@ async def probe_tcp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     loop = asyncio.get_running_loop()
     try:
+        if target.source:
+            sock.bind((target.source, 0))
         await asyncio.wait_for(loop.sock_connect(sock, (target.address, target.port)), timeout)
         return "LISTENING", "connected"
     except ConnectionRefusedError:
@@ -137,7 +157,10 @@ async def probe_udp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
     port = target.port or 0
     try:
         transport, protocol = await loop.create_datagram_endpoint(
-            lambda: _UdpProbe(nonce), remote_addr=(target.address, port), family=family
+            lambda: _UdpProbe(nonce),
+            local_addr=(target.source, 0) if target.source else None,
+            remote_addr=(target.address, port),
+            family=family,
         )
     except OSError as exc:
         return _os_error_state(exc)
@@ -177,6 +200,8 @@ async def probe_icmp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
     if sock is None:
         return "SKIPPED", "ICMP echo needs root (or net.ipv4.ping_group_range)"
     sock.setblocking(False)
+    if target.source:
+        sock.bind((target.source, 0))
     ident, sequence = secrets.randbelow(0xFFFF), 1
     request_type, reply_type = (128, 129) if v6 else (8, 0)
     payload = b"portplan" + secrets.token_bytes(8)
@@ -223,6 +248,8 @@ async def probe_sctp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
     sock.setblocking(False)
     loop = asyncio.get_running_loop()
     try:
+        if target.source:
+            sock.bind((target.source, 0))
         await asyncio.wait_for(loop.sock_connect(sock, (target.address, target.port)), timeout)
         return "LISTENING", "SCTP association set up"
     except ConnectionRefusedError:

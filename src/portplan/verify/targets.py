@@ -13,27 +13,11 @@ from dataclasses import dataclass
 from portplan.errors import InputError
 from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.service import PortSet
+from portplan.verify.probe import ProbeTarget
+
+__all__ = ["ListenPort", "ProbeTarget", "listen_ports", "probe_targets", "sample_ports"]
 
 RANGE_SAMPLE = 32  # ports tried in a range larger than this: both ends and evenly between
-
-
-@dataclass(frozen=True)
-class ProbeTarget:
-    """One thing to try: a protocol to an address (and port, or ICMP type)."""
-
-    flow: str  # ConcreteFlow.id, or a label for a negative test
-    address: str
-    protocol: str  # tcp, udp, sctp, icmp, icmpv6
-    port: int | None = None
-    icmp_type: int | None = None
-    required: bool = True
-
-    @property
-    def label(self) -> str:
-        where = f"[{self.address}]" if ":" in self.address else self.address
-        if self.port is not None:
-            return f"{self.protocol}/{self.port} → {where}"
-        return f"{self.protocol} → {where}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,153 @@
+"""``portplan lab DEPLOYMENT`` — build the deployment in network namespaces and try every flow."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import signal
+import sys
+from collections import Counter
+from types import FrameType
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from portplan import pipeline
+from portplan.cli.options import catalog_dirs, emit
+from portplan.errors import CheckFailed
+from portplan.verify.lab import LabReport, LabResult
+
+
+def _group(report: LabReport) -> dict[str, list[LabResult]]:
+    rows: dict[str, list[LabResult]] = {}
+    for result in report.results:
+        rows.setdefault(result.case.flow, []).append(result)
+    return rows
+
+
+def lab_table(report: LabReport) -> str:
+    groups = _group(report)
+    table = Table(
+        title=f"Lab {report.deployment}: {len(report.results)} probes in {report.namespaces} "
+        f"namespaces, {len(report.mismatches)} mismatches"
+    )
+    for heading in ("Flow", "From", "Probes", "Expected", "Observed", "Result"):
+        table.add_column(heading, overflow="fold")
+    for flow, results in groups.items():
+        states = Counter(r.observed for r in results)
+        observed = ", ".join(f"{state} ×{count}" for state, count in states.most_common())
+        bad = [r for r in results if not r.ok]
+        table.add_row(
+            flow,
+            results[0].case.source,
+            str(len(results)),
+            "pass" if results[0].case.expected == "pass" else "blocked",
+            observed,
+            "MISMATCH" if bad else "ok",
+        )
+    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, no_color=True, highlight=False)
+    console.print(table)
+    for result in report.mismatches:
+        case = result.case
+        console.print(
+            f"MISMATCH {case.flow}: {case.source} {case.target.label} expected "
+            f"{case.expected}, observed {result.observed} ({result.detail})",
+            soft_wrap=True,
+        )
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
+    console.print(f"timings: {timings}")
+    return buffer.getvalue()
+
+
+def lab_json(report: LabReport) -> str:
+    data = {
+        "deployment": report.deployment,
+        "namespaces": report.namespaces,
+        "mismatches": len(report.mismatches),
+        "timings": {k: round(v, 3) for k, v in report.timings.items()},
+        "notices": report.notices,
+        "results": [
+            {
+                "flow": r.case.flow,
+                "kind": r.case.kind,
+                "source": r.case.source,
+                "address": r.case.target.address,
+                "protocol": r.case.target.protocol,
+                "port": r.case.target.port,
+                "expected": r.case.expected,
+                "observed": r.observed,
+                "detail": r.detail,
+                "ok": r.ok,
+            }
+            for r in report.results
+        ],
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    # SIGTERM unwinds like Ctrl-C, so the namespace group's cleanup runs.
+    raise KeyboardInterrupt
+
+
+@click.command("lab")
+@click.argument("deployment", type=click.Path(dir_okay=False))
+@click.option(
+    "--target",
+    type=click.Choice(["nftables"]),
+    default="nftables",
+    show_default=True,
+    help="The compile target loaded into the lab's kernel.",
+)
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Go on when a ruleset fails to load (its flows then show as mismatches).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@click.pass_context
+def command(
+    ctx: click.Context,
+    deployment: str,
+    target: str,
+    keep_going: bool,
+    output_format: str,
+    output: str | None,
+) -> None:
+    """Prove DEPLOYMENT end to end on this machine (root): a network namespace per host, a
+    router per network firewall with the compiled rules loaded, host firewalls in the hosts,
+    links following zones, sites and WAN/VPN links, an "internet" for externals. Every flow is
+    tried from its real source (expect: passes) and a sample of flows nobody asked for (another
+    port, another protocol, the reverse direction; expect: blocked). Exit 1 on any mismatch.
+    Namespaces and processes are always removed, also on Ctrl-C.
+
+    \b
+    Example:  sudo portplan lab examples/papercut-hive/mesh.yaml
+    """
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        report = pipeline.lab(
+            deployment, target=target, keep_going=keep_going, catalog_dirs=catalog_dirs(ctx)
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    for notice in report.notices:
+        click.echo(f"portplan: note: {notice}", err=True)
+    emit(lab_json(report) if output_format == "json" else lab_table(report), output)
+    if report.mismatches:
+        flows = sorted({r.case.flow for r in report.mismatches})
+        raise CheckFailed(
+            f"{len(report.mismatches)} probe(s) did not behave as planned, in "
+            f"{len(flows)} flow(s): {', '.join(flows[:5])}" + (" …" if len(flows) > 5 else "")
+        )
