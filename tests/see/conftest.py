@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -184,12 +183,3 @@ def product() -> Product:
 @pytest.fixture
 def deployment() -> Deployment:
     return Deployment.model_validate(DEPLOYMENT)
-
-
-@pytest.fixture
-def make_deployment() -> Callable[..., Deployment]:
-    def make(**changes: Any) -> Deployment:
-        data = {**DEPLOYMENT, **changes}
-        return Deployment.model_validate(data)
-
-    return make
