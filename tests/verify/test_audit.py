@@ -217,3 +217,33 @@ def test_cli_reports_and_exits_1_on_a_gap(shop: tuple[Path, Path], tmp_path: Pat
         cli, ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", "missing.json"]
     )
     assert result.exit_code == 2 and "cannot read the ruleset" in result.output
+
+
+def test_ruleset_dumped_from_the_lab(netns: NetnsGroup, shop_plan: Plan) -> None:
+    """Rules as the lab's router holds them (nft -j list ruleset) audit clean, and removing
+    one element in the running kernel shows up as exactly that gap."""
+    from portplan.verify.lab import build, compile_rulesets
+    from portplan.verify.topology import plan_topology
+
+    deployment, resolution = shop_plan
+    topology = plan_topology(deployment)
+    networks, hosts = compile_rulesets(deployment, resolution, "nftables")
+    namespaces = build(netns, topology, networks, hosts)
+    router = next(n for n in topology.nodes.values() if n.point == "core")
+    namespace = namespaces[router.name]
+    dumped = json.loads(namespace.run("nft", "-j", "list", "ruleset").stdout)
+    report = audit(deployment, resolution, load_ruleset(dumped), point="core")
+    assert all(c.status == "allowed" for c in report.checks) and not report.findings
+    namespace.run(
+        "nft",
+        "delete",
+        "element",
+        "inet",
+        "portplan",
+        "forward4",
+        "{ 10.10.3.7 . 10.10.2.5 . udp . 161 }",
+    )
+    dumped = json.loads(namespace.run("nft", "-j", "list", "ruleset").stdout)
+    report = audit(deployment, resolution, load_ruleset(dumped), point="core")
+    assert statuses(report)["shop/snmp/mon1->app1@forward"] == "blocked"
+    assert [c.status for c in report.checks].count("allowed") == 4
