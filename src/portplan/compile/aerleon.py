@@ -163,8 +163,11 @@ def merged(flows: list[ConcreteFlow]) -> list[tuple[_Group, Service, int]]:
     return [(group, key[2], key[3]) for key, group in by_destination.items()]
 
 
-def endpoint_label(names: dict[str, None], flow_label: str) -> str:
-    return next(iter(names)) if len(names) == 1 else flow_label
+def endpoint_label(names: dict[str, None], role: str, join: str) -> str:
+    """Up to three endpoint names, or how many endpoints of which role."""
+    if len(names) <= 3:
+        return join.join(names)
+    return f"{len(names)} of {role.rpartition(':')[2]}" if join == ", " else f"{role}_{len(names)}"
 
 
 def build_terms(flows: list[ConcreteFlow], naming: Naming, counter: list[int]) -> list[Term]:
@@ -174,15 +177,17 @@ def build_terms(flows: list[ConcreteFlow], naming: Naming, counter: list[int]) -
         counter[0] += 1
         name = f"t{counter[0]:04d}-{token(flow.flow, 18).lower().replace('_', '-')}"
         sources, destinations = tuple(group.sources), tuple(group.destinations)
-        source = endpoint_label(group.source_names, f"{flow.flow}_from")
-        destination = endpoint_label(group.destination_names, f"{flow.flow}_to")
+        source = endpoint_label(group.source_names, flow.source.role, ", ")
+        destination = endpoint_label(group.destination_names, flow.destination.role, ", ")
+        source_key = endpoint_label(group.source_names, flow.source.role, "_")
+        destination_key = endpoint_label(group.destination_names, flow.destination.role, "_")
         body: dict[str, Any] = {
             "name": name,
             "comment": comment(
                 f"{flow.product}/{flow.flow} {source} to {destination}: {flow.purpose}"
             ),
-            "source-address": naming.network(f"{source}_v{version}", sources),
-            "destination-address": naming.network(f"{destination}_v{version}", destinations),
+            "source-address": naming.network(f"{source_key}_v{version}", sources),
+            "destination-address": naming.network(f"{destination_key}_v{version}", destinations),
             "protocol": service.protocol,
             "action": "accept",
         }
