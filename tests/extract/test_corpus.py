@@ -11,25 +11,29 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from corpus_build import BUILDERS, build
+from click.testing import CliRunner
+
+from portplan.cli.main import cli
+from tests.extract.corpus_build import BUILDERS, build
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = sorted(CORPUS.glob("*.expected.json"))
-PORTPLAN = Path(sys.executable).parent / "portplan"
 SCORER = SHARED / "eval" / "score_extraction.py"
 
 FLOW_F1_PER_DOCUMENT = 0.9
 SERVICE_F1_OVERALL = 0.95
 PROTOCOLS = {"tcp", "udp", "sctp", "icmp"}
+
+# One worker runs the whole module, so each document is extracted once (the module-scoped
+# ``predictions`` cache) rather than once per xdist worker.
+pytestmark = pytest.mark.xdist_group("extract-corpus")
 
 
 def _scorer() -> ModuleType:
@@ -63,16 +67,12 @@ def predictions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict
 
 
 def _extract(document: str, built: Path) -> list[dict[str, Any]]:
+    """``portplan extract <doc> --format json``, run in this process (the command line minus
+    the interpreter start-up, which would otherwise dominate the module's run time)."""
     path = build(document, built) if document in BUILDERS else CORPUS / document
-    result = subprocess.run(
-        [str(PORTPLAN), "extract", str(path), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, f"{document}: exit {result.returncode}: {result.stderr}"
-    assert "Traceback" not in result.stderr
+    result = CliRunner().invoke(cli, ["extract", str(path), "--format", "json"])
+    assert result.exit_code == 0, f"{document}: exit {result.exit_code}: {result.stderr}"
+    assert result.exception is None or isinstance(result.exception, SystemExit)
     data = json.loads(result.stdout)
     flows: list[dict[str, Any]] = data["flows"]
     return flows
