@@ -255,3 +255,17 @@ def test_dashed_edge_shows_only_ports_the_solid_one_does_not_open() -> None:
     wider = diagram(["tcp/443,8443", "udp/53"])
     assert wider["a", "b", True].services == ("tcp/8443", "udp/53")
     assert set(diagram(["tcp/443"])) == {("a", "b", False)}
+
+
+def test_mermaid_bundles_and_colours_links_in_order() -> None:
+    nodes = tuple(dg.Node(n, n, "host") for n in ("a1", "a2", "s1"))
+    edges = (
+        dg.Edge("a1", "s1", ("tcp/443",), firewalls=("fw",)),
+        dg.Edge("a2", "s1", ("tcp/443",), firewalls=("fw",)),
+        dg.Edge("s1", "a1", ("udp/53",)),
+    )
+    text = dg.to_mermaid(dg.Diagram("t", (), nodes, edges))
+    assert '  j0(["tcp/443<br/>via fw"])' in text
+    assert "  n0 --- j0\n  n1 --- j0\n  j0 --> n2\n" in text
+    assert '  n2 -->|"udp/53"| n0' in text
+    assert "  linkStyle 0,1,2 stroke:#b22222" in text  # the three links of the bundle

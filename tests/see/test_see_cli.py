@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from portplan.catalog import load_catalog
 from portplan.cli.main import cli
-from portplan.report.diagram import product_diagram
+from portplan.report.diagram import bundle_edges, product_diagram
 from tests.see.test_diagram import assert_drawn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,8 +129,13 @@ def test_diagram_of_every_example(example: Path, tmp_path: Path) -> None:
     assert len(diagram.edges) >= 1
     assert_drawn(out.read_bytes(), diagram)
     mermaid = run("diagram", str(example), "--format", "mmd").output
+    singles, bundles = bundle_edges(diagram.edges)
     arrows = re.findall(r"^  n\d+ (?:-->|-\.->)\|\"[^\"]*\"\| n\d+$", mermaid, re.MULTILINE)
-    assert len(arrows) == len(diagram.edges)
+    assert len(arrows) == len(singles)
+    links = re.findall(
+        r"^  (?:n\d+ (?:---|-\.-) j\d+|j\d+ (?:-->|-\.->) n\d+)$", mermaid, re.MULTILINE
+    )
+    assert len(links) == sum(len(b.sources) + len(b.targets) for b in bundles)
 
 
 @pytest.mark.parametrize("example", DEPLOYMENTS, ids=example_ids)

@@ -554,11 +554,30 @@ def to_mermaid(diagram: Diagram) -> str:
         emit_cluster(cluster, 1)
     for node in members.get(None, []):
         out.append(f"  {node_line(node)}")
-    for edge in diagram.edges:
+    # The same bundling as in DOT: a shared label is one junction node. Mermaid numbers links
+    # in the order they are written; ``firewalled`` collects those to colour.
+    singles, bundles = bundle_edges(diagram.edges)
+    firewalled: list[int] = []
+    links = 0
+    for i, bundle in enumerate(bundles):
+        junction = f"j{i}"
+        label = "<br/>".join(mermaid_text(line) for line in bundle.edge.label_lines)
+        out.append(f'  {junction}(["{label}"])')
+        line, arrow = ("-.-", "-.->") if bundle.edge.conditional else ("---", "-->")
+        ends = [f"{node_ids[s]} {line} {junction}" for s in bundle.sources]
+        ends += [f"{junction} {arrow} {node_ids[t]}" for t in bundle.targets]
+        for text in ends:
+            out.append(f"  {text}")
+            if bundle.edge.firewalls:
+                firewalled.append(links)
+            links += 1
+    for edge in singles:
         label = "<br/>".join(mermaid_text(line) for line in edge.label_lines)
         arrow = "-.->" if edge.conditional else "-->"
         out.append(f'  {node_ids[edge.source]} {arrow}|"{label}"| {node_ids[edge.target]}')
-    firewalled = [i for i, e in enumerate(diagram.edges) if e.firewalls]
+        if edge.firewalls:
+            firewalled.append(links)
+        links += 1
     if firewalled:
         out.append(f"  linkStyle {','.join(str(i) for i in firewalled)} stroke:{_FIREWALL_COLOUR}")
     walled = [node_ids[n.id] for n in diagram.nodes if n.host_firewall]
