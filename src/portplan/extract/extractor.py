@@ -404,7 +404,7 @@ class _Extractor:
             purpose = re.sub(r"^\s*(?:step\s+)?\d{1,2}\s*[.):]\s*", "", purpose)
             optional = is_optional(statement.sentence, statement.context)
             configurable = bool(CONFIGURABLE_MARK.search(purpose)) or any(
-                parse_ports(p).configurable for p in statement.port_phrases
+                parse_ports(p, numbers_are_ports=False).configurable for p in statement.port_phrases
             )
             self.consumed.update(statement.lines)
             for group_list in groups:

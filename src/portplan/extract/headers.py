@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 
 def _split(text: str) -> list[str]:
@@ -93,14 +94,19 @@ class Header:
     cells: tuple[str, ...]
     roles: tuple[Role, ...]
 
-    def index(self, role: Role) -> int | None:
+    @cached_property
+    def _positions(self) -> dict[Role, list[int]]:
+        positions: dict[Role, list[int]] = {}
         for i, value in enumerate(self.roles):
-            if value is role:
-                return i
-        return None
+            positions.setdefault(value, []).append(i)
+        return positions
+
+    def index(self, role: Role) -> int | None:
+        found = self._positions.get(role)
+        return found[0] if found else None
 
     def indexes(self, role: Role) -> list[int]:
-        return [i for i, value in enumerate(self.roles) if value is role]
+        return self._positions.get(role, [])
 
 
 def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:

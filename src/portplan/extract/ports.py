@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 
 def _split(text: str) -> list[str]:
@@ -54,7 +56,10 @@ APPLICATIONS: dict[str, tuple[str, ...]] = {
 _PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
 
 # Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
-_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b")
+_WORD_PARTS = re.compile(r"[/+]")
+_DATE = re.compile(
+    r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"
+)
 _THOUSANDS = re.compile(r"(?<![\d'’])(\d{1,2})['’\u2009\u202f\u00a0](\d{3})(?![\d'’])")
 # A comma thousands separator only next to a range dash: "49,152-65,535" (a bare "80,443" is
 # a list, not 80443).
@@ -78,6 +83,8 @@ _CONFIGURABLE = re.compile(
     r"|can be changed|may be changed|\bdepends?\b|\bdepending\b",
     re.IGNORECASE,
 )
+_CONFIGURABLE_HINTS = ("defin", "config", "default", "custom", "change", "depend")
+_EPHEMERAL_HINTS = ("ephemeral", "dynamic", "random", "any")
 _EPHEMERAL = re.compile(r"\b(?:ephemeral|dynamic|random|any\s+source)\b", re.IGNORECASE)
 _DEPENDS = re.compile(r"\bdepends?\s+(?:up)?on\b|\bvaries\b|\bsee\s+(?:the\s+)?", re.IGNORECASE)
 _ANY = re.compile(r"^\s*(?:any|all|\*)(?:\s+ports?)?\s*$", re.IGNORECASE)
@@ -125,12 +132,17 @@ def normalise_numbers(text: str) -> str:
 
     Dates are blanked first: "2024-03-18" is not the port range 3-18.
     """
-    text = _DATE.sub(" ", text)
-    text = _THOUSANDS.sub(r"\1\2", text)
-    text = _COMMA_BEFORE_RANGE.sub(r"\1\2", text)
-    return _COMMA_AFTER_RANGE.sub(r"\1\2\3", text)
+    if "-" in text or "." in text or "/" in text:
+        text = _DATE.sub(" ", text)
+    if "'" in text or "’" in text or "\u2009" in text or "\u202f" in text or "\u00a0" in text:
+        text = _THOUSANDS.sub(r"\1\2", text)
+    if "," in text:
+        text = _COMMA_BEFORE_RANGE.sub(r"\1\2", text)
+        text = _COMMA_AFTER_RANGE.sub(r"\1\2\3", text)
+    return text
 
 
+@lru_cache(maxsize=8192)
 def word_protocols(word: str) -> tuple[tuple[str, ...], bool] | None:
     """Protocols a word names and whether it names a transport explicitly; None if neither.
 
@@ -142,7 +154,7 @@ def word_protocols(word: str) -> tuple[tuple[str, ...], bool] | None:
         return APPLICATIONS[lowered], False
     explicit: set[str] = set()
     inferred: set[str] = set()
-    for part in re.split(r"[/+]", lowered):
+    for part in _WORD_PARTS.split(lowered):
         part = part.strip(".")
         if part in TRANSPORTS:
             explicit.update(TRANSPORTS[part])
@@ -176,8 +188,7 @@ def parse_protocols(text: str) -> tuple[tuple[str, ...], bool]:
     return sort_protocols(inferred), False
 
 
-@dataclass
-class _Token:
+class _Token(NamedTuple):
     kind: str
     text: str
     start: int
@@ -185,11 +196,7 @@ class _Token:
 
 
 def _tokens(text: str) -> list[_Token]:
-    out: list[_Token] = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or ""
-        out.append(_Token(kind, match.group(), match.start(), match.end()))
-    return out
+    return [_Token(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
 def _port_value(token: _Token, text: str) -> int | None:
@@ -207,6 +214,7 @@ def _port_value(token: _Token, text: str) -> int | None:
     return value
 
 
+@lru_cache(maxsize=16384)
 def parse_ports(
     text: str, default: tuple[str, ...] = (), *, numbers_are_ports: bool = True
 ) -> PortSpec:
@@ -330,9 +338,17 @@ def parse_ports(
     leftover = pending if numbers_are_ports else [span for span in pending if span in anchored]
     if leftover:
         add(default, True, leftover) if default else add((), False, leftover)
-    configurable = bool(_CONFIGURABLE.search(text)) or "*" in text
-    depends = bool(_DEPENDS.search(text)) and not groups
-    ephemeral = bool(_EPHEMERAL.search(text))
+    # Cheap substring checks first: most cells carry none of these words.
+    lowered = text.lower()
+    configurable = "*" in text or (
+        any(k in lowered for k in _CONFIGURABLE_HINTS) and bool(_CONFIGURABLE.search(text))
+    )
+    depends = (
+        not groups
+        and any(k in lowered for k in ("depend", "varies", "see "))
+        and bool(_DEPENDS.search(text))
+    )
+    ephemeral = any(k in lowered for k in _EPHEMERAL_HINTS) and bool(_EPHEMERAL.search(text))
     return PortSpec(
         groups=tuple(PortGroup(p, tuple(s), e) for p, e, s in groups),
         protocols=tuple(dict.fromkeys(p for ps in bare_protocols for p in ps)),

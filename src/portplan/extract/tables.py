@@ -25,6 +25,8 @@ from portplan.extract.ports import (
 )
 from portplan.extract.result import Evidence, ExtractedFlow, Unparsed
 
+# Words without which OPTIONAL_MARK cannot match; checked first because most cells lack them.
+OPTIONAL_HINTS = ("option", "only", "if", "when", "not", "debug", "troubleshoot")
 OPTIONAL_MARK = re.compile(
     r"\(\s*if\s+used\s*\)|\(\s*optional\s*\)|\boptional\s*:|^\s*optional\b"
     r"|\bonly\s+(?:for|if|when|required|needed|used|necessary|applicable)\b"
@@ -44,6 +46,12 @@ CONFIGURABLE_MARK = re.compile(
     r"\bconfigurable\b|\bcan be (?:changed|configured|modified)\b|\bdefault (?:port|value)s?\b",
     re.IGNORECASE,
 )
+
+
+def is_optional_text(text: str) -> bool:
+    """Whether a note marks a flow as optional or conditional ("(if used)", "only for DSR")."""
+    lowered = text.lower()
+    return any(k in lowered for k in OPTIONAL_HINTS) and bool(OPTIONAL_MARK.search(text))
 
 
 @dataclass(frozen=True)
@@ -127,7 +135,10 @@ class _Cells:
         self.cells = cells
 
     def get(self, role: Role) -> str:
-        return " ".join(self.cells[i] for i in self.header.indexes(role) if self.cells[i])
+        indexes = self.header.indexes(role)
+        if len(indexes) == 1:
+            return self.cells[indexes[0]]
+        return " ".join(self.cells[i] for i in indexes if self.cells[i])
 
     def set(self, role: Role, value: str) -> None:
         indexes = self.header.indexes(role)
@@ -328,8 +339,12 @@ def _flows_from_cells(
         purpose = f"{proto_cell}: {purpose}"
     elif proto_cell and not purpose and not _TRANSPORT_ONLY.match(proto_cell):
         purpose = proto_cell
-    optional = row.context.optional or bool(OPTIONAL_MARK.search(purpose))
-    configurable = spec.configurable or bool(CONFIGURABLE_MARK.search(purpose))
+    optional = row.context.optional or is_optional_text(purpose)
+    lowered_purpose = purpose.lower()
+    configurable = spec.configurable or (
+        ("config" in lowered_purpose or "change" in lowered_purpose or "default" in lowered_purpose)
+        and bool(CONFIGURABLE_MARK.search(purpose))
+    )
     evidence = Evidence(document, row.line, row.text)
 
     def flow(protocols: tuple[str, ...], ports: list[str], extra: str = "") -> ExtractedFlow:
@@ -352,7 +367,9 @@ def _flows_from_cells(
         # A note naming another port with its transport ("TCP 6514 is used instead when TLS
         # syslog is selected") is a flow of its own between the same endpoints.
         known = {span for group in spec.groups for span in group.ports}
-        noted = parse_ports(purpose, numbers_are_ports=False)
+        lowered = purpose.lower()
+        has_transport = "tcp" in lowered or "udp" in lowered or "sctp" in lowered
+        noted = parse_ports(purpose, numbers_are_ports=False) if has_transport else PortSpec()
         for group in noted.groups:
             extra = tuple(span for span in group.ports if span not in known)
             if group.explicit and group.protocols and extra:

@@ -1,0 +1,241 @@
+"""The interpreter on small documents of each shape: tables in text, reader tables, prose."""
+
+from __future__ import annotations
+
+from portplan.extract.document import Document, Table, TextLine
+from portplan.extract.extractor import extract_flows
+from portplan.extract.readers.text import text_document
+from portplan.extract.result import ExtractedFlow, Extraction
+
+
+def extract(text: str) -> Extraction:
+    return extract_flows(text_document(text, "doc.txt"))
+
+
+def summary(flow: ExtractedFlow) -> tuple[str, str, str]:
+    service = "+".join(flow.protocols) + "/" + ",".join(flow.ports)
+    return flow.src, flow.dst, service
+
+
+def test_tab_table_with_continuation_rows_and_page_header() -> None:
+    result = extract(
+        "Port\tType\tSource\tDestination\tDescription\n"
+        "161\tUDP\tVPSX\tPrinters\tSNMP status\n"
+        "\t\tPULLSVC\tPrinters\tSNMP status (only for DSR)\n"
+        "\n"
+        "Vendor Network Port Requirements\n"
+        "\n"
+        "25\tSMTP\tVPSX\tMail Server\tEmail (if required)\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("VPSX", "Printers", "udp/161"),
+        ("PULLSVC", "Printers", "udp/161"),
+        ("VPSX", "Mail Server", "tcp/25"),
+    ]
+    assert [f.optional for f in result.flows] == [False, True, True]
+    assert result.flows[1].evidence.line == 3
+
+
+def test_optional_section_heading_applies_until_the_next_heading() -> None:
+    result = extract(
+        "Ports List: Optional Products – AlertX\n\n"
+        "Port\tType\tSource\tDestination\tDescription\n"
+        "5555\tTCP\tLoad Balancer\tAlertX\tCluster\n\n"
+        "Core ports\n\n"
+        "Port\tType\tSource\tDestination\tDescription\n"
+        "443\tTCP\tBrowser\tServer\tWeb\n"
+    )
+    assert [(f.dst, f.optional, f.section) for f in result.flows] == [
+        ("AlertX", True, "Ports List: Optional Products – AlertX"),
+        ("Server", False, "Core ports"),
+    ]
+
+
+def test_markdown_table_with_broken_rows_and_configurable_ports() -> None:
+    result = extract(
+        "Source | Destination | Protocol | Destination Server Port (Default) | Comment |\n"
+        "---|---|---|---|---|\n"
+        "Agent PC | SQL Server | TCP | *1443 | Reporting |\n"
+        "Server 01 | Server 01 | Net.pipe / TCP |\n"
+        "| LUCS-CIC |\n"
+        "Client | Lync | UDP/TCP | *49'152 – 57'500 | Media |\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Agent PC", "SQL Server", "tcp/1443"),
+        ("Server 01", "Server 01", "tcp/"),
+        ("Client", "Lync", "tcp+udp/49152-57500"),
+    ]
+    assert [f.configurable for f in result.flows] == [True, False, True]
+    assert "LUCS-CIC" in result.flows[1].purpose
+
+
+def test_pdf_rows_wrapped_onto_the_next_line_merge() -> None:
+    result = extract(
+        "From (Sender)\tTo (Listener)\tDestination Port\tPurpose\n"
+        "Admin laptop\tIEC (VNC server)\t5980 (TCP)\tFor Remote Monitoring\n"
+        "(VNC client)\t\t5950 (TCP)\tand Management via VNC login\n"
+        "SNMP client\tREM server\t161 (UDP)\tUtilizes SNMP to\n"
+        "\t\t199 (TCP)\tprovide operations support\n"
+        "\tIEM\t25 (TCP)\tSendMail notification\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Admin laptop (VNC client)", "IEC (VNC server)", "tcp/5980,5950"),
+        ("SNMP client", "REM server", "udp/161"),
+        ("SNMP client", "REM server", "tcp/199"),
+        ("", "IEM", "tcp/25"),
+    ]
+
+
+def test_repeated_header_splits_a_table() -> None:
+    result = extract(
+        "Source\tDestination\tPort\n"
+        "A server\tB server\t443 (TCP)\n"
+        "Source\tDestination\tPort\n"
+        "B server\tC server\t8443 (TCP)\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("A server", "B server", "tcp/443"),
+        ("B server", "C server", "tcp/8443"),
+    ]
+
+
+def test_html_flattened_one_cell_per_line() -> None:
+    result = extract(
+        "Ports used from the server to printers\n"
+        "ProtocolMVE serverPrinterUsed for\n\n"
+        "Lexmark Secure Transport (LST)\n\nUDP 6100\n\nEphemeral TCP port\n\n(handshaking)\n\n"
+        "UDP 6100\n\nTCP 6110\n\n(handshaking)\n\nTalking securely.\n\n"
+        "Hypertext Transfer Protocol (HTTP)\n\nEphemeral TCP port\n\nTCP 80\n\nDeploying.\n\n"
+        "TCP 443\n\nEnforcing.\n\n"
+        "Server-to-database communication\n"
+        "MVE serverDatabaseUsed for\n\n"
+        "Ephemeral TCP port\n\nUser‑defined port. The default port is TCP 1433.\n\nSQL.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("MVE server", "Printer", "udp/6100"),
+        ("MVE server", "Printer", "tcp/6110"),
+        ("MVE server", "Printer", "tcp/80"),
+        ("MVE server", "Printer", "tcp/443"),
+        ("MVE server", "Database", "tcp/1433"),
+    ]
+    assert result.flows[-1].configurable
+
+
+def test_space_aligned_columns_with_wrapped_descriptions() -> None:
+    result = extract(
+        "Port         Proto  From                   To                     Description\n"
+        "-----------  -----  ---------------------  ---------------------  ----------------\n"
+        "443          TCP    Managed devices        Secure Gateway         Enrolment and\n"
+        "                                                                  check-in\n"
+        "-            ICMP   Server                 Secure Gateway         Health check\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Managed devices", "Secure Gateway", "tcp/443"),
+        ("Server", "Secure Gateway", "icmp/"),
+    ]
+    assert result.flows[0].purpose == "Enrolment and check-in"
+
+
+def test_direction_column_relative_to_a_named_server() -> None:
+    result = extract(
+        "Firewall requirements for the Kestrel Management Server\n\n"
+        "Service\tTransport\tPort(s)\tDirection\tNotes\n"
+        "Check-in\tTCP\t8443\tInbound\tFrom endpoint agents.\n"
+        "Syslog\tUDP\t514\tOutbound\tTo the SIEM collector. TCP 6514 is used with TLS.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("endpoint agents", "Kestrel Management Server", "tcp/8443"),
+        ("Kestrel Management Server", "SIEM collector", "udp/514"),
+        ("Kestrel Management Server", "SIEM collector", "tcp/6514"),
+    ]
+
+
+def test_reader_tables_use_the_same_header_meaning() -> None:
+    document = Document(
+        "doc.html",
+        (
+            TextLine(1, "Optional: Mobile credentials"),
+            Table(
+                rows=(
+                    ("Client", "Client port", "Server", "Server port", "Protocol"),
+                    ("Kiosk", "ephemeral", "Portal", "8443", "TCP"),
+                    ("Elevator module (optional)", "", "", "", ""),
+                    ("Portal", "any", "Elevator", "10001", "TCP"),
+                ),
+                lines=(2, 3, 4, 5),
+                title="Controller communication",
+            ),
+        ),
+    )
+    result = extract_flows(document)
+    assert [summary(f) for f in result.flows] == [
+        ("Kiosk", "Portal", "tcp/8443"),
+        ("Portal", "Elevator", "tcp/10001"),
+    ]
+    assert [f.optional for f in result.flows] == [False, True]
+
+
+def test_numbered_steps_take_source_and_destination_from_the_sentence() -> None:
+    result = extract(
+        "Printing\n\n"
+        "1. The user submits a print job from their computer.N/A\n"
+        "2. The client communicates to PaperCut Cloud Services and asks.HTTPS via Port 443\n"
+        "3. PaperCut Cloud Services returns a list of nodes.HTTPS via Port 443\n"
+        "4. The edge node tries to reach the specified printer.SNMP 161/162\n"
+        "5. If the printer is free, the edge node sends the job to the printer.\n\n"
+        "IPP/IPPS printing via ports 80/443/631\n\n"
+        "Windows print queue RAW 9100\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("client", "PaperCut Cloud Services", "tcp/443"),
+        ("client", "PaperCut Cloud Services", "tcp/443"),
+        ("edge node", "specified printer", "udp/161,162"),
+        ("edge node", "printer", "tcp/80,443,631"),
+        ("edge node", "printer", "tcp/9100"),
+    ]
+
+
+def test_sentences_and_bullets_relative_to_a_server() -> None:
+    result = extract(
+        "The management server checks that every player is reachable with ICMP echo requests.\n"
+        "Door controllers also query the NTP server on UDP 123.\n"
+        "The player downloads media from the site's content cache on 8080 (HTTP) / 8443 (HTTPS).\n"
+        "\n## Inbound to the Payroll Server\n\n"
+        "- TCP 443 from user browsers (web interface)\n"
+        "- TCP/UDP 53 to the DNS servers\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("management server", "player", "icmp/"),
+        ("Door controllers", "NTP server", "udp/123"),
+        ("player", "site's content cache", "tcp/8080,8443"),
+        ("user browsers", "Payroll Server", "tcp/443"),
+        ("Payroll Server", "DNS servers", "tcp+udp/53"),
+    ]
+
+
+def test_port_like_lines_that_are_not_flows_are_reported_not_dropped() -> None:
+    result = extract(
+        "Running two instances? The second uses LUCS Ports +2000 flat value added.\n"
+        "Open TCP 9000 as well.\n"
+        "Release 11.0, revised 2024-03-18, page 3\n"
+    )
+    assert not result.flows
+    reasons = {u.line: u.reason for u in result.unparsed}
+    assert "offset" in reasons[1]
+    assert 2 in reasons
+    assert 3 not in reasons  # a version and a date are not ports
+    assert result.notices
+
+
+def test_large_documents_are_linear() -> None:
+    import time
+
+    row = "5501\tTCP\tLRS/ServerX\tVPSX\tAPI Communication between LRS/ServerX & VPSX\n"
+    prose = "The agent connects to the server on TCP 8443 to upload its events every minute.\n"
+    text = "Port\tType\tSource\tDestination\tDescription\n" + (row * 20 + prose * 5) * 1200
+    assert len(text) > 2_000_000
+    start = time.perf_counter()
+    result = extract(text)
+    elapsed = time.perf_counter() - start
+    assert len(result.flows) == 30_000
+    assert elapsed < 10, f"{len(text) / 1e6:.1f} MB took {elapsed:.1f} s"
