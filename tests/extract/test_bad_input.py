@@ -59,6 +59,17 @@ def binary_named_pdf(path: Path) -> None:
     path.write_bytes(bytes(range(256)) * 64)
 
 
+def scanned_pdf(path: Path) -> None:
+    """Pages with drawings but no text layer, as a scanner produces."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), invariant=1)
+    for _ in range(2):
+        pdf.rect(72, 600, 300, 100, fill=1)
+        pdf.showPage()
+    pdf.save()
+
+
 def empty(path: Path) -> None:
     path.write_bytes(b"")
 
@@ -76,6 +87,7 @@ UNREADABLE: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "binary-named-pdf": ("guide.pdf", binary_named_pdf, r"cannot read PDF: .+ — "),
     "truncated-pdf": ("guide.pdf", truncated_pdf, r"cannot read PDF: .+ — "),
     "encrypted-pdf": ("guide.pdf", encrypted_pdf, r"cannot read PDF: .*encrypted.* — "),
+    "scanned-pdf": ("scan.pdf", scanned_pdf, r"cannot read PDF: .*no text.* — "),
     "binary-named-docx": ("guide.docx", binary_named_pdf, r"cannot read DOCX: .+ — "),
     "binary-named-xlsx": ("matrix.xlsx", binary_named_pdf, r"cannot read XLSX: .+ — "),
     "binary-named-html": ("page.html", binary_named_pdf, r"binary data"),

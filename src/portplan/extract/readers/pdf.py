@@ -86,6 +86,12 @@ def _read_blocks(path: Path) -> Iterator[Block]:
             page.close()  # frees the page's parsed objects: a 200-page PDF stays small
             _join_continued_table(blocks, page_blocks)
             blocks.extend(page_blocks)
+    if not blocks:
+        raise InputError(
+            "cannot read PDF: it has no text, only images (a scan?) — run it through OCR, "
+            "or export it again from the source document",
+            file=str(path),
+        )
     yield from blocks
 
 
