@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from nonnative_sample import sample
 
 from portplan.compile.aerleon import (
     PLATFORMS,
@@ -24,6 +23,7 @@ from portplan.compile.aerleon import (
 from portplan.compile.registry import get_compiler
 from portplan.errors import UnsupportedError, ValidationError
 from portplan.io import write_tree
+from tests.compile.nonnative_sample import sample
 
 ACLGEN = Path(sys.executable).with_name("aclgen")
 

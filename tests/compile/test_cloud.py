@@ -7,18 +7,18 @@ from typing import Any
 
 import jsonschema
 import pytest
-from cloud_schemas import (
-    ARM_SCHEMA,
-    TERRAFORM_SCHEMA,
-    check_arm_expressions,
-    check_terraform_references,
-)
-from nonnative_sample import Names, sample
 
 from portplan.compile.aws import AwsCompiler
 from portplan.compile.azure import AzureCompiler, allows, prioritized
 from portplan.errors import UnsupportedError
 from portplan.model.concrete import Resolution
+from tests.compile.cloud_schemas import (
+    ARM_SCHEMA,
+    TERRAFORM_SCHEMA,
+    check_arm_expressions,
+    check_terraform_references,
+)
+from tests.compile.nonnative_sample import Names, sample
 
 
 def terraform(**options: bool) -> dict[str, Any]:

@@ -10,12 +10,11 @@ import ipaddress
 import json
 from collections.abc import Iterator
 
-from nonnative_sample import sample
-
 from portplan.compile.registry import get_compiler
 from portplan.model.concrete import Resolution
 from portplan.verify.evaluate import Packet, Ruleset, load_ruleset
 from portplan.verify.netns import NetnsGroup
+from tests.compile.nonnative_sample import sample
 
 OUTSIDERS = ("10.0.9.9", "2001:db8:9::9", "192.0.2.77", "198.51.100.1")
 

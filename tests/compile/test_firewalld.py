@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from nonnative_sample import sample
 
 from portplan.compile.base import Artifact
 from portplan.compile.firewalld import FirewalldCompiler
 from portplan.io import write_tree
+from tests.compile.nonnative_sample import sample
 
 CHECKER = Path(__file__).with_name("firewalld_check.py")
 SYSTEM_PYTHON = "/usr/bin/python3"

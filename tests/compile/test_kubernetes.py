@@ -9,11 +9,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from nonnative_sample import Names, sample
 
 from portplan.compile.kubernetes import KubernetesCompiler, dns_label
 from portplan.errors import UnsupportedError
 from portplan.model.concrete import Resolution
+from tests.compile.nonnative_sample import Names, sample
 
 # From the Kubernetes API reference (networking.k8s.io/v1 NetworkPolicy, LabelSelector,
 # NetworkPolicyPeer, NetworkPolicyPort, IPBlock) and the name rules of ObjectMeta.

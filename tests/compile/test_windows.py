@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from nonnative_sample import Names, sample
-from powershell_check import arguments, check_script
 
 from portplan.compile.windows import WindowsCompiler, ps_literal
 from portplan.errors import UnsupportedError
+from tests.compile.nonnative_sample import Names, sample
+from tests.compile.powershell_check import arguments, check_script
 
 
 def scripts(**options: bool) -> dict[str, str]:
