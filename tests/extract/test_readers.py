@@ -465,3 +465,28 @@ def test_html_layout_tables_without_nested_tables(tmp_path: Path, table: str) ->
     document = read_document(path)
     assert tables(document) == []
     assert sentence in [block.text for block in texts(document)]
+
+
+def test_pdf_shaded_header_bar_is_not_a_table(tmp_path: Path) -> None:
+    """A filled bar behind the header row (and zebra stripes) must not split the table."""
+    from reportlab.lib import colors
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "shaded.pdf"
+    pdf = canvas.Canvas(str(path), invariant=1)
+    rows = [("Port", "Type", "Source"), ("443", "TCP", "Agent"), ("161", "UDP", "Poller")]
+    for index, row in enumerate(rows):
+        y = 700 - index * 16
+        if index % 2 == 0:
+            pdf.setFillColor(colors.lightgrey)
+            pdf.rect(70, y - 4, 400, 16, stroke=0, fill=1)
+            pdf.setFillColor(colors.black)
+        for x, text in zip((72, 222, 372), row, strict=True):
+            pdf.drawString(x, y, text)
+    pdf.showPage()
+    pdf.save()
+
+    document = read_document(path)
+    assert tables(document) == []
+    lines = [re.split(r"\s{2,}", block.text.strip()) for block in texts(document) if block.text]
+    assert lines == [list(row) for row in rows]

@@ -154,11 +154,21 @@ def _page_blocks(page: Any, counter: _LineCounter) -> Iterator[Block]:
 
     x0, top, x1, bottom = page.bbox
     tables: list[Any] = []
+    grids: list[_Grid] = []  # Table.rows is recomputed on every access: read it once
     for table in sorted(page.find_tables(), key=lambda found: found.bbox[1]):
-        if not tables or table.bbox[1] >= tables[-1].bbox[3]:  # skip overlapping detections
-            tables.append(table)
-    # Table.rows is recomputed on every access: read each table's geometry once.
-    grids = [_Grid(table) for table in tables]
+        if tables and table.bbox[1] < tables[-1].bbox[3]:
+            continue  # overlapping detections: keep the first
+        grid = _Grid(table)
+        if (
+            max((sum(cell is not None for cell in cells) for _, _, cells in grid.rows), default=0)
+            < 2
+        ):
+            # One cell wide: a shaded header bar, a zebra stripe or a framed note. Its text
+            # stays in the text band, in line with the unruled rows around it. (A ruled row
+            # has a cell per column, so even a one-row continuation of a table stays a table.)
+            continue
+        tables.append(table)
+        grids.append(grid)
     # Segment i < len(tables): the text band above table i; the last segment: below them all.
     bands: list[list[dict[str, Any]]] = [[] for _ in range(len(tables) + 1)]
     cells: list[dict[tuple[int, int], list[dict[str, Any]]]] = [{} for _ in tables]
@@ -194,14 +204,14 @@ def _page_blocks(page: Any, counter: _LineCounter) -> Iterator[Block]:
             rows.append(
                 [clean(chars_to_text(cells[index].get((r, c), []))) for c in range(len(row.cells))]
             )
-        grid = pad([row for row in rows if any(row)])
-        if grid and len(grid[0]) < 2:
-            # A one-column "table" is a framed box of text (a note), not data.
-            for row in grid:
+        kept = pad([row for row in rows if any(row)])
+        if kept and len(kept[0]) < 2:
+            # Only one column holds text: a framed box of text (a note), not data.
+            for row in kept:
                 yield TextLine(counter.next(), row[0])
-        elif grid:
-            lines = tuple(counter.next() for _ in grid)
-            yield Table(rows=grid, lines=lines, title=title)
+        elif kept:
+            lines = tuple(counter.next() for _ in kept)
+            yield Table(rows=kept, lines=lines, title=title)
         title = None
         band_top = table.bbox[3]
     yield from _band_lines(bands[-1], (x0, band_top, x1, bottom), counter)
