@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import subprocess
 from collections.abc import Iterator
 
 from portplan.compile.registry import get_compiler
@@ -15,6 +16,7 @@ from portplan.model.concrete import Resolution
 from portplan.verify.evaluate import Packet, Ruleset, load_ruleset
 from portplan.verify.netns import NetnsGroup
 from tests.compile.nonnative_sample import sample
+from tests.conftest import require_kernel
 
 OUTSIDERS = ("10.0.9.9", "2001:db8:9::9", "192.0.2.77", "198.51.100.1")
 
@@ -114,3 +116,51 @@ def test_native_and_aerleon_nftables_allow_the_same_packets(netns: NetnsGroup) -
         assert "192.0.2" in str(error) and "443" in str(error)
     else:
         raise AssertionError("a ruleset missing the partner-api rules compared equal")
+
+
+def translated_ruleset(netns: NetnsGroup, label: str, text: str, version: int) -> Ruleset:
+    """An iptables-restore file, checked by the real iptables-restore in a namespace, then
+    translated by iptables-restore-translate and loaded into nft so the evaluator can read it
+    (the xt matches iptables-nft stores otherwise are opaque to it)."""
+    tool = "iptables" if version == 4 else "ip6tables"
+    namespace = netns.add(label)
+    namespace.run(f"{tool}-restore", "--test", input=text)
+    translated = subprocess.run(
+        [f"{tool}-restore-translate", "-f", "/dev/stdin"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    target = netns.add(label + "nft")
+    target.load_nft(translated)
+    return load_ruleset(json.loads(target.run("nft", "-j", "list", "ruleset").stdout))
+
+
+def test_native_iptables_and_aerleon_speedway_allow_the_same_packets(netns: NetnsGroup) -> None:
+    require_kernel(("ip", "nft", "iptables-restore", "iptables-restore-translate"))
+    deployment, resolution = sample(icmp_types=False)
+    native = {
+        a.path: str(a.content) for a in get_compiler("iptables").compile(deployment, resolution)
+    }
+    assert not any(path.endswith(".ipset") for path in native)  # translation has no ipsets
+    theirs = {
+        a.path: str(a.content)
+        for a in get_compiler("aerleon:speedway").compile(deployment, resolution)
+    }
+    total = allowed = 0
+    for stem, hooks in (("core", ("forward",)), ("hostfw-srv1", ("input", "output"))):
+        for version, suffix in ((4, ""), (6, "-v6")):
+            ours = translated_ruleset(netns, "native", native[f"{stem}.rules.v{version}"], version)
+            aerleon = translated_ruleset(
+                netns, "speedway", theirs[f"speedway/{stem}{suffix}.ipt"], version
+            )
+            for hook in hooks:
+                packets = (
+                    p for p in grid(resolution, hook) if (p.family == "ip") == (version == 4)
+                )
+                tried, accepted = compare(ours, aerleon, packets)
+                total += tried
+                allowed += accepted
+    assert total > 3000
+    assert 20 < allowed < total / 10

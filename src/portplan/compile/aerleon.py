@@ -260,6 +260,8 @@ class Platform:
     # destination and outbound terms no source, which those platforms refuse.
     local_implicit: bool = False
     single_filter: bool = False  # one filter per output file (NSX-V writes one XML document)
+    # One file per IP version: iptables-restore and ip6tables-restore each read their own.
+    file_per_family: bool = False
 
 
 def _acl(f: Filter, family: str) -> str:
@@ -296,8 +298,10 @@ PLATFORMS: dict[str, Platform] = {
     "fortigate": Platform(lambda f, fam: _zones(f, fam) + " mixed", by_zone=True),
     "gce": Platform(_cloud, families=("inet", "inet6"), local_implicit=True),
     "gcp_hf": Platform(_cloud, local_implicit=True, single_filter=True),
-    "ipset": Platform(_chain, families=("inet", "inet6"), names_in_output=False),
-    "iptables": Platform(_chain, families=("inet", "inet6")),
+    "ipset": Platform(
+        _chain, families=("inet", "inet6"), names_in_output=False, file_per_family=True
+    ),
+    "iptables": Platform(_chain, families=("inet", "inet6"), file_per_family=True),
     "juniper": Platform(_acl),
     "juniperevo": Platform(
         lambda f, fam: (
@@ -318,7 +322,7 @@ PLATFORMS: dict[str, Platform] = {
     "packetfilter": Platform(_acl),
     "paloalto": Platform(lambda f, fam: _zones(f, fam) + " mixed", by_zone=True),
     "sonic": Platform(_acl, names_in_output=False),
-    "speedway": Platform(_chain, families=("inet", "inet6")),
+    "speedway": Platform(_chain, families=("inet", "inet6"), file_per_family=True),
     "srx": Platform(_zones, by_zone=True),
     "srxlo": Platform(_acl),
     "windows_advfirewall": Platform(
@@ -447,6 +451,25 @@ class AerleonPlatformCompiler:
                 PolicyPlan(f"{plan.filename}-{f.name}", plan.point, [f])
                 for plan in plans
                 for f in plan.filters
+            ]
+        if spec.file_per_family:
+            plans = [
+                PolicyPlan(
+                    plan.filename + ("" if version == 4 else "-v6"),
+                    plan.point,
+                    [
+                        Filter(
+                            f.name,
+                            f.direction,
+                            [t for t in f.terms if t.version == version],
+                            f.from_zone,
+                            f.to_zone,
+                        )
+                        for f in plan.filters
+                    ],
+                )
+                for plan in plans
+                for version in (4, 6)
             ]
         for plan in plans:
             document = policy_document(plan, self.platform)
