@@ -132,6 +132,9 @@ def check_artifacts(target: str, artifacts: list[Artifact], out: Path, netns: Ne
         elif path.endswith(".ps1"):
             _, problems = check_script(text)
             assert problems == [], problems
+        elif path.endswith(".ipt"):  # Aerleon speedway: complete iptables-restore files
+            tool = "ip6tables-restore" if path.endswith("-v6.ipt") else "iptables-restore"
+            netns.add("hostile").run(tool, "--test", input=text)
     if target == "iptables":
         restore_all(by_path, netns)
     if target == "firewalld":
