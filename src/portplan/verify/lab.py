@@ -48,6 +48,7 @@ SYSCTLS = (
     # firewall would look like silence (Linux rate-limits ICMP errors by default).
     "net.ipv4.icmp_ratelimit=0",
     "net.ipv4.icmp_msgs_per_sec=100000",
+    "net.ipv4.icmp_msgs_burst=10000",
     "net.ipv6.icmp.ratelimit=0",
 )
 

@@ -19,12 +19,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import heapq
 import os
 import resource
 import secrets
+import select
 import socket
 import struct
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -262,6 +265,138 @@ async def probe_sctp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
         sock.close()
 
 
+def scan_tcp(
+    targets: Sequence[ProbeTarget],
+    *,
+    concurrency: int = 256,
+    timeout: float = 1.0,
+    retries: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> list[ProbeResult]:
+    """TCP connects driven straight from epoll: non-blocking connect, wait for writability,
+    read SO_ERROR. Far cheaper per port than a coroutine with a timeout task, which is what
+    lets a Python scanner keep pace with nmap on thousands of ports.
+
+    The wait for an answer adapts like TCP's own retransmission timer (RFC 6298): the
+    smoothed round-trip time of the answers seen so far plus four deviations, at least
+    ``MIN_TIMEOUT``, at most ``timeout``. On a LAN a silently dropped port is declared
+    FILTERED in a tenth of a second instead of a full second; on a slow WAN the timer grows."""
+    count = len(targets)
+    attempts = [0] * count
+    started = [0.0] * count
+    results: list[ProbeResult | None] = [None] * count
+    pending = deque(range(count))
+    inflight: dict[int, tuple[int, int, socket.socket]] = {}  # fd → (index, attempt, socket)
+    deadlines: list[tuple[float, int, int, int]] = []  # (deadline, fd, index, attempt)
+    poller = select.epoll()
+    linger = struct.pack("ii", 1, 0)
+    rtt = _RoundTrip(timeout)
+    sent: dict[int, float] = {}  # fd → when its connect went out
+
+    def finish(index: int, state: State, detail: str) -> None:
+        if state == "FILTERED" and attempts[index] <= retries:
+            pending.append(index)
+            return
+        results[index] = ProbeResult(
+            targets[index], state, detail, time.monotonic() - started[index], attempts[index]
+        )
+        if progress is not None:
+            progress(1)
+
+    try:
+        while pending or inflight:
+            while pending and len(inflight) < concurrency:
+                index = pending.popleft()
+                target = targets[index]
+                family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
+                sock = socket.socket(family, socket.SOCK_STREAM)
+                sock.setblocking(False)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                started[index] = started[index] or time.monotonic()
+                attempts[index] += 1
+                try:
+                    if target.source:
+                        sock.bind((target.source, 0))
+                    code = sock.connect_ex((target.address, target.port or 0))
+                except OSError as exc:
+                    sock.close()
+                    finish(index, *_os_error_state(exc))
+                    continue
+                if code == errno.EINPROGRESS:
+                    fd = sock.fileno()
+                    poller.register(fd, select.EPOLLOUT | select.EPOLLERR | select.EPOLLHUP)
+                    inflight[fd] = (index, attempts[index], sock)
+                    sent[fd] = time.monotonic()
+                    heapq.heappush(deadlines, (sent[fd] + MIN_TIMEOUT, fd, index, attempts[index]))
+                    continue
+                sock.close()
+                finish(index, *_connect_state(code, timeout))
+            wait = max(0.0, deadlines[0][0] - time.monotonic()) if deadlines else 0.0
+            for fd, _ in poller.poll(wait):
+                index, _, sock = inflight.pop(fd)
+                poller.unregister(fd)
+                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                sock.close()
+                if code in (0, errno.ECONNREFUSED):
+                    rtt.add(time.monotonic() - sent[fd])
+                finish(index, *_connect_state(code, timeout))
+            now = time.monotonic()
+            while deadlines and deadlines[0][0] <= now:
+                _, fd, index, attempt = heapq.heappop(deadlines)
+                entry = inflight.get(fd)
+                if entry is None or entry[:2] != (index, attempt):
+                    continue  # answered already (the descriptor may be reused since)
+                waited = now - sent[fd]
+                if waited < rtt.timeout:
+                    # The timer grew since this connect went out: wait the rest.
+                    heapq.heappush(deadlines, (sent[fd] + rtt.timeout, fd, index, attempt))
+                    continue
+                del inflight[fd]
+                poller.unregister(fd)
+                entry[2].close()
+                finish(index, "FILTERED", f"no answer in {waited:.2g} s")
+    finally:
+        for _, _, sock in inflight.values():
+            sock.close()
+        poller.close()
+    return [r for r in results if r is not None]
+
+
+MIN_TIMEOUT = 0.1  # nmap -T4's --min-rtt-timeout
+
+
+class _RoundTrip:
+    """RFC 6298 retransmission timer: srtt + 4 × rttvar, clamped to [MIN_TIMEOUT, ceiling]."""
+
+    def __init__(self, ceiling: float) -> None:
+        self.ceiling = max(ceiling, MIN_TIMEOUT)
+        self.srtt: float | None = None
+        self.rttvar = 0.0
+
+    def add(self, sample: float) -> None:
+        if self.srtt is None:
+            self.srtt, self.rttvar = sample, sample / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - sample)
+            self.srtt = 0.875 * self.srtt + 0.125 * sample
+
+    @property
+    def timeout(self) -> float:
+        if self.srtt is None:
+            return self.ceiling
+        return min(self.ceiling, max(MIN_TIMEOUT, self.srtt + 4 * self.rttvar))
+
+
+def _connect_state(code: int, timeout: float) -> tuple[State, str]:
+    if code == 0:
+        return "LISTENING", "connected"
+    if code == errno.ECONNREFUSED:
+        return "NOT LISTENING", "refused (TCP reset)"
+    if code == errno.ETIMEDOUT:
+        return "FILTERED", f"no answer in {timeout:g} s"
+    return _os_error_state(OSError(code, os.strerror(code)))
+
+
 async def run_probes(
     targets: Sequence[ProbeTarget],
     *,
@@ -270,8 +405,9 @@ async def run_probes(
     retries: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> list[ProbeResult]:
-    """Probe every target; results come back in the order of ``targets``."""
-    raise_file_limit(concurrency + 64)
+    """Probe every target; results come back in the order of ``targets``. TCP runs in the
+    epoll scanner (a thread), everything else as coroutines, both at once."""
+    raise_file_limit(2 * concurrency + 64)
     gate = asyncio.Semaphore(concurrency)
 
     async def one(target: ProbeTarget) -> ProbeResult:
@@ -289,7 +425,21 @@ async def run_probes(
             progress(1)
         return ProbeResult(target, state, detail, time.monotonic() - started, attempts)
 
-    return list(await asyncio.gather(*(one(t) for t in targets)))
+    tcp = [t for t in targets if t.protocol == "tcp"]
+    other = [t for t in targets if t.protocol != "tcp"]
+    scanned, rest = await asyncio.gather(
+        asyncio.to_thread(
+            scan_tcp,
+            tcp,
+            concurrency=concurrency,
+            timeout=timeout,
+            retries=retries,
+            progress=progress,
+        ),
+        asyncio.gather(*(one(t) for t in other)),
+    )
+    by_target = {id(r.target): r for r in [*scanned, *rest]}
+    return [by_target[id(t)] for t in targets]
 
 
 def probe(
