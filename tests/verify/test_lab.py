@@ -119,3 +119,35 @@ def test_topology_follows_zones_sites_and_links() -> None:
         path.append(topology.nodes[here].kind)
     assert "internet" not in path and path.count("edge-fw") == 3
     assert all(len(n.name) <= 20 for n in topology.nodes.values())
+
+
+def test_sigterm_removes_every_namespace(kernel: None) -> None:
+    """A lab stopped mid-run (SIGTERM, as a CI runner does on timeout) leaves nothing."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "portplan", "lab", str(EXAMPLES / "papercut-hive" / "mesh.yaml")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+    def ours() -> list[str]:
+        listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        return [line for line in listing.splitlines() if line.startswith(f"ppl{process.pid}-")]
+
+    try:
+        deadline = time.monotonic() + 60
+        while len(ours()) < 10 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert ours(), "the lab never built its namespaces"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert b"interrupted" in stderr
+    assert ours() == []

@@ -145,3 +145,50 @@ def test_large_ranges_are_sampled_alike_on_both_sides(
     listening, _ = listen_ports(resolution, "app1")
     targets, _ = probe_targets(resolution, "ws1")
     assert {(t.protocol, t.port) for t in targets} <= {(p.protocol, p.port) for p in listening}
+
+
+SERVICES = """
+import socket, select
+socks = {}
+for port in (53, 123, 161):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", port))
+    socks[s.fileno()] = (port, s)
+print("ready", flush=True)
+while True:
+    ready, _, _ = select.select([s for _, s in socks.values()], [], [])
+    for s in ready:
+        port = s.getsockname()[1]
+        data, peer = s.recvfrom(2048)
+        # Each answers only its own protocol, never portplan's challenge.
+        if port == 123 and len(data) == 48 and data[0] == 0x1B:
+            s.sendto(b"\\x1c" + bytes(47), peer)
+        elif port == 161 and data[:1] == b"\\x30" and b"public" in data:
+            s.sendto(b"\\x30\\x03\\x02\\x01\\x01", peer)
+        elif port == 53 and len(data) >= 12 and data[2] == 0x01:
+            s.sendto(data[:2] + b"\\x81\\x80" + data[4:], peer)
+"""
+
+
+def test_real_udp_services_answer_protocol_probes(netns: NetnsGroup) -> None:
+    """SNMP, NTP and DNS servers ignore the challenge but answer their own requests."""
+    host = netns.add("svc")
+    server = host.popen(sys.executable, "-c", SERVICES)
+    assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
+    targets = [
+        {"flow": "x", "address": "127.0.0.1", "protocol": "udp", "port": port}
+        for port in (53, 123, 161, 162)
+    ]
+    result = host.run(
+        sys.executable,
+        "-m",
+        "portplan.verify.agent",
+        "probe",
+        "--timeout",
+        "0.5",
+        input=json.dumps(targets),
+    )
+    states = {r["target"]["port"]: (r["state"], r["detail"]) for r in json.loads(result.stdout)}
+    for port in (53, 123, 161):
+        assert states[port][0] == "LISTENING" and "a service answered" in states[port][1]
+    assert states[162] == ("NOT LISTENING", "ICMP port unreachable")

@@ -227,23 +227,27 @@ def _negatives(
                         continue
                 except NoRoute:
                     continue
-            source = src_addrs[0]
-            target = next((t for t in dst_addrs if t.version == source.version), None)
-            if target is None or _allowed(flows, source, target, protocol, port):
-                continue
-            if protocol in ("icmp", "icmpv6") and (protocol == "icmp") != (source.version == 4):
-                continue
             node = topology.owner_of(src_end.name)
-            key = (node.name, str(target), protocol, port)
-            if key in seen:
-                continue
-            seen.add(key)
-            bind = str(source) if src_end.kind == "external" else None
-            probe = ProbeTarget(
-                f"{flow.id} ({label})", str(target), protocol, port, None, True, bind
-            )
-            cases.append(LabCase(probe.flow, src_end.name, node.name, probe, "blocked", "negative"))
-            made += 1
+            added = False
+            for source in _one_per_family(src_addrs):  # IPv4, and IPv6 where both ends have it
+                target = next((t for t in dst_addrs if t.version == source.version), None)
+                if target is None or _allowed(flows, source, target, protocol, port):
+                    continue
+                if protocol in ("icmp", "icmpv6") and (protocol == "icmp") != (source.version == 4):
+                    continue
+                key = (node.name, str(target), protocol, port)
+                if key in seen:
+                    continue
+                seen.add(key)
+                bind = str(source) if src_end.kind == "external" else None
+                probe = ProbeTarget(
+                    f"{flow.id} ({label})", str(target), protocol, port, None, True, bind
+                )
+                cases.append(
+                    LabCase(probe.flow, src_end.name, node.name, probe, "blocked", "negative")
+                )
+                added = True
+            made += added
     return cases
 
 
