@@ -6,12 +6,12 @@ import ipaddress
 import itertools
 
 import pytest
-from factories import external, flow, host
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portplan.compile.boxes import Box, allow_boxes, laminar_regions, port_atoms
+from portplan.compile.boxes import Box, allow_boxes, interval_cidrs, laminar_regions, port_atoms
 from portplan.errors import UnsupportedError
+from tests.compile.factories import external, flow, host
 
 # A tiny universe so every tuple can be enumerated: 10.0.0.0/29 and ports 1-8.
 ADDRESSES = [ipaddress.ip_address(f"10.0.0.{i}") for i in range(8)]
@@ -106,13 +106,21 @@ def test_endpoint_known_only_by_name_is_an_error_naming_the_flow() -> None:
 
 
 def test_nested_networks_split_into_disjoint_regions() -> None:
-    outer = ipaddress.ip_network("10.0.0.0/24")
-    inner = ipaddress.ip_network("10.0.0.128/25")
-    regions = laminar_regions([(outer, "wide"), (inner, "narrow")])
+    outer, inner, second = (0, 255), (128, 191), (192, 192)
+    regions = laminar_regions([(outer, "wide"), (inner, "narrow"), (second, "one")])
     assert regions == [
-        ((ipaddress.ip_network("10.0.0.0/25"),), ["wide"]),
-        ((inner,), ["wide", "narrow"]),
+        (((0, 127), (193, 255)), ["wide"]),
+        (((128, 191),), ["wide", "narrow"]),
+        (((192, 192),), ["wide", "one"]),
     ]
+
+
+def test_intervals_become_the_fewest_cidrs() -> None:
+    assert interval_cidrs(4, ((1, 6),)) == tuple(
+        ipaddress.ip_network(n) for n in ("0.0.0.1/32", "0.0.0.2/31", "0.0.0.4/31", "0.0.0.6/32")
+    )
+    assert interval_cidrs(4, ((0, 2**32 - 1),)) == (ipaddress.ip_network("0.0.0.0/0"),)
+    assert interval_cidrs(6, ((0, 2**128 - 1),)) == (ipaddress.ip_network("::/0"),)
 
 
 def test_port_atoms_split_overlaps_and_join_neighbours() -> None:

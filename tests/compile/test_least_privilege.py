@@ -7,7 +7,8 @@ ruleset`` and evaluated by :mod:`portplan.verify.evaluate` on a grid of packets:
 known and unknown addresses, ports inside, at the edges of and just outside every range, and
 ICMP types next to the allowed ones. The set of allowed tuples must equal the set the concrete
 flows describe — no more, no less. Checked for the network firewall (forward) and for one
-host's own firewall (input and output).
+host's own firewall (input and output), with every way the compiler writes a group (set
+elements, a rule over named address sets, a verdict map to per-service chains).
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from factories import deployment, egress, external, flow, host, host_point, ingress, network
-from factories import network_point as network_firewall
-from factories import resolution as make_resolution
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,6 +26,18 @@ from portplan.model.concrete import ConcreteFlow, Endpoint
 from portplan.model.service import ICMP_TYPES, PortSet, Service
 from portplan.verify.evaluate import Packet, load_ruleset
 from portplan.verify.netns import Namespace, NetnsGroup
+from tests.compile.factories import (
+    deployment,
+    egress,
+    external,
+    flow,
+    host,
+    host_point,
+    ingress,
+    network,
+)
+from tests.compile.factories import network_point as network_firewall
+from tests.compile.factories import resolution as make_resolution
 
 PORTED = ("tcp", "udp", "sctp")
 # ICMPv6 types every host accepts whatever the flows say (RFC 4890 4.4.1; see nftables.py).
@@ -181,12 +191,15 @@ def test_compiled_nftables_allows_exactly_the_flows(kernel: None) -> None:
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         )
-        @given(cases())
-        def check(case: Case) -> None:
+        # (rule_min_elements, dispatch_min_rules): the defaults, and thresholds low enough that
+        # small cases take every path (set elements, rules over address sets, a verdict map).
+        @given(cases(), st.sampled_from([(16, 8), (1, 1), (2, 1), (1, 1000), (3, 2)]))
+        def check(case: Case, thresholds: tuple[int, int]) -> None:
             points = [network_firewall("fw"), host_point("hosts", ["h0"])]
+            compiler = NftablesCompiler(*thresholds)
             artifacts = {
                 a.path: str(a.content)
-                for a in NftablesCompiler().compile(
+                for a in compiler.compile(
                     deployment(case.hosts, points), make_resolution(*case.flows)
                 )
             }

@@ -26,7 +26,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -62,8 +62,9 @@ class Box:
         return len(self.sources) * len(self.destinations)
 
 
+Interval = tuple[int, int]  # first and last address, as integers
 # One requirement before compression: source, destination, protocol, low, high, label.
-_Contribution = tuple[Network, Network, str, int, int, str]
+_Contribution = tuple[Interval, Interval, str, int, int, str]
 
 
 def flow_label(flow: ConcreteFlow) -> str:
@@ -73,9 +74,9 @@ def flow_label(flow: ConcreteFlow) -> str:
 def allow_boxes(flows: Iterable[ConcreteFlow], target: str) -> list[Box]:
     """The disjoint boxes allowing exactly ``flows`` (sorted, deterministic)."""
     per_family: dict[int, list[_Contribution]] = {4: [], 6: []}
+    intervals: dict[int, dict[int, list[Interval]]] = {}  # id(endpoint) -> family -> ranges
     for flow in flows:
-        for family, contribution in _contributions(flow, target):
-            per_family[family].append(contribution)
+        _contributions(flow, target, per_family, intervals)
     boxes: list[Box] = []
     for family, contributions in per_family.items():
         boxes.extend(_compress(family, contributions))
@@ -83,7 +84,13 @@ def allow_boxes(flows: Iterable[ConcreteFlow], target: str) -> list[Box]:
     return boxes
 
 
-def _contributions(flow: ConcreteFlow, target: str) -> list[tuple[int, _Contribution]]:
+def _contributions(
+    flow: ConcreteFlow,
+    target: str,
+    per_family: dict[int, list[_Contribution]],
+    cache: dict[int, dict[int, list[Interval]]],
+) -> None:
+    ends = []
     for endpoint in (flow.source, flow.destination):
         if not endpoint.addresses:
             known_as = f" (known only as '{endpoint.fqdn}')" if endpoint.fqdn else ""
@@ -92,25 +99,33 @@ def _contributions(flow: ConcreteFlow, target: str) -> list[tuple[int, _Contribu
                 f"{target} filters by address — give it cidrs in the deployment, or use a "
                 "target that filters by name."
             )
+        # Endpoints are shared by many flows; their ranges are computed once per compile.
+        ranges = cache.get(id(endpoint))
+        if ranges is None:
+            ranges = {4: [], 6: []}
+            for network in endpoint.addresses:
+                first = int(network.network_address)
+                size = 1 << (network.max_prefixlen - network.prefixlen)
+                ranges[network.version].append((first, first + size - 1))
+            cache[id(endpoint)] = ranges
+        ends.append(ranges)
+    sources, destinations = ends
     label = flow_label(flow)
-    out: list[tuple[int, _Contribution]] = []
     for service in flow.services:
+        families: tuple[int, ...]
         if service.protocol in ICMP_PROTOCOLS:
             number = service.icmp_type_number
             spans = [ALL_ICMP_TYPES if number is None else (number, number)]
-            families = [4] if service.protocol == "icmp" else [6]
+            families = (4,) if service.protocol == "icmp" else (6,)
         else:
             spans = [(r.low, r.high) for r in service.ports]
-            families = [4, 6]
+            families = (4, 6)
         for family in families:
-            sources = [a for a in flow.source.addresses if a.version == family]
-            destinations = [a for a in flow.destination.addresses if a.version == family]
-            for source in sources:
-                for destination in destinations:
+            out = per_family[family]
+            for source in sources[family]:
+                for destination in destinations[family]:
                     for low, high in spans:
-                        contribution = (source, destination, service.protocol, low, high, label)
-                        out.append((family, contribution))
-    return out
+                        out.append((source, destination, service.protocol, low, high, label))
 
 
 def _compress(family: int, contributions: list[_Contribution]) -> list[Box]:
@@ -121,59 +136,71 @@ def _compress(family: int, contributions: list[_Contribution]) -> list[Box]:
         (source, (destination, protocol, low, high, label))
         for source, destination, protocol, low, high, label in contributions
     )
-    merged: dict[tuple[str, int, int, tuple[str, ...], tuple[Network, ...]], list[Network]] = (
+    merged: dict[tuple[str, int, int, tuple[str, ...], tuple[Interval, ...]], list[Interval]] = (
         defaultdict(list)
     )
-    for source_cidrs, requirements in source_regions:
+    for source_ranges, requirements in source_regions:
         destination_regions = laminar_regions(
             (destination, (protocol, low, high, label))
             for destination, protocol, low, high, label in requirements
         )
         # For this source region: which destinations each port atom reaches.
-        reach: dict[tuple[str, int, int, tuple[str, ...]], list[Network]] = defaultdict(list)
-        for destination_cidrs, services in destination_regions:
+        reach: dict[tuple[str, int, int, tuple[str, ...]], list[Interval]] = defaultdict(list)
+        for destination_ranges, services in destination_regions:
             for atom in port_atoms(services):
-                reach[atom].extend(destination_cidrs)
+                reach[atom].extend(destination_ranges)
         for (protocol, low, high, labels), destinations in reach.items():
-            key = (protocol, low, high, labels, collapse(destinations))
-            merged[key].extend(source_cidrs)
+            key = (protocol, low, high, labels, merge_intervals(destinations))
+            merged[key].extend(source_ranges)
     return [
-        Box(family, protocol, low, high, collapse(sources), destinations, labels)
+        Box(
+            family,
+            protocol,
+            low,
+            high,
+            interval_cidrs(family, merge_intervals(sources)),
+            interval_cidrs(family, destinations),
+            labels,
+        )
         for (protocol, low, high, labels, destinations), sources in merged.items()
     ]
 
 
 def laminar_regions(
-    items: Iterable[tuple[Network, T]],
-) -> list[tuple[tuple[Network, ...], list[T]]]:
-    """Split networks into disjoint regions, each with the payloads of every network covering it.
+    items: Iterable[tuple[Interval, T]],
+) -> list[tuple[tuple[Interval, ...], list[T]]]:
+    """Split CIDR ranges into disjoint regions, each with the payloads of every range covering
+    it.
 
-    CIDR blocks are laminar: sorted by (first address, prefix length) they list a containment
-    tree in pre-order. Each network's region is itself minus its children; its payloads are its
+    CIDR blocks are laminar: sorted by (first address, widest first) they list a containment
+    tree in pre-order. Each block's region is itself minus its children; its payloads are its
     own plus those of every ancestor.
     """
-    payloads: dict[Network, list[T]] = defaultdict(list)
-    for network, payload in items:
-        payloads[network].append(payload)
-    order = sorted(payloads, key=lambda n: (int(n.network_address), n.prefixlen))
-    children: dict[Network, list[Network]] = {n: [] for n in order}
-    inherited: dict[Network, list[T]] = {}
-    stack: list[Network] = []
-    for network in order:
-        while stack and not _contains(stack[-1], network):
-            stack.pop()
-        parent = stack[-1] if stack else None
-        if parent is not None:
-            children[parent].append(network)
-            inherited[network] = inherited[parent] + payloads[network]
+    payloads: dict[Interval, list[T]] = defaultdict(list)
+    for interval, payload in items:
+        payloads[interval].append(payload)
+    if len(payloads) == 1:
+        ((interval, only),) = payloads.items()
+        return [((interval,), only)]
+    order = sorted(payloads, key=lambda iv: (iv[0], -iv[1]))
+    children: dict[Interval, list[Interval]] = {}
+    inherited: dict[Interval, list[T]] = {}
+    stack: list[Interval] = []
+    for interval in order:
+        while stack and stack[-1][1] < interval[1]:
+            stack.pop()  # not inside the block on top (blocks are nested or disjoint)
+        if stack:
+            parent = stack[-1]
+            children.setdefault(parent, []).append(interval)
+            inherited[interval] = inherited[parent] + payloads[interval]
         else:
-            inherited[network] = list(payloads[network])
-        stack.append(network)
-    regions: list[tuple[tuple[Network, ...], list[T]]] = []
-    for network in order:
-        remainder = _remainder(network, children[network])
+            inherited[interval] = payloads[interval]
+        stack.append(interval)
+    regions: list[tuple[tuple[Interval, ...], list[T]]] = []
+    for interval in order:
+        remainder = _remainder(interval, children.get(interval, ()))
         if remainder:
-            regions.append((remainder, inherited[network]))
+            regions.append((remainder, inherited[interval]))
     return regions
 
 
@@ -185,6 +212,9 @@ def port_atoms(
     Adjacent pieces with the same labels are joined, so ``tcp/80`` and ``tcp/81`` of one flow
     stay one range ``80-81``.
     """
+    if len(services) == 1:
+        protocol, low, high, label = services[0]
+        return [(protocol, low, high, (label,))]
     by_protocol: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     for protocol, low, high, label in services:
         by_protocol[protocol].append((low, high, label))
@@ -205,15 +235,32 @@ def port_atoms(
     return atoms
 
 
-def collapse(networks: Iterable[Network]) -> tuple[Network, ...]:
-    """The fewest CIDRs covering exactly ``networks`` (sorted)."""
-    items = list(networks)
-    if len(items) == 1:
-        return (items[0],)
-    v4 = [n for n in items if isinstance(n, ipaddress.IPv4Network)]
-    v6 = [n for n in items if isinstance(n, ipaddress.IPv6Network)]
-    out: list[Network] = [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)]
-    return tuple(sorted(out, key=network_order))
+def merge_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
+    """Sorted, with touching and overlapping intervals joined."""
+    out: list[Interval] = []
+    for first, last in sorted(intervals):
+        if out and first <= out[-1][1] + 1:
+            if last > out[-1][1]:
+                out[-1] = (out[-1][0], last)
+        else:
+            out.append((first, last))
+    return tuple(out)
+
+
+def interval_cidrs(family: int, intervals: tuple[Interval, ...]) -> tuple[Network, ...]:
+    """The fewest CIDRs covering ``intervals`` exactly (each interval is split at alignment)."""
+    bits = 32 if family == 4 else 128
+    make = ipaddress.IPv4Network if family == 4 else ipaddress.IPv6Network
+    out: list[Network] = []
+    for first, last in intervals:
+        while first <= last:
+            # The largest block that starts at ``first`` (alignment) and ends by ``last``.
+            size = (first & -first) if first else 1 << bits
+            while size > last - first + 1:
+                size >>= 1
+            out.append(make((first, bits - size.bit_length() + 1)))
+            first += size
+    return tuple(out)
 
 
 def network_order(network: Network) -> tuple[int, int, int]:
@@ -231,29 +278,14 @@ def _box_order(box: Box) -> tuple[object, ...]:
     )
 
 
-def _contains(outer: Network, inner: Network) -> bool:
-    return (
-        outer.prefixlen <= inner.prefixlen
-        and int(outer.network_address) <= int(inner.network_address)
-        and int(inner.broadcast_address) <= int(outer.broadcast_address)
-    )
-
-
-def _remainder(network: Network, children: list[Network]) -> tuple[Network, ...]:
-    """``network`` minus its (disjoint, sorted) children, as CIDRs."""
-    if not children:
-        return (network,)
-    make: Callable[[int], ipaddress.IPv4Address | ipaddress.IPv6Address] = (
-        ipaddress.IPv4Address if network.version == 4 else ipaddress.IPv6Address
-    )
-    out: list[Network] = []
-    cursor = int(network.network_address)
-    for child in children:
-        first = int(child.network_address)
+def _remainder(interval: Interval, children: Iterable[Interval]) -> tuple[Interval, ...]:
+    """``interval`` minus its (disjoint, sorted) children."""
+    out: list[Interval] = []
+    cursor, last = interval
+    for first, child_last in children:
         if first > cursor:
-            out.extend(ipaddress.summarize_address_range(make(cursor), make(first - 1)))
-        cursor = max(cursor, int(child.broadcast_address) + 1)
-    last = int(network.broadcast_address)
+            out.append((cursor, first - 1))
+        cursor = max(cursor, child_last + 1)
     if cursor <= last:
-        out.extend(ipaddress.summarize_address_range(make(cursor), make(last)))
+        out.append((cursor, last))
     return tuple(out)

@@ -34,6 +34,9 @@ TABLE = "portplan"
 # smaller ones are elements of the chain's concatenated set. Rules cost time per packet,
 # elements cost load time and memory: measured in bench/compile.py.
 RULE_MIN_ELEMENTS = 16
+# From this many such rules on, a verdict map on (protocol, port) sends each new connection
+# straight to the few rules for its service, instead of down the whole list.
+DISPATCH_MIN_RULES = 8
 
 HOOKS = {"forward": "forward", "input": "input", "output": "output"}
 # RFC 4890 4.4.1 (traffic that must not be dropped): without these a host loses its IPv6
@@ -70,6 +73,14 @@ class NftablesCompiler:
         "inet table with concatenated interval sets; load with nft -f"
     )
 
+    def __init__(
+        self,
+        rule_min_elements: int = RULE_MIN_ELEMENTS,
+        dispatch_min_rules: int = DISPATCH_MIN_RULES,
+    ) -> None:
+        self.rule_min_elements = rule_min_elements
+        self.dispatch_min_rules = dispatch_min_rules
+
     def compile(self, deployment: Deployment, resolution: Resolution) -> list[Artifact]:
         return [self.render(deployment, scope) for scope in filter_scopes(deployment, resolution)]
 
@@ -77,7 +88,7 @@ class NftablesCompiler:
         table = _Table()
         for chain, flows in scope.chains:
             boxes = allow_boxes(flows, self.name)
-            _chain(table, chain, boxes, host=scope.host is not None)
+            _chain(table, chain, boxes, self, host=scope.host is not None)
         what = (
             f"host firewall '{scope.point.name}' on host '{scope.host}'"
             if scope.host
@@ -110,7 +121,9 @@ class NftablesCompiler:
         )
 
 
-def _chain(table: _Table, chain: str, boxes: list[Box], *, host: bool) -> None:
+def _chain(
+    table: _Table, chain: str, boxes: list[Box], options: NftablesCompiler, *, host: bool
+) -> None:
     rules = [
         '\t\tct state established,related accept comment "replies of allowed connections"',
         "\t\tct state invalid drop",
@@ -123,20 +136,92 @@ def _chain(table: _Table, chain: str, boxes: list[Box], *, host: bool) -> None:
             f"\t\ticmpv6 type {{ {essential} }} accept "
             'comment "IPv6 neighbour and router discovery, MLD (RFC 4890 4.4.1)"'
         )
-    grouped = [b for b in boxes if b.size < RULE_MIN_ELEMENTS]
-    alone = [b for b in boxes if b.size >= RULE_MIN_ELEMENTS]
+    grouped = [b for b in boxes if b.size < options.rule_min_elements]
+    alone = [b for b in boxes if b.size >= options.rule_min_elements]
     for family in (4, 6):
         for icmp in (False, True):
             members = [b for b in grouped if b.family == family and b.is_icmp == icmp]
             if members:
                 rules.append(_set_rule(table, chain, family, icmp, members))
-    rules.extend(_box_rule(table, box) for box in alone)
+    ported = [b for b in alone if not b.is_icmp]
+    rules.extend(_box_rule(table, box) for box in alone if box.is_icmp)
+    if len(ported) >= options.dispatch_min_rules:
+        rules.append(_dispatch(table, chain, ported))
+    else:
+        rules.extend(_box_rule(table, box) for box in ported)
     table.rules += len(rules)
     head = [
         f"\tchain {chain} {{",
         f"\t\ttype filter hook {HOOKS[chain]} priority filter; policy drop;",
     ]
     table.chains.append("\n".join([*head, *rules, "\t}"]))
+
+
+def _dispatch(table: _Table, chain: str, boxes: list[Box]) -> str:
+    """A verdict map from (protocol, port range) to a chain holding the rules of the boxes that
+    cover it. Map keys may not overlap, so the ports are cut where any box starts or ends."""
+    targets: dict[tuple[int, ...], str] = {}
+    elements: list[str] = []
+    for protocol, low, high, covering in _port_pieces(boxes):
+        name = targets.get(covering)
+        if name is None:
+            name = f"{chain}_{protocol}_{low}" + ("" if low == high else f"_{high}")
+            targets[covering] = name
+            rules = [_box_rule(table, boxes[i], with_service=False) for i in covering]
+            table.rules += len(rules)
+            table.chains.append("\n".join([f"\tchain {name} {{", *rules, "\t}"]))
+        elements.append(f"\t\t\t{protocol} . {_range(low, high)} : jump {name}")
+    table.elements += len(elements)
+    table.sets.append(
+        "\n".join(
+            [
+                f"\tmap {chain}_services {{",
+                "\t\ttype inet_proto . inet_service : verdict",
+                "\t\tflags interval",
+                "\t\telements = {",
+                ",\n".join(elements),
+                "\t\t}",
+                "\t}",
+            ]
+        )
+    )
+    return (
+        f"\t\tmeta l4proto . th dport vmap @{chain}_services "
+        'comment "each service to the chain of its rules"'
+    )
+
+
+def _port_pieces(boxes: list[Box]) -> list[tuple[str, int, int, tuple[int, ...]]]:
+    """Disjoint (protocol, low, high, indices of the boxes covering it), adjacent pieces with
+    the same boxes joined; a sweep over the range ends."""
+    pieces: list[tuple[str, int, int, tuple[int, ...]]] = []
+    for protocol in dict.fromkeys(b.protocol for b in boxes):
+        events: list[tuple[int, int, int]] = []  # (port, 0 = ends before / 1 = starts, box)
+        for index, box in enumerate(boxes):
+            if box.protocol == protocol:
+                events += [(box.low, 1, index), (box.high + 1, 0, index)]
+        events.sort()
+        active: set[int] = set()
+        position = 0
+        while position < len(events):
+            port = events[position][0]
+            while position < len(events) and events[position][0] == port:
+                _, starts, index = events[position]
+                if starts:
+                    active.add(index)
+                else:
+                    active.discard(index)
+                position += 1
+            if not active:
+                continue
+            covering = tuple(sorted(active))
+            end = events[position][0] - 1  # the next boundary; one always follows a start
+            last = pieces[-1] if pieces else None
+            if last and last[0] == protocol and last[3] == covering and last[2] == port - 1:
+                pieces[-1] = (protocol, last[1], end, covering)
+            else:
+                pieces.append((protocol, port, end, covering))
+    return pieces
 
 
 def _set_rule(table: _Table, chain: str, family: int, icmp: bool, boxes: list[Box]) -> str:
@@ -180,19 +265,26 @@ def _set_rule(table: _Table, chain: str, family: int, icmp: bool, boxes: list[Bo
     return f'\t\t{key} @{name} accept comment "{what}: {_count(len(elements), "element")}"'
 
 
-def _box_rule(table: _Table, box: Box) -> str:
-    """A rule of its own for a large group: named sets of its sources and destinations."""
+def _box_rule(table: _Table, box: Box, *, with_service: bool = True) -> str:
+    """A rule of its own for a large group: named sets of its sources and destinations.
+
+    The cheapest, most selective match goes first, as the kernel stops at the first that
+    fails: the protocol and port (a compare), then a single address, then the set lookup.
+    Behind a verdict map that already matched the port, the rule matches addresses only.
+    """
     ip = MATCH_FAMILY[box.family]
-    parts = [
-        f"{ip} saddr {_addresses(table, box.family, box.sources)}",
-        f"{ip} daddr {_addresses(table, box.family, box.destinations)}",
-    ]
-    if not box.is_icmp:
+    parts: list[str] = []
+    if not with_service:
+        pass
+    elif not box.is_icmp:
         parts.append(f"{box.protocol} dport {_range(box.low, box.high)}")
     elif (box.low, box.high) == (0, 255):
         parts.append(f"meta l4proto {box.protocol}")
     else:
         parts.append(f"{box.protocol} type {_icmp_type(box)}")
+    sides = [("saddr", box.sources), ("daddr", box.destinations)]
+    sides.sort(key=lambda side: len(side[1]) > 1)
+    parts += [f"{ip} {key} {_addresses(table, box.family, networks)}" for key, networks in sides]
     comment = labels_comment(box.labels, NFT_COMMENT_BYTES)
     return f'\t\t{" ".join(parts)} accept comment "{comment}"'
 
