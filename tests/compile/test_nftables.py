@@ -10,9 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from factories import deployment, egress, external, flow, host, host_point, ingress, network
-from factories import network_point as network_firewall
-from factories import resolution as make_resolution
 
 from portplan.compile.nftables import NftablesCompiler
 from portplan.errors import UnsupportedError
@@ -20,6 +17,18 @@ from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.deployment import Deployment
 from portplan.verify.evaluate import Packet, load_ruleset
 from portplan.verify.netns import NetnsGroup
+from tests.compile.factories import (
+    deployment,
+    egress,
+    external,
+    flow,
+    host,
+    host_point,
+    ingress,
+    network,
+)
+from tests.compile.factories import network_point as network_firewall
+from tests.compile.factories import resolution as make_resolution
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -202,3 +211,28 @@ def test_golden_small_deployment() -> None:
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(artifacts["edge.nft"])
     assert artifacts["edge.nft"] == golden.read_text()
+
+
+def test_many_large_groups_go_through_a_verdict_map(netns: NetnsGroup) -> None:
+    """Ten services for a hundred clients each: a new connection meets the rules of its own
+    service only, behind one map lookup, and the map still allows exactly the flows."""
+    clients = [host(f"pc{i}", f"10.1.{i}.9", role="shop:client") for i in range(100)]
+    flows = [
+        flow(c, WEB, f"tcp/{1000 + 10 * s}-{1004 + 10 * s}", flow=f"s{s}", path=[network("edge")])
+        for s in range(10)
+        for c in clients[s:]
+    ]
+    artifact = NftablesCompiler().compile(
+        deployment([WEB, *clients], [network_firewall("edge")]), make_resolution(*flows)
+    )[0]
+    content = str(artifact.content)
+    assert "vmap @forward_services" in content
+    ruleset = load_ruleset(load_and_list(netns, content))
+
+    def allowed(client: int, port: int) -> bool:
+        packet = Packet("forward", None, f"10.1.{client}.9", "10.0.1.10", "tcp", port)
+        return ruleset.verdict(packet).allowed
+
+    assert allowed(0, 1000) and allowed(0, 1004) and allowed(99, 1094)
+    assert not allowed(0, 1010)  # service s1 starts at client 1
+    assert allowed(1, 1010) and not allowed(1, 1005) and not allowed(5, 1095)
