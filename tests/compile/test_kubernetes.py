@@ -12,7 +12,7 @@ import yaml
 
 from portplan.compile.kubernetes import KubernetesCompiler, dns_label
 from portplan.errors import UnsupportedError
-from portplan.model.concrete import Resolution
+from portplan.model.concrete import Endpoint, Resolution
 from tests.compile.nonnative_sample import Names, sample
 
 # From the Kubernetes API reference (networking.k8s.io/v1 NetworkPolicy, LabelSelector,
@@ -214,3 +214,26 @@ def test_names_become_dns_labels() -> None:
         assert len(label) <= 63
         jsonschema.validate(label, {"type": "string", "pattern": DNS_LABEL})
     assert dns_label("Acme_Print") != dns_label("acme-print")
+
+
+def test_hosts_sharing_no_label_get_a_policy_each() -> None:
+    _, resolution = sample(icmp=False)
+
+    def relabel(endpoint: Endpoint) -> Endpoint:
+        if endpoint.name == "srv2":
+            return dataclasses.replace(endpoint, labels=(("component", "spool"),))
+        return endpoint
+
+    flows = tuple(
+        dataclasses.replace(f, source=relabel(f.source), destination=relabel(f.destination))
+        for f in resolution.flows
+    )
+    found = policies(Resolution("sample", flows))
+    one = found["default/portplan-acme-print-server-1.yaml"]["spec"]
+    two = found["default/portplan-acme-print-server-2.yaml"]["spec"]
+    selected = [one["podSelector"]["matchLabels"], two["podSelector"]["matchLabels"]]
+    assert {"component": "spool"} in selected
+    assert {"app": "acme", "tier": "server"} in selected
+    # Each policy carries only its own hosts' flows: srv2 sends no status to the client.
+    spool = one if one["podSelector"]["matchLabels"] == {"component": "spool"} else two
+    assert spool["egress"] == []

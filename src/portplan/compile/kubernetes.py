@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from portplan.compile.base import Artifact
-from portplan.compile.groups import flow_comment, role_flows, safe_name
+from portplan.compile.groups import RoleFlows, flow_comment, role_flows, safe_name
 from portplan.errors import UnsupportedError
 from portplan.model.concrete import ConcreteFlow, Endpoint, Resolution
 from portplan.model.deployment import Deployment
@@ -100,22 +100,28 @@ def peers(flow: ConcreteFlow, peer: Endpoint, namespace: str) -> list[dict[str, 
     return [{"ipBlock": {"cidr": str(address)}} for address in peer.addresses]
 
 
-def selector(role: str, members: list[Endpoint], flow: ConcreteFlow) -> dict[str, str]:
-    """The labels all of a role's hosts in one namespace share."""
-    common: dict[str, str] | None = None
-    for member in members:
-        labels = pod_labels(member, flow)
-        common = (
-            labels if common is None else {k: v for k, v in common.items() if labels.get(k) == v}
-        )
-    if not common:
-        names = ", ".join(m.name for m in members)
+def selectors(
+    role: str, members: list[Endpoint], flow: ConcreteFlow
+) -> list[tuple[dict[str, str], list[Endpoint]]]:
+    """Pod selectors for a role's hosts in one namespace: the labels they all share, or — when
+    they share none — one selector per distinct label set (a policy each)."""
+    labelled = [(pod_labels(member, flow), member) for member in members]
+    bare = [member.name for labels, member in labelled if not labels]
+    if bare:
         raise UnsupportedError(
-            f"flow {flow.id}: the hosts playing role {role} ({names}) share no labels, so no pod "
-            "selector can pick them — give each of them the same label, e.g. labels: {app: "
+            f"flow {flow.id}: host {bare[0]} plays role {role} but has no labels, so no pod "
+            "selector can pick it — give the role's hosts a label, e.g. labels: {app: "
             f"{dns_label(role.rpartition(':')[2])}}}, in the deployment."
         )
-    return common
+    common = dict(labelled[0][0])
+    for labels, _ in labelled[1:]:
+        common = {k: v for k, v in common.items() if labels.get(k) == v}
+    if common:
+        return [(common, members)]
+    groups: dict[tuple[tuple[str, str], ...], list[Endpoint]] = {}
+    for labels, member in labelled:
+        groups.setdefault(tuple(sorted(labels.items())), []).append(member)
+    return [(dict(key), group) for key, group in sorted(groups.items())]
 
 
 def rules(flows: list[ConcreteFlow], namespace: str, direction: str) -> list[dict[str, Any]]:
@@ -135,42 +141,59 @@ class KubernetesCompiler:
     name = "kubernetes"
     description = "Kubernetes NetworkPolicy YAML per namespace and product role"
 
+    @staticmethod
+    def _policy(
+        binding: str,
+        policy_name: str,
+        namespace: str,
+        labels: dict[str, str],
+        members: list[Endpoint],
+        role: RoleFlows,
+    ) -> Artifact:
+        names = {m.name for m in members}
+        inbound = [f for f in role.inbound if f.destination.name in names]
+        outbound = [f for f in role.outbound if f.source.name in names]
+        purposes = sorted({flow_comment(f, 120) for f in (*inbound, *outbound)})
+        policy: dict[str, Any] = {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {
+                "name": policy_name,
+                "namespace": namespace,
+                "labels": {"app.kubernetes.io/managed-by": "portplan"},
+                "annotations": {"portplan/flows": "\n".join(purposes)},
+            },
+            "spec": {
+                "podSelector": {"matchLabels": labels},
+                "policyTypes": ["Ingress", "Egress"],
+                "ingress": rules(inbound, namespace, "ingress"),
+                "egress": rules(outbound, namespace, "egress"),
+            },
+        }
+        text = yaml.safe_dump(policy, sort_keys=False, allow_unicode=True, width=1000)
+        return Artifact(
+            f"{namespace}/{policy_name}.yaml",
+            text,
+            None,
+            f"NetworkPolicy for {binding} in {namespace}",
+            len(policy["spec"]["ingress"]) + len(policy["spec"]["egress"]),
+        )
+
     def compile(self, deployment: Deployment, resolution: Resolution) -> list[Artifact]:
         artifacts = []
         for role in role_flows(resolution):
             namespaces = sorted({namespace_of(m) for m in role.members})
             for namespace in namespaces:
                 members = [m for m in role.members if namespace_of(m) == namespace]
-                names = {m.name for m in members}
-                inbound = [f for f in role.inbound if f.destination.name in names]
-                outbound = [f for f in role.outbound if f.source.name in names]
-                first = (inbound or outbound)[0]
-                policy_name = dns_label(f"portplan-{role.role.replace(':', '-')}")
-                purposes = sorted({flow_comment(f, 120) for f in (*inbound, *outbound)})
-                policy: dict[str, Any] = {
-                    "apiVersion": "networking.k8s.io/v1",
-                    "kind": "NetworkPolicy",
-                    "metadata": {
-                        "name": policy_name,
-                        "namespace": namespace,
-                        "labels": {"app.kubernetes.io/managed-by": "portplan"},
-                        "annotations": {"portplan/flows": "\n".join(purposes)},
-                    },
-                    "spec": {
-                        "podSelector": {"matchLabels": selector(role.role, members, first)},
-                        "policyTypes": ["Ingress", "Egress"],
-                        "ingress": rules(inbound, namespace, "ingress"),
-                        "egress": rules(outbound, namespace, "egress"),
-                    },
-                }
-                text = yaml.safe_dump(policy, sort_keys=False, allow_unicode=True, width=1000)
-                artifacts.append(
-                    Artifact(
-                        f"{namespace}/{policy_name}.yaml",
-                        text,
-                        None,
-                        f"NetworkPolicy for {role.role} in {namespace}",
-                        len(policy["spec"]["ingress"]) + len(policy["spec"]["egress"]),
+                first = next(
+                    iter(
+                        [f for f in role.inbound if namespace_of(f.destination) == namespace]
+                        + [f for f in role.outbound if namespace_of(f.source) == namespace]
                     )
                 )
+                chosen = selectors(role.role, members, first)
+                base = dns_label(f"portplan-{role.role.replace(':', '-')}")
+                for index, (labels, group) in enumerate(chosen, start=1):
+                    name = base if len(chosen) == 1 else dns_label(f"{base}-{index}")
+                    artifacts.append(self._policy(role.role, name, namespace, labels, group, role))
         return artifacts
