@@ -236,3 +236,63 @@ def test_many_large_groups_go_through_a_verdict_map(netns: NetnsGroup) -> None:
     assert allowed(0, 1000) and allowed(0, 1004) and allowed(99, 1094)
     assert not allowed(0, 1010)  # service s1 starts at client 1
     assert allowed(1, 1010) and not allowed(1, 1005) and not allowed(5, 1095)
+
+
+LISTEN = """
+import socket, sys, threading
+def serve(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+    s.listen(16)
+    while True:
+        c, _ = s.accept()
+        c.close()
+threads = [threading.Thread(target=serve, args=(p,), daemon=True) for p in (8080, 8081)]
+[t.start() for t in threads]
+print("ready", flush=True)
+threading.Event().wait()
+"""
+
+CONNECT = """
+import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1.5).close()
+    print("open")
+except OSError:
+    print("closed")
+"""
+
+
+def test_a_host_firewall_passes_its_flows_over_ipv4_and_ipv6(netns: NetnsGroup) -> None:
+    """Real connections: IPv6 only works if neighbour discovery passes the host's own
+    firewall both ways (RFC 4890), so this proves the ICMPv6 rules as much as the flows."""
+    import sys
+
+    client = host("client", "192.0.2.1", "2001:db8::1", role="shop:client")
+    server = host("server", "192.0.2.2", "2001:db8::2", role="shop:web")
+    flows = [flow(client, server, "tcp/8080", path=[egress("hosts"), ingress("hosts")])]
+    artifacts = {
+        a.path: str(a.content)
+        for a in NftablesCompiler().compile(
+            deployment([client, server], [host_point("hosts")]), make_resolution(*flows)
+        )
+    }
+    a, b = netns.add("client"), netns.add("server")
+    netns.veth(a, "eth0", b, "eth0")
+    for namespace, end in ((a, "1"), (b, "2")):
+        namespace.run("ip", "addr", "add", f"192.0.2.{end}/24", "dev", "eth0")
+        namespace.run("ip", "addr", "add", f"2001:db8::{end}/64", "dev", "eth0", "nodad")
+    a.load_nft(artifacts["hosts-client.nft"])
+    b.load_nft(artifacts["hosts-server.nft"])
+    listener = b.popen(sys.executable, "-c", LISTEN)
+    assert listener.stdout is not None and listener.stdout.readline().strip() == b"ready"
+
+    def state(address: str, port: int) -> str:
+        return a.run(sys.executable, "-c", CONNECT, address, str(port)).stdout.strip()
+
+    assert state("192.0.2.2", 8080) == "open"
+    assert state("2001:db8::2", 8080) == "open"
+    assert state("192.0.2.2", 8081) == "closed"
+    assert state("2001:db8::2", 8081) == "closed"
