@@ -13,7 +13,13 @@ from dataclasses import dataclass, field, replace
 
 from portplan.extract.document import Document, Table, TextLine
 from portplan.extract.flat import parse_flat_table
-from portplan.extract.headers import Header, read_header, split_concatenated_header
+from portplan.extract.headers import (
+    Header,
+    Role,
+    column_role,
+    read_header,
+    split_concatenated_header,
+)
 from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
 from portplan.extract.prose import (
     STEP,
@@ -57,9 +63,35 @@ _INHERIT_NAMES = re.compile(
 )
 # Running page headers and footers: "Page 2", "Page 3 of 10".
 _PAGE_FURNITURE = re.compile(r"\bpage\s+\d+(?:\s+of\s+\d+)?\s*$", re.IGNORECASE)
+# "Source: PowerCenter server" — one field of a record written as labelled lines.
+_KEY_VALUE = re.compile(r"^(?:[-*•]\s*)?([A-Za-z][A-Za-z ()/]{0,30}?)\s*:\s+(\S.*)$")
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
 _SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
+
+
+def _known_roles(header: Header) -> int:
+    return sum(1 for role in header.roles if role is not Role.OTHER)
+
+
+def two_level_header(above: tuple[str, ...] | None, header: Header) -> Header:
+    """Join a group header row with the row below it ("Source" over "Name" → "Source Name")."""
+    if above is None or len(above) != len(header.cells):
+        return header
+    filled = [c for c in above if c.strip()]
+    if len(filled) < 2 or any(len(c) > 40 or re.search(r"\d{2,}", c) for c in filled):
+        return header
+    merged = []
+    for upper_cell, lower_cell in zip(above, header.cells, strict=True):
+        upper, lower = clean(upper_cell), clean(lower_cell)
+        if not upper or upper == lower:
+            merged.append(lower)
+        else:
+            merged.append(f"{upper} {lower}".strip())
+    combined = read_header(merged)
+    if combined is not None and _known_roles(combined) > _known_roles(header):
+        return combined
+    return header
 
 
 def is_heading(text: str) -> bool:
@@ -105,6 +137,8 @@ class _Extractor:
         self.active: _ActiveTable | None = None
         self.flat: tuple[Header, list[TextLine], Context] | None = None
         self.paragraph = ""
+        self.record: list[tuple[str, str, TextLine]] = []
+        self.record_context = Context()
 
     # -- sections -------------------------------------------------------------------------
     def heading(self, text: str) -> None:
@@ -134,6 +168,7 @@ class _Extractor:
 
     # -- tables ---------------------------------------------------------------------------
     def flush(self) -> None:
+        self._flush_record()
         if self.active is not None:
             self._flush_pending()
             table, self.active = self.active, None
@@ -167,6 +202,46 @@ class _Extractor:
         assert self.active is not None
         self.active.rows.append(Row(tuple(cells), line, text.strip(), self.context))
 
+    def _record_line(self, line: TextLine, stripped: str) -> bool:
+        """Collect "Source: X" / "Destination: Y" / "Service: UDP 161" lines into one record."""
+        match = _KEY_VALUE.match(stripped) if "\t" not in stripped else None
+        if match is None or column_role(match.group(1)) is Role.OTHER:
+            self._flush_record()
+            return False
+        key = match.group(1).strip()
+        if any(key.lower() == k.lower() for k, _, _ in self.record):
+            self._flush_record()
+        if not self.record:
+            self.record_context = self.context
+        self.record.append((key, match.group(2).strip(), line))
+        return True
+
+    def _flush_record(self) -> None:
+        record, self.record = self.record, []
+        if not record:
+            return
+        roles = [column_role(key) for key, _, _ in record]
+        if Role.PORT not in roles:
+            for i, (_, value, _) in enumerate(record):
+                if parse_ports(value, numbers_are_ports=False).has_ports:
+                    roles[i] = Role.PORT
+                    break
+        ends = Role.SOURCE in roles or Role.DESTINATION in roles
+        if Role.PORT in roles and ends:
+            header = Header(tuple(k for k, _, _ in record), tuple(roles))
+            first = record[0][2]
+            row = Row(
+                tuple(v for _, v, _ in record),
+                first.line,
+                first.text.strip(),
+                self.record_context,
+                lines=tuple(item[2].line for item in record),
+            )
+            self._interpret(header, [row])
+            return
+        for _, _, item in record:
+            self._plain_line(item, item.text.strip())
+
     def _orphan_row(self, line: TextLine) -> None:
         if looks_port_like(line.text):
             self.prose.append((line, self.context))
@@ -186,10 +261,13 @@ class _Extractor:
                 return
         if not stripped or stripped == "|":
             self.paragraph_line("")
+            self._flush_record()
             return
         if _PAGE_FURNITURE.search(stripped) and len(stripped.split()) <= 12:
             return
         if _SEPARATOR_ROW.match(stripped):
+            return
+        if self._record_line(line, stripped):
             return
         active = self.active
         # Markdown pipe rows (and the tail of a row broken over two lines).
@@ -249,6 +327,9 @@ class _Extractor:
         ends_table = len(stripped.split()) > 15 or stripped.endswith(".")
         if active is not None and ends_table and not looks_port_like(stripped):
             self.flush()
+        self._plain_line(line, stripped)
+
+    def _plain_line(self, line: TextLine, stripped: str) -> None:
         if is_heading(stripped):
             self.heading(stripped)
         else:
@@ -290,13 +371,16 @@ class _Extractor:
             self.heading(table.title)
         header: Header | None = None
         rows: list[Row] = []
+        above: tuple[str, ...] | None = None
         for cells, line in zip(table.rows, table.lines, strict=False):
             candidate = read_header(list(cells))
             if candidate is not None:
                 if header is not None:
                     self._interpret(header, rows)
-                header, rows = candidate, []
+                header, rows = two_level_header(above, candidate), []
+                above = cells
                 continue
+            above = cells
             text = " | ".join(c for c in cells)
             if header is None:
                 self._orphan_row(TextLine(line, text))

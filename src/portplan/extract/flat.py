@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from portplan.extract.document import TextLine
 from portplan.extract.headers import Header, Role
-from portplan.extract.ports import parse_ports
+from portplan.extract.ports import parse_ports, parse_protocols
 from portplan.extract.tables import Context, Row
 
 _NOTE = re.compile(r"^\s*notes?\b\s*:?", re.IGNORECASE)
@@ -59,7 +59,7 @@ def parse_flat_table(
     """Rows (in the header's column layout) from one-cell-per-line text, and the lines used."""
     sides = header.indexes(Role.SIDE)
     if len(sides) < 2:
-        return [], set()
+        return _sequential_rows(header, lines, context)
     has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
     has_purpose = any(
         header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles))
@@ -112,6 +112,81 @@ def parse_flat_table(
         if record.purpose is not None:
             consumed.add(record.purpose.line.line)
         rows.extend(_record_rows(header, record, context))
+    return rows, consumed
+
+
+def _cell_kind(text: str) -> str:
+    """ "port" ("7010", "TCP 443"), "protocol" ("UDP"), or "text" (a name or a purpose)."""
+    words = text.split()
+    spec = parse_ports(text)
+    if len(words) <= 6 and (spec.has_ports or spec.ephemeral):
+        return "port"
+    if len(words) <= 3 and not any(c.isdigit() for c in text) and parse_protocols(text)[0]:
+        return "protocol"
+    return "text"
+
+
+def _fits(role: Role, kind: str) -> bool:
+    if role in (Role.PORT, Role.SOURCE_PORT):
+        return kind == "port"
+    if role is Role.PROTOCOL:
+        return kind == "protocol"
+    if role is Role.PURPOSE:
+        return True
+    return kind == "text"
+
+
+def _sequential_rows(
+    header: Header, lines: list[TextLine], context: Context
+) -> tuple[list[Row], set[int]]:
+    """Cells of a glued-header table with named columns, filled left to right.
+
+    A cell that does not fit the next column (a port where a name is due) skips the columns
+    in between, as an empty cell vanishes when HTML is copied as text; a cell that fits no
+    column left in the row starts the next row.
+    """
+    width = len(header.roles)
+    rows: list[Row] = []
+    consumed: set[int] = set()
+    current: list[str] | None = None
+    used: list[TextLine] = []
+    column = 0
+
+    def finish() -> None:
+        nonlocal current, used
+        if current is not None and used:
+            has_service = any(
+                current[i]
+                for i, role in enumerate(header.roles)
+                if role in (Role.PORT, Role.PROTOCOL)
+            )
+            if has_service:
+                rows.append(Row(tuple(current), used[0].line, used[0].text.strip(), context))
+                consumed.update(line.line for line in used)
+        current, used = None, []
+
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        kind = _cell_kind(text)
+        if current is not None:
+            target = next((j for j in range(column, width) if _fits(header.roles[j], kind)), None)
+            if target is None:
+                finish()
+        if current is None:
+            current, column = [""] * width, 0
+            target = next((j for j in range(width) if _fits(header.roles[j], kind)), None)
+            if target is None:
+                current = None
+                continue
+        assert target is not None
+        current[target] = text
+        used.append(line)
+        column = target + 1
+        if column >= width:
+            finish()
+    finish()
     return rows, consumed
 
 

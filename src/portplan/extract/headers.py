@@ -33,7 +33,7 @@ class Role(Enum):
 
 _FILLER = frozenset(
     _split("""the a an of s default defaults host hosts system systems ip address addresses
-    component components device devices name names side zone machine machines number numbers no nr
+    component components device devices name names side machine machines number numbers no nr
     range ranges side e g i required""")
 )
 _PORT_WORDS = frozenset({"port", "ports", "portnumber"})
@@ -53,7 +53,8 @@ _PROTOCOL_WORDS = frozenset(_split("protocol protocols type transport proto laye
 _PURPOSE_WORDS = frozenset(
     _split("""description descriptions purpose comment comments used for usage notes note details
     detail service services function remarks remark reason application applications feature
-    explanation traffic info information use communication""")
+    explanation traffic info information use communication justification rationale business
+    why""")
 )
 _DIRECTION_WORDS = frozenset(_split("direction inbound outbound in out flow bound"))
 
@@ -74,7 +75,9 @@ def column_role(text: str) -> Role:
         if wordset & source_side and not wordset & listening_side:
             return Role.SOURCE_PORT
         return Role.PORT
-    if wordset <= _PROTOCOL_WORDS:
+    if wordset & {"zone", "zones", "vlan", "subnet", "subnets", "network", "networks", "cidr"}:
+        return Role.OTHER  # where an endpoint sits, not what it is
+    if wordset <= _PROTOCOL_WORDS or wordset & {"protocol", "protocols", "transport"}:
         return Role.PROTOCOL
     if wordset <= _SOURCE_WORDS:
         return Role.SOURCE

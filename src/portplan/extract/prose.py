@@ -73,7 +73,7 @@ _VERBS = frozenset(
 # Words after which a following endpoint is the one being connected to.
 _CUES = frozenset(
     _split("""to with contacts contact reach reaches connects connect queries query polls poll calls
-    call find into towards toward against pings ping""")
+    call find into towards toward against pings ping checks check monitors monitor""")
 )
 _CUE_PAIRS = (("looking", "for"), ("searching", "for"), ("looks", "for"), ("log", "in"))
 _STOP = frozenset(
@@ -82,8 +82,8 @@ _STOP = frozenset(
     about after before during until""")
 )
 _RESPONSE = re.compile(
-    r"\b(?:returns?|responds?|repl(?:y|ies)|sends?\s+back|sends?\s+(?:a|the)\s+(?:list|result|"
-    r"response|reply)|send\s+(?:a|the)\s+(?:list|result|response|reply))\b",
+    r"(?<!to )\b(?:returns?|responds?|repl(?:y|ies)|sends?\s+back"
+    r"|sends?\s+(?:a|the)\s+(?:list|result|response|reply))\b",
     re.IGNORECASE,
 )
 # Verbs whose "from X" names the side being connected to ("downloads media from the cache").
@@ -155,6 +155,16 @@ def _ends_phrase(word: str, inside: bool) -> bool:
     if word in (",", ";", ":") or word.lower() in _STOP:
         return True
     return inside and word.lower() in _VERBS and word[:1].islower()
+
+
+def _possessor(phrase: list[str]) -> list[str]:
+    """ "the kiosk's health" → "the kiosk": what a check is about is the endpoint."""
+    for i, word in enumerate(phrase):
+        stem = re.sub(r"['’]s$", "", word)
+        after = {w.lower() for w in phrase[i + 1 :]}
+        if stem != word and stem.lower() in ENTITY_HEADS and not after & ENTITY_HEADS:
+            return [*phrase[:i], stem]
+    return phrase
 
 
 def _noun_phrase(words: list[str], start: int) -> tuple[list[str], int]:
@@ -256,6 +266,7 @@ def parse_sentence(sentence: str) -> _SentenceParse:
                 break
             j = i + 1
             phrase, end = _noun_phrase(words, j)
+            phrase = _possessor(phrase)
             starts_with_verb = bool(phrase) and phrase[0].lower() in (_VERBS | _CUES)
             if not starts_with_verb and _is_entity(phrase):
                 result.dst = _strip_determiners(phrase)

@@ -242,6 +242,8 @@ def _row_flows(
     if sides:
         return _side_flows(header, cells, row, previous, document)
     src, dst = cells.get(Role.SOURCE), cells.get(Role.DESTINATION)
+    if not src and not dst:
+        src, dst = _arrow_endpoints(cells)
     port_cell, proto_cell = cells.get(Role.PORT), cells.get(Role.PROTOCOL)
     if previous is not None:
         # A continuation row: a blank port (and blank type) cell means "same as above".
@@ -249,7 +251,7 @@ def _row_flows(
             cells.set(Role.PORT, previous.get(Role.PORT))
             cells.set(Role.PROTOCOL, previous.get(Role.PROTOCOL))
             port_cell, proto_cell = cells.get(Role.PORT), cells.get(Role.PROTOCOL)
-        if (not src and not dst) or row.context.inherit_names:
+        if (not src and not dst) or (row.context.inherit_names and not (src and dst)):
             if not src:
                 cells.set(Role.SOURCE, previous.get(Role.SOURCE))
             if not dst:
@@ -264,6 +266,23 @@ def _row_flows(
     return _flows_from_cells(
         src, dst, port_cell, proto_cell, purpose, cells.get(Role.SOURCE_PORT), row, document
     )
+
+
+_ARROW = re.compile(r"\s*(?:→|->|=>|⇒|➔|⟶|—>|-->)\s*")
+_BACK_ARROW = re.compile(r"\s*(?:←|<-|<=|⇐|⟵|<--)\s*")
+
+
+def _arrow_endpoints(cells: _Cells) -> tuple[str, str]:
+    """A "Flow" cell written "Lab instruments → Quartz Instrument Gateway" (initiator first)."""
+    for i, role in enumerate(cells.header.roles):
+        if role in (Role.OTHER, Role.PURPOSE, Role.DIRECTION):
+            for arrow, forward in ((_ARROW, True), (_BACK_ARROW, False)):
+                parts = [p.strip() for p in arrow.split(cells.cells[i])]
+                if len(parts) == 2 and all(parts):
+                    if role is not Role.OTHER:
+                        cells.cells[i] = ""
+                    return (parts[0], parts[1]) if forward else (parts[1], parts[0])
+    return "", ""
 
 
 def _side_flows(
