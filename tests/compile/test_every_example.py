@@ -4,16 +4,30 @@ each Aerleon platform) and globs ``examples/``, so neither list can drift from t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 
 from portplan.compile.aerleon import platform_names
 from portplan.compile.registry import TARGETS, get_compiler
 from portplan.errors import UnsupportedError
+from portplan.io import write_tree
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
+from tests.compile.cloud_schemas import (
+    ARM_SCHEMA,
+    TERRAFORM_SCHEMA,
+    check_arm_expressions,
+    check_terraform_references,
+)
+from tests.compile.powershell_check import check_script
+from tests.compile.test_firewalld import check_with_firewalld
+from tests.compile.test_hostile_names import aclgen
+from tests.compile.test_kubernetes import NETWORK_POLICY
 from tests.conftest import EXAMPLES
 
 
@@ -76,3 +90,35 @@ def test_every_target_compiles_or_names_the_flow(example: Path) -> None:
     # The general-purpose targets must work on every example, not just refuse.
     for target in ("firewalld", "aws", "aerleon", "aerleon:juniper", "aerleon:cisco"):
         assert outcomes[target] == "ok", (target, outcomes[target])
+
+
+@pytest.mark.parametrize("example", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
+def test_example_outputs_pass_their_tools_checks(example: Path, tmp_path: Path) -> None:
+    """What the real tools would say about each example's output: firewalld's readers, the
+    Terraform/ARM/NetworkPolicy schemas, the PowerShell tokenizer, Aerleon's aclgen."""
+    deployment, resolution = planned(example)
+    for target in ("firewalld", "aws", "azure", "kubernetes", "windows", "aerleon"):
+        try:
+            artifacts = get_compiler(target).compile(deployment, resolution)
+        except UnsupportedError:
+            continue  # the test above checks the refusal names a flow
+        out = tmp_path / target
+        write_tree(out, {a.path: a.content for a in artifacts})
+        for artifact in artifacts:
+            text = str(artifact.content)
+            if target == "aws":
+                document = json.loads(text)
+                jsonschema.validate(document, TERRAFORM_SCHEMA)
+                check_terraform_references(document)
+            elif target == "azure":
+                document = json.loads(text)
+                jsonschema.validate(document, ARM_SCHEMA)
+                check_arm_expressions(document)
+            elif target == "kubernetes":
+                jsonschema.validate(yaml.safe_load(text), NETWORK_POLICY)
+            elif target == "windows":
+                assert check_script(text)[1] == []
+        if target == "firewalld":
+            check_with_firewalld(out)
+        if target == "aerleon":
+            aclgen(out)

@@ -67,26 +67,36 @@ def serialize(root: ET.Element) -> str:
 def rich_rules(
     parent: ET.Element, flows: Iterable[ConcreteFlow], *, source: bool = True, dest: bool = True
 ) -> int:
-    """Append a rich rule per (flow, service, address pair, port range); return how many."""
-    count = 0
+    """Append a rich rule per (flow, service, address pair, port range); return how many.
+
+    A rule another flow already asked for is written once (firewalld ignores a repeated rich
+    rule with a warning); the comment names the first flow that needed it.
+    """
+    seen: set[str] = set()
     for flow in flows:
         for service in flow.services:
             for pair in address_pairs(flow, service, "firewalld", source=source):
-                parent.append(xml_comment(f"{flow_comment(flow)} ({service})"))
                 sources: list[Network | None] = list(pair.sources) if source else [None]
                 destinations: list[Network | None] = list(pair.destinations) if dest else [None]
+                new = []
                 for src in sources:
                     for dst in destinations:
                         for element in service_elements(service):
-                            rule = ET.SubElement(parent, "rule", family=f"ipv{pair.version}")
+                            rule = ET.Element("rule", family=f"ipv{pair.version}")
                             if src is not None:
                                 ET.SubElement(rule, "source", address=str(src))
                             if dst is not None:
                                 ET.SubElement(rule, "destination", address=str(dst))
                             rule.append(element)
                             ET.SubElement(rule, "accept")
-                            count += 1
-    return count
+                            key = ET.tostring(rule, encoding="unicode")
+                            if key not in seen:
+                                seen.add(key)
+                                new.append(rule)
+                if new:
+                    parent.append(xml_comment(f"{flow_comment(flow)} ({service})"))
+                    parent.extend(new)
+    return len(seen)
 
 
 def service_elements(service: Service) -> list[ET.Element]:
