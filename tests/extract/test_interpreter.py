@@ -239,3 +239,58 @@ def test_large_documents_are_linear() -> None:
     elapsed = time.perf_counter() - start
     assert len(result.flows) == 30_000
     assert elapsed < 10, f"{len(text) / 1e6:.1f} MB took {elapsed:.1f} s"
+
+
+def test_labelled_field_records() -> None:
+    result = extract(
+        "Connection 1\n"
+        "Source: PowerCenter server\nDestination: UPS network cards\n"
+        "Service: SNMP (UDP 161)\nPurpose: Polling status\n\n"
+        "Connection 2 (optional)\n"
+        "Source: PowerCenter server\nDestination: Mail relay\nService: TCP 25\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("PowerCenter server", "UPS network cards", "udp/161"),
+        ("PowerCenter server", "Mail relay", "tcp/25"),
+    ]
+    assert [f.optional for f in result.flows] == [False, True]
+
+
+def test_flow_cells_with_arrows_and_two_row_headers() -> None:
+    arrows = Table(
+        rows=(
+            ("Flow", "Protocol / Port", "Purpose"),
+            ("Lab instruments → Gateway", "TCP/2575", "HL7"),
+            ("Label printers ← App Server", "TCP/9100", "Labels"),
+        ),
+        lines=(1, 2, 3),
+    )
+    two_rows = Table(
+        rows=(
+            ("#", "Source", "Source", "Destination", "Destination", "Service", "Service"),
+            ("#", "Name", "Zone", "Name", "Zone", "Protocol", "Port"),
+            ("1", "Edge", "WAN", "Orchestrator", "DMZ", "UDP", "3478"),
+        ),
+        lines=(5, 6, 7),
+    )
+    result = extract_flows(Document("doc.xlsx", (arrows, two_rows)))
+    assert [summary(f) for f in result.flows] == [
+        ("Lab instruments", "Gateway", "tcp/2575"),
+        ("App Server", "Label printers", "tcp/9100"),
+        ("Edge", "Orchestrator", "udp/3478"),
+    ]
+
+
+def test_glued_header_with_named_columns_fills_cells_in_order() -> None:
+    result = extract(
+        "Ports used inside each store\n"
+        "SourceDestinationProtocolPortNotes\n\n"
+        "POS terminals\n\nStore server\n\nTCP\n\n7010\n\nPosting\n\n"
+        "Store server\n\nPayment switch\n\nTCP\n\n9443\n\nCards (only for integrated payments)\n\n"
+        "Was this article helpful?\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("POS terminals", "Store server", "tcp/7010"),
+        ("Store server", "Payment switch", "tcp/9443"),
+    ]
+    assert [f.optional for f in result.flows] == [False, True]
