@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     json.dump(
         [
             {
-                "target": asdict(r.target),
+                "target": vars(r.target),  # flat: cheaper than asdict for 10,000 results
                 "state": r.state,
                 "detail": r.detail,
                 "seconds": round(r.seconds, 4),

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
 from portplan.compile.registry import get_compiler
@@ -483,7 +483,7 @@ def run_cases(
 
     def run(node: str) -> list[LabResult]:
         batch = by_node[node]
-        payload = json.dumps([asdict(c.target) for c in batch])
+        payload = json.dumps([vars(c.target) for c in batch])
         result = namespaces[node].run(
             sys.executable,
             "-m",
