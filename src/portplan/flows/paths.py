@@ -75,30 +75,66 @@ class SiteGraph:
         raise NoRoute(start, goal)
 
 
-def sites_on_route(graph: SiteGraph, source: Endpoint, destination: Endpoint) -> tuple[str, ...]:
-    """The sites whose edge the flow crosses; empty when it stays inside one site."""
-    if source.site is None and destination.site is None:
+def sites_on_route(
+    graph: SiteGraph, source: str | None, destination: str | None
+) -> tuple[str, ...]:
+    """The sites whose edge a flow between these sites crosses; empty inside one site.
+
+    ``None`` is the internet (an external without a site).
+    """
+    if source is None and destination is None:
         return ()  # internet to internet: nothing of ours in between
-    if source.site is None:
-        assert destination.site is not None
-        return (destination.site,)
-    if destination.site is None:
-        return (source.site,)
-    if source.site == destination.site:
+    if source is None:
+        assert destination is not None
+        return (destination,)
+    if destination is None:
+        return (source,)
+    if source == destination:
         return ()
-    return graph.route(source.site, destination.site)
+    return graph.route(source, destination)
 
 
-def _host_points(
-    deployment: Deployment, endpoint: Endpoint, kind: HopKind
-) -> list[tuple[EnforcementPoint, HopKind]]:
+def host_hops(deployment: Deployment, endpoint: Endpoint, kind: HopKind) -> tuple[Hop, ...]:
+    """The host firewalls of ``endpoint`` (none for an external)."""
     if endpoint.kind != "host":
-        return []
-    return [
-        (point, kind)
+        return ()
+    return tuple(
+        Hop(point.name, kind, point.platform)
         for point in deployment.firewalls
         if point.kind == "host" and (not point.hosts or endpoint.name in point.hosts)
-    ]
+    )
+
+
+def network_hops(
+    deployment: Deployment,
+    graph: SiteGraph,
+    source: tuple[str | None, str | None],
+    destination: tuple[str | None, str | None],
+) -> tuple[Hop, ...]:
+    """Network firewalls between two (zone, site) places, in the order a packet meets them.
+
+    Raises :class:`NoRoute` when the sites are not joined by links.
+    """
+    (source_zone, source_site), (destination_zone, destination_site) = source, destination
+    route = sites_on_route(graph, source_site, destination_site)
+    network = [p for p in deployment.firewalls if p.kind == "network"]
+    crossing_zones = source_zone != destination_zone
+
+    def guards_zone(point: EnforcementPoint, zone: str | None) -> bool:
+        return crossing_zones and zone is not None and zone in point.zones
+
+    ordered = [p for p in network if guards_zone(p, source_zone)]
+    for site in route:
+        ordered += [p for p in network if site in p.sites]
+    ordered += [p for p in network if guards_zone(p, destination_zone)]
+    # A firewall guarding several zones or sites on the route is one box: list it once.
+    hops: list[Hop] = []
+    seen: set[str] = set()
+    for point in ordered:
+        if point.name not in seen:
+            seen.add(point.name)
+            hops.append(Hop(point.name, "network", point.platform))
+    return tuple(hops)
 
 
 def flow_path(
@@ -108,27 +144,46 @@ def flow_path(
 
     Raises :class:`NoRoute` when the endpoints sit on sites no links join.
     """
-    route = sites_on_route(graph, source, destination)
-    network = [p for p in deployment.firewalls if p.kind == "network"]
-    crossing_zones = source.zone != destination.zone
+    return (
+        host_hops(deployment, source, "host-egress")
+        + network_hops(
+            deployment,
+            graph,
+            (source.zone, source.site),
+            (destination.zone, destination.site),
+        )
+        + host_hops(deployment, destination, "host-ingress")
+    )
 
-    def guards_zone(point: EnforcementPoint, zone: str | None) -> bool:
-        return crossing_zones and zone is not None and zone in point.zones
 
-    ordered = _host_points(deployment, source, "host-egress")
-    ordered += [(p, "network") for p in network if guards_zone(p, source.zone)]
-    for site in route:
-        ordered += [(p, "network") for p in network if site in p.sites]
-    ordered += [(p, "network") for p in network if guards_zone(p, destination.zone)]
-    ordered += _host_points(deployment, destination, "host-ingress")
+class PathFinder:
+    """:func:`flow_path` for many pairs: hosts share zones and sites, so the parts are cached."""
 
-    hops: list[Hop] = []
-    seen: set[str] = set()
-    for point, kind in ordered:
-        # A firewall guarding several zones or sites on the route is one box: list it once.
-        if kind == "network":
-            if point.name in seen:
-                continue
-            seen.add(point.name)
-        hops.append(Hop(point.name, kind, point.platform))
-    return tuple(hops)
+    def __init__(self, deployment: Deployment):
+        self.deployment = deployment
+        self.graph = SiteGraph.of(deployment)
+        self._hosts: dict[tuple[str, str, HopKind], tuple[Hop, ...]] = {}
+        self._network: dict[tuple[object, ...], tuple[Hop, ...] | NoRoute] = {}
+
+    def _host(self, endpoint: Endpoint, kind: HopKind) -> tuple[Hop, ...]:
+        key = (endpoint.kind, endpoint.name, kind)
+        if key not in self._hosts:
+            self._hosts[key] = host_hops(self.deployment, endpoint, kind)
+        return self._hosts[key]
+
+    def path(self, source: Endpoint, destination: Endpoint) -> tuple[Hop, ...]:
+        key = (source.zone, source.site, destination.zone, destination.site)
+        if key not in self._network:
+            try:
+                self._network[key] = network_hops(
+                    self.deployment,
+                    self.graph,
+                    (source.zone, source.site),
+                    (destination.zone, destination.site),
+                )
+            except NoRoute as exc:
+                self._network[key] = exc
+        network = self._network[key]
+        if isinstance(network, NoRoute):
+            raise network
+        return self._host(source, "host-egress") + network + self._host(destination, "host-ingress")

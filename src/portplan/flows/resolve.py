@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from portplan.deployment.checks import ProductCatalog
 from portplan.errors import ResolutionError, ValidationError
-from portplan.flows.paths import NoRoute, SiteGraph, flow_path
+from portplan.flows.paths import NoRoute, PathFinder
 from portplan.model.concrete import ConcreteFlow, Endpoint, FlowEvidence, Resolution, Unbound
 from portplan.model.deployment import Deployment, External, Host, ProductUse, split_binding
 from portplan.model.product import Flow, Product
@@ -104,7 +104,7 @@ def resolve_flows(
 
     ``strict``: any unbound entry becomes a :class:`ResolutionError` listing all of them.
     """
-    graph = SiteGraph.of(deployment)
+    paths = PathFinder(deployment)
     bound = endpoints_by_binding(deployment)
     out = _Collector()
     for index, use in enumerate(deployment.products):
@@ -116,7 +116,7 @@ def resolve_flows(
                 file=file,
                 line=line,
             )
-        _resolve_use(deployment, index, use, product, graph, bound, out)
+        _resolve_use(deployment, index, use, product, paths, bound, out)
     if strict and out.unbound:
         listed = "; ".join(f"{u.product}/{u.flow}: {u.reason}" for u in out.unbound)
         raise ResolutionError(
@@ -137,7 +137,7 @@ def _resolve_use(
     index: int,
     use: ProductUse,
     product: Product,
-    graph: SiteGraph,
+    paths: PathFinder,
     bound: Mapping[BindingKey, list[Endpoint]],
     out: _Collector,
 ) -> None:
@@ -180,20 +180,19 @@ def _resolve_use(
                 line=line,
             )
         keep_local = any({flow.from_role, flow.to_role} <= group for group in same_site_groups)
-        _pair(deployment, use, flow, services, sources, destinations, keep_local, graph, out)
+        _pair(use, flow, services, sources, destinations, keep_local, paths, out)
     if inactive:
         out.notices.append(_inactive_notice(use, inactive, features))
 
 
 def _pair(
-    deployment: Deployment,
     use: ProductUse,
     flow: Flow,
     services: tuple[Service, ...],
     sources: Iterable[Endpoint],
     destinations: Iterable[Endpoint],
     keep_local: bool,
-    graph: SiteGraph,
+    paths: PathFinder,
     out: _Collector,
 ) -> None:
     """Every source × destination of one active flow, with its path."""
@@ -210,7 +209,7 @@ def _pair(
                 kept_local += 1
                 continue
             try:
-                path = flow_path(deployment, graph, source, destination)
+                path = paths.path(source, destination)
             except NoRoute as exc:
                 unrouted.setdefault(exc.sites, []).append(f"{source.name}→{destination.name}")
                 continue
