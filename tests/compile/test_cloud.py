@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from portplan.compile.aws import AwsCompiler
 from portplan.compile.azure import AzureCompiler, allows, prioritized
 from portplan.errors import UnsupportedError
 from portplan.model.concrete import Resolution
+from portplan.model.service import parse_service
 from tests.compile.cloud_schemas import (
     ARM_SCHEMA,
     TERRAFORM_SCHEMA,
@@ -194,9 +196,25 @@ def test_arm_priorities_switch_to_steps_of_one_then_fail() -> None:
 
 def test_arm_too_many_rules_names_nsg_and_flow() -> None:
     deployment, resolution = sample(icmp=False)
-    many = Resolution("sample", resolution.flows * 120)
-    with pytest.raises(UnsupportedError, match=r"NSG nsg-acme-print-server: more than 1000"):
+    partner = next(f for f in resolution.flows if f.flow == "partner-api")
+    # 1,100 distinct ports to one server: more rules than one NSG may hold.
+    flows = [
+        dataclasses.replace(partner, flow=f"api-{port}", services=parse_service(f"tcp/{port}"))
+        for port in range(2000, 3100)
+    ]
+    many = Resolution("sample", tuple(flows))
+    with pytest.raises(
+        UnsupportedError, match=r"NSG nsg-acme-print-server: more than 1000 .* flow acme-print/api-"
+    ):
         AzureCompiler().compile(deployment, many)
+
+
+def test_arm_writes_a_repeated_match_once() -> None:
+    deployment, resolution = sample(icmp=False)
+    doubled = Resolution("sample", resolution.flows * 2)
+    [once] = AzureCompiler().compile(deployment, resolution)
+    [twice] = AzureCompiler().compile(deployment, doubled)
+    assert once.content == twice.content
 
 
 def test_arm_expression_text_is_escaped() -> None:

@@ -152,12 +152,14 @@ class AzureCompiler:
             nsg = azure_name(f"nsg-{role.role.replace(':', '-').replace('@', '-')}")
             rules: list[dict[str, Any]] = []
             for direction, flows in (("Inbound", role.inbound), ("Outbound", role.outbound)):
-                items = [
-                    allow
-                    for flow in flows
-                    for service in flow.services
-                    for allow in allows(flow, service, direction)
-                ]
+                # A rule another flow already asked for (same match) is written once.
+                unique: dict[tuple[object, ...], Allow] = {}
+                for flow in flows:
+                    for service in flow.services:
+                        for allow in allows(flow, service, direction):
+                            match = (allow.protocol, allow.sources, allow.destinations, allow.ports)
+                            unique.setdefault(match, allow)
+                items = list(unique.values())
                 if len(rules) + len(items) + 2 > MAX_RULES:
                     culprit = items[MAX_RULES - len(rules) - 2].flow.id
                     raise UnsupportedError(
