@@ -513,10 +513,11 @@ class _Extractor:
     @staticmethod
     def _is_noise(text: str) -> bool:
         spec = parse_ports(text, numbers_are_ports=False)
-        return (
-            not spec.has_ports
-            and spec.offset is None
-            and not re.search(r"\b(?:tcp|udp|sctp)\b", text, re.IGNORECASE)
+        if spec.has_ports or spec.offset is not None:
+            return False
+        # "a list of the TCP and UDP ports" names no port: nothing a reader could act on.
+        return not any(c.isdigit() for c in text) or not re.search(
+            r"\b(?:tcp|udp|sctp)\b", text, re.IGNORECASE
         )
 
     @staticmethod

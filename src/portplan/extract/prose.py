@@ -97,6 +97,9 @@ _ACCESS_VERBS = frozenset(_split("open opens access accesses browse browses visi
 _REACHABLE = re.compile(
     r"\b(?:every|each|all|the|a|an)\s+([\w\-]+(?:\s+[\w\-]+)?)\s+(?:is|are)\s+reachable", re.I
 )
+_ARROW_LINE = re.compile(
+    r"^\s*(?:[-*•]\s*)?([^→<>=]{2,80}?)\s*(?:→|->|=>|⇒|⟶|-->)\s*([^:;,(]{2,80}?)\s*(?:[:;,(]|\s-\s|$)"
+)
 _NEGATED_PAREN = re.compile(
     r"\([^()]*(?:\bnot\b|n[’']t\b|\bcannot\b|\bnever\b)[^()]*\)", re.IGNORECASE
 )
@@ -221,9 +224,30 @@ class _SentenceParse:
     response: bool = False
 
 
+def _explicit_pair(text: str) -> tuple[str, str] | None:
+    """ "A → B: TCP 443" or "… from the clients to the server …": both ends named outright."""
+    arrow = _ARROW_LINE.match(text)
+    if arrow:
+        return arrow.group(1).strip(), arrow.group(2).strip()
+    words = _words(text)
+    for i, word in enumerate(words):
+        if word.lower() != "from":
+            continue
+        source, end = _noun_phrase(words, i + 1)
+        if end < len(words) and words[end].lower() == "to" and _is_entity(source):
+            target, _ = _noun_phrase(words, end + 1)
+            if _is_entity(target):
+                return _strip_determiners(source), _strip_determiners(target)
+    return None
+
+
 def parse_sentence(sentence: str) -> _SentenceParse:
     """Who connects to whom in one sentence (either side may be missing)."""
     result = _SentenceParse()
+    explicit = _explicit_pair(_NEGATED_PAREN.sub("", sentence))
+    if explicit is not None:
+        result.src, result.dst = explicit
+        return result
     text = _NEGATED_PAREN.sub("", sentence).strip()
     text = _LEADING_CLAUSE.sub("", text)
     locative: str | None = None
