@@ -95,19 +95,24 @@ def compile(
 # ── Verify: audit an existing ruleset against the plan ─────────────────────────────────────
 def audit(
     deployment_path: PathLike,
-    ruleset_path: PathLike,
+    ruleset_paths: PathLike | Sequence[PathLike],
     *,
     ruleset_format: str | None = None,
+    ipset: PathLike | None = None,
     point: str | None = None,
     interfaces: Mapping[str, str] | None = None,
     catalog_dirs: Sequence[PathLike] = (),
 ) -> AuditReport:
-    """Per flow allowed/blocked/partial, plus too-wide and shadowed rules of the ruleset."""
+    """Per flow allowed/blocked/partial, plus too-wide and shadowed rules of the ruleset
+    (several files, e.g. ``rules.v4`` and ``rules.v6``, make one ruleset)."""
     from portplan.verify.audit import audit as audit_ruleset
-    from portplan.verify.rulesets import read_ruleset
+    from portplan.verify.rulesets import read_rulesets
 
     deployment, resolution = plan(deployment_path, catalog_dirs)
-    ruleset = read_ruleset(Path(ruleset_path), ruleset_format)
+    paths = [ruleset_paths] if isinstance(ruleset_paths, str | Path) else list(ruleset_paths)
+    ruleset = read_rulesets(
+        [Path(p) for p in paths], ruleset_format, Path(ipset) if ipset is not None else None
+    )
     return audit_ruleset(deployment, resolution, ruleset, point=point, interfaces=interfaces)
 
 

@@ -90,10 +90,17 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
 @click.argument("deployment", type=click.Path(dir_okay=False))
 @click.option(
     "--ruleset",
-    "ruleset_path",
+    "ruleset_paths",
     required=True,
+    multiple=True,
     type=click.Path(dir_okay=False),
-    help="The ruleset to audit.",
+    help="The ruleset to audit (repeatable: rules.v4 and rules.v6 make one ruleset).",
+)
+@click.option(
+    "--ipset",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="'ipset save' output, for iptables rules that match -m set.",
 )
 @click.option(
     "--format",
@@ -127,7 +134,8 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
 def command(
     ctx: click.Context,
     deployment: str,
-    ruleset_path: str,
+    ruleset_paths: tuple[str, ...],
+    ipset: str | None,
     ruleset_format: str | None,
     point: str | None,
     interfaces: tuple[str, ...],
@@ -142,12 +150,13 @@ def command(
     Examples:
       nft -j list ruleset > fw.json
       portplan audit site.yaml --ruleset fw.json --point core
-      portplan audit site.yaml --ruleset rules.v4 --format iptables-save
+      portplan audit site.yaml --ruleset rules.v4 --ruleset rules.v6 --ipset sets.txt
     """
     report = pipeline.audit(
         deployment,
-        ruleset_path,
+        ruleset_paths,
         ruleset_format=ruleset_format,
+        ipset=ipset,
         point=point,
         interfaces=parse_interfaces(interfaces),
         catalog_dirs=catalog_dirs(ctx),

@@ -40,6 +40,7 @@ from portplan.verify.evaluate import (
 )
 
 Status = Literal["allowed", "blocked", "partial"]
+Span = tuple[int, int, int]  # IP version, first address, last address
 # hook, family, saddr, daddr, protocol, dport or ICMP type, sport, ct state, iif, oif
 Combo = tuple[str, str, int, int, int, int, int, str, str | None, str | None]
 HOOK_OF_HOP = {"network": "forward", "host-egress": "output", "host-ingress": "input"}
@@ -108,17 +109,18 @@ class Need:
     """One flow as the ruleset must see it: a hook, address intervals, services."""
 
     hook: str
-    sources: tuple[Interval, ...]
-    destinations: tuple[Interval, ...]
+    sources: tuple[Span, ...]
+    destinations: tuple[Span, ...]
     services: tuple[Service, ...]
     flow: ConcreteFlow
 
     def covers(self, packet: Packet, saddr: int, daddr: int, proto: int) -> bool:
         if packet.hook != self.hook:
             return False
-        if not any(a <= saddr <= b for a, b in self.sources):
+        version = 4 if packet.family == "ip" else 6
+        if not any(v == version and a <= saddr <= b for v, a, b in self.sources):
             return False
-        if not any(a <= daddr <= b for a, b in self.destinations):
+        if not any(v == version and a <= daddr <= b for v, a, b in self.destinations):
             return False
         return any(_service_covers(s, proto, packet) for s in self.services)
 
@@ -132,8 +134,8 @@ def _service_covers(service: Service, proto: int, packet: Packet) -> bool:
     return number is None or number == packet.icmp_type
 
 
-def _intervals(networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> list[Interval]:
-    return [(int(n.network_address), int(n.broadcast_address)) for n in networks]
+def _spans(networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> list[Span]:
+    return [(n.version, int(n.network_address), int(n.broadcast_address)) for n in networks]
 
 
 # --- selecting the flows a ruleset must carry -------------------------------------------------
@@ -171,8 +173,8 @@ def needs_for_point(
 def _need(flow: ConcreteFlow, hook: str) -> Need:
     return Need(
         hook,
-        tuple(_intervals(flow.source.addresses)),
-        tuple(_intervals(flow.destination.addresses)),
+        tuple(_spans(flow.source.addresses)),
+        tuple(_spans(flow.destination.addresses)),
         flow.services,
         flow,
     )
@@ -190,7 +192,7 @@ def boundaries(ruleset: Ruleset, needs: Sequence[Need] = ()) -> dict[str, set[in
                 cuts[dim].update((low - 1, low, high, high + 1))
     for need in needs:
         for dim, spans in (("saddr", need.sources), ("daddr", need.destinations)):
-            for low, high in spans:
+            for _, low, high in spans:
                 cuts[dim].update((low - 1, low, high, high + 1))
         for service in need.services:
             for r in service.ports:
@@ -260,8 +262,8 @@ def check_flow(
     if need.hook == "forward":
         iif = interfaces.get(flow.source.zone or "") or interfaces.get(flow.source.name)
         oif = interfaces.get(flow.destination.zone or "") or interfaces.get(flow.destination.name)
-    sources = _spread([low for low, _ in _pieces(need.sources, cuts["saddr"])], ADDRESS_CAP)
-    targets = _spread([low for low, _ in _pieces(need.destinations, cuts["daddr"])], ADDRESS_CAP)
+    sources = _representatives(need.sources, cuts["saddr"])
+    targets = _representatives(need.destinations, cuts["daddr"])
     allowed: list[Service] = []
     blocked: list[Service] = []
     deciding: str | None = None
@@ -272,8 +274,7 @@ def check_flow(
             (s, d)
             for s in sources
             for d in targets
-            if _version(s, need.sources) == _version(d, need.destinations)
-            and (version is None or _version(s, need.sources) == version)
+            if s[0] == d[0] and (version is None or s[0] == version)
         ]
         if not pairs:
             continue
@@ -283,9 +284,7 @@ def check_flow(
             for low, high in _pieces([(r.low, r.high) for r in service.ports], cuts["dport"]):
                 ok = True
                 for s, d in pairs:
-                    verdict = ruleset.verdict(
-                        _packet(need.hook, s, d, need, proto, low, None, iif, oif)
-                    )
+                    verdict = ruleset.verdict(_packet(need.hook, s, d, proto, low, None, iif, oif))
                     if not verdict.allowed:
                         ok = False
                         deciding = verdict.rule or f"policy of {verdict.chain}"
@@ -299,7 +298,7 @@ def check_flow(
         else:
             verdicts = [
                 ruleset.verdict(
-                    _packet(need.hook, s, d, need, proto, None, service.icmp_type_number, iif, oif)
+                    _packet(need.hook, s, d, proto, None, service.icmp_type_number, iif, oif)
                 )
                 for s, d in pairs
             ]
@@ -314,28 +313,32 @@ def check_flow(
     return FlowCheck(flow, need.hook, status, tuple(allowed), tuple(blocked), deciding)
 
 
-def _version(value: int, intervals: Sequence[Interval]) -> int:
-    return 4 if all(high < 2**32 for _, high in intervals) and value < 2**32 else 6
+def _representatives(spans: Sequence[Span], cuts: set[int]) -> list[tuple[int, int]]:
+    """(version, address) per piece of the spans, at most ADDRESS_CAP per version."""
+    out: list[tuple[int, int]] = []
+    for version in (4, 6):
+        mine = [(low, high) for v, low, high in spans if v == version]
+        out += [(version, a) for a in _spread([low for low, _ in _pieces(mine, cuts)], ADDRESS_CAP)]
+    return out
 
 
 def _packet(
     hook: str,
-    saddr: int,
-    daddr: int,
-    need: Need,
+    source: tuple[int, int],
+    target: tuple[int, int],
     proto: int,
     dport: int | None,
     icmp_type: int | None,
     iif: str | None,
     oif: str | None,
 ) -> Packet:
-    version = _version(saddr, need.sources)
+    version = source[0]
     make = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
     return Packet(
         cast(Hook, hook),
         "ip" if version == 4 else "ip6",
-        str(make(saddr)),
-        str(make(daddr)),
+        str(make(source[1])),
+        str(make(target[1])),
         proto,
         dport,
         icmp_type=icmp_type,
@@ -709,6 +712,10 @@ def _would_match(rule: Rule, packet: Packet) -> bool:
     return rule.matches_packet(packet_view(packet))
 
 
+def _families_of(need: Need) -> set[str]:
+    return {"ip" if version == 4 else "ip6" for version, _, _ in need.sources}
+
+
 def host_addresses(deployment: Deployment, point: str | None) -> list[Interval] | None:
     """The addresses of the hosts a host firewall runs on (None: not a host firewall)."""
     found = next((p for p in deployment.firewalls if p.name == point), None)
@@ -746,6 +753,14 @@ def audit(
             "the ruleset matches on interface names; packets were evaluated as arriving on an "
             "interface no rule names — map zones to interfaces with --interface ZONE=IFNAME."
         )
+    for family, version in (("ip", "IPv4"), ("ip6", "IPv6")):
+        hooks = {n.hook for n in needs if family in _families_of(n)}
+        missing = sorted(h for h in hooks if not ruleset.base_chains(h, family))
+        if missing:
+            notices.append(
+                f"the ruleset has no {version} chain at {', '.join(missing)}: {version} flows "
+                f"there pass unfiltered (pass the {version} rules too, e.g. another --ruleset)."
+            )
     cuts = boundaries(ruleset, needs)
     checks = tuple(check_flow(ruleset, need, cuts, interfaces) for need in needs)
     own = host_addresses(deployment, point)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from portplan.errors import InputError, UnsupportedError
@@ -33,14 +34,39 @@ from portplan.verify.netns import NetnsGroup, missing_requirements
 FORMATS = ("nft-json", "nft", "iptables-save")
 
 
-def read_ruleset(path: Path, fmt: str | None = None) -> Ruleset:
-    """Read ``path`` in ``fmt`` (guessed from the content when None)."""
+def read_rulesets(
+    paths: Sequence[Path], fmt: str | None = None, ipset: Path | None = None
+) -> Ruleset:
+    """Read one or more ruleset files into one Ruleset (e.g. ``rules.v4`` and ``rules.v6``).
+    ``ipset``: ``ipset save`` output for iptables rules that match ``-m set``."""
+    sets = parse_ipsets(_read(ipset)) if ipset is not None else {}
+    chains: dict[tuple[str, str, str], Chain] = {}
+    for path in paths:
+        ruleset = read_ruleset(path, fmt, sets)
+        for key, chain in ruleset.chains.items():
+            if key in chains:
+                raise InputError(
+                    f"chain {' '.join(key)} is in two of the rulesets — pass each table once.",
+                    file=str(path),
+                )
+            chains[key] = chain
+    return Ruleset(chains)
+
+
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise InputError(
             f"cannot read the ruleset: {exc.strerror} — check the path.", file=str(path)
         ) from None
+
+
+def read_ruleset(
+    path: Path, fmt: str | None = None, ipsets: Mapping[str, IpSet] | None = None
+) -> Ruleset:
+    """Read ``path`` in ``fmt`` (guessed from the content when None)."""
+    text = _read(path)
     fmt = fmt or guess_format(text)
     try:
         if fmt == "nft-json":
@@ -48,12 +74,49 @@ def read_ruleset(path: Path, fmt: str | None = None) -> Ruleset:
         if fmt == "nft":
             return load_ruleset(nft_text_to_json(text))
         if fmt == "iptables-save":
-            return parse_iptables_save(text)
+            return parse_iptables_save(text, ipsets)
     except (InputError, UnsupportedError) as exc:
         if exc.file is None:
             exc.file = str(path)
         raise
     raise InputError(f"unknown ruleset format '{fmt}' — use one of {', '.join(FORMATS)}.")
+
+
+@dataclass(frozen=True)
+class IpSet:
+    """An ipset of addresses or networks (hash:ip, hash:net): its family and intervals."""
+
+    family: str  # "ip" or "ip6"
+    intervals: tuple[tuple[int, int], ...]
+
+
+def parse_ipsets(text: str) -> dict[str, IpSet]:
+    """``ipset save`` output: ``create NAME hash:net family inet`` and ``add NAME CIDR``."""
+    kinds: dict[str, tuple[str, str]] = {}
+    members: dict[str, list[tuple[int, int]]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        words = raw.split()
+        if not words or words[0].startswith("#") or words[0] == "flush":
+            continue
+        if words[0] == "create" and len(words) >= 3:
+            family = "ip6" if "inet6" in words else "ip"
+            kinds[words[1]] = (words[2], family)
+            members.setdefault(words[1], [])
+        elif words[0] == "add" and len(words) >= 3 and words[1] in kinds:
+            kind, family = kinds[words[1]]
+            if kind not in ("hash:ip", "hash:net"):
+                raise UnsupportedError(
+                    f"ipset line {number}: set '{words[1]}' is {kind}; portplan reads hash:ip "
+                    "and hash:net sets."
+                )
+            try:
+                network = ipaddress.ip_network(words[2], strict=False)
+            except ValueError:
+                raise InputError(f"ipset line {number}: '{words[2]}' is not an address.") from None
+            members[words[1]].append((int(network.network_address), int(network.broadcast_address)))
+        else:
+            raise InputError(f"ipset line {number}: '{raw.strip()[:40]}' is not ipset save output.")
+    return {name: IpSet(kinds[name][1], tuple(spans)) for name, spans in members.items()}
 
 
 def guess_format(text: str) -> str:
@@ -88,7 +151,7 @@ _HOOKS = {"INPUT": "input", "FORWARD": "forward", "OUTPUT": "output"}
 _TARGETS = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return"}
 
 
-def parse_iptables_save(text: str) -> Ruleset:
+def parse_iptables_save(text: str, ipsets: Mapping[str, IpSet] | None = None) -> Ruleset:
     """The filter table of ``iptables-save`` (or ``ip6tables-save``) output as a Ruleset."""
     family = "ip6" if _looks_ipv6(text) else "ip"
     chains: dict[tuple[str, str, str], Chain] = {}
@@ -126,7 +189,7 @@ def parse_iptables_save(text: str) -> Ruleset:
     if not chains:
         raise InputError("no filter table (*filter) in this iptables-save output.")
     for index, (number, tokens) in enumerate(rules, start=1):
-        rule = _iptables_rule(tokens, family, number, index, chains)
+        rule = _iptables_rule(tokens, family, number, index, chains, ipsets or {})
         chains[(family, "filter", rule.chain)].rules.append(rule)
     return Ruleset(chains)
 
@@ -146,6 +209,7 @@ def _iptables_rule(
     number: int,
     index: int,
     chains: dict[tuple[str, str, str], Chain],
+    ipsets: Mapping[str, IpSet],
 ) -> Rule:
     def fail(message: str) -> UnsupportedError:
         return UnsupportedError(
@@ -188,8 +252,13 @@ def _iptables_rule(
             name = "meta iifname" if token in ("-i", "--in-interface") else "meta oifname"
             pattern = value[:-1] + "*" if value.endswith("+") else value
             matches.append(Match((Field(name, "ifname"),), op, ((pattern,),)))
+        elif token == "--match-set":
+            flags = tokens[position] if position < len(tokens) else ""
+            position += 1
+            matches.append(_set_match(value, flags, op, family, ipsets, fail))
         elif token in ("-m", "--match"):
             if value not in (
+                "set",
                 "tcp",
                 "udp",
                 "sctp",
@@ -261,6 +330,26 @@ def _iptables_rule(
         matches=tuple(matches),
         verdict=verdict,
     )
+
+
+def _set_match(
+    name: str,
+    flags: str,
+    op: str,
+    family: str,
+    ipsets: Mapping[str, IpSet],
+    fail: Callable[[str], UnsupportedError],
+) -> Match:
+    if name not in ipsets:
+        raise fail(f"the ipset '{name}' (pass its 'ipset save' output with --ipset)")
+    ipset = ipsets[name]
+    if flags not in ("src", "dst"):
+        raise fail(f"the ipset direction '{flags}' (one address dimension: src or dst)")
+    if ipset.family != family:
+        raise fail(f"the ipset '{name}' of the other IP version")
+    kind = "addr4" if family == "ip" else "addr6"
+    field_ = Field(f"{family} {'saddr' if flags == 'src' else 'daddr'}", kind, family)
+    return Match((field_,), op, tuple((span,) for span in ipset.intervals))
 
 
 def _address(text: str, family: str, fail: Callable[[str], UnsupportedError]) -> tuple[int, int]:
