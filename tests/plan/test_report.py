@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from portplan import pipeline
 from portplan.catalog import Catalog
 from portplan.cli.main import cli
-from portplan.errors import ValidationError
+from portplan.errors import UnsupportedError, ValidationError
 from portplan.flows import resolve_flows
 from portplan.report import COLUMNS, FORMATS, get_format, matrix_rows
 from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, DeploymentFactory
@@ -230,3 +230,15 @@ def test_pipeline_report_is_usable_without_the_cli(workspace: Path) -> None:
     )
     assert isinstance(text, str) and len(text.splitlines()) == 1 + 14
     assert len(resolution.flows) == 13
+
+
+def test_xlsx_refuses_more_rows_than_a_sheet_holds(
+    make_deployment: DeploymentFactory, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployment = make_deployment()
+    resolution = resolve_flows(deployment, catalog)
+    monkeypatch.setattr("portplan.report.xlsx.MAX_ROWS", 14)  # 14 rows + header > 14
+    with pytest.raises(UnsupportedError, match="the port matrix has 14 rows; an XLSX sheet holds"):
+        get_format("xlsx").render(deployment, resolution)
+    monkeypatch.setattr("portplan.report.xlsx.MAX_ROWS", 15)
+    assert get_format("xlsx").render(deployment, resolution)

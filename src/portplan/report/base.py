@@ -137,22 +137,30 @@ def evidence_text(flow: ConcreteFlow) -> str:
 
 def matrix_rows(resolution: Resolution) -> list[MatrixRow]:
     """One row per concrete flow and service (protocol), in the resolution's order."""
+    # Endpoints and paths repeat across thousands of flows: format each once.
+    endpoints: dict[Endpoint, str] = {}
+    paths: dict[tuple[Hop, ...], str] = {}
     rows: list[MatrixRow] = []
     for flow in resolution.flows:
+        for endpoint in (flow.source, flow.destination):
+            if endpoint not in endpoints:
+                endpoints[endpoint] = addresses_text(endpoint)
+        if flow.path not in paths:
+            paths[flow.path] = path_text(flow)
         for service in flow.services:
             rows.append(
                 MatrixRow(
                     source=flow.source.name,
-                    source_addresses=addresses_text(flow.source),
+                    source_addresses=endpoints[flow.source],
                     destination=flow.destination.name,
-                    destination_addresses=addresses_text(flow.destination),
+                    destination_addresses=endpoints[flow.destination],
                     protocol=service.protocol,
                     ports=ports_text(service),
                     purpose=flow.purpose,
                     product=flow.product,
                     flow=flow.flow,
                     condition=condition_text(flow),
-                    firewalls=path_text(flow),
+                    firewalls=paths[flow.path],
                     evidence=evidence_text(flow),
                 )
             )

@@ -16,11 +16,13 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from portplan.errors import UnsupportedError
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.report.base import COLUMNS, matrix_rows
 
 MAX_WIDTH = 60
+MAX_ROWS = 1_048_576  # the XLSX sheet limit (ECMA-376), header included
 
 
 def _fill(sheet: Worksheet, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -52,11 +54,18 @@ class XlsxReport:
     description = "Excel workbook (filter, frozen header)"
 
     def render(self, deployment: Deployment, resolution: Resolution) -> bytes:
+        rows = matrix_rows(resolution)
+        if len(rows) + 1 > MAX_ROWS:
+            raise UnsupportedError(
+                f"the port matrix has {len(rows)} rows; an XLSX sheet holds at most "
+                f"{MAX_ROWS - 1} — use --format csv, or describe large groups of hosts as "
+                f"externals with CIDRs."
+            )
         book = Workbook()
         flows = book.active
         assert flows is not None
         flows.title = "Flows"
-        _fill(flows, COLUMNS, [row.cells() for row in matrix_rows(resolution)])
+        _fill(flows, COLUMNS, [row.cells() for row in rows])
         unresolved = book.create_sheet("Unresolved")
         _fill(
             unresolved,
