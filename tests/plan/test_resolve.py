@@ -298,3 +298,36 @@ def test_resolution_is_deterministic_and_leaves_the_deployment_alone(
         "prn-east",
         "edge-west",
     ]
+
+
+def test_routes_chain_several_links(make_deployment: DeploymentFactory, catalog: Catalog) -> None:
+    deployment = make_deployment(
+        {
+            "  - {name: vpn, sites: [hq, east, west], topology: hub-and-spoke, hub: hq}\n": (
+                "  - {name: wan-east, kind: wan, sites: [east, hq]}\n"
+                "  - {name: wan-west, kind: wan, sites: [hq, west]}\n"
+            )
+        }
+    )
+    flows = by_id(resolve_flows(deployment, catalog))
+    assert path_of(flows["acme-print/mesh/edge-west->prn-east"]) == [
+        ("west-edge", "network"),
+        ("hq-edge", "network"),
+        ("east-edge", "network"),
+    ]
+
+
+def test_an_external_with_a_site_is_reached_over_the_links(
+    make_deployment: DeploymentFactory, catalog: Catalog
+) -> None:
+    deployment = make_deployment(
+        {"    fqdn: cloud.acme.example\n": "    fqdn: cloud.acme.example\n    site: west\n"}
+    )
+    flows = by_id(resolve_flows(deployment, catalog))
+    assert path_of(flows["acme-print/cloud/prn-east->acme-cloud"]) == [
+        ("east-edge", "network"),
+        ("hq-edge", "network"),
+        ("west-edge", "network"),
+    ]
+    # from its own site it crosses no site edge
+    assert path_of(flows["acme-print/cloud/edge-west->acme-cloud"]) == []
