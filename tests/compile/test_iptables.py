@@ -6,15 +6,15 @@ import os
 import re
 
 import pytest
-from conftest import require_kernel
-from factories import deployment, flow, host, network
-from factories import network_point as network_firewall
-from factories import resolution as make_resolution
-from test_nftables import HOSTILE, WEB, small
 
 from portplan.compile.base import Artifact
 from portplan.compile.iptables import IptablesCompiler
 from portplan.verify.netns import Namespace, NetnsGroup
+from tests.compile.factories import deployment, flow, host, network
+from tests.compile.factories import network_point as network_firewall
+from tests.compile.factories import resolution as make_resolution
+from tests.compile.test_nftables import HOSTILE, WEB, small
+from tests.conftest import require_kernel
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_every_artifact_restores_in_a_namespace(iptables_kernel: NetnsGroup) -> 
 def test_hosts_sharing_a_requirement_share_an_ipset_and_a_rule(
     iptables_kernel: NetnsGroup,
 ) -> None:
-    clients = [host(f"pc{i}", f"10.{i % 7}.{i}.5") for i in range(100)]
+    clients = [host(f"pc{i}", f"10.{i % 7}.{i}.5", f"2001:db8:{i}::5") for i in range(100)]
     flows = [flow(c, WEB, "tcp/443", path=[network("edge")]) for c in clients]
     artifacts = {
         a.path: a
@@ -72,6 +72,9 @@ def test_hosts_sharing_a_requirement_share_an_ipset_and_a_rule(
     restore(namespace, artifacts, "edge")
     members = namespace.run("ipset", "list").stdout
     assert len(re.findall(r"^10\.\d+\.\d+\.5$", members, re.M)) == 100
+    assert len(re.findall(r"^2001:db8:(\w+:)?:5$", members, re.M)) == 100
+    v6 = [line for line in saved_rules(namespace, "ip6tables-save") if "--dport 443" in line]
+    assert len(v6) == 1 and "--match-set portplan6-" in v6[0]
 
 
 def test_many_ports_split_into_multiport_rules_of_at_most_15() -> None:
