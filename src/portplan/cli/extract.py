@@ -65,4 +65,7 @@ def _json(extractions: list[Extraction]) -> str:
         data = extraction.as_json()
         flows.extend(data["flows"])  # type: ignore[arg-type]
         unparsed.extend(data["unparsed"])  # type: ignore[arg-type]
-    return json.dumps({"flows": flows, "unparsed": unparsed}, indent=2, ensure_ascii=False) + "\n"
+    # Indented for reading; very long outputs use the C encoder (indenting is pure Python).
+    indent = 2 if len(flows) + len(unparsed) <= 5000 else None
+    data = {"flows": flows, "unparsed": unparsed}
+    return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"

@@ -200,7 +200,8 @@ class _Extractor:
 
     def _add_row(self, cells: list[str], line: int, text: str) -> None:
         assert self.active is not None
-        self.active.rows.append(Row(tuple(cells), line, text.strip(), self.context))
+        # Evidence keeps leading tabs: a blank first cell is part of what the row says.
+        self.active.rows.append(Row(tuple(cells), line, text.rstrip(), self.context))
 
     def _record_line(self, line: TextLine, stripped: str) -> bool:
         """Collect "Source: X" / "Destination: Y" / "Service: UDP 161" lines into one record."""

@@ -98,18 +98,19 @@ class Header:
     roles: tuple[Role, ...]
 
     @cached_property
-    def _positions(self) -> dict[Role, list[int]]:
-        positions: dict[Role, list[int]] = {}
+    def _positions(self) -> dict[int, list[int]]:
+        # Keyed by id(): hashing an Enum member runs Python code, and this is hot.
+        positions: dict[int, list[int]] = {}
         for i, value in enumerate(self.roles):
-            positions.setdefault(value, []).append(i)
+            positions.setdefault(id(value), []).append(i)
         return positions
 
     def index(self, role: Role) -> int | None:
-        found = self._positions.get(role)
+        found = self._positions.get(id(role))
         return found[0] if found else None
 
     def indexes(self, role: Role) -> list[int]:
-        return self._positions.get(role, [])
+        return self._positions.get(id(role), [])
 
 
 def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
@@ -118,6 +119,8 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     A ports table has a port column (or two endpoint-named columns plus a protocol column, as
     in "Protocol | MVE server | Printer | Used for") and at least one other meaningful column.
     """
+    if any(_PORT_NUMBER.search(c) for c in cells):
+        return None  # header cells are labels; a port number means a data row
     stripped = tuple(" ".join(c.split()) for c in cells)
     if len([c for c in stripped if c]) < 2:
         return None
@@ -147,6 +150,7 @@ def with_sides(header: Header, columns: list[int]) -> Header:
     return Header(header.cells, tuple(roles))
 
 
+_PORT_NUMBER = re.compile(r"\d\d")
 _CAMEL = re.compile(r"(?<=[a-z0-9)])(?=[A-Z])")
 
 
