@@ -9,6 +9,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from portplan import pipeline
@@ -26,7 +27,8 @@ def audit_table(report: AuditReport) -> str:
         table.add_column(heading, overflow="fold")
     for check in report.checks:
         result = check.status.upper() if check.required else f"{check.status} (optional)"
-        table.add_row(
+        _add_row(
+            table,
             check.flow.id,
             check.hook,
             result,
@@ -40,7 +42,7 @@ def audit_table(report: AuditReport) -> str:
         for heading in ("Finding", "Rule", "Detail"):
             rules.add_column(heading, overflow="fold")
         for finding in report.findings:
-            rules.add_row(finding.kind, finding.rule, finding.detail)
+            _add_row(rules, finding.kind, finding.rule, finding.detail)
         lines.append(_render(rules))
     else:
         lines.append("No rule findings: no rule is wider than the flows, none is shadowed.\n")
@@ -170,3 +172,8 @@ def command(
             f"{len(failing)} required flow(s) not fully allowed: {', '.join(failing[:5])}"
             + (" …" if len(failing) > 5 else "")
         )
+
+
+def _add_row(table: Table, *cells: str) -> None:
+    """Cells are data (rule comments, IPv6 addresses in brackets), never rich markup."""
+    table.add_row(*(escape(cell) for cell in cells))

@@ -12,6 +12,7 @@ from types import FrameType
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from portplan import pipeline
@@ -39,7 +40,8 @@ def lab_table(report: LabReport) -> str:
         states = Counter(r.observed for r in results)
         observed = ", ".join(f"{state} ×{count}" for state, count in states.most_common())
         bad = [r for r in results if not r.ok]
-        table.add_row(
+        _add_row(
+            table,
             flow,
             results[0].case.source,
             str(len(results)),
@@ -57,6 +59,7 @@ def lab_table(report: LabReport) -> str:
             f"MISMATCH {case.flow}: {case.source} {case.target.label} expected "
             f"{case.expected}, observed {result.observed} ({result.detail})",
             soft_wrap=True,
+            markup=False,
         )
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
     console.print(f"timings: {timings}")
@@ -151,3 +154,8 @@ def command(
             f"{len(report.mismatches)} probe(s) did not behave as planned, in "
             f"{len(flows)} flow(s): {', '.join(flows[:5])}" + (" …" if len(flows) > 5 else "")
         )
+
+
+def _add_row(table: Table, *cells: str) -> None:
+    """Cells are data (rule comments, IPv6 addresses in brackets), never rich markup."""
+    table.add_row(*(escape(cell) for cell in cells))

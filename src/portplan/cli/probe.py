@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
@@ -27,7 +28,7 @@ def results_table(host: str, results: Sequence[ProbeResult], accept_closed: bool
         table.add_column(heading, overflow="fold")
     for r in results:
         verdict = "pass" if r.passed(accept_closed) else "FAIL" if r.target.required else "fail"
-        table.add_row(r.target.flow, r.target.label, r.state, r.detail, verdict)
+        _add_row(table, r.target.flow, r.target.label, r.state, r.detail, verdict)
     width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
     buffer = io.StringIO()
     Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
@@ -191,3 +192,8 @@ def command(
             + ", ".join(names[:5])
             + (" …" if len(names) > 5 else "")
         )
+
+
+def _add_row(table: Table, *cells: str) -> None:
+    """Cells are data (rule comments, IPv6 addresses in brackets), never rich markup."""
+    table.add_row(*(escape(cell) for cell in cells))

@@ -445,9 +445,11 @@ def _points(allowed: list[Interval] | None, domain: Interval, cuts: set[int]) ->
     spans = allowed if allowed is not None else [domain]
     spans = [(max(a, domain[0]), min(b, domain[1])) for a, b in spans]
     spans = [(a, b) for a, b in spans if a <= b]
-    points = {a for a, _ in spans} | {b for _, b in spans}
-    points |= {c for c in cuts if any(a <= c <= b for a, b in spans)}
-    return sorted(points)
+    ends = {a for a, _ in spans} | {b for _, b in spans}
+    inner = {c for c in cuts if any(a <= c <= b for a, b in spans)} - ends
+    # Cut points (next to real hosts and ports) first, so a finding's example packet reads
+    # like traffic someone could send; the ends of ranges and of the address space last.
+    return sorted(inner) + sorted(ends - set(domain)) + sorted(ends & set(domain))
 
 
 def sample_packets(

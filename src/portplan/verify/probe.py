@@ -125,7 +125,7 @@ async def probe_tcp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
 
 def _os_error_state(exc: OSError) -> tuple[State, str]:
     if exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EACCES, errno.EPERM):
-        return "FILTERED", f"ICMP unreachable ({os.strerror(exc.errno or 0)})"
+        return "FILTERED", f"unreachable: {os.strerror(exc.errno or 0)} (no route, or ICMP)"
     if exc.errno == errno.ECONNREFUSED:
         return "NOT LISTENING", "refused (ICMP port unreachable)"
     return "FILTERED", str(exc)
@@ -277,9 +277,10 @@ def scan_tcp(
     read SO_ERROR. Far cheaper per port than a coroutine with a timeout task, which is what
     lets a Python scanner keep pace with nmap on thousands of ports.
 
-    The wait for an answer adapts like TCP's own retransmission timer (RFC 6298): the
-    smoothed round-trip time of the answers seen so far plus four deviations, at least
-    ``MIN_TIMEOUT``, at most ``timeout``. On a LAN a silently dropped port is declared
+    The wait for an answer adapts like TCP's own retransmission timer (RFC 6298), per
+    destination host: the smoothed round-trip time of that host's answers so far plus four
+    deviations, at least ``MIN_TIMEOUT``, at most ``timeout`` (``timeout`` until the host has
+    answered once). On a LAN a silently dropped port is declared
     FILTERED in a tenth of a second instead of a full second; on a slow WAN the timer grows."""
     count = len(targets)
     attempts = [0] * count
@@ -290,7 +291,7 @@ def scan_tcp(
     deadlines: list[tuple[float, int, int, int]] = []  # (deadline, fd, index, attempt)
     poller = select.epoll()
     linger = struct.pack("ii", 1, 0)
-    rtt = _RoundTrip(timeout)
+    timers: dict[str, _RoundTrip] = {}  # per destination address, as nmap keeps per host
     sent: dict[int, float] = {}  # fd → when its connect went out
 
     def finish(index: int, state: State, detail: str) -> None:
@@ -338,7 +339,9 @@ def scan_tcp(
                 code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 sock.close()
                 if code in (0, errno.ECONNREFUSED):
-                    rtt.add(time.monotonic() - sent[fd])
+                    address = targets[index].address
+                    timer = timers.setdefault(address, _RoundTrip(timeout))
+                    timer.add(time.monotonic() - sent[fd])
                 finish(index, *_connect_state(code, timeout))
             now = time.monotonic()
             while deadlines and deadlines[0][0] <= now:
@@ -347,9 +350,11 @@ def scan_tcp(
                 if entry is None or entry[:2] != (index, attempt):
                     continue  # answered already (the descriptor may be reused since)
                 waited = now - sent[fd]
-                if waited < rtt.timeout:
-                    # The timer grew since this connect went out: wait the rest.
-                    heapq.heappush(deadlines, (sent[fd] + rtt.timeout, fd, index, attempt))
+                known = timers.get(targets[index].address)
+                wait_for = known.timeout if known is not None else timeout
+                if waited < wait_for:
+                    # No answer yet, but this host's timer allows more: wait the rest.
+                    heapq.heappush(deadlines, (sent[fd] + wait_for, fd, index, attempt))
                     continue
                 del inflight[fd]
                 poller.unregister(fd)
