@@ -413,6 +413,75 @@ def build_fernway_request_xlsx(path: Path) -> None:
     workbook.save(str(path))
 
 
+def build_tessera_sso_pdf(path: Path) -> None:
+    """An unruled table as word processors print it: columns by position only, descriptions
+    wrapped onto a second line, the header repeated on page 2, running header and footer."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    columns = (72, 117, 192, 332, 487)
+    header = ("Port", "Protocol", "Source", "Destination", "Description")
+    pages = [
+        [
+            ("443", "TCP", "Browsers", "Tessera IdP", "Single sign-on pages and", "SAML endpoints"),
+            ("8443", "TCP", "Tessera IdP", "Directory Sync", "Directory change feed", ""),
+            (
+                "636",
+                "TCP",
+                "Directory Sync",
+                "Domain controllers",
+                "LDAPS user and group",
+                "synchronisation",
+            ),
+            ("1812", "UDP", "VPN concentrators", "RADIUS proxy", "VPN logins (optional)", ""),
+            (
+                "5432",
+                "TCP",
+                "Tessera IdP",
+                "Tessera Database",
+                "Session store (default",
+                "port, configurable)",
+            ),
+        ],
+        [
+            (
+                "443",
+                "TCP",
+                "Tessera IdP",
+                "MFA push service",
+                "Push notifications to the",
+                "authenticator app",
+            ),
+            ("25", "TCP", "Tessera IdP", "Mail relay", "One-time codes by e-mail", ""),
+        ],
+    ]
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    for number, rows in enumerate(pages, start=1):
+        pdf.setFont("Helvetica", 8)
+        pdf.drawString(72, 810, "Tessera SSO 3.2 Network Guide")
+        pdf.drawString(480, 30, f"Page {number}")
+        y = 770.0
+        if number == 1:
+            pdf.setFont("Helvetica-Bold", 14)
+            pdf.drawString(72, y, "Required ports")
+            y -= 30
+        pdf.setFont("Helvetica-Bold", 9)
+        for x, text in zip(columns, header, strict=True):
+            pdf.drawString(x, y, text)
+        y -= 16
+        pdf.setFont("Helvetica", 9)
+        for *cells, wrapped in rows:
+            for x, text in zip(columns, cells, strict=True):
+                pdf.drawString(x, y, text)
+            y -= 12
+            if wrapped:
+                pdf.drawString(columns[-1], y, wrapped)
+                y -= 12
+            y -= 6
+        pdf.showPage()
+    pdf.save()
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "helix-nac.pdf": build_helix_nac_pdf,
     "portcullis-access.docx": build_portcullis_access_docx,
@@ -420,6 +489,7 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "orbit-engine.pdf": build_orbit_engine_pdf,
     "ember-kiosk.docx": build_ember_kiosk_docx,
     "fernway-request.xlsx": build_fernway_request_xlsx,
+    "tessera-sso.pdf": build_tessera_sso_pdf,
 }
 
 
