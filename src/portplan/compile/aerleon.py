@@ -29,9 +29,10 @@ import yaml
 
 from portplan.compile.base import Artifact
 from portplan.compile.groups import (
+    HostFlows,
     address_pairs,
     ascii_text,
-    host_flows,
+    host_flow_index,
     host_points,
     hosts_of,
     network_points,
@@ -229,8 +230,9 @@ def plan_policies(
         if filters:
             plans.append(PolicyPlan(token(point.name), point.name, filters))
     for point in host_points(deployment):
+        index = host_flow_index(resolution, point.name)
         for host in hosts_of(deployment, point):
-            seen = host_flows(resolution, host, point.name)
+            seen = index.get(host, HostFlows(host, (), ()))
             filters = []
             for direction, one_way in (("input", seen.inbound), ("output", seen.outbound)):
                 if one_way:

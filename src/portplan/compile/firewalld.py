@@ -21,11 +21,12 @@ from typing import Any
 
 from portplan.compile.base import Artifact
 from portplan.compile.groups import (
+    HostFlows,
     address_pairs,
     ascii_text,
     clean_text,
     flow_comment,
-    host_flows,
+    host_flow_index,
     host_points,
     hosts_of,
     network_points,
@@ -72,7 +73,7 @@ def rich_rules(
     A rule another flow already asked for is written once (firewalld ignores a repeated rich
     rule with a warning); the comment names the first flow that needed it.
     """
-    seen: set[str] = set()
+    seen: set[tuple[object, ...]] = set()
     for flow in flows:
         for service in flow.services:
             for pair in address_pairs(flow, service, "firewalld", source=source):
@@ -89,7 +90,7 @@ def rich_rules(
                                 ET.SubElement(rule, "destination", address=str(dst))
                             rule.append(element)
                             ET.SubElement(rule, "accept")
-                            key = ET.tostring(rule, encoding="unicode")
+                            key = (pair.version, src, dst, element.tag, *element.items())
                             if key not in seen:
                                 seen.add(key)
                                 new.append(rule)
@@ -131,8 +132,10 @@ class FirewalldCompiler:
         for point in network_points(deployment):
             artifacts += self._network(deployment, resolution, point.name)
         for point in host_points(deployment):
+            index = host_flow_index(resolution, point.name)
             for host in hosts_of(deployment, point):
-                artifacts += self._host(resolution, point.name, host)
+                flows = index.get(host, HostFlows(host, (), ()))
+                artifacts += self._host(flows, point.name, host)
         artifacts += self._services(resolution)
         return artifacts
 
@@ -175,11 +178,10 @@ class FirewalldCompiler:
             )
         return out
 
-    def _host(self, resolution: Resolution, point: str, host: str) -> list[Artifact]:
+    def _host(self, flows: HostFlows, point: str, host: str) -> list[Artifact]:
         base = (
             f"{safe_name(point, allowed='A-Za-z0-9_.-')}/{safe_name(host, allowed='A-Za-z0-9_.-')}"
         )
-        flows = host_flows(resolution, host, point)
         zone = ET.Element("zone", target="DROP")
         describe(zone, f"portplan {host}", f"Inbound flows of host {host} ({point}).")
         for everything in ("0.0.0.0/0", "::/0"):

@@ -176,25 +176,23 @@ def host_flows(resolution: Resolution, host: str, point: str | None = None) -> H
     the destination, host-egress on the source); without, every flow the host takes part in
     (a host firewall the deployment did not list, e.g. ``--target windows`` on any Windows host).
     """
+    return host_flow_index(resolution, point).get(host, HostFlows(host, (), ()))
 
-    def on_path(flow: ConcreteFlow, kind: str) -> bool:
-        if point is None:
-            return True
-        return any(hop.point == point and hop.kind == kind for hop in flow.path)
 
-    inbound = tuple(
-        f
-        for f in resolution.flows
-        if f.destination.kind == "host"
-        and f.destination.name == host
-        and on_path(f, "host-ingress")
-    )
-    outbound = tuple(
-        f
-        for f in resolution.flows
-        if f.source.kind == "host" and f.source.name == host and on_path(f, "host-egress")
-    )
-    return HostFlows(host, inbound, outbound)
+def host_flow_index(resolution: Resolution, point: str | None = None) -> dict[str, HostFlows]:
+    """:func:`host_flows` for every host at once, in one pass over the flows."""
+    inbound: dict[str, list[ConcreteFlow]] = {}
+    outbound: dict[str, list[ConcreteFlow]] = {}
+    for flow in resolution.flows:
+        kinds = {hop.kind for hop in flow.path if hop.point == point} if point else None
+        if flow.destination.kind == "host" and (kinds is None or "host-ingress" in kinds):
+            inbound.setdefault(flow.destination.name, []).append(flow)
+        if flow.source.kind == "host" and (kinds is None or "host-egress" in kinds):
+            outbound.setdefault(flow.source.name, []).append(flow)
+    return {
+        host: HostFlows(host, tuple(inbound.get(host, ())), tuple(outbound.get(host, ())))
+        for host in {*inbound, *outbound}
+    }
 
 
 def network_points(deployment: Deployment) -> list[EnforcementPoint]:

@@ -17,7 +17,7 @@ from portplan.compile.base import Artifact
 from portplan.compile.groups import (
     HostFlows,
     clean_text,
-    host_flows,
+    host_flow_index,
     host_points,
     hosts_of,
     safe_name,
@@ -142,10 +142,11 @@ class WindowsCompiler:
             for host in hosts_of(deployment, point)
         }
         artifacts = []
+        index = host_flow_index(resolution)
         for endpoint in windows_hosts(resolution):
             if chosen and endpoint.name not in chosen:
                 continue
-            flows = host_flows(resolution, endpoint.name)
+            flows = index[endpoint.name]
             name = safe_name(endpoint.name, allowed="A-Za-z0-9_.-", max_length=100)
             text = script(endpoint, flows, resolution.deployment)
             artifacts.append(
