@@ -25,12 +25,16 @@ def firewalld_available() -> bool:
     return probe.returncode == 0
 
 
-def check_with_firewalld(directory: Path) -> str:
-    """Run firewalld's readers over ``directory``; fail the test on any error."""
+def require_firewalld() -> None:
     if not firewalld_available():
         if os.environ.get("CI") == "true":
             pytest.fail("python3-firewall is missing (make system-deps installs it)")
         pytest.skip("python3-firewall is not installed")
+
+
+def check_with_firewalld(directory: Path) -> str:
+    """Run firewalld's readers over ``directory``; fail the test on any error."""
+    require_firewalld()
     result = subprocess.run(
         [SYSTEM_PYTHON, str(CHECKER), str(directory)], capture_output=True, text=True, check=False
     )
@@ -57,8 +61,7 @@ def test_firewalld_readers_reject_a_broken_file(tmp_path: Path) -> None:
     write(artifacts, tmp_path)
     policy = next(tmp_path.glob("core/policies/clients-servers.xml"))
     policy.write_text(policy.read_text().replace('port="515"', 'port="5x5"'))
-    if not firewalld_available():
-        pytest.skip("python3-firewall is not installed")
+    require_firewalld()
     result = subprocess.run(
         [SYSTEM_PYTHON, str(CHECKER), str(tmp_path)], capture_output=True, text=True, check=False
     )
