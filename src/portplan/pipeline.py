@@ -100,6 +100,7 @@ def audit(
     ruleset_format: str | None = None,
     ipset: PathLike | None = None,
     point: str | None = None,
+    host: str | None = None,
     interfaces: Mapping[str, str] | None = None,
     catalog_dirs: Sequence[PathLike] = (),
 ) -> AuditReport:
@@ -113,7 +114,9 @@ def audit(
     ruleset = read_rulesets(
         [Path(p) for p in paths], ruleset_format, Path(ipset) if ipset is not None else None
     )
-    return audit_ruleset(deployment, resolution, ruleset, point=point, interfaces=interfaces)
+    return audit_ruleset(
+        deployment, resolution, ruleset, point=point, host=host, interfaces=interfaces
+    )
 
 
 # ── Verify: what a host must receive (listen) and originate (probe) ────────────────────────

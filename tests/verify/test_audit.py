@@ -276,3 +276,24 @@ def test_compiled_iptables_with_ipsets_audits_clean(tmp_path: Path) -> None:
     ruleset = read_rulesets([tmp_path / "fw-core.rules.v4"], None, tmp_path / "fw-core.ipset")
     report = audit(deployment, resolution, ruleset, point="fw-core")
     assert any("no IPv6 chain at forward" in n for n in report.notices)
+
+
+def test_host_firewall_on_several_hosts_needs_the_host(netns: NetnsGroup) -> None:
+    from portplan.compile.registry import get_compiler
+    from portplan.pipeline import plan
+    from tests.conftest import EXAMPLES
+
+    deployment, resolution = plan(EXAMPLES / "lrs-vpsx" / "deployment.yaml")
+    artifacts = {a.path: a for a in get_compiler("nftables").compile(deployment, resolution)}
+    content = artifacts["linux-servers-vpsx01.nft"].content
+    assert isinstance(content, str)
+    ruleset = load_ruleset(through_kernel(netns, content))
+    with pytest.raises(InputError, match="name the host this ruleset is from with --host"):
+        audit(deployment, resolution, ruleset, point="linux-servers")
+    report = audit(deployment, resolution, ruleset, point="linux-servers", host="vpsx01")
+    assert report.checks and all(c.status == "allowed" for c in report.checks)
+    assert {c.hook for c in report.checks} == {"input", "output"}
+    assert report.findings == ()
+    # The same ruleset judged as another host's: that host's flows are not in it.
+    other = audit(deployment, resolution, ruleset, point="linux-servers", host="web01")
+    assert other.failed

@@ -118,6 +118,11 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
     help="The enforcement point the ruleset belongs to (default: a router every flow passes).",
 )
 @click.option(
+    "--host",
+    default=None,
+    help="For a host firewall on several hosts: the host this ruleset was taken from.",
+)
+@click.option(
     "--interface",
     "interfaces",
     multiple=True,
@@ -140,6 +145,7 @@ def command(
     ipset: str | None,
     ruleset_format: str | None,
     point: str | None,
+    host: str | None,
     interfaces: tuple[str, ...],
     output_format: str,
     output: str | None,
@@ -160,6 +166,7 @@ def command(
         ruleset_format=ruleset_format,
         ipset=ipset,
         point=point,
+        host=host,
         interfaces=parse_interfaces(interfaces),
         catalog_dirs=catalog_dirs(ctx),
     )

@@ -24,7 +24,7 @@ from typing import Literal, cast
 
 from portplan.errors import InputError
 from portplan.model.concrete import ConcreteFlow, Resolution
-from portplan.model.deployment import Deployment
+from portplan.model.deployment import Deployment, EnforcementPoint
 from portplan.model.service import PortSet, Service
 from portplan.verify.evaluate import (
     CT_STATES,
@@ -142,9 +142,14 @@ def _spans(networks: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network]) ->
 
 
 def needs_for_point(
-    deployment: Deployment, resolution: Resolution, ruleset: Ruleset, point: str | None
+    deployment: Deployment,
+    resolution: Resolution,
+    ruleset: Ruleset,
+    point: str | None,
+    host: str | None = None,
 ) -> tuple[list[Need], list[str]]:
-    """The (flow, hook) pairs the ruleset must allow, and notices about the choice made."""
+    """The (flow, hook) pairs the ruleset must allow, and notices about the choice made.
+    ``host``: for a host firewall covering several hosts, the one this ruleset is from."""
     notices: list[str] = []
     needs: list[Need] = []
     if point is not None:
@@ -152,10 +157,16 @@ def needs_for_point(
         if point not in known:
             names = ", ".join(known) or "none"
             raise InputError(f"no enforcement point '{point}' in the deployment (it has: {names}).")
+        host = _host_of_point(deployment, resolution, known[point], host)
         for flow in resolution.flows:
             for hop in flow.path:
-                if hop.point == point:
-                    needs.append(_need(flow, HOOK_OF_HOP[hop.kind]))
+                if hop.point != point:
+                    continue
+                if host is not None:
+                    mine = flow.source if hop.kind == "host-egress" else flow.destination
+                    if mine.name != host:
+                        continue
+                needs.append(_need(flow, HOOK_OF_HOP[hop.kind]))
         return needs, notices
     if ruleset.base_chains("forward") or ruleset.base_chains("forward", "ip6"):
         notices.append(
@@ -168,6 +179,36 @@ def needs_for_point(
         "this ruleset has no forward chain, so it is a host's — name the host firewall it "
         f"belongs to with --point ({', '.join(hosts) or 'the deployment has none'})."
     )
+
+
+def _host_of_point(
+    deployment: Deployment, resolution: Resolution, point: EnforcementPoint, host: str | None
+) -> str | None:
+    """The one host a host-firewall ruleset belongs to (None for a network firewall)."""
+    if point.kind != "host":
+        if host is not None:
+            raise InputError(f"--host applies to host firewalls; '{point.name}' is a network one.")
+        return None
+    covered = {
+        endpoint.name
+        for flow in resolution.flows
+        for hop in flow.path
+        if hop.point == point.name
+        for endpoint in ((flow.source,) if hop.kind == "host-egress" else (flow.destination,))
+    }
+    if host is not None:
+        if host not in covered:
+            names = ", ".join(sorted(covered)) or "none"
+            raise InputError(
+                f"no flow passes host firewall '{point.name}' on host '{host}' (hosts: {names})."
+            )
+        return host
+    if len(covered) > 1:
+        raise InputError(
+            f"host firewall '{point.name}' runs on {len(covered)} hosts "
+            f"({', '.join(sorted(covered))}) — name the host this ruleset is from with --host."
+        )
+    return None
 
 
 def _need(flow: ConcreteFlow, hook: str) -> Need:
@@ -718,12 +759,18 @@ def _families_of(need: Need) -> set[str]:
     return {"ip" if version == 4 else "ip6" for version, _, _ in need.sources}
 
 
-def host_addresses(deployment: Deployment, point: str | None) -> list[Interval] | None:
+def host_addresses(
+    deployment: Deployment, point: str | None, host: str | None = None
+) -> list[Interval] | None:
     """The addresses of the hosts a host firewall runs on (None: not a host firewall)."""
     found = next((p for p in deployment.firewalls if p.name == point), None)
     if found is None or found.kind != "host":
         return None
-    hosts = [h for h in deployment.hosts if not found.hosts or h.name in found.hosts]
+    hosts = [
+        h
+        for h in deployment.hosts
+        if (not found.hosts or h.name in found.hosts) and (host is None or h.name == host)
+    ]
     return sorted((int(a), int(a)) for h in hosts for a in h.addresses)
 
 
@@ -736,9 +783,10 @@ def audit(
     ruleset: Ruleset,
     *,
     point: str | None = None,
+    host: str | None = None,
     interfaces: Mapping[str, str] | None = None,
 ) -> AuditReport:
-    needs, notices = needs_for_point(deployment, resolution, ruleset, point)
+    needs, notices = needs_for_point(deployment, resolution, ruleset, point, host)
     if not needs:
         notices.append(f"no flow passes {point}: nothing to check.")
     named = {
@@ -765,6 +813,6 @@ def audit(
             )
     cuts = boundaries(ruleset, needs)
     checks = tuple(check_flow(ruleset, need, cuts, interfaces) for need in needs)
-    own = host_addresses(deployment, point)
+    own = host_addresses(deployment, point, host)
     findings = tuple(too_wide(ruleset, needs, cuts, own) + shadowed(ruleset, cuts))
     return AuditReport(point, checks, findings, tuple(notices))
