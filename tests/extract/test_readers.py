@@ -490,3 +490,29 @@ def test_pdf_shaded_header_bar_is_not_a_table(tmp_path: Path) -> None:
     assert tables(document) == []
     lines = [re.split(r"\s{2,}", block.text.strip()) for block in texts(document) if block.text]
     assert lines == [list(row) for row in rows]
+
+
+def test_pdf_read_by_several_processes_matches_one(tmp_path: Path) -> None:
+    """Long PDFs are read in page ranges by worker processes; the result must not change,
+    also for a table that continues across the boundary between two ranges."""
+    from reportlab.pdfgen import canvas
+
+    from portplan.extract.readers.pdf import read_pdf_blocks
+
+    path = tmp_path / "long.pdf"
+    pdf = canvas.Canvas(str(path), invariant=1)
+    for number in range(30):
+        pdf.drawString(72, 800, f"Chapter {number}: the agent connects to the server on TCP 8443.")
+        rows = [("Port", "Type", "Source")] if number == 0 else []
+        rows += [(str(1000 + number * 10 + row), "TCP", f"Host {number}") for row in range(3)]
+        draw_ruled(pdf, rows, 760)
+        pdf.showPage()
+    pdf.save()
+
+    one = read_pdf_blocks(path, workers=1)
+    three = read_pdf_blocks(path, workers=3)
+    assert three == one
+    (table,) = [block for block in one if isinstance(block, Table)]
+    assert len(table.rows) == 1 + 30 * 3
+    numbers = [block.line for block in one if isinstance(block, TextLine)] + list(table.lines)
+    assert len(set(numbers)) == len(numbers)

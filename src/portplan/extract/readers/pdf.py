@@ -9,8 +9,12 @@ columns of tables drawn without rules. Line numbers count the extracted lines ac
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +38,11 @@ class PdfReader:
                 "or rename the file after its real type",
                 file=str(path),
             )
-        for name in _QUIET_LOGGERS:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        _quiet()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                blocks = list(_read_blocks(path))
+                blocks = read_pdf_blocks(path)
             except InputError:
                 raise
             except Exception as exc:  # pdfminer raises many unrelated types for damaged files
@@ -75,30 +78,102 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
         seen += 1
 
 
-def _read_blocks(path: Path) -> Iterator[Block]:
+# Pages are independent until their lines are numbered and page-split tables are joined, so a
+# long PDF is read by several processes: pdfminer is pure Python (~40 ms a page), and a
+# 200-page PDF would otherwise spend most of its time on one core.
+_PAGES_PER_WORKER = 16
+_MAX_WORKERS = 4
+
+
+def _available_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def read_pdf_blocks(path: Path, workers: int | None = None) -> list[Block]:
+    """The PDF's blocks in reading order; ``workers`` processes read page ranges (default:
+    one per available CPU, at most four, none for short documents)."""
     import pdfplumber
 
-    counter = _LineCounter()
-    blocks: list[Block] = []
     with pdfplumber.open(str(path)) as pdf:
-        for page in pdf.pages:
-            page_blocks = list(_page_blocks(page, counter))
-            page.close()  # frees the page's parsed objects: a 200-page PDF stays small
-            _join_continued_table(blocks, page_blocks)
-            blocks.extend(page_blocks)
+        count = len(pdf.pages)  # opening surfaces encryption and damage here, not in a worker
+    if workers is None:
+        workers = min(_MAX_WORKERS, _available_cpus(), count // _PAGES_PER_WORKER)
+    workers = max(1, min(workers, count))
+    if workers == 1:
+        pages = _read_range(str(path), 0, count)
+    else:
+        pages = _read_parallel(str(path), count, workers)
+    blocks: list[Block] = []
+    offset = 0
+    for page_blocks, used in pages:
+        shifted = [_shift(block, offset) for block in page_blocks]
+        offset += used
+        _join_continued_table(blocks, shifted)
+        blocks.extend(shifted)
     if not blocks:
         raise InputError(
             "cannot read PDF: it has no text, only images (a scan?) — run it through OCR, "
             "or export it again from the source document",
             file=str(path),
         )
-    yield from blocks
+    return blocks
+
+
+def _read_range(path: str, start: int, stop: int) -> list[tuple[list[Block], int]]:
+    """Pages ``start``..``stop - 1``: each page's blocks numbered from line 1, and its count."""
+    import pdfplumber
+
+    _quiet()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out: list[tuple[list[Block], int]] = []
+        with pdfplumber.open(path) as pdf:
+            for index in range(start, stop):
+                page = pdf.pages[index]
+                counter = _LineCounter()
+                out.append((list(_page_blocks(page, counter)), counter.line))
+                page.close()  # frees the page's parsed objects: a long PDF stays small
+        return out
+
+
+def _read_parallel(path: str, count: int, workers: int) -> list[tuple[list[Block], int]]:
+    size = -(-count // workers)
+    ranges = [(start, min(start + size, count)) for start in range(0, count, size)]
+    # fork starts workers without re-importing portplan; elsewhere the platform default.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_read_range, path, start, stop) for start, stop in ranges]
+            return [page for future in futures for page in future.result()]
+    except (OSError, BrokenProcessPool):
+        # No processes here (a sandbox, no /dev/shm): read on this one.
+        return _read_range(path, 0, count)
+
+
+def _shift(block: Block, offset: int) -> Block:
+    if not offset:
+        return block
+    if isinstance(block, TextLine):
+        return TextLine(block.line + offset, block.text)
+    return Table(block.rows, tuple(line + offset for line in block.lines), block.title)
+
+
+def _quiet() -> None:
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 # Running headers and footers ("Page 3 of 12", the product name) sit between a table's part on
 # one page and its continuation on the next; a few short lines are allowed there.
 _MARGIN_LINES = 3
 _MARGIN_WORDS = 15
+
+
+def _line_of(block: Block) -> int:
+    return block.line if isinstance(block, TextLine) else block.lines[0]
 
 
 def _is_margin(block: Block) -> bool:
@@ -121,7 +196,10 @@ def _join_continued_table(previous: list[Block], page: list[Block]) -> None:
     first, second = previous[end], page[start]
     if not isinstance(first, Table) or not isinstance(second, Table):
         return
-    if len(previous) - 1 - end > _MARGIN_LINES or start > _MARGIN_LINES:
+    # Lines after the table's last row (earlier pages' running headers, which an earlier join
+    # left behind the grown table, do not count).
+    trailing = [block for block in previous[end + 1 :] if _line_of(block) > first.lines[-1]]
+    if len(trailing) > _MARGIN_LINES or start > _MARGIN_LINES:
         return
     if len(first.rows[0]) != len(second.rows[0]):
         return
