@@ -294,3 +294,37 @@ def test_glued_header_with_named_columns_fills_cells_in_order() -> None:
         ("Store server", "Payment switch", "tcp/9443"),
     ]
     assert [f.optional for f in result.flows] == [False, True]
+
+
+def test_sentences_naming_both_ends_in_other_word_orders() -> None:
+    result = extract(
+        "Allow inbound TCP 3389 to the jump host from the admin network.\n"
+        "Backup agents on each host are contacted by the backup server on TCP 10000.\n"
+        "Port 1521 must be open between the application server and the Oracle database.\n"
+        "The database server accepts connections from the application servers on port 5432.\n"
+        "Browsers access the portal via HTTPS on port 443.\n"
+        "- Lab instruments → Quartz Gateway: TCP/2575 (HL7)\n"
+        "The web console listens on TCP port 8443.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("admin network", "jump host", "tcp/3389"),
+        ("backup server", "Backup agents on each host", "tcp/10000"),
+        ("application server", "Oracle database", "tcp/1521"),
+        ("application servers", "database server", "tcp/5432"),
+        ("Browsers", "portal", "tcp/443"),
+        ("Lab instruments", "Quartz Gateway", "tcp/2575"),
+    ]
+    assert [u.line for u in result.unparsed] == [7]  # a listener without a client
+
+
+def test_direction_arrows_between_two_component_columns() -> None:
+    result = extract(
+        "| Component A | Direction | Component B | Port/Protocol | Purpose |\n"
+        "|---|---|---|---|---|\n"
+        "| Access points | → | Controller | 5246-5247/UDP | CAPWAP |\n"
+        "| Controller | ← | Administrators | 443/TCP | Web administration |\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Access points", "Controller", "udp/5246-5247"),
+        ("Administrators", "Controller", "tcp/443"),
+    ]

@@ -51,7 +51,7 @@ ENTITY_HEADS = frozenset(
     directory controller(s) site sites system systems machine machines vm vms container
     containers pod pods api apis peer peers member members replica replicas player players
     cache caches kiosk kiosks sensor sensors camera cameras recorder recorders collector
-    collectors controller""")
+    collectors controller network networks subnet subnets lan vlan dmz segment""")
 )
 _VERBS = frozenset(
     _split("""communicates communicate contacts contact sends send delivers deliver accepts accept
@@ -73,7 +73,8 @@ _VERBS = frozenset(
 # Words after which a following endpoint is the one being connected to.
 _CUES = frozenset(
     _split("""to with contacts contact reach reaches connects connect queries query polls poll calls
-    call find into towards toward against pings ping checks check monitors monitor""")
+    call find into towards toward against pings ping checks check monitors monitor access
+    accesses browse browses visit visits invoke invokes""")
 )
 _CUE_PAIRS = (("looking", "for"), ("searching", "for"), ("looks", "for"), ("log", "in"))
 _STOP = frozenset(
@@ -91,6 +92,15 @@ _FETCH_VERBS = frozenset(
     _split("""downloads download fetches fetch retrieves retrieve pulls pull gets get obtains
     obtain loads load reads read copies copy syncs sync synchronises synchronise synchronizes
     synchronize""")
+)
+# Verbs whose subject is the listening side: "X accepts connections from Y".
+_RECEIVE_VERBS = frozenset(
+    _split("""accepts accept receives receive listens listen allows allow handles handle serves
+    serve""")
+)
+_CONNECTION_NOUNS = frozenset(
+    _split("""connection connections request requests traffic call calls message messages query
+    queries packets sessions session""")
 )
 # A person opening something "on Y" reaches Y ("Administrators open the console on the server").
 _ACCESS_VERBS = frozenset(_split("open opens access accesses browse browses visit visits"))
@@ -230,14 +240,44 @@ def _explicit_pair(text: str) -> tuple[str, str] | None:
     if arrow:
         return arrow.group(1).strip(), arrow.group(2).strip()
     words = _words(text)
-    for i, word in enumerate(words):
-        if word.lower() != "from":
+    lowered = [w.lower() for w in words]
+    for i, word in enumerate(lowered):
+        if word not in ("from", "to", "between"):
             continue
-        source, end = _noun_phrase(words, i + 1)
-        if end < len(words) and words[end].lower() == "to" and _is_entity(source):
-            target, _ = _noun_phrase(words, end + 1)
-            if _is_entity(target):
-                return _strip_determiners(source), _strip_determiners(target)
+        first, end = _noun_phrase(words, i + 1)
+        joiner = {"from": "to", "to": "from", "between": "and"}[word]
+        if end < len(words) and lowered[end] == joiner and _is_entity(first):
+            second, _ = _noun_phrase(words, end + 1)
+            if _is_entity(second):
+                a, b = _strip_determiners(first), _strip_determiners(second)
+                return (b, a) if word == "to" else (a, b)
+    return _passive_pair(words, lowered)
+
+
+def _passive_pair(words: list[str], lowered: list[str]) -> tuple[str, str] | None:
+    """ "X is contacted by Y" and "X accepts connections from Y": Y connects to X."""
+    verb = _verb_index(words)
+    if verb is None:
+        return None
+    subject = words[:verb]
+    if not _is_entity(subject, sentence_start=True):
+        return None
+    tail = lowered[verb : verb + 6]
+    receiving = bool(tail) and tail[0] in _RECEIVE_VERBS
+    if tail and tail[0] in ("is", "are", "can", "must", "will", "should"):
+        receiving = len(tail) > 1 and tail[1] in _RECEIVE_VERBS
+    marker: tuple[str, ...]
+    if receiving and set(tail) & _CONNECTION_NOUNS:
+        marker = ("by", "from")
+    elif len(tail) > 1 and tail[0] in ("is", "are") and tail[1].endswith("ed"):
+        marker = ("by",)
+    else:
+        return None
+    for j in range(verb + 1, len(words)):
+        if lowered[j] in marker:
+            source, _ = _noun_phrase(words, j + 1)
+            if _is_entity(source):
+                return _strip_determiners(source), _strip_determiners(subject)
     return None
 
 

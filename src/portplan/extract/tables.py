@@ -315,6 +315,15 @@ def _directed(
     The peer is a source/destination cell if there is one, else the notes' "From X"/"To X".
     """
     local = row.context.local or ""
+    names = [
+        cells.cells[i]
+        for i, role in enumerate(cells.header.roles)
+        if role is Role.OTHER and cells.cells[i]
+    ]
+    forward, backward = _ARROW.fullmatch(direction), _BACK_ARROW.fullmatch(direction)
+    if (forward or backward) and len(names) >= 2 and not (src or dst):
+        # "Component A | → | Component B": the arrow points from the side that connects.
+        return (names[0], names[1]) if forward else (names[1], names[0])
     peer = src or dst
     notes = [cells.cells[i] for i in cells.header.indexes(Role.PURPOSE)] or [purpose]
     match = next((m for m in (PEER.match(n) for n in notes) if m), None)
