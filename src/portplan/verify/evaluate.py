@@ -544,6 +544,8 @@ def _compile_rule(raw: Mapping[str, Any], chain: Chain, sets: Mapping[str, _Name
             verdict = _compile_vmap(body, sets)
         elif key in _VERDICTS or key in ("masquerade", "snat"):
             verdict = _verdict(expr)
+            if key == "reject":
+                matches.extend(_reject_dependencies(body))
         else:
             raise _Unsupported(f"the statement '{key}' ({_short(body)})")
     return Rule(
@@ -556,6 +558,20 @@ def _compile_rule(raw: Mapping[str, Any], chain: Chain, sets: Mapping[str, _Name
         verdict=verdict,
         raw=raw,
     )
+
+
+def _reject_dependencies(body: Any) -> list[Match]:
+    """What a reject type implies about the packet. nft adds these matches to the kernel rule
+    and leaves them out of its JSON: ``reject with icmpv6 ...`` only ever matches IPv6,
+    ``reject with icmp ...`` only IPv4, ``reject with tcp reset`` only TCP."""
+    kind = body.get("type") if isinstance(body, dict) else None
+    if kind == "icmp":
+        return [Match((Field("meta nfproto", "nfproto"),), "==", (((2, 2),),))]
+    if kind == "icmpv6":
+        return [Match((Field("meta nfproto", "nfproto"),), "==", (((10, 10),),))]
+    if kind == "tcp reset":
+        return [Match((Field("meta l4proto", "proto"),), "==", (((6, 6),),))]
+    return []
 
 
 def _compile_match(body: Mapping[str, Any], sets: Mapping[str, _NamedSet]) -> Match:
