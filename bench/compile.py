@@ -489,6 +489,7 @@ def main() -> int:
                 results["router_aerleon_rules"] = statements(aerleon)
             except ImportError:
                 aerleon = None
+        results["seconds"], results["rounds"] = args.seconds, args.rounds
         results["dataplane"] = dataplane(last, compiled, linear, aerleon, args.seconds, args.rounds)
     report = render(results)
     print(report)
@@ -558,11 +559,16 @@ def render(r: dict[str, Any]) -> str:
         lines += [
             "",
             f"Data plane: client ns → router ns → server ns, {r['router_flows']:,} flows in the "
-            "router's ruleset; new TCP connections per second (median of rounds).",
+            "router's ruleset; new TCP connections per second, one connection at a time "
+            f"(connect, close with RST), {r['seconds']:g} s per round, the configurations taking "
+            f"turns for {r['rounds']} rounds (the linear ruleset one round): median and range. "
+            "The connection belongs to the last product in the ruleset.",
             "",
-            "| Router ruleset | Rules | Load time | Connections/s | Of no firewall | Goal |",
+            "| Router ruleset | Rules | Load time | Connections/s (range) | Of no firewall "
+            "| Goal |",
             "|---|---|---|---|---|---|",
         ]
+        spread = r["dataplane"]["all_rates"]
         loads = r["dataplane"]["loads"]
         for name, label, rules, goal in (
             ("none", "no ruleset", "0", ""),
@@ -574,8 +580,9 @@ def render(r: dict[str, Any]) -> str:
             if name not in rates:
                 continue
             load = f"{loads[name]:.2f} s" if name in loads else "-"
+            low, high = min(spread[name]), max(spread[name])
             lines.append(
-                f"| {label} | {rules} | {load} | {rates[name]:,.0f} | "
+                f"| {label} | {rules} | {load} | {rates[name]:,.0f} ({low:,.0f}–{high:,.0f}) | "
                 f"{100 * rates[name] / base:.0f} % | {goal} |"
             )
     if "aerleon" in r:
