@@ -328,3 +328,18 @@ def test_direction_arrows_between_two_component_columns() -> None:
         ("Access points", "Controller", "udp/5246-5247"),
         ("Administrators", "Controller", "tcp/443"),
     ]
+
+
+def test_listener_named_column_and_one_flow_per_row_over_both_protocols() -> None:
+    result = extract(
+        "| Component | Listening port | Protocol | Accessed by |\n"
+        "|---|---|---|---|\n"
+        "| Web server | 8080 | TCP | Browsers |\n\n"
+        "Service   | From        | To         | Ports\n"
+        "--------- | ----------- | ---------- | ------------------\n"
+        "DNS       | All servers | DNS server | TCP: 53; UDP: 53\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Browsers", "Web server", "tcp/8080"),
+        ("All servers", "DNS server", "tcp+udp/53"),
+    ]

@@ -40,7 +40,8 @@ _PORT_WORDS = frozenset({"port", "ports", "portnumber"})
 _SOURCE_WORDS = frozenset(
     _split(
         "source src from sender client initiator origin originator caller requester requestor "
-        "local outgoing connect connects connecting connection connections initiated by opened"
+        "local outgoing connect connects connecting connection connections initiated by opened "
+        "accessed used called contacted reached polled queried"
     )
 )
 _DESTINATION_WORDS = frozenset(

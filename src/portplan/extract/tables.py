@@ -97,6 +97,27 @@ def infer_protocols(*texts: str) -> tuple[str, ...]:
     return ()
 
 
+_LISTENER_NAMES = frozenset(
+    "component components service services server servers host hosts system systems "
+    "application applications module modules node nodes appliance role roles".split()
+)
+
+
+def _listener_column(header: Header) -> Header:
+    """ "Component | Listening port | Accessed by": the named component is the listening side."""
+    if header.index(Role.DESTINATION) is not None or header.index(Role.PORT) is None:
+        return header
+    if header.index(Role.SOURCE) is None or header.indexes(Role.SIDE):
+        return header
+    for i, role in enumerate(header.roles):
+        words = set(re.findall(r"[a-z]+", header.cells[i].lower()))
+        if role in (Role.OTHER, Role.PURPOSE) and words and words <= _LISTENER_NAMES | {"name"}:
+            roles = list(header.roles)
+            roles[i] = Role.DESTINATION
+            return Header(header.cells, tuple(roles))
+    return header
+
+
 def _confirm_sides(header: Header, rows: list[Row]) -> Header | None:
     """Check guessed side columns against the data; turn name columns holding ports into sides."""
 
@@ -193,7 +214,7 @@ def interpret_table(header: Header, rows: list[Row], document: str) -> TableResu
                     Unparsed(row.line, row.text, "row of a table whose columns hold no ports")
                 )
         return result
-    header = confirmed
+    header = _listener_column(confirmed)
     merged: list[tuple[_Cells, Row]] = []
     section: Context | None = None
     for row in rows:
@@ -433,4 +454,14 @@ def _fill_protocols(groups: Iterable[PortGroup], fallback: tuple[str, ...]) -> l
                 break
         else:
             out.append(PortGroup(protocols, group.ports, group.explicit))
-    return out
+    # "TCP: 53; UDP: 53" is one flow over both protocols, as "53 (TCP or UDP)" would be.
+    merged: list[PortGroup] = []
+    for group in out:
+        for i, existing in enumerate(merged):
+            if set(existing.ports) == set(group.ports):
+                both = sort_protocols([*existing.protocols, *group.protocols])
+                merged[i] = PortGroup(both, existing.ports, existing.explicit)
+                break
+        else:
+            merged.append(group)
+    return merged
