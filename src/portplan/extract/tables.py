@@ -98,8 +98,27 @@ def infer_protocols(*texts: str) -> tuple[str, ...]:
 
 
 _LISTENER_NAMES = frozenset(
-    "component components service services server servers host hosts system systems "
-    "application applications module modules node nodes appliance role roles".split()
+    [
+        "component",
+        "components",
+        "service",
+        "services",
+        "server",
+        "servers",
+        "host",
+        "hosts",
+        "system",
+        "systems",
+        "application",
+        "applications",
+        "module",
+        "modules",
+        "node",
+        "nodes",
+        "appliance",
+        "role",
+        "roles",
+    ]
 )
 
 
