@@ -19,7 +19,8 @@ from portplan.extract.readers.text import decode_text
 
 _DELIMITERS = ",;\t|"
 _SEPARATOR_HINT = re.compile(r"sep=([^\r\n])\r?\n")
-_SAMPLE = 64 * 1024
+# csv.Sniffer's quote-guessing regexes slow down sharply on long samples; the first lines decide.
+_SAMPLE = 8 * 1024
 
 
 class CsvReader:
