@@ -358,13 +358,31 @@ def scan_tcp(
                     continue
                 del inflight[fd]
                 poller.unregister(fd)
-                entry[2].close()
+                sock = entry[2]
+                outcome = _settled(sock)
+                sock.close()
+                if outcome is not None:
+                    # Answered between the poll and this check: not a timeout after all.
+                    finish(index, *_connect_state(outcome, timeout))
+                    continue
                 finish(index, "FILTERED", f"no answer in {waited:.2g} s")
     finally:
         for _, _, sock in inflight.values():
             sock.close()
         poller.close()
     return [r for r in results if r is not None]
+
+
+def _settled(sock: socket.socket) -> int | None:
+    """The connect's outcome if it has one (0 connected, or an errno), None if pending."""
+    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if code:
+        return code
+    try:
+        sock.getpeername()
+    except OSError:
+        return None
+    return 0
 
 
 MIN_TIMEOUT = 0.1  # nmap -T4's --min-rtt-timeout
