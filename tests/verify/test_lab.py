@@ -151,3 +151,59 @@ def test_sigterm_removes_every_namespace(kernel: None) -> None:
     assert process.returncode == 130, stderr
     assert b"interrupted" in stderr
     assert ours() == []
+
+
+TWO_SITES = """\
+name: shop-two-sites
+sites: [{name: hq}, {name: branch}]
+zones:
+  - {name: users, site: hq, cidrs: [10.20.1.0/24, "fd20:1::/64"]}
+  - {name: servers, site: hq, cidrs: [10.20.2.0/24, "fd20:2::/64"]}
+  - {name: mgmt, site: branch, cidrs: [10.21.3.0/24]}
+hosts:
+  - {name: ws1, zone: users, addresses: [10.20.1.11, "fd20:1::11"], roles: ["shop:client"]}
+  - {name: app1, zone: servers, addresses: [10.20.2.5, "fd20:2::5"], roles: ["shop:app"]}
+  - {name: mon1, zone: mgmt, addresses: [10.21.3.7], roles: ["shop:monitor"]}
+externals:
+  - {name: db-service, cidrs: [192.0.2.0/28], site: branch, roles: ["shop:db"]}
+links:
+  - {name: wan, kind: wan, sites: [hq, branch], topology: mesh}
+firewalls:
+  - {name: core, kind: network, zones: [users, servers]}
+  - {name: server-fw, kind: network, zones: [servers]}
+  - {name: hq-edge, kind: network, sites: [hq]}
+  - {name: branch-edge, kind: network, sites: [branch]}
+  - {name: app-host, kind: host, hosts: [app1]}
+products:
+  - product: shop
+"""
+
+
+def test_nested_zone_firewalls_mesh_wan_and_site_externals(
+    kernel: None, shop: tuple[Path, Path]
+) -> None:
+    """Zone firewalls nested inside each other, a mesh WAN router, edge firewalls on both
+    sides, an external that lives at a site, and a dual-stack client: every flow passes and
+    every sampled unrequested flow is blocked."""
+    _, catalog = shop
+    path = catalog.parent / "two-sites.yaml"
+    path.write_text(TWO_SITES)
+    deployment, resolution = plan(path, [catalog])
+    topology = plan_topology(deployment)
+    assert {n.kind for n in topology.nodes.values()} >= {"wan", "externals", "zone-fw"}
+    paths = {f.id: [h.point for h in f.path] for f in resolution.flows}
+    assert paths["shop/web/ws1->app1"] == ["core", "server-fw", "app-host"]
+    assert paths["shop/sql/app1->db-service"] == [
+        "app-host",
+        "core",
+        "server-fw",
+        "hq-edge",
+        "branch-edge",
+    ]
+    report = run_lab(deployment, resolution)
+    assert report.mismatches == [], [
+        (r.case.flow, r.case.target.label, r.observed) for r in report.mismatches
+    ]
+    tried = {r.case.flow for r in report.results if r.case.kind != "negative"}
+    assert tried == {f.id for f in resolution.flows}
+    assert any(":" in r.case.target.address for r in report.results)
