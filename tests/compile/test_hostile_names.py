@@ -49,13 +49,9 @@ AERLEON_SAMPLE = (
 HOST_ONLY = ("aerleon:gce", "aerleon:k8s")
 
 
-# Known: the native targets put raw host names into file names and header comments, where a
-# line break ends the comment (see notes/compile-hostile-names.md). strict: fixing them turns
-# these into failures until the marks go.
-KNOWN_BROKEN = {
-    "nftables": "host names reach file names and '# Load with:' comments unescaped",
-    "iptables": "host names reach file names and '# Load with:' comments unescaped",
-}
+# Targets known to break on hostile names, with why (xfail, strict: a fix turns the mark into
+# a failure until it goes). None today.
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def target_list() -> list[object]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from portplan.compile.groups import safe_name
 from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.deployment import Deployment, EnforcementPoint
 
@@ -25,8 +26,14 @@ class FilterScope:
 
     @property
     def stem(self) -> str:
-        """File name without extension: ``<point>`` or ``<point>-<host>``."""
-        return self.point.name if self.host is None else f"{self.point.name}-{self.host}"
+        """File name without extension: ``<point>`` or ``<point>-<host>``.
+
+        Names are untrusted: they end up in file names and in the ``# Load with:`` comment of
+        the file, so anything outside ``[A-Za-z0-9_.-]`` is replaced (a short hash then keeps
+        distinct names distinct).
+        """
+        parts = [self.point.name] if self.host is None else [self.point.name, self.host]
+        return "-".join(file_name(part) for part in parts)
 
     @property
     def flow_count(self) -> int:
@@ -34,6 +41,13 @@ class FilterScope:
 
     def flows(self, chain: str) -> tuple[ConcreteFlow, ...]:
         return dict(self.chains).get(chain, ())
+
+
+def file_name(text: str) -> str:
+    """``text`` as a safe file-name part; identifiers pass unchanged."""
+    return safe_name(
+        text, allowed="A-Za-z0-9_.-", replacement="_", first="A-Za-z0-9", max_length=100
+    )
 
 
 def filter_scopes(deployment: Deployment, resolution: Resolution) -> list[FilterScope]:
