@@ -343,3 +343,13 @@ def test_listener_named_column_and_one_flow_per_row_over_both_protocols() -> Non
         ("Browsers", "Web server", "tcp/8080"),
         ("All servers", "DNS server", "tcp+udp/53"),
     ]
+
+
+def test_tables_without_endpoint_columns_take_both_ends_from_the_heading() -> None:
+    result = extract(
+        "Client to server ports\n\nProtocol\tPort\tFeature\nTCP\t443\tWeb\nUDP\t3478\tMedia\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Client", "server", "tcp/443"),
+        ("Client", "server", "udp/3478"),
+    ]

@@ -70,6 +70,27 @@ _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
 _SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
 
 
+_FROM_TO = re.compile(
+    r"\bfrom (?:the |a |an )?(?P<src>[\w][\w /'\-]{1,50}?) to (?:the |a |an )?"
+    r"(?P<dst>[\w][\w /'\-]{1,50}?)\s*(?:[.:;,(]|$)",
+    re.IGNORECASE,
+)
+_X_TO_Y = re.compile(
+    r"^(?:[\w.]+\s*\d*[:.]\s*)?(?P<src>[A-Za-z][\w /'\-]{0,40}?)[\s‑-]+to[\s‑-]+"
+    r"(?P<dst>[A-Za-z][\w /'\-]{0,40}?)[\s‑-]+(?:communication|connections?|traffic|ports)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _section_pair(text: str) -> tuple[str, str] | None:
+    """Both ends a heading or caption names: "Server-to-printer communication", "… from X to Y"."""
+    for pattern in (_X_TO_Y, _FROM_TO):
+        match = pattern.search(clean(text))
+        if match:
+            return match.group("src").strip(), match.group("dst").strip()
+    return None
+
+
 def _known_roles(header: Header) -> int:
     return sum(1 for role in header.roles if role is not Role.OTHER)
 
@@ -152,7 +173,10 @@ class _Extractor:
         match = _LOCAL_HEADING.match(title)
         if match:
             local = match.group("name").strip()
-        self.context = replace(self.context, section=title, optional=optional, local=local)
+        pair = _section_pair(title)
+        self.context = replace(
+            self.context, section=title, optional=optional, local=local, pair=pair
+        )
 
     def paragraph_line(self, text: str) -> None:
         """Document-wide statements that change how tables read (they may wrap over lines)."""
@@ -160,6 +184,9 @@ class _Extractor:
             self.paragraph = ""
             return
         self.paragraph = f"{self.paragraph[-400:]} {text}".strip()
+        pair = _section_pair(text)
+        if pair is not None:
+            self.context = replace(self.context, pair=pair)
         match = _RELATIVE_TO.search(self.paragraph)
         if match:
             self.context = replace(self.context, local=match.group("name").strip())

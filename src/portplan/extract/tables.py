@@ -62,6 +62,9 @@ class Context:
     optional: bool = False
     local: str | None = None  # the system "inbound"/"outbound" are relative to
     inherit_names: bool = False  # the document says a blank source/destination means "as above"
+    # Both ends named by the section ("Server-to-printer communication", "… from X to Y"),
+    # for tables that list only protocols and ports.
+    pair: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -301,6 +304,9 @@ def _row_flows(
     direction = cells.get(Role.DIRECTION)
     if header.index(Role.DIRECTION) is not None and not (src and dst):
         src, dst = _directed(direction, src, dst, purpose, cells, row)
+    unnamed = header.index(Role.SOURCE) is None and header.index(Role.DESTINATION) is None
+    if not src and not dst and unnamed and row.context.pair is not None:
+        src, dst = row.context.pair
     if not port_cell and not proto_cell:
         return []
     return _flows_from_cells(
