@@ -353,3 +353,21 @@ def test_tables_without_endpoint_columns_take_both_ends_from_the_heading() -> No
         ("Client", "server", "tcp/443"),
         ("Client", "server", "udp/3478"),
     ]
+
+
+def test_connectivity_matrix_and_one_sided_tables() -> None:
+    matrix = extract(
+        "| From \\ To | Web portal | Database |\n"
+        "|---|---|---|\n"
+        "| Patient devices | TCP 443 | – |\n"
+        "| Web portal | – | TCP 5432 |\n"
+    )
+    assert [summary(f) for f in matrix.flows] == [
+        ("Patient devices", "Web portal", "tcp/443"),
+        ("Web portal", "Database", "tcp/5432"),
+    ]
+    one_sided = extract(
+        "Outbound connections (from the Beacon Server)\n\n"
+        "Port\tProtocol\tTo\tPurpose\n993\tTCP\tIMAP server\tMailbox polling\n"
+    )
+    assert [summary(f) for f in one_sided.flows] == [("Beacon Server", "IMAP server", "tcp/993")]

@@ -50,8 +50,8 @@ _OPTIONAL_SECTION_SENTENCE = re.compile(
 # The system a section's "inbound"/"outbound" (or "from X"/"to X" bullets) are relative to.
 _LOCAL_HEADING = re.compile(
     r"^(?:#+\s*)?(?:(?:inbound|incoming|outbound|outgoing)\s+(?:connections?\s+|traffic\s+"
-    r"|ports?\s+|rules?\s+)?(?:to|from|on|of|for)\s+|.*\b(?:requirements|ports|connections|rules"
-    r"|traffic)\s+(?:for|on|of)\s+)(?:the\s+)?(?P<name>[A-Z][^:.,;()]{2,60}?)\s*:?\s*$",
+    r"|ports?\s+|rules?\s+)?\(?(?:to|from|on|of|for)\s+|.*\b(?:requirements|ports|connections|rules"
+    r"|traffic)\s+(?:for|on|of)\s+)(?:the\s+)?(?P<name>[A-Z][^:.,;()]{2,60}?)\s*\)?\s*:?\s*$",
     re.IGNORECASE,
 )
 _RELATIVE_TO = re.compile(

@@ -28,6 +28,7 @@ class Role(Enum):
     PURPOSE = "purpose"
     DIRECTION = "direction"
     SIDE = "side"  # a column named after an endpoint; its cells are that endpoint's ports
+    TARGET = "target"  # a connectivity matrix column: cells are the services opened to it
     OTHER = "other"
 
 
@@ -122,6 +123,10 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     """
     if any(_PORT_NUMBER.search(c) for c in cells):
         return None  # header cells are labels; a port number means a data row
+    if cells and _MATRIX_CORNER.match(cells[0]) and len([c for c in cells[1:] if c.strip()]) >= 1:
+        # "From \ To | Web portal | Video bridge": a connectivity matrix.
+        names = tuple(" ".join(c.split()) for c in cells)
+        return Header(names, (Role.SOURCE, *(Role.TARGET for _ in names[1:])))
     stripped = tuple(" ".join(c.split()) for c in cells)
     if len([c for c in stripped if c]) < 2:
         return None
@@ -152,6 +157,11 @@ def with_sides(header: Header, columns: list[int]) -> Header:
 
 
 _PORT_NUMBER = re.compile(r"\d\d")
+_MATRIX_CORNER = re.compile(
+    r"^\s*(?:from|source|src|client|initiator|sender)\s*(?:\\|/|→|->|>|x|×|↓)\s*"
+    r"(?:to|destination|dst|server|listener|target|receiver)\s*(?:→|->)?\s*$",
+    re.IGNORECASE,
+)
 _CAMEL = re.compile(r"(?<=[a-z0-9)])(?=[A-Z])")
 
 

@@ -151,6 +151,8 @@ def _confirm_sides(header: Header, rows: list[Row]) -> Header | None:
             return 0.0
         return sum(1 for v in values if _port_ish(v)) / len(values)
 
+    if header.indexes(Role.TARGET):
+        return header
     sides = header.indexes(Role.SIDE)
     if sides:
         if any(share(i) < 0.5 for i in sides):
@@ -237,6 +239,8 @@ def interpret_table(header: Header, rows: list[Row], document: str) -> TableResu
                 )
         return result
     header = _listener_column(confirmed)
+    if header.indexes(Role.TARGET):
+        return _matrix(header, rows, document)
     merged: list[tuple[_Cells, Row]] = []
     section: Context | None = None
     for row in rows:
@@ -304,6 +308,13 @@ def _row_flows(
     direction = cells.get(Role.DIRECTION)
     if header.index(Role.DIRECTION) is not None and not (src and dst):
         src, dst = _directed(direction, src, dst, purpose, cells, row)
+    local = row.context.local
+    if local and header.index(Role.DIRECTION) is None:
+        # One-sided tables under "Inbound connections (to the Beacon Server)": the other end.
+        if src and not dst and header.index(Role.DESTINATION) is None:
+            dst = local
+        elif dst and not src and header.index(Role.SOURCE) is None:
+            src = local
     unnamed = header.index(Role.SOURCE) is None and header.index(Role.DESTINATION) is None
     if not src and not dst and unnamed and row.context.pair is not None:
         src, dst = row.context.pair
@@ -351,6 +362,25 @@ def _side_flows(
     return _flows_from_cells(
         src_name, dst_name, dst_cell, proto_cell, purpose, src_cell, row, document
     )
+
+
+def _matrix(header: Header, rows: list[Row], document: str) -> TableResult:
+    """A connectivity matrix: the row's system opens the cell's service to the column's system."""
+    result = TableResult([], [], set())
+    for row in rows:
+        cells = _Cells(header, row)
+        source = cells.cells[0]
+        result.consumed.update(row.all_lines)
+        for i in header.indexes(Role.TARGET):
+            cell = cells.cells[i]
+            if not cell or not source or not _port_ish(cell) and "icmp" not in cell.lower():
+                continue
+            target = header.cells[i]
+            purpose = f"{source} to {target}"
+            result.flows.extend(
+                _flows_from_cells(source, target, cell, "", purpose, "", row, document)
+            )
+    return result
 
 
 def _directed(
