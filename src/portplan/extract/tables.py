@@ -373,7 +373,7 @@ def _matrix(header: Header, rows: list[Row], document: str) -> TableResult:
         result.consumed.update(row.all_lines)
         for i in header.indexes(Role.TARGET):
             cell = cells.cells[i]
-            if not cell or not source or not _port_ish(cell) and "icmp" not in cell.lower():
+            if not cell or not source or (not _port_ish(cell) and "icmp" not in cell.lower()):
                 continue
             target = header.cells[i]
             purpose = f"{source} to {target}"
