@@ -297,3 +297,38 @@ def test_host_firewall_on_several_hosts_needs_the_host(netns: NetnsGroup) -> Non
     # The same ruleset judged as another host's: that host's flows are not in it.
     other = audit(deployment, resolution, ruleset, point="linux-servers", host="web01")
     assert other.failed
+
+
+EXAMPLE_DEPLOYMENTS = sorted(
+    p
+    for p in (Path(__file__).resolve().parents[2] / "examples").glob("**/*.yaml")
+    if not p.name.startswith("product")
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", EXAMPLE_DEPLOYMENTS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_compiled_ruleset_of_every_example_audits_clean(
+    netns: NetnsGroup, path: Path
+) -> None:
+    """compile and audit agree: each nftables file, as the kernel holds it, allows every flow of
+    its enforcement point (and host), and no rule is wider than the flows or shadowed."""
+    from portplan.compile.registry import get_compiler
+    from portplan.pipeline import plan
+
+    deployment, resolution = plan(path)
+    kinds = {p.name: p.kind for p in deployment.firewalls}
+    audited = 0
+    for artifact in get_compiler("nftables").compile(deployment, resolution):
+        point = artifact.enforcement_point
+        if point is None or not artifact.path.endswith(".nft"):
+            continue
+        assert isinstance(artifact.content, str)
+        ruleset = load_ruleset(through_kernel(netns, artifact.content))
+        host = artifact.path[len(point) + 1 : -len(".nft")] if kinds[point] == "host" else None
+        report = audit(deployment, resolution, ruleset, point=point, host=host)
+        blocked = [(c.flow.id, c.hook, c.status) for c in report.checks if c.status != "allowed"]
+        assert blocked == [], artifact.path
+        assert report.findings == (), artifact.path
+        audited += 1
+    assert audited >= 2

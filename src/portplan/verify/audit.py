@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -504,7 +505,7 @@ def sample_packets(
     """Representative packets inside ``box`` (capped with a fixed-seed random sample)."""
     if box.empty:
         return
-    combos: list[Combo] = []
+    groups: list[list[Sequence[object]]] = []  # per (family, protocol): one list per field
     ct_allowed = box.intervals.get("ct")
     state_names = [
         name
@@ -536,8 +537,8 @@ def sample_packets(
                 third = [0]
             else:
                 second, third = [0], [0]
-            combos.extend(
-                itertools.product(
+            groups.append(
+                [
                     hooks,
                     [family],
                     saddrs,
@@ -548,12 +549,10 @@ def sample_packets(
                     state_names,
                     interface_choices["iif"],
                     interface_choices["oif"],
-                )
+                ]
             )
-    if len(combos) > SAMPLE_CAP:
-        rng = random.Random(seed)
-        combos = combos[:1] + rng.sample(combos[1:], SAMPLE_CAP - 1)
-    for hook, family, saddr, daddr, proto, value, sport, state, iif, oif in combos:
+    for combo in _sample_products(groups, SAMPLE_CAP, seed):
+        hook, family, saddr, daddr, proto, value, sport, state, iif, oif = cast(Combo, combo)
         make = ipaddress.IPv4Address if family == "ip" else ipaddress.IPv6Address
         ported = proto in PORTED
         yield Packet(
@@ -569,6 +568,30 @@ def sample_packets(
             iifname=iif,
             oifname=oif,
         )
+
+
+def _sample_products(
+    groups: Sequence[Sequence[Sequence[object]]], cap: int, seed: int
+) -> Iterator[tuple[object, ...]]:
+    """Every element of the union of the groups' cartesian products, or — past ``cap`` — the
+    first one and a fixed-seed random sample, drawn by index without building the products."""
+    sizes = [math.prod(len(values) for values in group) for group in groups]
+    total = sum(sizes)
+    if total <= cap:
+        for group in groups:
+            yield from itertools.product(*group)
+        return
+    picks = [0, *sorted(random.Random(seed).sample(range(1, total), cap - 1))]
+    for pick in picks:
+        number, index = 0, pick
+        while index >= sizes[number]:
+            index -= sizes[number]
+            number += 1
+        values = []
+        for field_values in reversed(groups[number]):
+            index, position = divmod(index, len(field_values))
+            values.append(field_values[position])
+        yield tuple(reversed(values))
 
 
 def _inside(value: int, intervals: list[Interval]) -> bool:
@@ -676,6 +699,8 @@ def _unneeded_accept(
         proto = int(packet.protocol)
         if proto in INFRASTRUCTURE_ICMP and packet.icmp_type in INFRASTRUCTURE_ICMP[proto]:
             continue
+        if not _would_match(rule, packet):
+            continue  # the box over-approximates sets; cheapest test first
         saddr = int(ipaddress.ip_address(packet.saddr))
         daddr = int(ipaddress.ip_address(packet.daddr))
         if any(n.covers(packet, saddr, daddr, proto) for n in needs):
