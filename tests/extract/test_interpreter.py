@@ -371,3 +371,16 @@ def test_connectivity_matrix_and_one_sided_tables() -> None:
         "Port\tProtocol\tTo\tPurpose\n993\tTCP\tIMAP server\tMailbox polling\n"
     )
     assert [summary(f) for f in one_sided.flows] == [("Beacon Server", "IMAP server", "tcp/993")]
+
+
+def test_space_aligned_header_wrapped_over_two_lines() -> None:
+    result = extract(
+        "Source           Destination        Destination    Protocol   Description\n"
+        "                                    Port\n"
+        "Agents           Manager            8443           TCP        Check-in\n"
+        "Manager          Database           5432.0         TCP        Storage\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Agents", "Manager", "tcp/8443"),
+        ("Manager", "Database", "tcp/5432"),
+    ]

@@ -91,6 +91,18 @@ def _section_pair(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _wrapped_space_header(
+    columns: list[tuple[int, str]], text: str
+) -> tuple[Header | None, tuple[int, ...]]:
+    """Join a space-aligned header line with its second line, word by column position."""
+    cells = [name for _, name in columns]
+    starts = [start for start, _ in columns]
+    for match in _SPACE_COLUMNS.finditer(text):
+        index = min(range(len(starts)), key=lambda i: abs(starts[i] - match.start()))
+        cells[index] = f"{cells[index]} {match.group()}"
+    return read_header(cells), tuple(starts)
+
+
 def _known_roles(header: Header) -> int:
     return sum(1 for role in header.roles if role is not Role.OTHER)
 
@@ -159,6 +171,7 @@ class _Extractor:
         self.flat: tuple[Header, list[TextLine], Context] | None = None
         self.paragraph = ""
         self.record: list[tuple[str, str, TextLine]] = []
+        self.space_header: list[tuple[int, str]] | None = None
         self.record_context = Context()
 
     # -- sections -------------------------------------------------------------------------
@@ -333,12 +346,21 @@ class _Extractor:
             self._orphan_row(line)
             return
         # Space-aligned columns (text copied from a PDF with its layout).
+        candidate, self.space_header = self.space_header, None
+        if candidate is not None and not re.search(r"\d\d", stripped):
+            # A header wrapped over two lines ("Destination" over "Port").
+            header, starts = _wrapped_space_header(candidate, text)
+            if header is not None:
+                self._start(header, "space", starts)
+                return
         if re.search(r"\S {2,}\S", stripped):
             columns = [(m.start(), m.group()) for m in _SPACE_COLUMNS.finditer(text)]
             header = read_header([c for _, c in columns]) if len(columns) >= 3 else None
             if header is not None:
                 self._start(header, "space", tuple(start for start, _ in columns))
                 return
+            if len(columns) >= 3 and not re.search(r"\d\d", stripped):
+                self.space_header = columns
             if active is not None and active.kind == "space":
                 self._add_row(self._space_cells(text, active.columns), line.line, text)
                 return

@@ -202,7 +202,11 @@ def _tokens(text: str) -> list[_Token]:
 def _port_value(token: _Token, text: str) -> int | None:
     """The port a number token denotes, or None for versions, decimals and out-of-range values."""
     if "." in token.text:
-        return None  # 1.3, 11.0, 9.11.17: versions and dates, not ports
+        # "443.0" is a port a spreadsheet stored as a number; 1.3, 11.0, 9.11.17 are versions.
+        whole, _, fraction = token.text.partition(".")
+        if len(whole) < 3 or fraction.strip("0"):
+            return None
+        return int(whole) if 1 <= int(whole) <= 65535 else None
     if len(token.text) > 5:
         return None
     value = int(token.text)
