@@ -91,7 +91,7 @@ def test_yaml_draft_is_a_valid_product(sample: Path, tmp_path: Path) -> None:
     result = run(sample, "--format", "yaml", "-o", out)
     assert result.returncode == 0, result.stderr
     product = load_product_file(out)
-    assert {r.id for r in product.roles} == {"server", "printers", "sql-server", "mail-relay"}
+    assert {r.id for r in product.roles} == {"server", "printer", "sql-server", "mail-relay"}
     sql = next(f for f in product.flows if f.to_role == "sql-server")
     assert sql.variables and product.variable_values()[sql.variables[0]] == "1433"
     mail = next(f for f in product.flows if f.to_role == "mail-relay")

@@ -37,6 +37,8 @@ class _Ids:
 
     def get(self, text: str, fallback: str) -> str:
         key = slug(text, fallback)
+        # "Printer" and "Printers", "LRS/ServerX" and "LRS/Serverx" are one role.
+        key = "-".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key.split("-"))
         if key in self.by_text:
             return self.by_text[key]
         candidate, n = key, 2
