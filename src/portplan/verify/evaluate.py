@@ -21,10 +21,11 @@ arrives on (or leaves by) an interface no rule names: ``iifname "lo"`` does not 
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import socket
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from portplan.errors import InputError, UnsupportedError
@@ -140,6 +141,22 @@ class _PacketView:
     ct_state: int
     iifname: str | None
     oifname: str | None
+
+
+def _rest(view: _PacketView) -> tuple[Any, ...]:
+    """Every field of a view but the hook, in order (a cheap copy with another hook)."""
+    return (
+        view.family,
+        view.saddr,
+        view.daddr,
+        view.proto,
+        view.dport,
+        view.sport,
+        view.icmp_type,
+        view.ct_state,
+        view.iifname,
+        view.oifname,
+    )
 
 
 def packet_view(packet: Packet) -> _PacketView:
@@ -399,6 +416,51 @@ class Match:
     op: str
     elements: tuple[Element, ...]
     flag_test: bool = False  # ct state: any bit in common
+    # Lookup indexes built once (sets of hundreds of elements are the norm in generated
+    # rulesets): sorted merged intervals for one numeric field; for a concatenation whose
+    # first field is always one value (host addresses), the elements by that value.
+    _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+    _ends: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+    _by_first: dict[int, tuple[Element, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _wide: tuple[Element, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = [e[0] for e in self.elements]
+        if len(self.fields) == 1 and parts and all(not isinstance(p, str) for p in parts):
+            merged: list[list[int]] = []
+            for low, high in sorted(p for p in parts if not isinstance(p, str)):
+                if merged and low <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], high)
+                else:
+                    merged.append([low, high])
+            object.__setattr__(self, "_starts", tuple(m[0] for m in merged))
+            object.__setattr__(self, "_ends", tuple(m[1] for m in merged))
+        elif len(self.fields) > 1 and all(not isinstance(p, str) for p in parts):
+            index: dict[int, list[Element]] = {}
+            wide: list[Element] = []
+            for element in self.elements:
+                first = element[0]
+                assert not isinstance(first, str)
+                if first[0] == first[1]:
+                    index.setdefault(first[0], []).append(element)
+                else:
+                    wide.append(element)  # a network or range first: always a candidate
+            object.__setattr__(self, "_by_first", {k: tuple(v) for k, v in index.items()})
+            object.__setattr__(self, "_wide", tuple(wide))
+
+    def _lookup(self, values: list[int | str]) -> bool:
+        first = values[0]
+        if self._starts and isinstance(first, int):
+            at = bisect.bisect_right(self._starts, first) - 1
+            return at >= 0 and first <= self._ends[at]
+        if self._by_first is not None and isinstance(first, int):
+            candidates = self._by_first.get(first, ())
+            return any(_in_element(values, element) for element in candidates) or any(
+                _in_element(values, element) for element in self._wide
+            )
+        return any(_in_element(values, element) for element in self.elements)
 
     def test(self, view: _PacketView) -> bool:
         values: list[int | str] = []
@@ -429,7 +491,7 @@ class Match:
             assert isinstance(value, int)
             hit = bool(value & mask)
         else:
-            hit = any(_in_element(values, element) for element in self.elements)
+            hit = self._lookup(values)
         return hit if self.op in ("==", "in") else not hit
 
 
@@ -673,7 +735,7 @@ class Ruleset:
         # failing that, any rule's accept; failing that, a chain policy.
         accepts: list[tuple[int, str | None, str]] = []
         for hook in HOOK_PATH[view.hook]:
-            hooked = replace(view, hook=hook)
+            hooked = view if view.hook == hook else _PacketView(hook, *_rest(view))
             for chain in self._base.get((view.family, hook), []):
                 if chain.type == "nat" and view.ct_state != 1 << CT_STATES.index("new"):
                     continue
