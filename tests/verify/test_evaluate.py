@@ -12,9 +12,11 @@ import sys
 import textwrap
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from portplan.errors import InputError, UnsupportedError
-from portplan.verify.evaluate import Packet, Ruleset, load_ruleset
+from portplan.verify.evaluate import Field, Match, Packet, Ruleset, load_ruleset
 from portplan.verify.netns import NetnsGroup
 
 
@@ -387,3 +389,27 @@ def test_kernel_cross_check_every_source_and_port(netns: NetnsGroup) -> None:
             disagreements.append((source, port, verdict, state))
     assert disagreements == []
     assert set(observed) == {"LISTENING", "NOT LISTENING", "FILTERED"}
+
+
+intervals = st.tuples(st.integers(0, 300), st.integers(0, 40)).map(lambda t: (t[0], t[0] + t[1]))
+points = st.integers(0, 300).map(lambda n: (n, n))
+
+
+@given(
+    single=st.lists(intervals, min_size=1, max_size=30),
+    pairs=st.lists(st.tuples(st.one_of(points, intervals), intervals), min_size=1, max_size=30),
+    value=st.integers(0, 360),
+    second=st.integers(0, 360),
+)
+def test_set_indexes_agree_with_a_linear_scan(
+    single: list[tuple[int, int]],
+    pairs: list[tuple[tuple[int, int], tuple[int, int]]],
+    value: int,
+    second: int,
+) -> None:
+    port = Field("tcp dport", "port")
+    one = Match((port,), "==", tuple((i,) for i in single))
+    assert one._lookup([value]) == any(a <= value <= b for a, b in single)
+    both = Match((port, Field("tcp sport", "port")), "==", tuple(pairs))
+    expected = any(a <= value <= b and c <= second <= d for (a, b), (c, d) in pairs)
+    assert both._lookup([value, second]) == expected
