@@ -31,14 +31,17 @@ def slug(text: str, fallback: str = "item") -> str:
 class _Ids:
     """Hands out unique identifiers, remembering which text got which id."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fold_plurals: bool = False) -> None:
+        self.fold_plurals = fold_plurals
         self.by_text: dict[str, str] = {}
         self.used: set[str] = set()
 
     def get(self, text: str, fallback: str) -> str:
         key = slug(text, fallback)
-        # "Printer" and "Printers", "LRS/ServerX" and "LRS/Serverx" are one role.
-        key = "-".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in key.split("-"))
+        if self.fold_plurals:
+            # "Printer" and "Printers", "LRS/ServerX" and "LRS/Serverx" are one role.
+            words = key.split("-")
+            key = "-".join(w[:-1] if len(w) > 3 and w.endswith("s") else w for w in words)
         if key in self.by_text:
             return self.by_text[key]
         candidate, n = key, 2
@@ -68,7 +71,7 @@ def draft_product(extractions: Sequence[Extraction]) -> dict[str, Any]:
     """The draft product as plain data (validated with Product)."""
     first = extractions[0].document if extractions else "document"
     stem = Path(first).stem if first not in ("-", "<stdin>") else "extracted"
-    roles = _Ids()
+    roles = _Ids(fold_plurals=True)
     features = _Ids()
     variables = _Ids()
     flow_ids = _Ids()
