@@ -207,3 +207,25 @@ def test_nested_zone_firewalls_mesh_wan_and_site_externals(
     tried = {r.case.flow for r in report.results if r.case.kind != "negative"}
     assert tried == {f.id for f in resolution.flows}
     assert any(":" in r.case.target.address for r in report.results)
+
+
+def test_keep_going_when_a_ruleset_does_not_load(
+    kernel: None, shop_plan: tuple[Deployment, Resolution]
+) -> None:
+    from portplan.errors import EnvironmentProblem
+
+    def break_core(networks: dict[str, str], hosts: dict[str, str]) -> None:
+        networks["core"] = "table inet portplan { this is not nft }\n"
+
+    with pytest.raises(EnvironmentProblem, match="nft"):
+        run_lab(*shop_plan, sabotage=break_core)
+
+    def break_core_and_clear_host(networks: dict[str, str], hosts: dict[str, str]) -> None:
+        break_core(networks, hosts)
+        hosts["app1"] = ""  # and no host firewall behind it
+
+    report = run_lab(*shop_plan, keep_going=True, sabotage=break_core_and_clear_host)
+    assert any("core: the ruleset did not load" in n for n in report.notices)
+    # Nothing filters now: what should have been blocked gets through; required flows pass.
+    assert report.mismatches
+    assert {r.case.kind for r in report.mismatches} == {"negative"}
