@@ -384,3 +384,15 @@ def test_space_aligned_header_wrapped_over_two_lines() -> None:
         ("Agents", "Manager", "tcp/8443"),
         ("Manager", "Database", "tcp/5432"),
     ]
+
+
+def test_bullets_under_a_list_introduction_name_the_listener() -> None:
+    result = extract(
+        "The following ports must be open on the Print Server:\n\n"
+        "- TCP 443 (HTTPS) – web console\n"
+        "- UDP 161 – SNMP\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("", "Print Server", "tcp/443"),
+        ("", "Print Server", "udp/161"),
+    ]

@@ -65,6 +65,11 @@ _INHERIT_NAMES = re.compile(
 _PAGE_FURNITURE = re.compile(r"\bpage\s+\d+(?:\s+of\s+\d+)?\s*$", re.IGNORECASE)
 # "Source: PowerCenter server" — one field of a record written as labelled lines.
 _KEY_VALUE = re.compile(r"^(?:[-*•]\s*)?([A-Za-z][A-Za-z ()/]{0,30}?)\s*:\s+(\S.*)$")
+_LIST_INTRO = re.compile(
+    r"\bports?\b.{0,80}?\b(on|to|at|into|for|from)\s+(?:the\s+|each\s+|every\s+)?"
+    r"(?P<name>[A-Za-z][\w /'\-]{1,50}?)\s*:$",
+    re.IGNORECASE,
+)
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
 _SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
@@ -188,7 +193,7 @@ class _Extractor:
             local = match.group("name").strip()
         pair = _section_pair(title)
         self.context = replace(
-            self.context, section=title, optional=optional, local=local, pair=pair
+            self.context, section=title, optional=optional, local=local, pair=pair, listing=None
         )
 
     def paragraph_line(self, text: str) -> None:
@@ -380,7 +385,11 @@ class _Extractor:
         self._plain_line(line, stripped)
 
     def _plain_line(self, line: TextLine, stripped: str) -> None:
-        if is_heading(stripped):
+        listing = _LIST_INTRO.search(stripped) if stripped.endswith(":") else None
+        if listing:
+            side = "src" if listing.group(1).lower() == "from" else "dst"
+            self.context = replace(self.context, listing=(side, listing.group("name").strip()))
+        elif is_heading(stripped):
             self.heading(stripped)
         else:
             self.paragraph_line(stripped)
@@ -521,6 +530,11 @@ class _Extractor:
                 pair = Endpoints(parsed.src, parsed.dst) if parsed.src and parsed.dst else None
                 if pair is None and statement.context.local:
                     pair = _peer_pair(words, statement.context.local)
+                listing = statement.context.listing
+                if pair is None and listing is not None and _BULLET.match(statement.text):
+                    # A bullet under "… ports must be open on the X:" names only the port.
+                    side, name = listing
+                    pair = Endpoints("", name) if side == "dst" else Endpoints(name, "")
             if pair is None:
                 self.unparsed.append(
                     Unparsed(

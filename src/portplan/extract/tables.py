@@ -65,6 +65,8 @@ class Context:
     # Both ends named by the section ("Server-to-printer communication", "… from X to Y"),
     # for tables that list only protocols and ports.
     pair: tuple[str, str] | None = None
+    # "The following ports must be open on the Print Server:" — the list below ends there.
+    listing: tuple[str, str] | None = None  # ("dst" | "src", name)
 
 
 @dataclass(frozen=True)
