@@ -274,6 +274,19 @@ def main() -> int:
             "",
             *lines,
             "",
+            "Wall time includes starting the prober in its namespace (and, for nmap, nmap "
+            "itself). The TCP tools alternate over two rounds on the same targets; the faster "
+            "round gives Ports/s, the states of both rounds are checked. nmap only lists every "
+            "port's state in its XML at debug level 3, so its states come from extra -d3 runs "
+            "(not timed in the row). portplan's TCP timer adapts per host (RFC 6298, 0.1 s to "
+            "0.5 s), as nmap's does.",
+            "",
+            "UDP: the first UDP row turns off Linux's ICMP rate limit in the server namespace "
+            "(as the lab does). The second keeps the default — one ICMP error per second per "
+            "peer after a burst — so most closed ports stay silent and read as FILTERED; "
+            "listening ports (what `portplan listen` provides) are unaffected. nmap -sU would "
+            "face the same limit and still answer open|filtered for silent ports.",
+            "",
             lab_line,
             "",
         ]
