@@ -504,8 +504,8 @@ def run_cases(
             for case, answer in zip(batch, answers, strict=True)
         ]
 
-    # Every source namespace probes at once: the agents mostly wait on timeouts.
-    with ThreadPoolExecutor(max_workers=max(1, len(by_node))) as pool:
+    # Source namespaces probe at once (up to 32 agents): they mostly wait on timeouts.
+    with ThreadPoolExecutor(max_workers=min(32, max(1, len(by_node)))) as pool:
         results = [r for batch in pool.map(run, list(by_node)) for r in batch]
     order = {id(c): i for i, c in enumerate(cases)}
     return sorted(results, key=lambda r: order[id(r.case)])
