@@ -396,3 +396,19 @@ def test_bullets_under_a_list_introduction_name_the_listener() -> None:
         ("", "Print Server", "tcp/443"),
         ("", "Print Server", "udp/161"),
     ]
+
+
+def test_pathological_lines_stay_linear() -> None:
+    import time
+
+    ports = ", ".join(str(i % 65535 + 1) for i in range(100_000))
+    texts = [
+        "Port\tType\tSource\tDestination\n" + ports + "\tTCP\tA\tB\n",
+        "## Inbound to the Server\n- TCP 443 " + "to the server and " * 20_000 + "\n",
+        "| a " * 50_000 + "|\n",
+        "Ab" * 50_000 + "\n",
+    ]
+    for text in texts:
+        start = time.perf_counter()
+        extract(text)
+        assert time.perf_counter() - start < 10

@@ -608,7 +608,7 @@ class _Extractor:
 
 
 _PEER_PHRASE = re.compile(
-    r"\b(from|to|towards)\s+(?:the\s+)?(?P<peer>[^—–(,;:]+?)\s*(?:[—–(,;:]|\.(?:\s|$)|\s-\s|$)",
+    r"\b(from|to|towards)\s+(?:the\s+)?(?P<peer>[^—–(,;:]{1,80}?)\s*(?:[—–(,;:]|\.(?:\s|$)|\s-\s|$)",
     re.IGNORECASE,
 )
 

@@ -243,14 +243,20 @@ def parse_ports(
     anchor = -100  # token index of the last protocol word, "port" word or anchored number
     index = 0
 
+    seen: dict[tuple[str, ...], set[tuple[int, int]]] = {}
+
     def add(protocols: tuple[str, ...], explicit: bool, spans: list[tuple[int, int]]) -> None:
         if not spans:
             return
-        for existing in groups:
-            if existing[0] == protocols:
-                existing[2].extend(s for s in spans if s not in existing[2])
-                return
-        groups.append((protocols, explicit, list(dict.fromkeys(spans))))
+        known = seen.get(protocols)
+        if known is None:
+            known = seen[protocols] = set()
+            groups.append((protocols, explicit, []))
+        target = next(g[2] for g in groups if g[0] == protocols)
+        for span in spans:
+            if span not in known:
+                known.add(span)
+                target.append(span)
 
     while index < len(tokens):
         token = tokens[index]

@@ -506,7 +506,8 @@ def _fill_protocols(groups: Iterable[PortGroup], fallback: tuple[str, ...]) -> l
         protocols = group.protocols or fallback
         for i, existing in enumerate(out):
             if existing.protocols == protocols:
-                spans = existing.ports + tuple(s for s in group.ports if s not in existing.ports)
+                present = set(existing.ports)
+                spans = existing.ports + tuple(s for s in group.ports if s not in present)
                 out[i] = PortGroup(protocols, spans, existing.explicit)
                 break
         else:
