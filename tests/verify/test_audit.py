@@ -332,3 +332,25 @@ def test_every_compiled_ruleset_of_every_example_audits_clean(
         assert report.findings == (), artifact.path
         audited += 1
     assert audited >= 2
+
+
+def test_iptables_syn_and_address_ranges() -> None:
+    from portplan.verify.evaluate import Packet
+
+    ruleset = parse_iptables_save(
+        "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        "-A INPUT -p tcp ! --syn -j ACCEPT\n"
+        "-A INPUT -p tcp --syn -m iprange --src-range 10.0.0.5-10.0.0.9 --dport 22 -j ACCEPT\n"
+        "-A INPUT -p tcp -m iprange ! --dst-range 10.9.0.0-10.9.0.255 -j REJECT\n"
+        "COMMIT\n"
+    )
+
+    def action(saddr: str, daddr: str, port: int, state: str = "new") -> str:
+        return ruleset.verdict(
+            Packet("input", None, saddr, daddr, "tcp", port, ct_state=state)
+        ).action
+
+    assert action("10.0.0.7", "10.9.0.1", 22) == "accept"
+    assert action("10.0.0.4", "10.9.0.1", 22) == "drop"
+    assert action("10.0.0.4", "10.9.0.1", 22, "established") == "accept"
+    assert action("10.0.0.4", "10.8.0.1", 80) == "reject"

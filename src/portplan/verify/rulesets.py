@@ -269,6 +269,7 @@ def _iptables_rule(
                 "icmp",
                 "icmp6",
                 "icmpv6",
+                "iprange",
             ):
                 raise fail(f"the match module '-m {value}'")
         elif token in (
@@ -282,6 +283,24 @@ def _iptables_rule(
             "--source-ports",
         ):
             pending_ports.append(("dport" if "d" in token[2:4] else "sport", value, op == "!="))
+        elif token == "--syn":
+            # A SYN without ACK, RST or FIN: the first packet of a TCP connection, which is
+            # what a packet in state NEW is here (the evaluator models first packets).
+            position -= 1  # --syn takes no value
+            new = 1 << _ct_bit("new", fail)
+            matches.append(
+                Match((Field("ct state", "ctstate"),), op, (((new, new),),), flag_test=True)
+            )
+        elif token in ("--src-range", "--dst-range"):
+            low, _, high = value.partition("-")
+            try:
+                first, last = ipaddress.ip_address(low), ipaddress.ip_address(high or low)
+            except ValueError:
+                raise fail(f"the address range '{value}'") from None
+            name = f"{family} {'saddr' if token == '--src-range' else 'daddr'}"
+            matches.append(
+                Match((Field(name, addr_kind, family),), op, (((int(first), int(last)),),))
+            )
         elif token in ("--ctstate", "--state"):
             states = tuple(
                 ((1 << _ct_bit(s, fail), 1 << _ct_bit(s, fail)),) for s in value.lower().split(",")
