@@ -413,3 +413,33 @@ def test_set_indexes_agree_with_a_linear_scan(
     both = Match((port, Field("tcp sport", "port")), "==", tuple(pairs))
     expected = any(a <= value <= b and c <= second <= d for (a, b), (c, d) in pairs)
     assert both._lookup([value, second]) == expected
+
+
+def test_tcp_flags_of_first_and_later_packets(netns: NetnsGroup) -> None:
+    """A new connection's packet carries SYN, a later one ACK; the usual hardening rule
+    (drop a NEW packet that is not a plain SYN) lets real connections through."""
+    ruleset = dump(
+        netns,
+        """
+        table inet t {
+          chain c {
+            type filter hook input priority 0; policy drop;
+            tcp flags & (fin|syn|rst|ack) != syn ct state new drop comment "not a syn"
+            tcp flags syn tcp dport 1 accept comment "syn"
+            tcp flags syn / syn,ack tcp dport 2 accept comment "syn only"
+            tcp flags { ack } tcp dport 3 accept comment "ack"
+            tcp flags == 0x10 tcp dport 4 accept comment "ack number"
+          }
+        }
+        """,
+    )
+
+    def verdict(port: int, state: str) -> str | None:
+        return ruleset.verdict(tcp(port, ct_state=state)).rule
+
+    assert '"syn"' in str(verdict(1, "new"))
+    assert '"syn only"' in str(verdict(2, "new"))
+    assert verdict(3, "new") is None  # policy
+    assert '"ack"' in str(verdict(3, "established"))
+    assert '"ack number"' in str(verdict(4, "established"))
+    assert verdict(1, "established") is None

@@ -22,7 +22,9 @@ arrives on (or leaves by) an interface no rule names: ``iifname "lo"`` does not 
 from __future__ import annotations
 
 import bisect
+import functools
 import ipaddress
+import operator
 import socket
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +80,18 @@ EXTRA_ICMP = {
         "mld2-listener-report": 143,
     },
 }
+# TCP header flag bits (RFC 9293 3.1, RFC 3168 for ECE and CWR); nft's names.
+TCP_FLAGS = {
+    "fin": 0x01,
+    "syn": 0x02,
+    "rst": 0x04,
+    "psh": 0x08,
+    "ack": 0x10,
+    "urg": 0x20,
+    "ecn": 0x40,
+    "cwr": 0x80,
+}
+NEW_STATE = 1 << CT_STATES.index("new")
 IGNORED_STATEMENTS = {"counter", "log", "comment", "notrack", "meta-set-nftrace"}
 
 Interval = tuple[int, int]
@@ -253,6 +267,9 @@ class Field:
                 return view.icmp_type
             case "ct state":
                 return view.ct_state
+            case "tcp flags":
+                # Packets here open connections: a new one carries SYN, any later one ACK.
+                return TCP_FLAGS["syn"] if view.ct_state == NEW_STATE else TCP_FLAGS["ack"]
             case "meta iifname" | "meta iif":
                 return "" if view.hook in ("output",) else view.iifname
             case "meta oifname" | "meta oif":
@@ -279,6 +296,8 @@ def _field(expr: Any) -> Field:
             return Field(text, "port", protocols=frozenset({IP_PROTOCOLS[proto]}))
         if proto == "th" and name in ("dport", "sport"):
             return Field(text, "port", protocols=frozenset(PORTED))
+        if (proto, name) == ("tcp", "flags"):
+            return Field(text, "tcpflags", protocols=frozenset({6}))
         if (proto, name) == ("icmp", "type"):
             return Field(text, "icmp", "ip", frozenset({1}))
         if (proto, name) == ("icmpv6", "type"):
@@ -357,6 +376,8 @@ def _number(kind: str, value: Any) -> int:
             return {"ip": 0x0800, "ip6": 0x86DD, "arp": 0x0806}[text]
         if kind == "ctstate":
             return 1 << CT_STATES.index(text)
+        if kind == "tcpflags":
+            return TCP_FLAGS[text]
         if kind in ("icmp", "icmpv6"):
             return icmp_type_number(kind, text)
         if kind == "port":
@@ -415,7 +436,8 @@ class Match:
     fields: tuple[Field, ...]
     op: str
     elements: tuple[Element, ...]
-    flag_test: bool = False  # ct state: any bit in common
+    flag_test: bool = False  # ct state, tcp flags: any bit in common
+    mask: int | None = None  # tcp flags & mask, compared with the elements
     # Lookup indexes built once (sets of hundreds of elements are the norm in generated
     # rulesets): sorted merged intervals for one numeric field; for a concatenation whose
     # first field is always one value (host addresses), the elements by that value.
@@ -472,6 +494,8 @@ class Match:
                 # An interface no rule names: equality never holds, inequality always does.
                 return self.op == "!="
             values.append(value)
+        if self.mask is not None and isinstance(values[0], int):
+            values[0] &= self.mask
         if self.op in ("<", ">", "<=", ">="):
             value, bound = values[0], self.elements[0][0]
             assert isinstance(value, int) and not isinstance(bound, str)
@@ -638,11 +662,25 @@ def _reject_dependencies(body: Any) -> list[Match]:
 
 def _compile_match(body: Mapping[str, Any], sets: Mapping[str, _NamedSet]) -> Match:
     left, op, right = body["left"], body.get("op", "=="), body["right"]
+    mask: int | None = None
+    if isinstance(left, dict) and "&" in left:
+        # A bitmask: only TCP flags (``tcp flags & (fin|syn|rst|ack) == syn``).
+        inner, bits = left["&"]
+        field_ = _field(inner)
+        if field_.kind != "tcpflags":
+            raise _Unsupported(f"a bitmask on {field_.name}")
+        mask = _flag_bits(bits)
+        return Match(
+            (field_,), op if op != "in" else "==", ((_point(_flag_bits(right)),),), mask=mask
+        )
     if isinstance(left, dict) and "concat" in left:
         fields = tuple(_field(part) for part in left["concat"])
     else:
         fields = (_field(left),)
     kinds = [f.kind for f in fields]
+    if kinds == ["tcpflags"] and op == "in":
+        # ``tcp flags syn``: any of the named bits set.
+        return Match(fields, "==", ((_point(_flag_bits(right)),),), flag_test=True)
     if op in ("<", ">", "<=", ">="):
         if len(fields) != 1 or kinds[0] in ("ifname", "ctstate") or not _scalar(right):
             raise _Unsupported(f"the comparison '{op}' on {fields[0].name}")
@@ -651,6 +689,18 @@ def _compile_match(body: Mapping[str, Any], sets: Mapping[str, _NamedSet]) -> Ma
     elements = tuple(_elements(kinds, right, sets))
     flag_test = kinds == ["ctstate"]
     return Match(fields, op, elements, flag_test)
+
+
+def _flag_bits(value: Any) -> int:
+    if isinstance(value, list):
+        return functools.reduce(operator.or_, (_flag_bits(v) for v in value), 0)
+    if isinstance(value, dict) and "|" in value:
+        return _flag_bits(list(value["|"]))
+    return _number("tcpflags", value)
+
+
+def _point(value: int) -> Interval:
+    return (value, value)
 
 
 def _scalar(value: Any) -> bool:
