@@ -614,7 +614,27 @@ def render(r: dict[str, Any]) -> str:
                     f"{a[prefix + 'rules']:,} | {a[prefix + 'bytes'] / 1e6:.2f} MB | "
                     f"{'-' if load is None else f'{load:.2f} s'} |"
                 )
+    lines += ["", *NOTES.strip().splitlines()]
     return "\n".join(lines) + "\n"
+
+
+NOTES = """
+## Reading the numbers
+
+- *Rules before compression* is what a linear compiler writes: one rule per flow, service and
+  address pair. *After* counts every nftables rule portplan writes (the two `ct state` rules and
+  the rules in per-service chains included) and every element of its sets and maps.
+- Only the first packet of a connection meets the flow rules (`ct state established,related
+  accept` takes the rest), so a ruleset's cost shows in new connections per second. The gap
+  between *no ruleset* and *conntrack only* is connection tracking, which every stateful
+  firewall pays; portplan's ruleset adds one verdict-map lookup on (protocol, port) and the few
+  rules of that service. The linear ruleset walks almost all of its rules for the measured
+  connection; Aerleon's output (one chain per term, entered in order) walks its terms.
+- The machine is shared: rates move between rounds (the range column), so the configurations
+  take turns and the median is reported. Compile time is given as wall and CPU time.
+- Re-run: `.venv/bin/python bench/compile.py --write docs/compile-bench.md` (as root, for the
+  namespaces; `--skip-dataplane` and `--skip-aerleon` shorten it).
+"""
 
 
 if __name__ == "__main__":
