@@ -412,3 +412,24 @@ def test_pathological_lines_stay_linear() -> None:
         start = time.perf_counter()
         extract(text)
         assert time.perf_counter() - start < 10
+
+
+def test_steps_with_storage_polling_reachability_and_passive_phrasing() -> None:
+    result = extract(
+        "Step 1: The scanner sends the scanned image to the capture server over SMB (TCP 445).\n"
+        "Step 2: The capture server stores the document in the repository via HTTPS (port 443).\n"
+        "Step 3: Optionally, the repository forwards a notification to the mail gateway on TCP 25.\n"
+        "\nLicensing\n"
+        "The license manager must be reachable from every capture server on TCP 27000.\n"
+        "Capture servers poll the license manager every 5 minutes on TCP port 27001.\n"
+        "Port 5060 (SIP) is used by the phones to register with the call manager.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("scanner", "capture server", "tcp/445"),
+        ("capture server", "repository", "tcp/443"),
+        ("repository", "mail gateway", "tcp/25"),
+        ("capture server", "license manager", "tcp/27000"),
+        ("Capture servers", "license manager", "tcp/27001"),
+        ("phones", "call manager", "tcp+udp/5060"),
+    ]
+    assert [f.optional for f in result.flows] == [False, False, True, False, False, False]

@@ -51,7 +51,8 @@ ENTITY_HEADS = frozenset(
     directory controller(s) site sites system systems machine machines vm vms container
     containers pod pods api apis peer peers member members replica replicas player players
     cache caches kiosk kiosks sensor sensors camera cameras recorder recorders collector
-    collectors controller network networks subnet subnets lan vlan dmz segment""")
+    collectors controller network networks subnet subnets lan vlan dmz segment repository
+    repositories storage share shares archive vault bucket registry""")
 )
 _VERBS = frozenset(
     _split("""communicates communicate contacts contact sends send delivers deliver accepts accept
@@ -102,6 +103,10 @@ _CONNECTION_NOUNS = frozenset(
     _split("""connection connections request requests traffic call calls message messages query
     queries packets sessions session""")
 )
+# Verbs whose "in X" names the side written to ("stores the document in the repository").
+_STORE_VERBS = frozenset(
+    _split("stores store writes write saves save uploads upload puts put archives archive")
+)
 # A person opening something "on Y" reaches Y ("Administrators open the console on the server").
 _ACCESS_VERBS = frozenset(_split("open opens access accesses browse browses visit visits"))
 _REACHABLE = re.compile(
@@ -114,8 +119,9 @@ _NEGATED_PAREN = re.compile(
     r"\([^()]*(?:\bnot\b|n[’']t\b|\bcannot\b|\bnever\b)[^()]*\)", re.IGNORECASE
 )
 _LEADING_CLAUSE = re.compile(
-    r"^(?:(?:optional|note|important|tip)\s*:\s*)?(?:(?:if|when|once|after|before|whenever|while"
-    r"|as soon as|for|to|in order to|during|for example)\b[^,]{0,200},\s*)?",
+    r"^(?:(?:optional|note|important|tip)\s*:\s*)?(?:(?:optionally|then|next|finally|additionally"
+    r"|afterwards|lastly|first|second|third)\s*,?\s+)?(?:(?:if|when|once|after|before|whenever"
+    r"|while|as soon as|for|to|in order to|during|for example)\b[^,]{0,200},\s*)?",
     re.IGNORECASE,
 )
 _LOCATIVE = re.compile(r"^(?:at|in|on|from|within)\s+([^,]{1,80}),\s*", re.IGNORECASE)
@@ -167,7 +173,12 @@ def _strip_determiners(words: list[str]) -> str:
 def _ends_phrase(word: str, inside: bool) -> bool:
     if word in (",", ";", ":") or word.lower() in _STOP:
         return True
-    return inside and word.lower() in _VERBS and word[:1].islower()
+    if inside and word.lower() in ("every", "each", "once", "twice", "daily", "hourly"):
+        return True  # "polls the license manager every 5 minutes"
+    lowered = word.lower()
+    # A third-person verb ends the phrase ("the job and contacts"); "call" in "the call
+    # manager" does not.
+    return inside and lowered in _VERBS and lowered.endswith("s") and word[:1].islower()
 
 
 def _possessor(phrase: list[str]) -> list[str]:
@@ -271,6 +282,8 @@ def _passive_pair(words: list[str], lowered: list[str]) -> tuple[str, str] | Non
         marker = ("by", "from")
     elif len(tail) > 1 and tail[0] in ("is", "are") and tail[1].endswith("ed"):
         marker = ("by",)
+    elif set(tail) & {"reachable", "accessible"}:
+        marker = ("from",)  # "X must be reachable from every Y"
     else:
         return None
     for j in range(verb + 1, len(words)):
@@ -314,10 +327,11 @@ def parse_sentence(sentence: str) -> _SentenceParse:
     result.response = bool(_RESPONSE.search(text)) and result.src is not None
     # The destination: an endpoint right after a connecting verb or preposition.
     fetching = verb is not None and words[verb].lower() in _FETCH_VERBS
+    storing = verb is not None and words[verb].lower() in _STORE_VERBS
     i = rest_start
     while i < len(words):
         word = words[i].lower()
-        cue = word in _CUES or (fetching and word == "from")
+        cue = word in _CUES or (fetching and word == "from") or (storing and word == "in")
         if word in ("on", "at") and any(w.isdigit() for w in words[max(0, i - 3) : i]):
             cue = True  # "connects to TCP port 5432 on the database server"
         if not cue and i + 1 < len(words):
@@ -349,6 +363,14 @@ def parse_sentence(sentence: str) -> _SentenceParse:
         reachable = _REACHABLE.search(text)
         if reachable:
             result.dst = reachable.group(1)
+    if result.src is None and result.dst is not None and not result.person_subject:
+        # "Port 5060 (SIP) is used by the phones to register with the call manager."
+        for j, word in enumerate(words[:-1]):
+            if word.lower() == "by":
+                phrase, _ = _noun_phrase(words, j + 1)
+                if _is_entity(phrase) and _strip_determiners(phrase) != result.dst:
+                    result.src = _strip_determiners(phrase)
+                    break
     if result.person_subject and locative is None and verb is not None:
         # "The user launches the X app …": the thing the person uses is the connecting side.
         j = verb + 1

@@ -28,7 +28,7 @@ from portplan.extract.result import Evidence, ExtractedFlow, Unparsed
 # Words without which OPTIONAL_MARK cannot match; checked first because most cells lack them.
 OPTIONAL_HINTS = ("option", "only", "if", "when", "not", "debug", "troubleshoot")
 OPTIONAL_MARK = re.compile(
-    r"\(\s*if\s+used\s*\)|\(\s*optional\s*\)|\boptional\s*:|^\s*optional\b"
+    r"\(\s*if\s+used\s*\)|\(\s*optional\s*\)|\boptional\s*:|^\s*optional\b|\boptionally\b"
     r"|\bonly\s+(?:for|if|when|required|needed|used|necessary|applicable)\b"
     r"|\bif\s+(?:required|needed|used|enabled|applicable|configured|installed|present|desired)\b"
     r"|\bwhen\s+using\b|\bnot\s+(?:required|necessary|neccessary|needed|mandatory)\b"
