@@ -418,7 +418,7 @@ def test_steps_with_storage_polling_reachability_and_passive_phrasing() -> None:
     result = extract(
         "Step 1: The scanner sends the scanned image to the capture server over SMB (TCP 445).\n"
         "Step 2: The capture server stores the document in the repository via HTTPS (port 443).\n"
-        "Step 3: Optionally, the repository forwards a notification to the mail gateway on TCP 25.\n"
+        "Step 3: Optionally, the repository forwards a notice to the mail gateway on TCP 25.\n"
         "\nLicensing\n"
         "The license manager must be reachable from every capture server on TCP 27000.\n"
         "Capture servers poll the license manager every 5 minutes on TCP port 27001.\n"
