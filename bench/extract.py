@@ -137,6 +137,7 @@ class Result:
     label: str
     size: int
     seconds: float
+    cpu: float
     flows: int
     goal_seconds: float
     goal_label: str
@@ -161,12 +162,23 @@ def extract(path: Path, out: Path) -> int:
     return len(data["flows"])
 
 
-def timed(label: str, function: Callable[[], int]) -> tuple[int, float]:
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and its finished children (the PDF workers)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+def timed(label: str, function: Callable[[], int]) -> tuple[int, float, float]:
+    """The function's result, wall-clock seconds and CPU seconds. On a busy machine the wall
+    clock mostly measures the other programs; CPU seconds say what the work itself costs."""
+    start, cpu = time.perf_counter(), cpu_seconds()
     value = function()
-    seconds = time.perf_counter() - start
-    print(f"  {label}: {seconds:.2f} s", file=sys.stderr)
-    return value, seconds
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    print(f"  {label}: {seconds:.2f} s ({cpu:.2f} s CPU)", file=sys.stderr)
+    return value, seconds, cpu
 
 
 def peak_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -192,20 +204,21 @@ def main() -> int:
         pdf_size = generate_pdf(pdf, args.pages)
         baseline = peak_mb()
 
-        flows, seconds = timed("text", lambda: extract(text, work / "text.json"))
-        results.append(Result("text", text_size, seconds, flows, 10.0, "≥ 5 MB in < 10 s"))
-        flows, seconds = timed("pdf", lambda: extract(pdf, work / "pdf.json"))
-        results.append(Result(f"PDF, {args.pages} pages", pdf_size, seconds, flows, 20.0, "< 20 s"))
+        flows, seconds, cpu = timed("text", lambda: extract(text, work / "text.json"))
+        results.append(Result("text", text_size, seconds, cpu, flows, 10.0, "≥ 5 MB in < 10 s"))
+        flows, seconds, cpu = timed("pdf", lambda: extract(pdf, work / "pdf.json"))
+        label = f"PDF, {args.pages} pages"
+        results.append(Result(label, pdf_size, seconds, cpu, flows, 20.0, "< 20 s"))
     peak = peak_mb()
 
     print()
-    print(f"{'document':18} {'size':>9} {'seconds':>8} {'MB/s':>7} {'flows':>7}  goal")
+    print(f"{'document':18} {'size':>9} {'seconds':>8} {'CPU s':>7} {'MB/s':>7} {'flows':>7}  goal")
     for r in results:
         mb = r.size / 1024 / 1024
         verdict = "ok" if r.seconds < r.goal_seconds else "MISSED"
         print(
-            f"{r.label:18} {mb:7.2f}MB {r.seconds:8.2f} {mb / r.seconds:7.2f} {r.flows:7d}"
-            f"  {r.goal_label}: {verdict}"
+            f"{r.label:18} {mb:7.2f}MB {r.seconds:8.2f} {r.cpu:7.2f} {mb / r.seconds:7.2f}"
+            f" {r.flows:7d}  {r.goal_label}: {verdict}"
         )
     workers = peak_mb(resource.RUSAGE_CHILDREN)
     memory_verdict = "ok" if peak < 500 and workers < 500 else "MISSED"
