@@ -433,3 +433,17 @@ def test_steps_with_storage_polling_reachability_and_passive_phrasing() -> None:
         ("phones", "call manager", "tcp+udp/5060"),
     ]
     assert [f.optional for f in result.flows] == [False, False, True, False, False, False]
+
+
+def test_service_column_found_by_its_contents() -> None:
+    result = extract(
+        "Source\tDestination\tService\tComment\n"
+        "Web tier\tApp tier\ttcp/8080\tAPI\n"
+        "App tier\tDB tier\tMSSQL (1433)\tData\n"
+        "Admins\tApp tier\tRDP\tAdministration\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Web tier", "App tier", "tcp/8080"),
+        ("App tier", "DB tier", "tcp/1433"),
+        ("Admins", "App tier", "tcp/"),  # a protocol named without its port: none is guessed
+    ]

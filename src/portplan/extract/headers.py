@@ -145,6 +145,9 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
         for i in others[:2]:
             roles[i] = Role.SIDE
         return Header(stripped, tuple(roles))
+    if Role.SOURCE in roles and Role.DESTINATION in roles and len(stripped) >= 3:
+        # "Source | Destination | Service": the rows must show which column holds the ports.
+        return Header(stripped, tuple(roles))
     return None
 
 

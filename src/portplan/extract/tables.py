@@ -165,7 +165,18 @@ def _confirm_sides(header: Header, rows: list[Row]) -> Header | None:
         portish = [i for i in sorted(names) if share(i) >= 0.5]
         if len(portish) >= 2:
             return with_sides(header, portish[:2])
-        return header if header.index(Role.SOURCE_PORT) is not None else None
+        if header.index(Role.SOURCE_PORT) is not None:
+            return header
+        # A "Service" or "Application" column holding "tcp/443" or "HTTPS (443)".
+        candidates = [
+            i for i, role in enumerate(header.roles) if role in (Role.PURPOSE, Role.OTHER)
+        ]
+        for i in candidates:
+            if share(i) >= 0.5:
+                roles = list(header.roles)
+                roles[i] = Role.PORT
+                return Header(header.cells, tuple(roles))
+        return None
     return header
 
 
@@ -494,7 +505,8 @@ def _flows_from_cells(
         return [flow(protocols or fallback, [], "(any port)")]
     if not port_cell and protocols:
         return [flow(protocols, [], "(no port given)")]
-    if port_cell and protocols and spec.ephemeral is False and re.search(r"\bports?\b", port_cell):
+    if port_cell and protocols and not spec.ephemeral:
+        # "RDP", "TCP port": the protocol without a number (ports stay empty, not guessed).
         return [flow(protocols, [], f"(port: {port_cell})")]
     return []
 
