@@ -352,13 +352,14 @@ class _Extractor:
             return
         # Space-aligned columns (text copied from a PDF with its layout).
         candidate, self.space_header = self.space_header, None
-        if active is not None and active.kind == "space" and not active.rows:
-            if not re.search(r"\d\d", stripped) and active.header.index(Role.PORT) is None:
-                columns = list(zip(active.columns, active.header.cells, strict=True))
-                header, starts = _wrapped_space_header(columns, text)
-                if header is not None and header.index(Role.PORT) is not None:
-                    active.header = header
-                    return
+        fresh_space_table = active is not None and active.kind == "space" and not active.rows
+        if fresh_space_table and active is not None and not re.search(r"\d\d", stripped):
+            columns = list(zip(active.columns, active.header.cells, strict=True))
+            header, _ = _wrapped_space_header(columns, text)
+            no_port_yet = active.header.index(Role.PORT) is None
+            if no_port_yet and header is not None and header.index(Role.PORT) is not None:
+                active.header = header
+                return
         if candidate is not None and not re.search(r"\d\d", stripped):
             # A header wrapped over two lines ("Destination" over "Port").
             header, starts = _wrapped_space_header(candidate, text)
