@@ -1,9 +1,11 @@
-"""iptables target: ipset, iptables-restore and ip6tables-restore accept every artifact."""
+"""iptables target: ipset, iptables-restore and ip6tables-restore accept every artifact, and a
+router carrying the rules passes exactly the flows."""
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 
 import pytest
 
@@ -13,7 +15,7 @@ from portplan.verify.netns import Namespace, NetnsGroup
 from tests.compile.factories import deployment, flow, host, network
 from tests.compile.factories import network_point as network_firewall
 from tests.compile.factories import resolution as make_resolution
-from tests.compile.test_nftables import HOSTILE, WEB, small
+from tests.compile.test_nftables import CONNECT, HOSTILE, LISTEN, WEB, settle, small
 from tests.conftest import require_kernel
 
 
@@ -110,3 +112,59 @@ def test_hostile_names_stay_inside_their_comments(iptables_kernel: NetnsGroup, n
         assert len(rules) == 3  # established, invalid, the flow: nothing injected
         assert all(line.startswith("-A FORWARD ") for line in rules)
     assert not os.path.exists("/tmp/portplan-pwned")
+
+
+def test_a_router_with_the_rules_passes_exactly_its_flows(iptables_kernel: NetnsGroup) -> None:
+    """Real connections through a router namespace carrying the restored rules: the flow's port
+    opens over IPv4 and IPv6 (through an ipset of clients), the next port and the reverse
+    direction stay closed."""
+    client = host("client", "192.0.2.1", "2001:db8:1::1", role="shop:client")
+    others = [host(f"pc{i}", f"192.0.2.{i}", f"2001:db8:1::{i:x}") for i in range(10, 30)]
+    server = host("server", "198.51.100.2", "2001:db8:2::2", role="shop:web")
+    flows = [
+        flow(c, server, "tcp/8080", path=[network("edge")], flow="web") for c in [client, *others]
+    ]
+    artifacts = {
+        a.path: a
+        for a in IptablesCompiler().compile(
+            deployment([client, *others, server], [network_firewall("edge")]),
+            make_resolution(*flows),
+        )
+    }
+    assert "edge.ipset" in artifacts  # the clients are a group: one rule over an ipset
+    group = iptables_kernel
+    a, router, b = group.add("client"), group.add("router"), group.add("server")
+    group.veth(a, "eth0", router, "c0")
+    group.veth(router, "s0", b, "eth0")
+    links = (
+        (a, "eth0", "192.0.2.1/24", "2001:db8:1::1/64", "192.0.2.254", "2001:db8:1::fe"),
+        (b, "eth0", "198.51.100.2/24", "2001:db8:2::2/64", "198.51.100.254", "2001:db8:2::fe"),
+    )
+    for namespace, device, v4, v6, gateway4, gateway6 in links:
+        namespace.run("ip", "addr", "add", v4, "dev", device)
+        namespace.run("ip", "addr", "add", v6, "dev", device, "nodad")
+        namespace.run("ip", "route", "add", "default", "via", gateway4)
+        namespace.run("ip", "-6", "route", "add", "default", "via", gateway6)
+    for device, v4, v6 in (
+        ("c0", "192.0.2.254/24", "2001:db8:1::fe/64"),
+        ("s0", "198.51.100.254/24", "2001:db8:2::fe/64"),
+    ):
+        router.run("ip", "addr", "add", v4, "dev", device)
+        router.run("ip", "addr", "add", v6, "dev", device, "nodad")
+    router.run("sysctl", "-qw", "net.ipv4.ip_forward=1")
+    router.run("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1")
+    settle(a, router, b)
+    restore(router, artifacts, "edge")
+    for namespace in (a, b):
+        listener = namespace.popen(sys.executable, "-c", LISTEN)
+        assert listener.stdout is not None and listener.stdout.readline().strip() == b"ready"
+
+    def state(source: Namespace, address: str, port: int) -> str:
+        return source.run(sys.executable, "-c", CONNECT, address, str(port)).stdout.strip()
+
+    assert state(a, "198.51.100.2", 8080) == "open"
+    assert state(a, "2001:db8:2::2", 8080) == "open"
+    assert state(a, "198.51.100.2", 8081) == "closed"
+    assert state(a, "2001:db8:2::2", 8081) == "closed"
+    assert state(b, "192.0.2.1", 8080) == "closed"  # the reverse direction is no flow
+    assert state(b, "2001:db8:1::1", 8080) == "closed"

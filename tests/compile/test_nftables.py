@@ -6,6 +6,8 @@ import json
 import os
 import random
 import re
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from portplan.errors import UnsupportedError
 from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.deployment import Deployment
 from portplan.verify.evaluate import Packet, load_ruleset
-from portplan.verify.netns import NetnsGroup
+from portplan.verify.netns import Namespace, NetnsGroup
 from tests.compile.factories import (
     deployment,
     egress,
@@ -265,11 +267,19 @@ except OSError:
 """
 
 
+def settle(*namespaces: Namespace) -> None:
+    """Wait until no IPv6 address is tentative (duplicate address detection on the link-local
+    addresses of new veths), so the first connection does not stall on it."""
+    deadline = time.monotonic() + 10
+    for namespace in namespaces:
+        while namespace.run("ip", "-6", "addr", "show", "tentative").stdout.strip():
+            assert time.monotonic() < deadline, f"{namespace.name}: IPv6 addresses stay tentative"
+            time.sleep(0.1)
+
+
 def test_a_host_firewall_passes_its_flows_over_ipv4_and_ipv6(netns: NetnsGroup) -> None:
     """Real connections: IPv6 only works if neighbour discovery passes the host's own
     firewall both ways (RFC 4890), so this proves the ICMPv6 rules as much as the flows."""
-    import sys
-
     client = host("client", "192.0.2.1", "2001:db8::1", role="shop:client")
     server = host("server", "192.0.2.2", "2001:db8::2", role="shop:web")
     flows = [flow(client, server, "tcp/8080", path=[egress("hosts"), ingress("hosts")])]
@@ -284,6 +294,7 @@ def test_a_host_firewall_passes_its_flows_over_ipv4_and_ipv6(netns: NetnsGroup) 
     for namespace, end in ((a, "1"), (b, "2")):
         namespace.run("ip", "addr", "add", f"192.0.2.{end}/24", "dev", "eth0")
         namespace.run("ip", "addr", "add", f"2001:db8::{end}/64", "dev", "eth0", "nodad")
+    settle(a, b)
     a.load_nft(artifacts["hosts-client.nft"])
     b.load_nft(artifacts["hosts-server.nft"])
     listener = b.popen(sys.executable, "-c", LISTEN)
