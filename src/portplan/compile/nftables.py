@@ -9,9 +9,12 @@ every other table alone. Chains drop by default and accept, in order:
    discovery, multicast listener discovery — RFC 4890 section 4.4.1, RFC 4861);
 3. the flows, compressed (see :mod:`portplan.compile.boxes`): small groups become elements of a
    concatenated interval set ``saddr . daddr . l4proto . dport`` matched by one rule per IP
-   version, large groups (many hosts with one requirement) one rule over named address sets.
-   The rule count thus grows with distinct services, not with hosts, and the kernel looks
-   every new connection up in a set instead of walking a rule per flow.
+   version, large groups (many hosts with one requirement) one rule over named address sets;
+   with many of those, a verdict map on (protocol, port) jumps to a chain holding only the
+   rules of that service. The rule count thus grows with distinct services, not with hosts,
+   and a new connection meets a set lookup and a few rules instead of a rule per flow
+   (bench/compile.py: 200,000 flows, 82 % of a bare router's connection rate; a rule per flow
+   gets 2 %).
 
 Every set element and rule carries a comment naming the ``product/flow`` it serves.
 """
