@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES
 
 from portplan.cli.main import cli
 from portplan.compile.registry import target_names
+from tests.conftest import EXAMPLES
 
 LRS = EXAMPLES / "lrs-vpsx" / "deployment.yaml"
 

@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, require_kernel
 
 from portplan import pipeline
 from portplan.compile.iptables import IptablesCompiler
 from portplan.compile.nftables import NftablesCompiler
 from portplan.verify.netns import NetnsGroup
+from tests.conftest import EXAMPLES, require_kernel
 
 DEPLOYMENTS = sorted(p for p in EXAMPLES.glob("**/*.yaml") if not p.name.startswith("product"))
 
