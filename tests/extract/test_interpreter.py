@@ -447,3 +447,17 @@ def test_service_column_found_by_its_contents() -> None:
         ("App tier", "DB tier", "tcp/1433"),
         ("Admins", "App tier", "tcp/"),  # a protocol named without its port: none is guessed
     ]
+
+
+def test_glued_header_whose_end_columns_hold_ports() -> None:
+    result = extract(
+        "ProtocolClientServerUsed for\n\n"
+        "Hypertext Transfer Protocol over SSL (HTTPS)\n\nEphemeral TCP port\n\nTCP 443\n\n"
+        "Web console.\n\n"
+        "Simple Network Management Protocol (SNMP)\n\nEphemeral UDP port\n\nUDP 161\n\n"
+        "Monitoring.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Client", "Server", "tcp/443"),
+        ("Client", "Server", "udp/161"),
+    ]

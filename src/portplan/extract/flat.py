@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from portplan.extract.document import TextLine
-from portplan.extract.headers import Header, Role
+from portplan.extract.headers import Header, Role, with_sides
 from portplan.extract.ports import parse_ports, parse_protocols
 from portplan.extract.tables import Context, Row
 
@@ -58,6 +58,12 @@ def parse_flat_table(
 ) -> tuple[list[Row], set[int]]:
     """Rows (in the header's column layout) from one-cell-per-line text, and the lines used."""
     sides = header.indexes(Role.SIDE)
+    ends = header.indexes(Role.SOURCE) + header.indexes(Role.DESTINATION)
+    if len(sides) < 2 and header.index(Role.PORT) is None and len(ends) == 2:
+        # "ProtocolClientServerUsed for": without a port column, the two ends' columns hold
+        # their ports, as "MVE server" and "Printer" do.
+        header = with_sides(header, sorted(ends))
+        sides = header.indexes(Role.SIDE)
     if len(sides) < 2:
         return _sequential_rows(header, lines, context)
     has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
