@@ -461,3 +461,27 @@ def test_glued_header_whose_end_columns_hold_ports() -> None:
         ("Client", "Server", "tcp/443"),
         ("Client", "Server", "udp/161"),
     ]
+
+
+def test_bilingual_headers_dotted_thousands_and_transposed_tables() -> None:
+    bilingual = extract(
+        "| Quelle / Source | Ziel / Destination | Protokoll / Protocol | Port(s) |\n"
+        "|---|---|---|---|\n"
+        "| PLC | MES server | UDP | 49.152 – 65.535 |\n"
+    )
+    assert [summary(f) for f in bilingual.flows] == [("PLC", "MES server", "udp/49152-65535")]
+    sideways = Table(
+        rows=(
+            ("Connection", "1", "2"),
+            ("Source", "Scanner stations", "Capture server"),
+            ("Destination", "Capture server", "Document archive"),
+            ("Protocol", "TCP", "TCP"),
+            ("Port", "9443", "8080"),
+        ),
+        lines=(1, 2, 3, 4, 5),
+    )
+    result = extract_flows(Document("doc.html", (sideways,)))
+    assert [summary(f) for f in result.flows] == [
+        ("Scanner stations", "Capture server", "tcp/9443"),
+        ("Capture server", "Document archive", "tcp/8080"),
+    ]

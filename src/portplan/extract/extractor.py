@@ -108,6 +108,24 @@ def _wrapped_space_header(
     return read_header(cells), tuple(starts)
 
 
+def transposed(table: Table) -> Table | None:
+    """A table whose first column is the header ("Source", "Destination", "Port" down the
+    side, one connection per column), turned so that each connection is a row."""
+    headers = [read_header(list(row)) for row in table.rows]
+    if not table.rows or any(h is not None and h.index(Role.PORT) is not None for h in headers):
+        return None
+    header = read_header([row[0] if row else "" for row in table.rows])
+    if header is None or header.index(Role.PORT) is None:
+        return None
+    width = max(len(row) for row in table.rows)
+    columns = tuple(
+        tuple(row[j] if j < len(row) else "" for row in table.rows) for j in range(width)
+    )
+    port_row = header.index(Role.PORT)
+    line = table.lines[port_row] if port_row is not None and port_row < len(table.lines) else 0
+    return Table(columns, tuple(line or table.lines[0] for _ in columns), table.title)
+
+
 def _known_roles(header: Header) -> int:
     return sum(1 for role in header.roles if role is not Role.OTHER)
 
@@ -436,6 +454,7 @@ class _Extractor:
         self.flush()
         if table.title:
             self.heading(table.title)
+        table = transposed(table) or table
         header: Header | None = None
         rows: list[Row] = []
         above: tuple[str, ...] | None = None

@@ -65,9 +65,50 @@ def header_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FILLER]
 
 
+# A few header words in other languages (German, French, Spanish, Italian, Dutch).
+_TRANSLATIONS = {
+    "quelle": "source",
+    "origen": "source",
+    "origine": "source",
+    "bron": "source",
+    "ziel": "destination",
+    "destino": "destination",
+    "cible": "destination",
+    "destinazione": "destination",
+    "doel": "destination",
+    "protokoll": "protocol",
+    "protocole": "protocol",
+    "protocolo": "protocol",
+    "protocollo": "protocol",
+    "puerto": "port",
+    "puertos": "ports",
+    "porta": "port",
+    "porte": "port",
+    "poort": "port",
+    "beschreibung": "description",
+    "descripcion": "description",
+    "descrizione": "description",
+    "beschrijving": "description",
+    "zweck": "purpose",
+    "verwendung": "purpose",
+    "richtung": "direction",
+    "sens": "direction",
+    "dienst": "service",
+}
+
+
 def column_role(text: str) -> Role:
-    """The meaning of one header cell."""
-    words = header_words(text)
+    """The meaning of one header cell ("Quelle / Source": the first part with a meaning)."""
+    if "/" in text and not re.search(r"\bports?\s*/|/\s*ports?\b", text, re.IGNORECASE):
+        for part in text.split("/"):
+            role = _column_role(part)
+            if role is not Role.OTHER:
+                return role
+    return _column_role(text)
+
+
+def _column_role(text: str) -> Role:
+    words = [_TRANSLATIONS.get(w, w) for w in header_words(text)]
     if not words:
         return Role.OTHER
     wordset = set(words)

@@ -63,8 +63,8 @@ _DATE = re.compile(
 _THOUSANDS = re.compile(r"(?<![\d'’])(\d{1,2})['’\u2009\u202f\u00a0](\d{3})(?![\d'’])")
 # A comma thousands separator only next to a range dash: "49,152-65,535" (a bare "80,443" is
 # a list, not 80443).
-_COMMA_BEFORE_RANGE = re.compile(r"(?<![\d,])(\d{1,2}),(\d{3})(?=\s*(?:[-–—‑]|to\b))")
-_COMMA_AFTER_RANGE = re.compile(r"([-–—‑]\s?)(\d{1,2}),(\d{3})(?![\d,])")
+_COMMA_BEFORE_RANGE = re.compile(r"(?<![\d,.])(\d{1,2})[,.](\d{3})(?=\s*(?:[-–—‑]|to\b))")
+_COMMA_AFTER_RANGE = re.compile(r"([-–—‑]\s?)(\d{1,2})[,.](\d{3})(?![\d,.])")
 
 _TOKEN = re.compile(
     r"(?P<num>\d+(?:\.\d+)*)"
@@ -136,7 +136,7 @@ def normalise_numbers(text: str) -> str:
         text = _DATE.sub(" ", text)
     if "'" in text or "’" in text or "\u2009" in text or "\u202f" in text or "\u00a0" in text:
         text = _THOUSANDS.sub(r"\1\2", text)
-    if "," in text:
+    if "," in text or "." in text:
         text = _COMMA_BEFORE_RANGE.sub(r"\1\2", text)
         text = _COMMA_AFTER_RANGE.sub(r"\1\2\3", text)
     return text
