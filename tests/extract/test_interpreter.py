@@ -485,3 +485,18 @@ def test_bilingual_headers_dotted_thousands_and_transposed_tables() -> None:
         ("Scanner stations", "Capture server", "tcp/9443"),
         ("Capture server", "Document archive", "tcp/8080"),
     ]
+
+
+def test_listeners_and_captions_name_the_other_end() -> None:
+    result = extract(
+        "SNMP traps are sent from the appliance to your NMS on UDP 162.\n"
+        "The appliance listens for syslog on UDP 514 from network devices.\n\n"
+        "Ports used during communication from the agent to the server\n"
+        "PortProtocolUsed for\n\n8443\n\nTCP\n\nCheck-in\n\n514\n\nUDP\n\nSyslog\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("appliance", "NMS", "udp/162"),
+        ("network devices", "appliance", "udp/514"),
+        ("agent", "server", "tcp/8443"),
+        ("agent", "server", "udp/514"),
+    ]

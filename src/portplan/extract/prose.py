@@ -278,7 +278,10 @@ def _passive_pair(words: list[str], lowered: list[str]) -> tuple[str, str] | Non
     if tail and tail[0] in ("is", "are", "can", "must", "will", "should"):
         receiving = len(tail) > 1 and tail[1] in _RECEIVE_VERBS
     marker: tuple[str, ...]
-    if receiving and set(tail) & _CONNECTION_NOUNS:
+    about_traffic = bool(set(tail) & _CONNECTION_NOUNS) or any(
+        word_protocols(w) is not None for w in tail
+    )
+    if receiving and (about_traffic or lowered[verb] in ("listens", "listen")):
         marker = ("by", "from")
     elif len(tail) > 1 and tail[0] in ("is", "are") and tail[1].endswith("ed"):
         marker = ("by",)
