@@ -500,3 +500,22 @@ def test_listeners_and_captions_name_the_other_end() -> None:
         ("agent", "server", "tcp/8443"),
         ("agent", "server", "udp/514"),
     ]
+
+
+def test_box_drawn_and_ascii_grid_tables() -> None:
+    grid = extract(
+        "+------+----------+---------+-------------+\n"
+        "| Port | Protocol | Source  | Destination |\n"
+        "+------+----------+---------+-------------+\n"
+        "| 443  | TCP      | Clients | Server      |\n"
+        "+------+----------+---------+-------------+\n"
+    )
+    assert [summary(f) for f in grid.flows] == [("Clients", "Server", "tcp/443")]
+    boxed = extract(
+        "┏━━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━┓\n"
+        "┃ line ┃ source  ┃ destination ┃ service  ┃\n"
+        "┡━━━━━━╇━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━┩\n"
+        "│ 2    │ VPSX    │ Printers    │ udp/161  │\n"
+        "└──────┴─────────┴─────────────┴──────────┘\n"
+    )
+    assert [summary(f) for f in boxed.flows] == [("VPSX", "Printers", "udp/161")]

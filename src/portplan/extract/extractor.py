@@ -70,6 +70,10 @@ _LIST_INTRO = re.compile(
     r"(?P<name>[A-Za-z][\w /'\-]{1,50}?)\s*:$",
     re.IGNORECASE,
 )
+_BOX_VERTICALS = re.compile(r"[│┃║]")
+_BORDER = re.compile(
+    r"^\s*[+┏┓┗┛┡┩└┘├┤┼╇╋┳┻┌┐╔╗╚╝╠╣╦╩╬═─━|]?[-=─━═+┏┓┗┛┡┩└┘├┤┼╇╋┳┻┌┐╔╗╚╝╠╣╦╩╬]{3,}[+┏┓┗┛┡┩└┘├┤┼╇╋┳┻┌┐╔╗╚╝╠╣╦╩╬|]?\s*$"
+)
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
 _SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
@@ -316,6 +320,12 @@ class _Extractor:
 
     def text_line(self, line: TextLine) -> None:
         text = line.text.rstrip("\r\n")
+        if _BOX_VERTICALS.search(text):
+            # Box-drawn tables (terminal and database client output) read as pipe tables.
+            text = _BOX_VERTICALS.sub("|", text)
+            line = TextLine(line.line, text)
+        if _BORDER.match(text):
+            return  # "+------+-----+", "┏━━━━┳━━━┓": a table's border, nothing to read
         stripped = text.strip()
         if self.flat is not None:
             if "\t" in stripped or stripped.count("|") >= 2 or self._concatenated_header(stripped):

@@ -179,15 +179,15 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
         if len(known) >= 2:
             return Header(stripped, tuple(roles))
         return None
+    if Role.SOURCE in roles and Role.DESTINATION in roles and len(stripped) >= 3:
+        # "Source | Destination | Service": the rows must show which column holds the ports.
+        return Header(stripped, tuple(roles))
     others = [i for i, r in enumerate(roles) if r is Role.OTHER and stripped[i]]
     if (Role.PROTOCOL in roles or Role.PURPOSE in roles) and len(others) >= 2:
         # Endpoint-named columns: the first two unnamed columns are the two sides. This is a
         # guess the rows must confirm (their side cells must hold ports).
         for i in others[:2]:
             roles[i] = Role.SIDE
-        return Header(stripped, tuple(roles))
-    if Role.SOURCE in roles and Role.DESTINATION in roles and len(stripped) >= 3:
-        # "Source | Destination | Service": the rows must show which column holds the ports.
         return Header(stripped, tuple(roles))
     return None
 

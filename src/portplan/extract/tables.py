@@ -142,6 +142,12 @@ def _listener_column(header: Header) -> Header:
     return header
 
 
+# Columns that number the rows ("#", "No.", "Line", "Step") hold numbers that are not ports.
+_INDEX_LABEL = re.compile(
+    r"^\s*(?:#|no\.?|nr\.?|id|line|row|item|step|seq\.?|number|idx)\s*$", re.I
+)
+
+
 def _confirm_sides(header: Header, rows: list[Row]) -> Header | None:
     """Check guessed side columns against the data; turn name columns holding ports into sides."""
 
@@ -169,13 +175,16 @@ def _confirm_sides(header: Header, rows: list[Row]) -> Header | None:
             return header
         # A "Service" or "Application" column holding "tcp/443" or "HTTPS (443)".
         candidates = [
-            i for i, role in enumerate(header.roles) if role in (Role.PURPOSE, Role.OTHER)
+            i
+            for i, role in enumerate(header.roles)
+            if role in (Role.PURPOSE, Role.OTHER) and not _INDEX_LABEL.match(header.cells[i])
         ]
-        for i in candidates:
-            if share(i) >= 0.5:
-                roles = list(header.roles)
-                roles[i] = Role.PORT
-                return Header(header.cells, tuple(roles))
+        scored = [(share(i), -n, i) for n, i in enumerate(candidates)]
+        best = max(scored, default=None)
+        if best is not None and best[0] >= 0.5:
+            roles = list(header.roles)
+            roles[best[2]] = Role.PORT
+            return Header(header.cells, tuple(roles))
         return None
     return header
 
