@@ -1,7 +1,7 @@
 """extract stage: vendor documents in, flows with evidence out.
 
-    document = read_document("guide.pdf")      # readers/: one module per format
-    extraction = extract_flows(document)       # tables, prose and steps → ExtractedFlow
+document = read_document("guide.pdf")      # readers/: one module per format
+extraction = extract_flows(document)       # tables, prose and steps → ExtractedFlow
 """
 
 from portplan.extract.document import Document, Table, TextLine
