@@ -519,3 +519,10 @@ def test_box_drawn_and_ascii_grid_tables() -> None:
         "└──────┴─────────┴─────────────┴──────────┘\n"
     )
     assert [summary(f) for f in boxed.flows] == [("VPSX", "Printers", "udp/161")]
+
+
+def test_tab_header_continued_on_a_second_line() -> None:
+    result = extract(
+        "From\tTo\tDestination\tProtocol\n(Sender)\t(Listener)\tPort\t\nAgents\tManager\t8443\tTCP\n"
+    )
+    assert [summary(f) for f in result.flows] == [("Agents", "Manager", "tcp/8443")]

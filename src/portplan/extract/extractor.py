@@ -149,8 +149,8 @@ def two_level_header(above: tuple[str, ...] | None, header: Header) -> Header:
         else:
             merged.append(f"{upper} {lower}".strip())
     combined = read_header(merged)
-    if combined is not None and _known_roles(combined) > _known_roles(header):
-        return combined
+    if combined is not None and _known_roles(combined) >= max(_known_roles(header), 1):
+        return combined if combined.roles != header.roles else header
     return header
 
 
@@ -373,6 +373,18 @@ class _Extractor:
             if header is not None:
                 self._start(header, "tab")
                 return
+            second_line = not re.search(r"\d\d", text) and all(len(c) <= 40 for c in cells)
+            if active is not None and active.kind == "tab" and not active.rows and second_line:
+                # The second line of a header ("From" / "(Sender)", "Destination" / "Port").
+                below = Header(tuple(cells), tuple(Role.OTHER for _ in cells))
+                both = two_level_header(active.header.cells, below)
+                gains_port = (
+                    both.index(Role.PORT) is not None and active.header.index(Role.PORT) is None
+                )
+                better = _known_roles(both) > _known_roles(active.header)
+                if both is not below and (gains_port or better):
+                    active.header = both
+                    return
             if active is not None and active.kind == "tab":
                 self._add_row(cells, line.line, text)
                 return
