@@ -92,6 +92,12 @@ def test_prose_numbers_that_are_not_ports(text: str) -> None:
     assert not parse_ports(text, numbers_are_ports=False).has_ports
 
 
+def test_references_are_not_ports() -> None:
+    assert services("443 (see note 2)") == [((), ["443"])]
+    assert services("TCP 8443, see Table 3") == [(("tcp",), ["8443"])]
+    assert services("Port 80 (version 5 and later)") == [((), ["80"])]
+
+
 def test_prose_numbers_next_to_a_port_word_are_ports() -> None:
     spec = parse_ports("The server listens on port 8443 for agents", numbers_are_ports=False)
     assert [g.port_strings() for g in spec.groups] == [["8443"]]

@@ -83,6 +83,10 @@ _CONFIGURABLE = re.compile(
     r"|can be changed|may be changed|\bdepends?\b|\bdepending\b",
     re.IGNORECASE,
 )
+_REFERENCE_WORDS = frozenset(
+    _split("""note notes footnote table figure fig section page step version chapter appendix
+    item ref rev release build revision v r kb article issue ticket id no nr""")
+)
 _CONFIGURABLE_HINTS = ("defin", "config", "default", "custom", "change", "depend")
 _EPHEMERAL_HINTS = ("ephemeral", "dynamic", "random", "any")
 _EPHEMERAL = re.compile(r"\b(?:ephemeral|dynamic|random|any\s+source)\b", re.IGNORECASE)
@@ -315,6 +319,9 @@ def parse_ports(
                 continue
         elif token.kind == "num":
             value = _port_value(token, text)
+            before = tokens[index - 1] if index else None
+            if before is not None and before.text.lower().rstrip(".") in _REFERENCE_WORDS:
+                value = None  # "see note 2", "Table 3", "version 5": references, not ports
             near = index - anchor <= 4
             if value is not None:
                 span = (value, value)
