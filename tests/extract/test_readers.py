@@ -516,3 +516,22 @@ def test_pdf_read_by_several_processes_matches_one(tmp_path: Path) -> None:
     assert len(table.rows) == 1 + 30 * 3
     numbers = [block.line for block in one if isinstance(block, TextLine)] + list(table.lines)
     assert len(set(numbers)) == len(numbers)
+
+
+def test_html_aria_table_of_divs(tmp_path: Path) -> None:
+    path = tmp_path / "divs.html"
+    path.write_text(
+        '<h2>Ports</h2><div role="table" aria-label="Required ports">'
+        '<div role="row"><span role="columnheader">Port</span>'
+        '<span role="columnheader">Type</span></div>'
+        '<div role="row"><span role="cell">443</span><span role="cell">TCP</span></div>'
+        "</div>"
+        '<div role="table"><div role="row"><span role="cell">Just a note on TCP 22.</span>'
+        "</div></div>",
+        encoding="utf-8",
+    )
+    document = read_document(path)
+    (table,) = tables(document)
+    assert table.rows == (("Port", "Type"), ("443", "TCP"))
+    assert table.title == "Required ports"
+    assert "Just a note on TCP 22." in [block.text for block in texts(document)]

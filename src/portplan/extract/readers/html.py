@@ -82,6 +82,7 @@ _BLOCKS = frozenset(
 )
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction)
+_ARIA_CELLS = frozenset({"cell", "gridcell", "columnheader", "rowheader"})
 # Spans larger than this are authoring errors; capping them keeps a hostile file small.
 _MAX_SPAN = 1000
 # A data cell holds a name, a port list or a sentence of notes, not a page of text.
@@ -154,6 +155,9 @@ class _Walker:
             elif name == "table" and not _is_layout(child):
                 self.flush()
                 self.table(child)
+            elif _role(child) in ("table", "grid") and not child.find("table"):
+                self.flush()
+                self.aria_table(child)
             elif name == "pre":
                 self.flush()
                 self.preformatted(child)
@@ -194,6 +198,38 @@ class _Walker:
         caption = table.find("caption")
         title = clean(caption.get_text(" ")) if isinstance(caption, Tag) else ""
         self.blocks.append(Table(rows=rows, lines=lines, title=title or self.heading))
+
+    def aria_table(self, table: Tag) -> None:
+        """A table built from ``<div role="row">`` and ``role="cell"`` elements, as some
+        documentation sites render them; read like a ``<table>`` (without spans)."""
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        for row in table.find_all(lambda tag: _role(tag) == "row"):
+            cells = row.find_all(lambda tag: _role(tag) in _ARIA_CELLS)
+            texts = [_cell_text(cell) for cell in cells]
+            if any(texts):
+                rows.append(texts)
+                lines.append(_line(row))
+        if len(rows) < 2 or max(len(row) for row in rows) < 2:
+            self.line = _line(table, self.line)
+            self.visit_children_as_text(table)
+            return
+        label = str(table.get("aria-label") or "").strip()
+        self.blocks.append(Table(rows=pad(rows), lines=tuple(lines), title=label or self.heading))
+
+    def visit_children_as_text(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, Tag) and _role(child) not in ("table", "grid"):
+                self.flush()
+                self.visit(child)
+                self.flush()
+            elif isinstance(child, NavigableString) and not isinstance(child, _NOT_TEXT):
+                self.add_text(str(child), _line(node, self.line))
+        self.flush()
+
+
+def _role(tag: Tag) -> str:
+    return str(tag.get("role") or "").strip().lower()
 
 
 def _is_layout(table: Tag) -> bool:
