@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
-import sys
 
 import click
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.options import (
+    OUTPUT,
+    add_data_row,
+    catalog_dirs,
+    emit,
+    first_few,
+    format_option,
+    print_notes,
+    render_plain,
+)
 from portplan.errors import CheckFailed, InputError
 from portplan.model.service import format_services
 from portplan.verify.audit import AuditReport
@@ -27,7 +31,7 @@ def audit_table(report: AuditReport) -> str:
         table.add_column(heading, overflow="fold")
     for check in report.checks:
         result = check.status.upper() if check.required else f"{check.status} (optional)"
-        _add_row(
+        add_data_row(
             table,
             check.flow.id,
             check.hook,
@@ -36,14 +40,14 @@ def audit_table(report: AuditReport) -> str:
             "\n".join(format_services(check.blocked)) or "-",
             check.rule or "-",
         )
-    lines = [_render(table)]
+    lines = [render_plain(table)]
     if report.findings:
         rules = Table(title=f"{len(report.findings)} rule findings")
         for heading in ("Finding", "Rule", "Detail"):
             rules.add_column(heading, overflow="fold")
         for finding in report.findings:
-            _add_row(rules, finding.kind, finding.rule, finding.detail)
-        lines.append(_render(rules))
+            add_data_row(rules, finding.kind, finding.rule, finding.detail)
+        lines.append(render_plain(rules))
     else:
         lines.append("No rule findings: no rule is wider than the flows, none is shadowed.\n")
     return "".join(lines)
@@ -69,13 +73,6 @@ def audit_json(report: AuditReport) -> str:
         "notices": list(report.notices),
     }
     return json.dumps(data, indent=2) + "\n"
-
-
-def _render(table: Table) -> str:
-    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
-    return buffer.getvalue()
 
 
 def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
@@ -129,14 +126,8 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
     metavar="ZONE=IFNAME",
     help="Interface of a zone on the router, for rulesets matching iifname/oifname.",
 )
-@click.option(
-    "--output-format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@format_option(["table", "json"], flag="--output-format")
+@OUTPUT
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -171,16 +162,9 @@ def command(
         catalog_dirs=catalog_dirs(ctx),
     )
     emit(audit_json(report) if output_format == "json" else audit_table(report), output)
-    for notice in report.notices:
-        click.echo(f"portplan: note: {notice}", err=True)
+    print_notes(report.notices)
     if report.failed:
         failing = [c.flow.id for c in report.checks if c.required and c.status != "allowed"]
         raise CheckFailed(
-            f"{len(failing)} required flow(s) not fully allowed: {', '.join(failing[:5])}"
-            + (" …" if len(failing) > 5 else "")
+            f"{len(failing)} required flow(s) not fully allowed: {first_few(failing)}"
         )
-
-
-def _add_row(table: Table, *cells: str) -> None:
-    """Cells are data (rule comments, IPv6 addresses in brackets), never rich markup."""
-    table.add_row(*(escape(cell) for cell in cells))

@@ -4,17 +4,13 @@ point, written all-or-nothing; ``--list-targets`` shows what can be compiled to.
 from __future__ import annotations
 
 import importlib
-import io
-import shutil
-import sys
 from collections.abc import Iterable, Sequence
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs
+from portplan.cli.options import STRICT, catalog_dirs, render_plain, terminal_width
 from portplan.cli.plan import report_problems
 from portplan.compile.base import Artifact
 from portplan.compile.registry import TARGETS, get_compiler, target_names
@@ -60,10 +56,7 @@ def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[st
         table.add_column(heading, overflow="fold")
     for row in rows:
         table.add_row(*row)
-    width = shutil.get_terminal_size((120, 40)).columns if sys.stdout.isatty() else 120
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
-    return buffer.getvalue()
+    return render_plain(table, terminal_width(120))
 
 
 def summary_rows(artifacts: Sequence[Artifact]) -> list[tuple[str, str, str, str]]:
@@ -94,7 +87,7 @@ def summary_rows(artifacts: Sequence[Artifact]) -> list[tuple[str, str, str, str
     help="Directory to write into (default: compiled/<deployment name>).",
 )
 @click.option("--list-targets", is_flag=True, help="List every target and exit.")
-@click.option("--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing.")
+@STRICT
 @click.pass_context
 def command(
     ctx: click.Context,

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
-import sys
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.options import OUTPUT, catalog_dirs, emit, format_option, render_plain
 from portplan.cli.subject import require_deployment
 from portplan.flows.conflicts import Conflict, conflict_to_dict, find_conflicts
 
@@ -31,22 +27,13 @@ def conflicts_table(name: str, conflicts: tuple[Conflict, ...]) -> str:
             "\n".join(conflict.roles),
             conflict.fix.text,
         )
-    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
-    return buffer.getvalue()
+    return render_plain(table)
 
 
 @click.command("conflicts")
 @click.argument("deployment", type=click.Path(dir_okay=False))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@format_option(["table", "json"])
+@OUTPUT
 @click.pass_context
 def command(ctx: click.Context, deployment: str, output_format: str, output: str | None) -> None:
     """Find port conflicts on each host of DEPLOYMENT: two roles on the same port, listening

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 import signal
-import sys
 from collections import Counter
 from types import FrameType
 
 import click
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.options import (
+    OUTPUT,
+    add_data_row,
+    catalog_dirs,
+    emit,
+    first_few,
+    format_option,
+    plain_console,
+    print_notes,
+)
 from portplan.errors import CheckFailed
 from portplan.verify.lab import LabReport, LabResult
 
@@ -40,7 +45,7 @@ def lab_table(report: LabReport) -> str:
         states = Counter(r.observed for r in results)
         observed = ", ".join(f"{state} ×{count}" for state, count in states.most_common())
         bad = [r for r in results if not r.ok]
-        _add_row(
+        add_data_row(
             table,
             flow,
             results[0].case.source,
@@ -49,9 +54,8 @@ def lab_table(report: LabReport) -> str:
             observed,
             "MISMATCH" if bad else "ok",
         )
-    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, no_color=True, highlight=False)
+    console = plain_console(buffer)
     console.print(table)
     for result in report.mismatches:
         case = result.case
@@ -111,14 +115,8 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     is_flag=True,
     help="Go on when a ruleset fails to load (its flows then show as mismatches).",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@format_option(["table", "json"])
+@OUTPUT
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -145,17 +143,11 @@ def command(
         )
     finally:
         signal.signal(signal.SIGTERM, previous)
-    for notice in report.notices:
-        click.echo(f"portplan: note: {notice}", err=True)
+    print_notes(report.notices)
     emit(lab_json(report) if output_format == "json" else lab_table(report), output)
     if report.mismatches:
         flows = sorted({r.case.flow for r in report.mismatches})
         raise CheckFailed(
             f"{len(report.mismatches)} probe(s) did not behave as planned, in "
-            f"{len(flows)} flow(s): {', '.join(flows[:5])}" + (" …" if len(flows) > 5 else "")
+            f"{len(flows)} flow(s): {first_few(flows)}"
         )
-
-
-def _add_row(table: Table, *cells: str) -> None:
-    """Cells are data (rule comments, IPv6 addresses in brackets), never rich markup."""
-    table.add_row(*(escape(cell) for cell in cells))

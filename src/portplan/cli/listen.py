@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import click
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs
+from portplan.cli.options import catalog_dirs, print_notes
 from portplan.model.service import PortSet
 from portplan.verify.listen import Listening, listen
 from portplan.verify.targets import RANGE_SAMPLE, ListenPort
@@ -79,8 +79,7 @@ def command(
     deployment_value, ports, notices = pipeline.listen_ports(
         deployment, host, limit=limit, catalog_dirs=catalog_dirs(ctx)
     )
-    for notice in notices:
-        click.echo(f"portplan: note: {notice}", err=True)
+    print_notes(notices)
     if not ports:
         click.echo(f"{host} receives no TCP, UDP or SCTP flow: nothing to listen on.")
         return

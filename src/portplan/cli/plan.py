@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import sys
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.options import (
+    OUTPUT,
+    STRICT,
+    VERBOSE,
+    catalog_dirs,
+    emit,
+    format_option,
+    print_notes,
+    render_plain,
+)
 from portplan.flows.serialize import resolution_json
 from portplan.model.concrete import Resolution
 from portplan.model.service import format_services
@@ -50,10 +57,7 @@ def flows_table(resolution: Resolution) -> str:
             f"{flow.product}\n{flow.flow}",
             path_text(flow) or "(no firewall)",
         )
-    width = table_width()
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
-    return buffer.getvalue()
+    return render_plain(table, table_width())
 
 
 def report_problems(resolution: Resolution, verbose: bool = False) -> None:
@@ -61,8 +65,7 @@ def report_problems(resolution: Resolution, verbose: bool = False) -> None:
     for entry in resolution.unbound:
         click.echo(f"portplan: warning: {entry.product}/{entry.flow}: {entry.reason}", err=True)
     if verbose:
-        for notice in resolution.notices:
-            click.echo(f"portplan: note: {notice}", err=True)
+        print_notes(resolution.notices)
     elif resolution.notices:
         click.echo(
             f"portplan: {len(resolution.notices)} note(s) (flows not in use, pairs left out) — "
@@ -71,21 +74,11 @@ def report_problems(resolution: Resolution, verbose: bool = False) -> None:
         )
 
 
-VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also print notes on stderr.")
-
-
 @click.command("plan")
 @click.argument("deployment", type=click.Path(dir_okay=False))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Table for people, JSON for programs.",
-)
-@click.option("--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@format_option(["table", "json"], help="Table for people, JSON for programs.")
+@STRICT
+@OUTPUT
 @VERBOSE
 @click.pass_context
 def command(

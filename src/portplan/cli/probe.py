@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import sys
 from collections.abc import Sequence
 from xml.etree import ElementTree
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.options import (
+    OUTPUT,
+    add_data_row,
+    catalog_dirs,
+    emit,
+    first_few,
+    format_option,
+    print_notes,
+    render_plain,
+)
 from portplan.errors import CheckFailed
 from portplan.verify.probe import ProbeResult, probe
 from portplan.verify.targets import RANGE_SAMPLE
@@ -28,11 +34,8 @@ def results_table(host: str, results: Sequence[ProbeResult], accept_closed: bool
         table.add_column(heading, overflow="fold")
     for r in results:
         verdict = "pass" if r.passed(accept_closed) else "FAIL" if r.target.required else "fail"
-        _add_row(table, r.target.flow, r.target.label, r.state, r.detail, verdict)
-    width = shutil.get_terminal_size((160, 40)).columns if sys.stdout.isatty() else 160
-    buffer = io.StringIO()
-    Console(file=buffer, width=width, no_color=True, highlight=False).print(table)
-    return buffer.getvalue()
+        add_data_row(table, r.target.flow, r.target.label, r.state, r.detail, verdict)
+    return render_plain(table)
 
 
 def results_json(results: Sequence[ProbeResult], accept_closed: bool) -> str:
@@ -95,13 +98,7 @@ def results_junit(host: str, results: Sequence[ProbeResult], accept_closed: bool
 @click.command("probe")
 @click.argument("deployment", type=click.Path(dir_okay=False))
 @click.option("--host", required=True, help="The host this runs on (a host of the deployment).")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "junit"]),
-    default="table",
-    show_default=True,
-)
+@format_option(["table", "json", "junit"])
 @click.option("--concurrency", type=click.IntRange(1, 10000), default=256, show_default=True)
 @click.option(
     "--timeout",
@@ -130,7 +127,7 @@ def results_junit(host: str, results: Sequence[ProbeResult], accept_closed: bool
     is_flag=True,
     help="Count NOT LISTENING (the firewall let it through, nothing listens) as a pass.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@OUTPUT
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -156,8 +153,7 @@ def command(
     targets, notices = pipeline.probe_targets(
         deployment, host, limit=limit, catalog_dirs=catalog_dirs(ctx)
     )
-    for notice in notices:
-        click.echo(f"portplan: note: {notice}", err=True)
+    print_notes(notices)
     if sys.stderr.isatty() and targets:
         with Progress(
             "[progress.description]{task.description}",
@@ -188,12 +184,5 @@ def command(
     if failed:
         names = sorted({r.target.flow for r in failed})
         raise CheckFailed(
-            f"{len(failed)} probe(s) of {len(names)} required flow(s) failed: "
-            + ", ".join(names[:5])
-            + (" …" if len(names) > 5 else "")
+            f"{len(failed)} probe(s) of {len(names)} required flow(s) failed: {first_few(names)}"
         )
-
-
-def _add_row(table: Table, *cells: str) -> None:
-    """Cells are data (rule comments, IPv6 addresses in brackets), never rich markup."""
-    table.add_row(*(escape(cell) for cell in cells))

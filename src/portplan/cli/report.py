@@ -7,8 +7,8 @@ import sys
 import click
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
-from portplan.cli.plan import VERBOSE, report_problems
+from portplan.cli.options import OUTPUT, STRICT, VERBOSE, catalog_dirs, emit, format_option
+from portplan.cli.plan import report_problems
 from portplan.errors import InputError
 from portplan.report import format_names
 
@@ -19,16 +19,9 @@ def stdout_is_terminal() -> bool:
 
 @click.command("report")
 @click.argument("deployment", type=click.Path(dir_okay=False))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(format_names()),
-    default="md",
-    show_default=True,
-    help="Port matrix format.",
-)
-@click.option("--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+@format_option(format_names(), "md", help="Port matrix format.")
+@STRICT
+@OUTPUT
 @VERBOSE
 @click.pass_context
 def command(
