@@ -535,3 +535,39 @@ def test_html_aria_table_of_divs(tmp_path: Path) -> None:
     assert table.rows == (("Port", "Type"), ("443", "TCP"))
     assert table.title == "Required ports"
     assert "Just a note on TCP 22." in [block.text for block in texts(document)]
+
+
+def test_docx_tracked_insertions_soft_breaks_and_tabs(tmp_path: Path) -> None:
+    import docx
+    from docx.oxml.ns import qn
+    from docx.oxml.parser import OxmlElement
+
+    def inserted(text: str) -> Any:
+        insertion = OxmlElement("w:ins")
+        insertion.set(qn("w:id"), "1")
+        insertion.set(qn("w:author"), "Editor")
+        run, node = OxmlElement("w:r"), OxmlElement("w:t")
+        node.text = text
+        run.append(node)
+        insertion.append(run)
+        return insertion
+
+    document = docx.Document()
+    paragraph = document.add_paragraph("The agent uses TCP ")
+    paragraph._p.append(inserted("8443"))
+    rows = document.add_paragraph("Port\tType\tSource")
+    rows.add_run().add_break()
+    rows.add_run("443\tTCP\tAgent")
+    table = document.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "Port"
+    table.cell(0, 1)._tc.xpath("./w:p")[0].append(inserted("5432"))
+    path = tmp_path / "tracked.docx"
+    document.save(str(path))
+
+    read = read_document(path)
+    assert [(block.line, block.text) for block in texts(read)] == [
+        (1, "The agent uses TCP 8443"),
+        (2, "Port\tType\tSource"),
+        (3, "443\tTCP\tAgent"),
+    ]
+    assert [table.rows for table in tables(read)] == [(("Port", "5432"),)]

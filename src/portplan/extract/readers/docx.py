@@ -9,6 +9,7 @@ Line numbers count paragraphs and table rows in document order, starting at 1.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 from portplan.errors import InputError
 from portplan.extract.document import Block, Document, Table, TextLine
-from portplan.extract.readers.common import clean, pad, read_bytes
+from portplan.extract.readers.common import TYPESET, clean, pad, read_bytes
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc, or an encrypted Office file
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -100,14 +101,21 @@ class _Walker:
                 yield from self.table(item)
 
     def paragraph(self, paragraph: Any) -> Iterator[Block]:
-        self.line += 1
-        text = clean(paragraph.text)
-        if not text:
+        """One TextLine per line of the paragraph (a soft line break starts a new one);
+        tabs stay, since tab-aligned rows in Word are tables without a table."""
+        pieces = [_keep_tabs(piece) for piece in _paragraph_text(paragraph._p).split("\n")]
+        pieces = [piece for piece in pieces if piece.strip()]
+        if not pieces:
+            self.line += 1
             return
-        yield TextLine(self.line, f"{self.numbering.prefix(paragraph)}{text}")
+        prefix = self.numbering.prefix(paragraph)
+        for index, piece in enumerate(pieces):
+            self.line += 1
+            yield TextLine(self.line, f"{prefix}{piece}" if index == 0 else piece)
+        text = " ".join(pieces)
         style = (getattr(paragraph.style, "name", "") or "").lower()
         if style.startswith(("heading", "title", "caption")) or text.lower().startswith("table "):
-            self.heading = text
+            self.heading = clean(text)
 
     def table(self, table: Any) -> Iterator[Block]:
         rows = _rows(table)
@@ -125,6 +133,40 @@ class _Walker:
             )
 
 
+# Text as Word shows it with tracked changes accepted: inserted runs count (python-docx's
+# Paragraph.text skips runs inside <w:ins> and inline content controls), moved-away and deleted
+# text does not, and text boxes anchored in the paragraph are not part of its sentence.
+_TEXT = {f"{_W}t": None, f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n"}
+_SKIPPED = frozenset({f"{_W}del", f"{_W}moveFrom", f"{_W}txbxContent"})
+_SPACES = re.compile(r"[^\S\t\n]+")
+
+
+def _paragraph_text(element: Any) -> str:
+    parts: list[str] = []
+    for node in element.iter(*_TEXT):
+        skipped = False
+        for ancestor in node.iterancestors():
+            if ancestor is element:
+                break
+            if ancestor.tag in _SKIPPED:
+                skipped = True
+                break
+        if not skipped:
+            fixed = _TEXT[node.tag]
+            parts.append(node.text or "" if fixed is None else fixed)
+    return "".join(parts)
+
+
+def _cell_text(cell: Any) -> str:
+    paragraphs = cell.xpath("./w:p | ./w:sdt/w:sdtContent/w:p")
+    return clean(" ".join(_paragraph_text(paragraph) for paragraph in paragraphs))
+
+
+def _keep_tabs(text: str) -> str:
+    """Collapse spaces (and undo typesetting marks) but keep tabs: they separate columns."""
+    return _SPACES.sub(" ", text.translate(TYPESET)).strip(" ")
+
+
 def _rows(table: Any) -> list[list[str]]:
     rows: list[list[str]] = []
     for row in table.rows:
@@ -132,7 +174,7 @@ def _rows(table: Any) -> list[list[str]]:
         previous: object = None
         for cell in row.cells:
             # python-docx returns the same cell object for each grid column a merge covers.
-            values.append("" if cell._tc is previous else clean(cell.text))
+            values.append("" if cell._tc is previous else _cell_text(cell._tc))
             previous = cell._tc
         rows.append(values)
     return rows
