@@ -571,3 +571,14 @@ def test_docx_tracked_insertions_soft_breaks_and_tabs(tmp_path: Path) -> None:
         (3, "443\tTCP\tAgent"),
     ]
     assert [table.rows for table in tables(read)] == [(("Port", "5432"),)]
+
+
+def test_pdf_text_of_unmapped_glyphs_is_recognised() -> None:
+    """Fonts without a Unicode map come out of pdfminer as "(cid:NN)"; such a PDF is
+    unreadable, one with a stray unmapped glyph is not."""
+    from portplan.extract.readers.pdf import _mostly_unmapped
+
+    garbled = [TextLine(1, "(cid:12)(cid:40)(cid:51) (cid:7)(cid:9)"), TextLine(2, "TCP")]
+    assert _mostly_unmapped(list(garbled))
+    assert not _mostly_unmapped([TextLine(1, "The agent uses TCP 443 (cid:3).")])
+    assert not _mostly_unmapped([Table((("Port", "(cid:3)"), ("443", "TCP")), (1, 2))])

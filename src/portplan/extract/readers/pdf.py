@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -118,7 +119,28 @@ def read_pdf_blocks(path: Path, workers: int | None = None) -> list[Block]:
             "or export it again from the source document",
             file=str(path),
         )
+    if _mostly_unmapped(blocks):
+        raise InputError(
+            "cannot read PDF: its fonts do not say which characters they draw, so the text "
+            "comes out as (cid:NN) codes — export it again with embedded Unicode fonts, or "
+            "give it in another format",
+            file=str(path),
+        )
     return blocks
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def _mostly_unmapped(blocks: list[Block]) -> bool:
+    """pdfminer writes glyphs that a font maps to no character as "(cid:NN)"."""
+    total = unmapped = 0
+    for block in blocks:
+        texts = [block.text] if isinstance(block, TextLine) else [c for r in block.rows for c in r]
+        for text in texts:
+            total += len(text)
+            unmapped += sum(len(match) for match in _CID.findall(text))
+    return total > 0 and unmapped * 2 > total
 
 
 def _read_range(path: str, start: int, stop: int) -> list[tuple[list[Block], int]]:
