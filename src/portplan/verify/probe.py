@@ -101,26 +101,40 @@ def raise_file_limit(wanted: int) -> int:
     return soft
 
 
-async def probe_tcp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
-    family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+def _family(address: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in address else socket.AF_INET
+
+
+def _no_answer(seconds: float) -> tuple[State, str]:
+    return "FILTERED", f"no answer in {seconds:g} s"
+
+
+async def _connect(
+    sock: socket.socket, target: ProbeTarget, timeout: float, connected: str, refused: str
+) -> tuple[State, str]:
+    """A stream connect (TCP or SCTP) named by how it ended; closes ``sock``."""
     sock.setblocking(False)
-    # No lingering: a closed probe socket goes away at once instead of sitting in TIME_WAIT.
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     loop = asyncio.get_running_loop()
     try:
         if target.source:
             sock.bind((target.source, 0))
         await asyncio.wait_for(loop.sock_connect(sock, (target.address, target.port)), timeout)
-        return "LISTENING", "connected"
+        return "LISTENING", connected
     except ConnectionRefusedError:
-        return "NOT LISTENING", "refused (TCP reset)"
+        return "NOT LISTENING", refused
     except TimeoutError:
-        return "FILTERED", f"no answer in {timeout:g} s"
+        return _no_answer(timeout)
     except OSError as exc:
         return _os_error_state(exc)
     finally:
         sock.close()
+
+
+async def probe_tcp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
+    sock = socket.socket(_family(target.address), socket.SOCK_STREAM)
+    # No lingering: a closed probe socket goes away at once instead of sitting in TIME_WAIT.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    return await _connect(sock, target, timeout, "connected", "refused (TCP reset)")
 
 
 def _os_error_state(exc: OSError) -> tuple[State, str]:
@@ -156,14 +170,13 @@ class _UdpProbe(asyncio.DatagramProtocol):
 async def probe_udp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
     loop = asyncio.get_running_loop()
     nonce = secrets.token_hex(8).encode()
-    family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
     port = target.port or 0
     try:
         transport, protocol = await loop.create_datagram_endpoint(
             lambda: _UdpProbe(nonce),
             local_addr=(target.source, 0) if target.source else None,
             remote_addr=(target.address, port),
-            family=family,
+            family=_family(target.address),
         )
     except OSError as exc:
         return _os_error_state(exc)
@@ -174,7 +187,7 @@ async def probe_udp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
         try:
             return await asyncio.wait_for(asyncio.shield(protocol.done), timeout)
         except TimeoutError:
-            return "FILTERED", f"no answer in {timeout:g} s"
+            return _no_answer(timeout)
     finally:
         transport.close()
 
@@ -243,26 +256,11 @@ async def probe_one(target: ProbeTarget, timeout: float) -> tuple[State, str]:
 
 
 async def probe_sctp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
-    family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
     try:
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_SCTP)
+        sock = socket.socket(_family(target.address), socket.SOCK_STREAM, socket.IPPROTO_SCTP)
     except OSError:
         return "SKIPPED", "this kernel has no SCTP sockets (load the sctp module)"
-    sock.setblocking(False)
-    loop = asyncio.get_running_loop()
-    try:
-        if target.source:
-            sock.bind((target.source, 0))
-        await asyncio.wait_for(loop.sock_connect(sock, (target.address, target.port)), timeout)
-        return "LISTENING", "SCTP association set up"
-    except ConnectionRefusedError:
-        return "NOT LISTENING", "refused (SCTP ABORT)"
-    except TimeoutError:
-        return "FILTERED", f"no answer in {timeout:g} s"
-    except OSError as exc:
-        return _os_error_state(exc)
-    finally:
-        sock.close()
+    return await _connect(sock, target, timeout, "SCTP association set up", "refused (SCTP ABORT)")
 
 
 def scan_tcp(
@@ -309,8 +307,7 @@ def scan_tcp(
             while pending and len(inflight) < concurrency:
                 index = pending.popleft()
                 target = targets[index]
-                family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
-                sock = socket.socket(family, socket.SOCK_STREAM)
+                sock = socket.socket(_family(target.address), socket.SOCK_STREAM)
                 sock.setblocking(False)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
                 started[index] = started[index] or time.monotonic()
@@ -416,7 +413,7 @@ def _connect_state(code: int, timeout: float) -> tuple[State, str]:
     if code == errno.ECONNREFUSED:
         return "NOT LISTENING", "refused (TCP reset)"
     if code == errno.ETIMEDOUT:
-        return "FILTERED", f"no answer in {timeout:g} s"
+        return _no_answer(timeout)
     return _os_error_state(OSError(code, os.strerror(code)))
 
 
