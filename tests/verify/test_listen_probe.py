@@ -37,19 +37,14 @@ def lan(netns: NetnsGroup) -> dict[str, Namespace]:
     return {"app": app, "mon": mon, "ws": ws}
 
 
-def start_listen(app: Namespace, shop: tuple[Path, Path]) -> None:
+def portplan(shop: tuple[Path, Path], command: str, host: str, *extra: str) -> list[str]:
+    """The command line a network team would type on ``host`` for the shop deployment."""
     deployment, catalog = shop
-    proc = app.popen(
-        *PORTPLAN,
-        "--catalog",
-        str(catalog),
-        "listen",
-        str(deployment),
-        "--host",
-        "app1",
-        "--duration",
-        "60",
-    )
+    return [*PORTPLAN, "--catalog", str(catalog), command, str(deployment), "--host", host, *extra]
+
+
+def start_listen(app: Namespace, shop: tuple[Path, Path]) -> None:
+    proc = app.popen(*portplan(shop, "listen", "app1", "--duration", "60"))
     assert proc.stdout is not None
     lines = [proc.stdout.readline().decode() for _ in range(3)]
     assert lines[0].startswith("listening: tcp/443,8443"), lines
@@ -57,21 +52,12 @@ def start_listen(app: Namespace, shop: tuple[Path, Path]) -> None:
 
 
 def run_probe(ns: Namespace, shop: tuple[Path, Path], host: str, *extra: str) -> tuple[int, str]:
-    deployment, catalog = shop
-    result = ns.run(
-        *PORTPLAN,
-        "--catalog",
-        str(catalog),
-        "probe",
-        str(deployment),
-        "--host",
-        host,
-        "--timeout",
-        "0.5",
-        *extra,
-        check=False,
-    )
+    result = ns.run(*portplan(shop, "probe", host, "--timeout", "0.5", *extra), check=False)
     return result.returncode, result.stdout + result.stderr
+
+
+def probe_states(out: str) -> dict[tuple[str, int | None], str]:
+    return {(r["protocol"], r["port"]): r["state"] for r in json.loads(out)}
 
 
 def test_listen_then_probe_across_namespaces(netns: NetnsGroup, shop: tuple[Path, Path]) -> None:
@@ -85,11 +71,9 @@ def test_listen_then_probe_across_namespaces(netns: NetnsGroup, shop: tuple[Path
     start_listen(hosts["app"], shop)
     code, out = run_probe(hosts["ws"], shop, "ws1", "--format", "json")
     assert code == 0, out
-    states = {(r["protocol"], r["port"]): r["state"] for r in json.loads(out)}
-    assert states == {("tcp", 443): "LISTENING", ("tcp", 8443): "LISTENING"}
+    assert probe_states(out) == {("tcp", 443): "LISTENING", ("tcp", 8443): "LISTENING"}
     code, out = run_probe(hosts["mon"], shop, "mon1", "--format", "json")
-    states = {(r["protocol"], r["port"]): r["state"] for r in json.loads(out)}
-    assert states == {("udp", 161): "LISTENING", ("icmp", None): "LISTENING"}, out
+    assert probe_states(out) == {("udp", 161): "LISTENING", ("icmp", None): "LISTENING"}, out
     assert code == 0
 
     # A firewall on the app server drops SNMP: the UDP probe goes unanswered.
@@ -116,18 +100,7 @@ def test_port_in_use_is_a_finding(netns: NetnsGroup, shop: tuple[Path, Path]) ->
         "time.sleep(60)",
     )
     assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
-    deployment, catalog = shop
-    proc = app.popen(
-        *PORTPLAN,
-        "--catalog",
-        str(catalog),
-        "listen",
-        str(deployment),
-        "--host",
-        "app1",
-        "--duration",
-        "1",
-    )
+    proc = app.popen(*portplan(shop, "listen", "app1", "--duration", "1"))
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     text = out.decode()
