@@ -526,3 +526,15 @@ def test_tab_header_continued_on_a_second_line() -> None:
         "From\tTo\tDestination\tProtocol\n(Sender)\t(Listener)\tPort\t\nAgents\tManager\t8443\tTCP\n"
     )
     assert [summary(f) for f in result.flows] == [("Agents", "Manager", "tcp/8443")]
+
+
+def test_labelled_fields_on_one_line() -> None:
+    result = extract(
+        "Telemetry: From: Kiln gateways, To: Kiln Cloud, Protocol: TCP, Port: 443\n"
+        "Remote shell (optional): From: Support host, To: Kiln gateways, Protocol: TCP, Port: 2222\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Kiln gateways", "Kiln Cloud", "tcp/443"),
+        ("Support host", "Kiln gateways", "tcp/2222"),
+    ]
+    assert [f.optional for f in result.flows] == [False, True]

@@ -74,6 +74,9 @@ _BOX_VERTICALS = re.compile(r"[│┃║]")
 _BORDER = re.compile(
     r"^\s*[+┏┓┗┛┡┩└┘├┤┼╇╋┳┻┌┐╔╗╚╝╠╣╦╩╬═─━|]?[-=─━═+┏┓┗┛┡┩└┘├┤┼╇╋┳┻┌┐╔╗╚╝╠╣╦╩╬]{3,}[+┏┓┗┛┡┩└┘├┤┼╇╋┳┻┌┐╔╗╚╝╠╣╦╩╬|]?\s*$"
 )
+# Fields written on one line: split at ", Key:" / "; Key:".
+_INLINE_FIELD_SPLIT = re.compile(r"[,;]\s*(?=[A-Za-z][\w ()/]{0,30}:\s)")
+_LABELLED_FIRST_FIELD = re.compile(r"^(.{1,60}?):\s*([A-Za-z][\w ()/]{0,30}):\s*(.+)$")
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
 _SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
@@ -270,8 +273,42 @@ class _Extractor:
         # Evidence keeps leading tabs: a blank first cell is part of what the row says.
         self.active.rows.append(Row(tuple(cells), line, text.rstrip(), self.context))
 
+    def _inline_record(self, line: TextLine, stripped: str) -> bool:
+        """ "Telemetry: From: Kiln gateways, To: Kiln Cloud, Protocol: TCP, Port: 443"."""
+        if stripped.count(":") < 3:
+            return False
+        parts = _INLINE_FIELD_SPLIT.split(stripped)
+        if len(parts) < 3:
+            return False
+        label = ""
+        labelled = _LABELLED_FIRST_FIELD.match(parts[0])
+        if labelled and column_role(labelled.group(2)) is not Role.OTHER:
+            label, parts[0] = labelled.group(1).strip(), f"{labelled.group(2)}: {labelled.group(3)}"
+        fields = [
+            (key.strip(), value.strip()) for key, _, value in (p.partition(":") for p in parts)
+        ]
+        roles = [column_role(key) for key, _ in fields]
+        known = [r for r in roles if r is not Role.OTHER]
+        ends = Role.SOURCE in roles or Role.DESTINATION in roles
+        if len(known) < 3 or not ends:
+            return False
+        keys = [key for key, _ in fields]
+        values = [value for _, value in fields]
+        if label:
+            keys.append("Purpose")
+            values.append(label)
+            roles.append(Role.PURPOSE)
+        if Role.PORT not in roles:
+            return False
+        header = Header(tuple(keys), tuple(roles))
+        self._interpret(header, [Row(tuple(values), line.line, stripped, self.context)])
+        return True
+
     def _record_line(self, line: TextLine, stripped: str) -> bool:
         """Collect "Source: X" / "Destination: Y" / "Service: UDP 161" lines into one record."""
+        if self._inline_record(line, stripped):
+            self._flush_record()
+            return True
         match = _KEY_VALUE.match(stripped) if "\t" not in stripped else None
         if match is None or column_role(match.group(1)) is Role.OTHER:
             self._flush_record()

@@ -57,6 +57,7 @@ _PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
 
 # Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
 _WORD_PARTS = re.compile(r"[/+]")
+_GLUED_PROTOCOL = re.compile(r"\b(tcp|udp|sctp|TCP|UDP|SCTP)(\d)")
 _DATE = re.compile(
     r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"
 )
@@ -136,6 +137,7 @@ def normalise_numbers(text: str) -> str:
 
     Dates are blanked first: "2024-03-18" is not the port range 3-18.
     """
+    text = _GLUED_PROTOCOL.sub(r"\1 \2", text)  # "TCP443" → "TCP 443"
     if "-" in text or "." in text or "/" in text:
         text = _DATE.sub(" ", text)
     if "'" in text or "’" in text or "\u2009" in text or "\u202f" in text or "\u00a0" in text:
