@@ -531,7 +531,7 @@ def test_tab_header_continued_on_a_second_line() -> None:
 def test_labelled_fields_on_one_line() -> None:
     result = extract(
         "Telemetry: From: Kiln gateways, To: Kiln Cloud, Protocol: TCP, Port: 443\n"
-        "Remote shell (optional): From: Support host, To: Kiln gateways, Protocol: TCP, Port: 2222\n"
+        "Remote shell (optional): From: Support host, To: Kiln gateways, Port: TCP 2222\n"
     )
     assert [summary(f) for f in result.flows] == [
         ("Kiln gateways", "Kiln Cloud", "tcp/443"),
