@@ -538,3 +538,19 @@ def test_labelled_fields_on_one_line() -> None:
         ("Support host", "Kiln gateways", "tcp/2222"),
     ]
     assert [f.optional for f in result.flows] == [False, True]
+
+
+def test_step_tables_from_a_reader_read_as_prose() -> None:
+    steps = Table(
+        rows=(
+            ("Action", "Comms"),
+            ("1. The client communicates with the Cloud Service.", "HTTPS via Port 443"),
+            ("2. The edge node tries to reach the printer.", "SNMP 161/162"),
+        ),
+        lines=(1, 2, 3),
+    )
+    result = extract_flows(Document("doc.docx", (steps,)))
+    assert [summary(f) for f in result.flows] == [
+        ("client", "Cloud Service", "tcp/443"),
+        ("edge node", "printer", "udp/161,162"),
+    ]

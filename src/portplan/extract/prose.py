@@ -446,6 +446,8 @@ def _is_port_phrase(text: str) -> bool:
 
 def split_statement(text: str) -> tuple[str, list[str]]:
     """Separate "sentence.HTTPS via Port 443" into the sentence and its port phrases."""
+    # Cells of a table row read as prose ("… to the printer. | SNMP 161/162") are separate parts.
+    text = text.replace(" | ", "\n")
     parts = [p.strip() for p in _GLUED.sub("\\1\n", text).split("\n") if p.strip()]
     words: list[str] = []
     phrases: list[str] = []
