@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from portplan.flows.conflicts import subtract
 from portplan.model.concrete import ConcreteFlow, Endpoint, Resolution
@@ -133,55 +133,70 @@ def _texts(services: Iterable[Service]) -> tuple[str, ...]:
     return tuple(format_services(services))
 
 
+# --------------------------------------------------------------------------- flow matching
+
+F = TypeVar("F")
+
+
+def _compare_flows(
+    old: Mapping[str, F],
+    new: Mapping[str, F],
+    one_sided: Callable[[Status, str, F], FlowChange],
+    changed: Callable[[F, F], FlowChange | None],
+) -> list[FlowChange]:
+    """Flows matched by id: the added ones, then the removed ones, then the changed ones."""
+    changes = [one_sided("added", key, flow) for key, flow in new.items() if key not in old]
+    changes += [one_sided("removed", key, flow) for key, flow in old.items() if key not in new]
+    for key, flow in new.items():
+        previous = old.get(key)
+        if previous is not None and (change := changed(previous, flow)) is not None:
+            changes.append(change)
+    return changes
+
+
+def _one_sided(
+    status: Status,
+    key: str,
+    source: str,
+    destination: str,
+    purpose: str,
+    services: tuple[str, ...],
+    details: tuple[str, ...],
+) -> FlowChange:
+    """A flow only one side has: every port of it is added (or removed)."""
+    before, after = ((), services) if status == "added" else (services, ())
+    return FlowChange(
+        status, key, source, destination, purpose, before, after, after, before, details
+    )
+
+
+def _membership_notes(sets: Iterable[tuple[str, set[str], set[str]]]) -> list[str]:
+    """``<what> <name> added/removed`` for each (what, old names, new names)."""
+    notes: list[str] = []
+    for what, a, b in sets:
+        notes += [f"{what} {name} added" for name in sorted(b - a)]
+        notes += [f"{what} {name} removed" for name in sorted(a - b)]
+    return notes
+
+
 # --------------------------------------------------------------------------- products
 
 
 def diff_products(old: Product, new: Product) -> Diff:
     """Flows compared by id, services at the products' default variable values."""
-    old_flows = {f.id: f for f in old.flows}
-    new_flows = {f.id: f for f in new.flows}
-    changes: list[FlowChange] = []
-    for flow_id, flow in new_flows.items():
-        if flow_id not in old_flows:
-            after = _product_services(new, flow)
-            changes.append(
-                FlowChange(
-                    "added",
-                    flow_id,
-                    flow.from_role,
-                    flow.to_role,
-                    flow.purpose,
-                    (),
-                    after,
-                    after,
-                    (),
-                    _conditions(flow),
-                )
-            )
-    for flow_id, flow in old_flows.items():
-        if flow_id not in new_flows:
-            before = _product_services(old, flow)
-            changes.append(
-                FlowChange(
-                    "removed",
-                    flow_id,
-                    flow.from_role,
-                    flow.to_role,
-                    flow.purpose,
-                    before,
-                    (),
-                    (),
-                    before,
-                    _conditions(flow),
-                )
-            )
-    for flow_id, flow in new_flows.items():
-        previous = old_flows.get(flow_id)
-        if previous is None:
-            continue
-        change = _product_flow_change(old, previous, new, flow)
-        if change is not None:
-            changes.append(change)
+
+    def one_sided(status: Status, flow_id: str, flow: Flow) -> FlowChange:
+        services = _product_services(new if status == "added" else old, flow)
+        return _one_sided(
+            status, flow_id, flow.from_role, flow.to_role, flow.purpose, services, _conditions(flow)
+        )
+
+    changes = _compare_flows(
+        {f.id: f for f in old.flows},
+        {f.id: f for f in new.flows},
+        one_sided,
+        lambda previous, flow: _product_flow_change(old, previous, new, flow),
+    )
     return Diff(
         "product",
         _product_label(old),
@@ -251,14 +266,13 @@ def _product_flow_change(
 
 
 def _product_notes(old: Product, new: Product) -> list[str]:
-    notes: list[str] = []
-    for what, a, b in (
-        ("role", {r.id for r in old.roles}, {r.id for r in new.roles}),
-        ("feature", {f.id for f in old.features}, {f.id for f in new.features}),
-        ("variable", {v.id for v in old.variables}, {v.id for v in new.variables}),
-    ):
-        notes += [f"{what} {name} added" for name in sorted(b - a)]
-        notes += [f"{what} {name} removed" for name in sorted(a - b)]
+    notes = _membership_notes(
+        [
+            ("role", {r.id for r in old.roles}, {r.id for r in new.roles}),
+            ("feature", {f.id for f in old.features}, {f.id for f in new.features}),
+            ("variable", {v.id for v in old.variables}, {v.id for v in new.variables}),
+        ]
+    )
     old_defaults = {v.id: v.default for v in old.variables}
     for variable in new.variables:
         if variable.id in old_defaults and old_defaults[variable.id] != variable.default:
@@ -280,49 +294,21 @@ def diff_resolutions(
     new: Resolution,
 ) -> Diff:
     """Concrete flows compared by id; rules compared per enforcement point."""
-    old_flows = {f.id: f for f in old.flows}
-    new_flows = {f.id: f for f in new.flows}
-    changes: list[FlowChange] = []
-    for key, flow in new_flows.items():
-        if key not in old_flows:
-            after = _texts(flow.services)
-            changes.append(
-                FlowChange(
-                    "added",
-                    key,
-                    flow.source.name,
-                    flow.destination.name,
-                    flow.purpose,
-                    (),
-                    after,
-                    after,
-                    (),
-                    _path_text(flow),
-                )
-            )
-    for key, flow in old_flows.items():
-        if key not in new_flows:
-            before = _texts(flow.services)
-            changes.append(
-                FlowChange(
-                    "removed",
-                    key,
-                    flow.source.name,
-                    flow.destination.name,
-                    flow.purpose,
-                    before,
-                    (),
-                    (),
-                    before,
-                    _path_text(flow),
-                )
-            )
-    for key, flow in new_flows.items():
-        previous = old_flows.get(key)
-        if previous is not None:
-            change = _concrete_change(previous, flow)
-            if change is not None:
-                changes.append(change)
+
+    def one_sided(status: Status, key: str, flow: ConcreteFlow) -> FlowChange:
+        return _one_sided(
+            status,
+            key,
+            flow.source.name,
+            flow.destination.name,
+            flow.purpose,
+            _texts(flow.services),
+            _path_text(flow),
+        )
+
+    changes = _compare_flows(
+        {f.id: f for f in old.flows}, {f.id: f for f in new.flows}, one_sided, _concrete_change
+    )
     return Diff(
         "deployment",
         old_deployment.name,
@@ -448,15 +434,14 @@ def rule_changes(
 
 
 def _deployment_notes(old: Deployment, new: Deployment) -> list[str]:
-    notes: list[str] = []
-    for what, a, b in (
-        ("host", {h.name for h in old.hosts}, {h.name for h in new.hosts}),
-        ("external", {e.name for e in old.externals}, {e.name for e in new.externals}),
-        ("firewall", {f.name for f in old.firewalls}, {f.name for f in new.firewalls}),
-        ("product", {p.key for p in old.products}, {p.key for p in new.products}),
-    ):
-        notes += [f"{what} {name} added" for name in sorted(b - a)]
-        notes += [f"{what} {name} removed" for name in sorted(a - b)]
+    notes = _membership_notes(
+        [
+            ("host", {h.name for h in old.hosts}, {h.name for h in new.hosts}),
+            ("external", {e.name for e in old.externals}, {e.name for e in new.externals}),
+            ("firewall", {f.name for f in old.firewalls}, {f.name for f in new.firewalls}),
+            ("product", {p.key for p in old.products}, {p.key for p in new.products}),
+        ]
+    )
     old_uses = {p.key: p for p in old.products}
     for use in new.products:
         before = old_uses.get(use.key)
@@ -596,30 +581,24 @@ def to_markdown(diff: Diff, request: ChangeRequest | None = None) -> str:
     flow_header = ["Flow", "From", "To"]
     sections: list[tuple[str, list[str], list[list[str]]]] = [
         (
-            "Flows added",
-            [*flow_header, "Services", "Purpose", "Notes"],
-            [
-                [f.key, f.source, f.destination, " ".join(f.after), f.purpose, "; ".join(f.details)]
-                for f in diff.flows
-                if f.status == "added"
-            ],
-        ),
-        (
-            "Flows removed",
+            f"Flows {status}",
             [*flow_header, "Services", "Purpose", "Notes"],
             [
                 [
                     f.key,
                     f.source,
                     f.destination,
-                    " ".join(f.before),
+                    " ".join(f.after if status == "added" else f.before),
                     f.purpose,
                     "; ".join(f.details),
                 ]
                 for f in diff.flows
-                if f.status == "removed"
+                if f.status == status
             ],
-        ),
+        )
+        for status in ("added", "removed")
+    ]
+    sections.append(
         (
             "Flows changed",
             [*flow_header, "Before", "After", "Ports added", "Ports removed", "Other"],
@@ -637,8 +616,8 @@ def to_markdown(diff: Diff, request: ChangeRequest | None = None) -> str:
                 for f in diff.flows
                 if f.status == "changed"
             ],
-        ),
-    ]
+        )
+    )
     for title, headers, rows in sections:
         if rows:
             out += ["", f"## {title}", "", *_table(headers, rows)]
