@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from portplan.cli.main import cli
 from portplan.deployment import load_deployment
 from portplan.errors import PortplanError
-from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, catalog_of
+from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, catalog_of, product_from_text
 
 USE = "  - product: acme-print\n"
 
@@ -129,6 +129,11 @@ CASES: list[tuple[str, dict[str, str], str, str]] = [
     ),
 ]
 
+# Both the command and the library must point at the same line for every case.
+EVERY_CASE = pytest.mark.parametrize(
+    ("case", "replacements", "marker", "message"), CASES, ids=[c[0] for c in CASES]
+)
+
 
 def line_of(text: str, marker: str) -> int:
     """The 1-based line where ``marker`` (which must be unique) starts."""
@@ -148,9 +153,7 @@ def write_case(tmp_path: Path, replacements: dict[str, str]) -> tuple[Path, str]
     return path, text
 
 
-@pytest.mark.parametrize(
-    ("case", "replacements", "marker", "message"), CASES, ids=[c[0] for c in CASES]
-)
+@EVERY_CASE
 def test_cli_reports_one_line_with_file_and_line(
     tmp_path: Path, case: str, replacements: dict[str, str], marker: str, message: str
 ) -> None:
@@ -170,15 +173,11 @@ def test_cli_reports_one_line_with_file_and_line(
     assert not (tmp_path / "out").exists()  # no partial output file
 
 
-@pytest.mark.parametrize(
-    ("case", "replacements", "marker", "message"), CASES, ids=[c[0] for c in CASES]
-)
+@EVERY_CASE
 def test_library_error_carries_file_and_line(
     tmp_path: Path, case: str, replacements: dict[str, str], marker: str, message: str
 ) -> None:
     path, text = write_case(tmp_path, replacements)
-    from tests.plan.plan_fixtures import product_from_text
-
     product = product_from_text(tmp_path / "p.yaml", PRODUCT)
     with pytest.raises(PortplanError) as info:
         load_deployment(path, catalog_of(product))
