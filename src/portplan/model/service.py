@@ -226,8 +226,10 @@ def parse_services(texts: Iterable[str]) -> tuple[Service, ...]:
     return canonical_services(s for text in texts for s in parse_service(text))
 
 
-def canonical_services(services: Iterable[Service]) -> tuple[Service, ...]:
-    """Merge ports of the same protocol; keep ICMP types distinct; sort."""
+def split_services(
+    services: Iterable[Service],
+) -> tuple[dict[str, PortSet], set[tuple[str, str | None]]]:
+    """The ports per protocol (merged), and the (ICMP protocol, type) pairs."""
     ports: dict[str, PortSet] = {}
     icmp: set[tuple[str, str | None]] = set()
     for service in services:
@@ -235,6 +237,12 @@ def canonical_services(services: Iterable[Service]) -> tuple[Service, ...]:
             icmp.add((service.protocol, service.icmp_type))
         else:
             ports[service.protocol] = ports.get(service.protocol, PortSet()).union(service.ports)
+    return ports, icmp
+
+
+def canonical_services(services: Iterable[Service]) -> tuple[Service, ...]:
+    """Merge ports of the same protocol; keep ICMP types distinct; sort."""
+    ports, icmp = split_services(services)
     # An untyped ICMP entry already allows every type of that protocol.
     icmp = {(p, t) for p, t in icmp if t is None or (p, None) not in icmp}
     out = [Service(p, s) for p, s in ports.items()]

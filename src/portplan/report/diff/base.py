@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from portplan.flows.conflicts import subtract
-from portplan.model.service import ICMP_PROTOCOLS, PortSet, Service, format_services
+from portplan.model.service import PortSet, Service, format_services, split_services
 
 Status = Literal["added", "removed", "changed"]
 
@@ -84,8 +84,8 @@ def service_delta(
     old: Iterable[Service], new: Iterable[Service]
 ) -> tuple[tuple[Service, ...], tuple[Service, ...]]:
     """(services in ``new`` not in ``old``, services in ``old`` not in ``new``), per port."""
-    old_ports, old_icmp = _split(old)
-    new_ports, new_icmp = _split(new)
+    old_ports, old_icmp = split_services(old)
+    new_ports, new_icmp = split_services(new)
     added_services = [
         Service(p, rest)
         for p, ports in new_ports.items()
@@ -99,19 +99,6 @@ def service_delta(
     added_services += [Service(p, icmp_type=t) for p, t in sorted(new_icmp - old_icmp, key=str)]
     removed_services += [Service(p, icmp_type=t) for p, t in sorted(old_icmp - new_icmp, key=str)]
     return tuple(added_services), tuple(removed_services)
-
-
-def _split(
-    services: Iterable[Service],
-) -> tuple[dict[str, PortSet], set[tuple[str, str | None]]]:
-    ports: dict[str, PortSet] = {}
-    icmp: set[tuple[str, str | None]] = set()
-    for service in services:
-        if service.protocol in ICMP_PROTOCOLS:
-            icmp.add((service.protocol, service.icmp_type))
-        else:
-            ports[service.protocol] = ports.get(service.protocol, PortSet()).union(service.ports)
-    return ports, icmp
 
 
 def service_texts(services: Iterable[Service]) -> tuple[str, ...]:
