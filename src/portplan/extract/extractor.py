@@ -56,6 +56,11 @@ _LOCAL_HEADING = re.compile(
 )
 _RELATIVE_TO = re.compile(
     r"\brelative to (?:the\s+)?(?P<name>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,5})"
+    # "The following ports must be open on the Management Server." (a sentence, not a list
+    # intro): the tables below are that server's inbound and outbound ports.
+    r"|\bports?\s+(?:must|should|need\s+to|have\s+to)\s+be\s+(?:open(?:ed)?|allowed|permitted"
+    r"|reachable)\s+(?:on|at|for)\s+(?:the\s+|each\s+|every\s+)?"
+    r"(?P<server>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){0,5})"
 )
 _INHERIT_NAMES = re.compile(
     r"\b(?:empty|blank)\s+(?:\w+\s+){0,4}cells?\b.{0,60}?\b(?:same|above|previous|preceding)\b",
@@ -232,7 +237,8 @@ class _Extractor:
             self.context = replace(self.context, pair=pair)
         match = _RELATIVE_TO.search(self.paragraph)
         if match:
-            self.context = replace(self.context, local=match.group("name").strip())
+            name = match.group("name") or match.group("server")
+            self.context = replace(self.context, local=name.strip())
         if not self.context.inherit_names and _INHERIT_NAMES.search(self.paragraph):
             self.context = replace(self.context, inherit_names=True)
 

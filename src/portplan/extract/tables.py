@@ -128,16 +128,19 @@ _LISTENER_NAMES = frozenset(
 
 
 def _listener_column(header: Header) -> Header:
-    """ "Component | Listening port | Accessed by": the named component is the listening side."""
-    if header.index(Role.DESTINATION) is not None or header.index(Role.PORT) is None:
+    """ "Component | Listening port | Accessed by": the named component is the listening side;
+    "Component | Connects to | Port": the named component is the side that connects."""
+    if header.index(Role.PORT) is None or header.indexes(Role.SIDE):
         return header
-    if header.index(Role.SOURCE) is None or header.indexes(Role.SIDE):
+    has_src = header.index(Role.SOURCE) is not None
+    has_dst = header.index(Role.DESTINATION) is not None
+    if has_src == has_dst:
         return header
     for i, role in enumerate(header.roles):
         words = set(re.findall(r"[a-z]+", header.cells[i].lower()))
         if role in (Role.OTHER, Role.PURPOSE) and words and words <= _LISTENER_NAMES | {"name"}:
             roles = list(header.roles)
-            roles[i] = Role.DESTINATION
+            roles[i] = Role.SOURCE if has_dst else Role.DESTINATION
             return Header(header.cells, tuple(roles))
     return header
 
@@ -342,9 +345,39 @@ def _row_flows(
         src, dst = row.context.pair
     if not port_cell and not proto_cell:
         return []
+    by_protocol = _protocol_port_columns(header)
+    if by_protocol:
+        # "Ports" over "TCP | UDP": each column's ports use the protocol its header names.
+        flows: list[ExtractedFlow] = []
+        for i, protocol in by_protocol:
+            cell = cells.cells[i]
+            if cell and _port_ish(cell):
+                flows.extend(
+                    _flows_from_cells(
+                        src, dst, cell, protocol, purpose, cells.get(Role.SOURCE_PORT), row,
+                        document,
+                    )
+                )
+        return flows
     return _flows_from_cells(
         src, dst, port_cell, proto_cell, purpose, cells.get(Role.SOURCE_PORT), row, document
     )
+
+
+_PROTOCOL_IN_HEADER = re.compile(r"\b(tcp|udp|sctp)\b", re.IGNORECASE)
+
+
+def _protocol_port_columns(header: Header) -> list[tuple[int, str]]:
+    """Port columns that each name one protocol ("TCP ports" | "UDP ports"), with it."""
+    if header.index(Role.PROTOCOL) is not None:
+        return []
+    found: list[tuple[int, str]] = []
+    for i in header.indexes(Role.PORT):
+        named = {m.lower() for m in _PROTOCOL_IN_HEADER.findall(header.cells[i])}
+        if len(named) != 1:
+            return []
+        found.append((i, named.pop()))
+    return found
 
 
 _ARROW = re.compile(r"\s*(?:→|->|=>|⇒|➔|⟶|—>|-->)\s*")
@@ -422,6 +455,18 @@ def _directed(
     if (forward or backward) and len(names) >= 2 and not (src or dst):
         # "Component A | → | Component B": the arrow points from the side that connects.
         return (names[0], names[1]) if forward else (names[1], names[0])
+    if len(names) >= 2 and not (src or dst):
+        # "A | Inbound | B", "A | Bidirectional | B": a word between two endpoint columns.
+        # Relative to a named system when one column is that system; otherwise the row reads
+        # left to right, as the arrows do.
+        first, second = names[0], names[1]
+        inbound_word = bool(_INBOUND.match(direction)) and not _BOTH.search(direction)
+        outbound_word = bool(_OUTBOUND.match(direction)) and not _BOTH.search(direction)
+        lowered = local.lower()
+        if lowered and (inbound_word or outbound_word) and lowered in (first.lower(), second.lower()):
+            peer = second if first.lower() == lowered else first
+            return (peer, local) if inbound_word else (local, peer)
+        return first, second
     peer = src or dst
     notes = [cells.cells[i] for i in cells.header.indexes(Role.PURPOSE)] or [purpose]
     match = next((m for m in (PEER.match(n) for n in notes) if m), None)
