@@ -302,6 +302,19 @@ def html(text: str) -> str:
     )
 
 
+def _nesting(
+    diagram: Diagram,
+) -> tuple[dict[str | None, list[Cluster]], dict[str | None, list[Node]]]:
+    """Child clusters and member nodes per cluster id (None: the top level), in order."""
+    children: dict[str | None, list[Cluster]] = {}
+    for cluster in diagram.clusters:
+        children.setdefault(cluster.parent, []).append(cluster)
+    members: dict[str | None, list[Node]] = {}
+    for node in diagram.nodes:
+        members.setdefault(node.cluster, []).append(node)
+    return children, members
+
+
 # --------------------------------------------------------------------------- DOT
 
 _EDGE_COLOUR = "#1f4e79"
@@ -320,12 +333,7 @@ def to_dot(diagram: Diagram) -> str:
         f'  edge [fontname="Helvetica", fontsize=9, color="{_EDGE_COLOUR}", '
         f'fontcolor="{_EDGE_COLOUR}", arrowsize=0.7];',
     ]
-    children: dict[str | None, list[Cluster]] = {}
-    for cluster in diagram.clusters:
-        children.setdefault(cluster.parent, []).append(cluster)
-    members: dict[str | None, list[Node]] = {}
-    for node in diagram.nodes:
-        members.setdefault(node.cluster, []).append(node)
+    children, members = _nesting(diagram)
 
     def emit_cluster(cluster: Cluster, depth: int) -> None:
         pad = "  " * depth
@@ -526,12 +534,7 @@ def to_mermaid(diagram: Diagram) -> str:
     node_ids = {node.id: f"n{i}" for i, node in enumerate(diagram.nodes)}
     cluster_ids = {c.id: f"c{i}" for i, c in enumerate(diagram.clusters)}
     out = ["flowchart LR", f"  %% {mermaid_text(diagram.title)}"]
-    children: dict[str | None, list[Cluster]] = {}
-    for cluster in diagram.clusters:
-        children.setdefault(cluster.parent, []).append(cluster)
-    members: dict[str | None, list[Node]] = {}
-    for node in diagram.nodes:
-        members.setdefault(node.cluster, []).append(node)
+    children, members = _nesting(diagram)
 
     def node_line(node: Node) -> str:
         lines = [node.title, *[d for d in node.details if d]]
