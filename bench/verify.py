@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from portplan.io import write_atomic  # noqa: E402
-from portplan.verify.agent import format_spec  # noqa: E402
+from portplan.verify.agent import format_spec, probe_command  # noqa: E402
 from portplan.verify.netns import Namespace, NetnsGroup, require_kernel_access  # noqa: E402
 from portplan.verify.probe import ProbeTarget  # noqa: E402
 
@@ -104,16 +104,7 @@ def portplan_probe(
     targets = [asdict(ProbeTarget("bench", SERVER, protocol, p)) for p in sorted(truth)]
     started = time.monotonic()
     result = client.run(
-        sys.executable,
-        "-m",
-        "portplan.verify.agent",
-        "probe",
-        "--timeout",
-        str(timeout),
-        "--retries",
-        str(retries),
-        "--concurrency",
-        str(concurrency),
+        *probe_command(timeout=timeout, retries=retries, concurrency=concurrency),
         input=json.dumps(targets),
         timeout=900,
     )

@@ -47,6 +47,23 @@ def format_spec(ports: dict[str, list[int]]) -> str:
     return ";".join(parts)
 
 
+def probe_command(*, timeout: float, retries: int, concurrency: int) -> tuple[str, ...]:
+    """The command line of ``probe`` (targets on stdin, results on stdout), for the lab and
+    the benchmark to start inside a namespace."""
+    return (
+        sys.executable,
+        "-m",
+        "portplan.verify.agent",
+        "probe",
+        "--timeout",
+        str(timeout),
+        "--retries",
+        str(retries),
+        "--concurrency",
+        str(concurrency),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="portplan.verify.agent")
     sub = parser.add_subparsers(dest="mode", required=True)

@@ -28,7 +28,7 @@ from portplan.flows.paths import NoRoute, SiteGraph, flow_path
 from portplan.model.concrete import ConcreteFlow, Endpoint, Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.service import Service
-from portplan.verify.agent import format_spec
+from portplan.verify.agent import format_spec, probe_command
 from portplan.verify.netns import Namespace, NetnsGroup, require_kernel_access
 from portplan.verify.targets import RANGE_SAMPLE, ProbeTarget, sample_ports
 from portplan.verify.topology import Address, Node, Topology, plan_topology
@@ -485,16 +485,7 @@ def run_cases(
         batch = by_node[node]
         payload = json.dumps([vars(c.target) for c in batch])
         result = namespaces[node].run(
-            sys.executable,
-            "-m",
-            "portplan.verify.agent",
-            "probe",
-            "--timeout",
-            str(timeout),
-            "--retries",
-            "1",
-            "--concurrency",
-            "512",
+            *probe_command(timeout=timeout, retries=1, concurrency=512),
             input=payload,
             timeout=300,
         )
