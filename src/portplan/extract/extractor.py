@@ -29,6 +29,7 @@ from portplan.extract.prose import (
     is_optional,
     parse_sentence,
     port_groups,
+    split_sentences,
     split_statement,
 )
 from portplan.extract.result import Evidence, ExtractedFlow, Extraction, Unparsed
@@ -582,11 +583,21 @@ class _Extractor:
                 close()
             if parse_ports(text, numbers_are_ports=False).has_ports or looks_port_like(text):
                 sentence, phrases = split_statement(text)
-                if not phrases:
-                    phrases = [text]
-                out.append(
-                    Statement(line.line, text, sentence, tuple(phrases), context, (line.line,))
-                )
+                if phrases:
+                    out.append(
+                        Statement(line.line, text, sentence, tuple(phrases), context, (line.line,))
+                    )
+                    continue
+                parts = _port_sentences(text)
+                if len(parts) < 2:
+                    out.append(Statement(line.line, text, sentence, (text,), context, (line.line,)))
+                    continue
+                for n, part in enumerate(parts):
+                    out.append(
+                        Statement(
+                            line.line, text, part, (part,), context, (line.line,), follows=n > 0
+                        )
+                    )
         close()
         return out
 
@@ -627,6 +638,8 @@ class _Extractor:
                     # A bullet under "… ports must be open on the X:" names only the port.
                     side, name = listing
                     pair = Endpoints("", name) if side == "dst" else Endpoints(name, "")
+            if pair is None and statement.follows and previous is not None:
+                pair = previous
             if pair is None:
                 self.unparsed.append(
                     Unparsed(
@@ -703,6 +716,26 @@ _PEER_PHRASE = re.compile(
     r"\b(from|to|towards)\s+(?:the\s+)?(?P<peer>[^—–(,;:]{1,80}?)\s*(?:[—–(,;:]|\.(?:\s|$)|\s-\s|$)",
     re.IGNORECASE,
 )
+
+
+def _port_sentences(text: str) -> list[str]:
+    """A prose line cut into one part per sentence that states a port; a sentence without a
+    port stays with the part before it (or the first part), so each statement is one flow."""
+    parts: list[str] = []
+    waiting = ""
+    for sentence in split_sentences(text):
+        if parse_ports(sentence, numbers_are_ports=False).has_ports:
+            parts.append(f"{waiting} {sentence}".strip())
+            waiting = ""
+        elif parts:
+            parts[-1] = f"{parts[-1]} {sentence}"
+        else:
+            waiting = f"{waiting} {sentence}".strip()
+    if not parts:
+        return [text]
+    if waiting:
+        parts[-1] = f"{parts[-1]} {waiting}"
+    return parts
 
 
 def _peer_pair(sentence: str, local: str) -> Endpoints | None:

@@ -92,7 +92,8 @@ _RESPONSE = re.compile(
 _FETCH_VERBS = frozenset(
     _split("""downloads download fetches fetch retrieves retrieve pulls pull gets get obtains
     obtain loads load reads read copies copy syncs sync synchronises synchronise synchronizes
-    synchronize""")
+    synchronize scrapes scrape collects collect gathers gather polls poll queries query
+    harvests harvest""")
 )
 # Verbs whose subject is the listening side: "X accepts connections from Y".
 _RECEIVE_VERBS = frozenset(
@@ -108,7 +109,9 @@ _STORE_VERBS = frozenset(
     _split("stores store writes write saves save uploads upload puts put archives archive")
 )
 # A person opening something "on Y" reaches Y ("Administrators open the console on the server").
-_ACCESS_VERBS = frozenset(_split("open opens access accesses browse browses visit visits"))
+_ACCESS_VERBS = frozenset(
+    _split("open opens access accesses browse browses visit visits reach reaches use")
+)
 _REACHABLE = re.compile(
     r"\b(?:every|each|all|the|a|an)\s+([\w\-]+(?:\s+[\w\-]+)?)\s+(?:is|are)\s+reachable", re.I
 )
@@ -401,6 +404,9 @@ class Statement:
     port_phrases: tuple[str, ...]
     context: Context
     lines: tuple[int, ...]
+    # A later sentence of the same line that names no endpoints of its own: it keeps the
+    # endpoints of the sentence before it ("… on port 5671 (AMQPS). Plain AMQP on port 5672 …").
+    follows: bool = False
 
 
 def port_groups(phrases: tuple[str, ...], *, strict: bool = False) -> list[list[PortGroup]]:

@@ -354,7 +354,13 @@ def _row_flows(
             if cell and _port_ish(cell):
                 flows.extend(
                     _flows_from_cells(
-                        src, dst, cell, protocol, purpose, cells.get(Role.SOURCE_PORT), row,
+                        src,
+                        dst,
+                        cell,
+                        protocol,
+                        purpose,
+                        cells.get(Role.SOURCE_PORT),
+                        row,
                         document,
                     )
                 )
@@ -463,7 +469,11 @@ def _directed(
         inbound_word = bool(_INBOUND.match(direction)) and not _BOTH.search(direction)
         outbound_word = bool(_OUTBOUND.match(direction)) and not _BOTH.search(direction)
         lowered = local.lower()
-        if lowered and (inbound_word or outbound_word) and lowered in (first.lower(), second.lower()):
+        if (
+            lowered
+            and (inbound_word or outbound_word)
+            and lowered in (first.lower(), second.lower())
+        ):
             peer = second if first.lower() == lowered else first
             return (peer, local) if inbound_word else (local, peer)
         return first, second
