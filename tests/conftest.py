@@ -15,6 +15,21 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
+# The examples the README walks through; each must exist.
+DOCUMENTED_EXAMPLES = (
+    "lrs-vpsx/deployment.yaml",
+    "lexmark-mve/deployment.yaml",
+    "papercut-hive/mesh.yaml",
+    "papercut-hive/local.yaml",
+    "luware-lucs/deployment.yaml",
+    "moderro-rem/deployment.yaml",
+)
+
+
+def example_deployments() -> list[Path]:
+    """Every deployment under examples/, so new examples are tested too (files named
+    ``product*.yaml`` are product drafts, not deployments)."""
+    return sorted(p for p in EXAMPLES.glob("**/*.yaml") if not p.name.startswith("product"))
 
 
 def require_kernel(tools: tuple[str, ...] = ("ip", "nft")) -> None:

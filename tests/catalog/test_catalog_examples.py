@@ -17,21 +17,7 @@ from portplan.flows.resolve import resolve_flows
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment, split_binding
 from portplan.yamlio import load_yaml, validate_model
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-REQUIRED = [
-    "lrs-vpsx/deployment.yaml",
-    "lexmark-mve/deployment.yaml",
-    "papercut-hive/mesh.yaml",
-    "papercut-hive/local.yaml",
-    "luware-lucs/deployment.yaml",
-    "moderro-rem/deployment.yaml",
-]
-
-
-def example_files() -> list[Path]:
-    """Every deployment under examples/ (files named product*.yaml are products, not these)."""
-    return sorted(p for p in EXAMPLES.glob("**/*.yaml") if not p.name.startswith("product"))
+from tests.conftest import DOCUMENTED_EXAMPLES, EXAMPLES, example_deployments
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +31,11 @@ def resolve(path: Path, catalog: Catalog) -> tuple[Deployment, Resolution]:
 
 
 def test_the_required_examples_exist() -> None:
-    found = {str(p.relative_to(EXAMPLES)) for p in example_files()}
-    assert set(REQUIRED) <= found
+    found = {str(p.relative_to(EXAMPLES)) for p in example_deployments()}
+    assert set(DOCUMENTED_EXAMPLES) <= found
 
 
-@pytest.mark.parametrize("path", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
+@pytest.mark.parametrize("path", example_deployments(), ids=lambda p: str(p.relative_to(EXAMPLES)))
 def test_example_is_a_valid_deployment_of_real_roles(path: Path, catalog: Catalog) -> None:
     data, source = load_yaml(path)
     deployment = validate_model(Deployment, data, source)
@@ -66,7 +52,7 @@ def test_example_is_a_valid_deployment_of_real_roles(path: Path, catalog: Catalo
     assert resolution.flows
 
 
-@pytest.mark.parametrize("path", example_files(), ids=lambda p: str(p.relative_to(EXAMPLES)))
+@pytest.mark.parametrize("path", example_deployments(), ids=lambda p: str(p.relative_to(EXAMPLES)))
 def test_example_has_what_later_stages_need(path: Path) -> None:
     """Network and host firewalls, Windows hosts, IPv4 and IPv6, private or documentation
     addresses only, and small enough for a namespace lab."""

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from portplan.catalog import bundled_dir
 from portplan.cli.main import cli
 from portplan.schemas import schema_text
+from tests.conftest import example_deployments
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,9 +44,7 @@ def test_bundled_products_satisfy_the_catalog_schema(path: Path) -> None:
 
 def test_examples_satisfy_the_deployment_schema() -> None:
     schema = json.loads(schema_text("deployment"))
-    examples = [
-        p for p in sorted((ROOT / "examples").glob("**/*.yaml")) if not p.name.startswith("product")
-    ]
+    examples = example_deployments()
     assert examples, "no examples found"
     for path in examples:
         jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)

@@ -14,9 +14,9 @@ from portplan import pipeline
 from portplan.compile.iptables import IptablesCompiler
 from portplan.compile.nftables import NftablesCompiler
 from portplan.verify.netns import NetnsGroup
-from tests.conftest import EXAMPLES, require_kernel
+from tests.conftest import EXAMPLES, example_deployments, require_kernel
 
-DEPLOYMENTS = sorted(p for p in EXAMPLES.glob("**/*.yaml") if not p.name.startswith("product"))
+DEPLOYMENTS = example_deployments()
 
 
 def example_id(path: Path) -> str:

@@ -13,14 +13,7 @@ from click.testing import CliRunner
 from portplan import pipeline
 from portplan.cli.main import cli
 from portplan.report import FORMATS, get_format, matrix_rows
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def example_deployments() -> list[Path]:
-    """Deployment files under examples/ (product drafts, ``product*.yaml``, are not)."""
-    return sorted(p for p in EXAMPLES.glob("**/*.yaml") if not p.name.startswith("product"))
-
+from tests.conftest import DOCUMENTED_EXAMPLES, EXAMPLES, example_deployments
 
 DEPLOYMENTS = example_deployments()
 IDS = [str(p.relative_to(EXAMPLES)) for p in DEPLOYMENTS]
@@ -28,14 +21,7 @@ IDS = [str(p.relative_to(EXAMPLES)) for p in DEPLOYMENTS]
 
 def test_the_documented_examples_exist() -> None:
     names = set(IDS)
-    for expected in (
-        "lrs-vpsx/deployment.yaml",
-        "lexmark-mve/deployment.yaml",
-        "papercut-hive/mesh.yaml",
-        "papercut-hive/local.yaml",
-        "luware-lucs/deployment.yaml",
-        "moderro-rem/deployment.yaml",
-    ):
+    for expected in DOCUMENTED_EXAMPLES:
         assert expected in names
 
 

@@ -17,11 +17,12 @@ from click.testing import CliRunner, Result
 from portplan.catalog import load_catalog
 from portplan.cli.main import cli
 from portplan.report.diagram import bundle_edges, product_diagram
+from tests.conftest import example_deployments
 from tests.see.test_diagram import assert_drawn
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-DEPLOYMENTS = sorted(p for p in EXAMPLES.glob("**/*.yaml") if not p.name.startswith("product"))
+DEPLOYMENTS = example_deployments()
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz dot")
 
 

@@ -20,6 +20,7 @@ from portplan.verify.audit import AuditReport, audit
 from portplan.verify.evaluate import load_ruleset
 from portplan.verify.netns import NetnsGroup
 from portplan.verify.rulesets import parse_iptables_save, read_ruleset
+from tests.conftest import example_deployments
 
 Plan = tuple[Deployment, Resolution]
 
@@ -299,11 +300,7 @@ def test_host_firewall_on_several_hosts_needs_the_host(netns: NetnsGroup) -> Non
     assert other.failed
 
 
-EXAMPLE_DEPLOYMENTS = sorted(
-    p
-    for p in (Path(__file__).resolve().parents[2] / "examples").glob("**/*.yaml")
-    if not p.name.startswith("product")
-)
+EXAMPLE_DEPLOYMENTS = example_deployments()
 
 
 @pytest.mark.slow

@@ -19,9 +19,9 @@ from portplan.model.deployment import Deployment
 from portplan.pipeline import plan
 from portplan.verify.lab import run_lab
 from portplan.verify.topology import plan_topology
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, example_deployments
 
-DEPLOYMENTS = sorted(p for p in EXAMPLES.glob("**/*.yaml") if not p.name.startswith("product"))
+DEPLOYMENTS = example_deployments()
 
 
 def test_every_example_is_found() -> None:
