@@ -22,6 +22,7 @@ from portplan.extract.headers import (
 )
 from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
 from portplan.extract.prose import (
+    MARKUP,
     STEP,
     Endpoints,
     Statement,
@@ -52,7 +53,7 @@ _OPTIONAL_SECTION_SENTENCE = re.compile(
 _LOCAL_HEADING = re.compile(
     r"^(?:#+\s*)?(?:(?:inbound|incoming|outbound|outgoing)\s+(?:connections?\s+|traffic\s+"
     r"|ports?\s+|rules?\s+)?\(?(?:to|from|on|of|for)\s+|.*\b(?:requirements|ports|connections|rules"
-    r"|traffic)\s+(?:for|on|of)\s+)(?:the\s+)?(?P<name>[A-Z][^:.,;()]{2,60}?)\s*\)?\s*:?\s*$",
+    r"|traffic)\s+(?:(?:required|used|needed|opened)\s+)?(?:by|for|on|of)\s+)(?:the\s+)?(?P<name>[A-Z][^:.,;()]{2,60}?)\s*\)?\s*:?\s*$",
     re.IGNORECASE,
 )
 _RELATIVE_TO = re.compile(
@@ -84,6 +85,10 @@ _BORDER = re.compile(
 _INLINE_FIELD_SPLIT = re.compile(r"[,;]\s*(?=[A-Za-z][\w ()/]{0,30}:\s)")
 _LABELLED_FIRST_FIELD = re.compile(r"^(.{1,60}?):\s*([A-Za-z][\w ()/]{0,30}):\s*(.+)$")
 _SEPARATOR_ROW = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_PAIR_ONLY = re.compile(
+    r"^\s*(?:[-*•]\s*)?(?P<src>[^→<>=:;,()\d]{2,60}?)\s*(?:→|->|=>|⇒|⟶|-->)\s*"
+    r"(?P<dst>[^→<>=:;,()\d]{2,60}?)\s*:?\s*$"
+)
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–]|\d+[.)])\s")
 _SPACE_COLUMNS = re.compile(r"\S(?:\S| (?! ))*")
 
@@ -478,7 +483,12 @@ class _Extractor:
 
     def _plain_line(self, line: TextLine, stripped: str) -> None:
         listing = _LIST_INTRO.search(stripped) if stripped.endswith(":") else None
-        if listing:
+        pair_only = _PAIR_ONLY.match(MARKUP.sub("", stripped))
+        if pair_only and not parse_ports(stripped, numbers_are_ports=False).has_ports:
+            # "- **Manager → Agents**" over bullets that name only ports: both ends for them.
+            pair = (pair_only.group("src").strip(), pair_only.group("dst").strip())
+            self.context = replace(self.context, pair=pair, listing=None)
+        elif listing:
             side = "src" if listing.group(1).lower() == "from" else "dst"
             self.context = replace(self.context, listing=(side, listing.group("name").strip()))
         elif is_heading(stripped):
@@ -633,8 +643,11 @@ class _Extractor:
                 pair = Endpoints(parsed.src, parsed.dst) if parsed.src and parsed.dst else None
                 if pair is None and statement.context.local:
                     pair = _peer_pair(words, statement.context.local)
+                bullet = _BULLET.match(statement.text)
+                if pair is None and statement.context.pair is not None and bullet:
+                    pair = Endpoints(*statement.context.pair)
                 listing = statement.context.listing
-                if pair is None and listing is not None and _BULLET.match(statement.text):
+                if pair is None and listing is not None and bullet:
                     # A bullet under "… ports must be open on the X:" names only the port.
                     side, name = listing
                     pair = Endpoints("", name) if side == "dst" else Endpoints(name, "")

@@ -118,6 +118,15 @@ _REACHABLE = re.compile(
 _ARROW_LINE = re.compile(
     r"^\s*(?:[-*•]\s*)?([^→<>=]{2,80}?)\s*(?:→|->|=>|⇒|⟶|-->)\s*([^:;,(]{2,80}?)\s*(?:[:;,(]|\s-\s|$)"
 )
+# Markdown emphasis and code marks around names ("**Manager → Agents**").
+MARKUP = re.compile(r"\*\*|__|`")
+# "Rule 7 (optional): Plover Hub to Syslog server, UDP 514": a label, then "A to B".
+_LABEL_X_TO_Y = re.compile(
+    r"^\s*(?:[-*•]\s*)?[^:]{1,40}:\s*(?:from\s+)?(?P<src>[A-Za-z][\w .'\-]{1,50}?)\s+to\s+"
+    r"(?:the\s+)?(?P<dst>[A-Za-z][\w .'\-]{1,50}?)\s*[,;(]"
+)
+# A host name ("push.example.com") names an endpoint even without a capital or a noun.
+_HOST_NAME = re.compile(r"^[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}$", re.IGNORECASE)
 _NEGATED_PAREN = re.compile(
     r"\([^()]*(?:\bnot\b|n[’']t\b|\bcannot\b|\bnever\b)[^()]*\)", re.IGNORECASE
 )
@@ -156,6 +165,8 @@ def _is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     if content and word_protocols(content[0]) is not None and not heads:
         return False  # "HTTPS", "ICMP echo requests"
     if any(w.rstrip("s") in ENTITY_HEADS or w in ENTITY_HEADS for w in lowered):
+        return True
+    if any("." in w and _HOST_NAME.match(w) for w in lowered):
         return True
     # A proper name: a capitalised word that does not just start the sentence.
     content = [w for w in phrase if w.lower() not in _DETERMINERS and w not in "(),"]
@@ -253,6 +264,11 @@ def _explicit_pair(text: str) -> tuple[str, str] | None:
     arrow = _ARROW_LINE.match(text)
     if arrow:
         return arrow.group(1).strip(), arrow.group(2).strip()
+    labelled = _LABEL_X_TO_Y.match(text)
+    if labelled:
+        first, second = _words(labelled.group("src")), _words(labelled.group("dst"))
+        if _is_entity(first) and _is_entity(second):
+            return _strip_determiners(first), _strip_determiners(second)
     words = _words(text)
     lowered = [w.lower() for w in words]
     for i, word in enumerate(lowered):
@@ -302,6 +318,7 @@ def _passive_pair(words: list[str], lowered: list[str]) -> tuple[str, str] | Non
 
 def parse_sentence(sentence: str) -> _SentenceParse:
     """Who connects to whom in one sentence (either side may be missing)."""
+    sentence = MARKUP.sub("", sentence)
     result = _SentenceParse()
     explicit = _explicit_pair(_NEGATED_PAREN.sub("", sentence))
     if explicit is not None:

@@ -316,7 +316,11 @@ def _row_flows(
     src, dst = cells.get(Role.SOURCE), cells.get(Role.DESTINATION)
     if not src and not dst:
         src, dst = _arrow_endpoints(cells)
-    port_cell, proto_cell = cells.get(Role.PORT), cells.get(Role.PROTOCOL)
+    elif bool(src) != bool(dst):
+        # A "Used by" (or "Between") column holding "Console → Server": both ends in one cell.
+        src, dst = _split_arrow(src or dst) or (src, dst)
+    port_cell = cells.get(Role.PORT)
+    proto_cell = cells.get(Role.PROTOCOL) or _marked_protocols(cells)
     if previous is not None:
         # A continuation row: a blank port (and blank type) cell means "same as above".
         if not port_cell and not proto_cell:
@@ -387,6 +391,28 @@ def _protocol_port_columns(header: Header) -> list[tuple[int, str]]:
 
 
 _ARROW = re.compile(r"\s*(?:→|->|=>|⇒|➔|⟶|—>|-->)\s*")
+_CHECK_MARK = re.compile(r"^\s*(?:[✓✔☑✅xX•●*]|yes|y|ja|oui)\s*$", re.IGNORECASE)
+_PROTOCOL_NAME = re.compile(r"^\s*(tcp|udp|sctp)\s*$", re.IGNORECASE)
+
+
+def _marked_protocols(cells: _Cells) -> str:
+    """ "Port | TCP | UDP" with ✓ marks: the marked columns are the row's protocols."""
+    marked = []
+    for i, role in enumerate(cells.header.roles):
+        name = _PROTOCOL_NAME.match(cells.header.cells[i])
+        if role is Role.OTHER and name and _CHECK_MARK.match(cells.cells[i]):
+            marked.append(name.group(1).lower())
+    return "/".join(marked)
+
+
+def _split_arrow(text: str) -> tuple[str, str] | None:
+    for arrow, forward in ((_ARROW, True), (_BACK_ARROW, False)):
+        parts = [p.strip() for p in arrow.split(text)]
+        if len(parts) == 2 and all(parts):
+            return (parts[0], parts[1]) if forward else (parts[1], parts[0])
+    return None
+
+
 _BACK_ARROW = re.compile(r"\s*(?:←|<-|<=|⇐|⟵|<--)\s*")
 
 
