@@ -141,3 +141,33 @@ def test_never_crashes_and_ports_are_valid(text: str) -> None:
     for group in spec.groups:
         for low, high in group.ports:
             assert 1 <= low <= high <= 65535
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Syslog output follows RFC 5424.",
+        "LDAP (RFC 4511) is used for the directory.",
+        "DNS 192.0.2.53.",
+        "Example subnet: 10.20.30.0/24, gateway 10.20.30.1",
+        "HTTP/1.1 and HTTP/2 are supported by the reverse proxy.",
+        "See KB 2039095 and CVE-2024-12345.",
+        "Certified to ISO 27001.",
+    ],
+)
+def test_references_addresses_and_versions_are_not_ports(text: str) -> None:
+    assert not parse_ports(text, numbers_are_ports=False).has_ports
+    assert not looks_port_like(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("192.0.2.10:443 TCP", [(("tcp",), ["443"])]),
+        ("HTTPS/443", [(("tcp",), ["443"])]),
+    ],
+)
+def test_ports_beside_addresses_and_names_stay(
+    text: str, expected: list[tuple[tuple[str, ...], list[str]]]
+) -> None:
+    assert services(text) == expected

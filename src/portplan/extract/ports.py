@@ -61,6 +61,16 @@ _GLUED_PROTOCOL = re.compile(r"\b(tcp|udp|sctp|TCP|UDP|SCTP)(\d)")
 _DATE = re.compile(
     r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"
 )
+# Numbers that only look like ports: IPv4 addresses (with a /prefix; an address's ":443" stays),
+# protocol versions ("HTTP/1.1", "HTTP/2") and document references ("RFC 5424", "ISO 27001",
+# "CVE-2024-12345", "KB 2039095").
+_NOT_A_PORT = re.compile(
+    r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?!\.?\d)"
+    r"|\bHTTP/\d(?:\.\d)?\b"
+    r"|\b(?:RFC|ISO(?:/IEC)?|IEC|IEEE|CVE|KB|NIST)[\s#-]*\d+(?:[-:.]\d+)*\b",
+    re.IGNORECASE,
+)
+_REFERENCE_HINT = re.compile(r"\b(?:rfc|iso|iec|ieee|cve|kb|nist)\b", re.IGNORECASE)
 _THOUSANDS = re.compile(r"(?<![\d'’])(\d{1,2})['’\u2009\u202f\u00a0](\d{3})(?![\d'’])")
 # A comma thousands separator only next to a range dash: "49,152-65,535" (a bare "80,443" is
 # a list, not 80443).
@@ -138,6 +148,8 @@ def normalise_numbers(text: str) -> str:
     Dates are blanked first: "2024-03-18" is not the port range 3-18.
     """
     text = _GLUED_PROTOCOL.sub(r"\1 \2", text)  # "TCP443" → "TCP 443"
+    if "." in text or "/" in text or _REFERENCE_HINT.search(text):
+        text = _NOT_A_PORT.sub(" ", text)
     if "-" in text or "." in text or "/" in text:
         text = _DATE.sub(" ", text)
     if "'" in text or "’" in text or "\u2009" in text or "\u202f" in text or "\u00a0" in text:
@@ -385,7 +397,9 @@ _PORT_LIKE = re.compile(
     r"|\bicmp\b",
     re.IGNORECASE,
 )
-_APP_NUMBER = re.compile(r"\b([A-Za-z][A-Za-z/]{1,14})\s+(?:via\s+)?(?:ports?\s+)?\d{2,5}\b")
+_APP_NUMBER = re.compile(
+    r"\b([A-Za-z][A-Za-z/]{1,14})\s+(?:via\s+)?(?:ports?\s+)?\d{2,5}\b(?!\.\d)"
+)
 
 
 def looks_port_like(text: str) -> bool:
