@@ -641,8 +641,9 @@ class _Extractor:
                 words = statement.sentence or statement.text
                 parsed = parse_sentence(words)
                 pair = Endpoints(parsed.src, parsed.dst) if parsed.src and parsed.dst else None
-                if pair is None and statement.context.local:
-                    pair = _peer_pair(words, statement.context.local)
+                local = statement.context.local or _section_subject(statement)
+                if pair is None and local:
+                    pair = _peer_pair(words, local)
                 bullet = _BULLET.match(statement.text)
                 if pair is None and statement.context.pair is not None and bullet:
                     pair = Endpoints(*statement.context.pair)
@@ -731,12 +732,16 @@ _PEER_PHRASE = re.compile(
 )
 
 
+_CLAUSE_END = re.compile(r"(?<=;)\s+")
+
+
 def _port_sentences(text: str) -> list[str]:
     """A prose line cut into one part per sentence that states a port; a sentence without a
     port stays with the part before it (or the first part), so each statement is one flow."""
     parts: list[str] = []
     waiting = ""
-    for sentence in split_sentences(text):
+    clauses = [c for s in split_sentences(text) for c in _CLAUSE_END.split(s) if c.strip()]
+    for sentence in clauses:
         if parse_ports(sentence, numbers_are_ports=False).has_ports:
             parts.append(f"{waiting} {sentence}".strip())
             waiting = ""
@@ -749,6 +754,23 @@ def _port_sentences(text: str) -> list[str]:
     if waiting:
         parts[-1] = f"{parts[-1]} {waiting}"
     return parts
+
+
+_DIRECTION_LEAD = re.compile(
+    r"^\s*(?:[-*•]\s*)?\**(?:inbound|outbound|incoming|outgoing|ingress|egress)\b", re.I
+)
+
+
+def _section_subject(statement: Statement) -> str | None:
+    """ "Inbound: 443/tcp from the management network" under the heading "Edge appliance":
+    a line that starts with a direction is relative to the system its section is about."""
+    section = statement.context.section
+    if not section or not _DIRECTION_LEAD.match(statement.text):
+        return None
+    words = section.split()
+    if len(words) > 6 or any(c.isdigit() for c in section) or not section[:1].isupper():
+        return None
+    return section
 
 
 def _peer_pair(sentence: str, local: str) -> Endpoints | None:

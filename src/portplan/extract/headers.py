@@ -41,14 +41,16 @@ _PORT_WORDS = frozenset({"port", "ports", "portnumber"})
 _SOURCE_WORDS = frozenset(
     _split(
         "source src from sender client initiator origin originator caller requester requestor "
-        "local outgoing connect connects connecting initiated by opened "
+        "local outgoing connect connects connecting initiated by opened initiating requesting "
+        "sending originating calling "
         "accessed used called contacted reached polled queried"
     )
 )
 _DESTINATION_WORDS = frozenset(
     _split(
         "destination dest dst to listener server target receiver responder callee remote "
-        "listening incoming connect connects connecting accepted"
+        "listening incoming connect connects connecting accepted receiving responding "
+        "accepting answering"
     )
 )
 _PROTOCOL_WORDS = frozenset(_split("protocol protocols type transport proto layer l4 4 ip"))
