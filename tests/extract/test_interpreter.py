@@ -554,3 +554,83 @@ def test_step_tables_from_a_reader_read_as_prose() -> None:
         ("client", "Cloud Service", "tcp/443"),
         ("edge node", "printer", "udp/161,162"),
     ]
+
+
+def test_protocol_columns_under_a_ports_group_and_check_marks() -> None:
+    grouped = extract_flows(
+        Document(
+            "doc.html",
+            (
+                Table(
+                    (
+                        ("Source", "Destination", "Ports", "Ports", "Purpose"),
+                        ("Source", "Destination", "TCP", "UDP", "Purpose"),
+                        ("Phones", "Gateway", "5060, 5061", "5060", "SIP"),
+                        ("Gateway", "NTP server", "–", "123", "Clock"),
+                    ),
+                    (1, 2, 3, 4),
+                ),
+            ),
+        )
+    )
+    assert [summary(f) for f in grouped.flows] == [
+        ("Phones", "Gateway", "tcp/5060,5061"),
+        ("Phones", "Gateway", "udp/5060"),
+        ("Gateway", "NTP server", "udp/123"),
+    ]
+    marks = extract(
+        "| Port | TCP | UDP | Used by |\n|---|---|---|---|\n"
+        "| 111 | ✓ | ✓ | Proxy → NFS Repository |\n| 9392 | ✓ | | Console → Server |\n"
+    )
+    assert [summary(f) for f in marks.flows] == [
+        ("Proxy", "NFS Repository", "tcp+udp/111"),
+        ("Console", "Server", "tcp/9392"),
+    ]
+
+
+def test_component_beside_a_connects_to_column_is_the_source() -> None:
+    result = extract(
+        "| Component | Connects to | Port / Protocol |\n|---|---|---|\n"
+        "| Archive Server | Mail server | TCP 143 |\n"
+    )
+    assert [summary(f) for f in result.flows] == [("Archive Server", "Mail server", "tcp/143")]
+
+
+def test_inbound_and_outbound_tables_of_a_server_named_in_a_sentence() -> None:
+    result = extract(
+        "The following ports must be open on the Management Server. Other text follows.\n\n"
+        "Inbound ports\n\n| Port | Protocol | Source |\n|---|---|---|\n"
+        "| 8443 | TCP | Browsers |\n\n"
+        "Outbound ports\n\n| Port | Protocol | Destination |\n|---|---|---|\n| 1433 | TCP | SQL |\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Browsers", "Management Server", "tcp/8443"),
+        ("Management Server", "SQL", "tcp/1433"),
+    ]
+
+
+def test_one_flow_per_sentence_or_clause_that_states_a_port() -> None:
+    result = extract(
+        "Clients connect to the broker nodes on port 5671 (AMQPS). "
+        "Plain AMQP on port 5672 is off.\n"
+        "The Prometheus server scrapes metrics from the broker nodes on port 15692.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Clients", "broker nodes", "tcp/5671"),
+        ("Clients", "broker nodes", "tcp/5672"),
+        ("Prometheus server", "broker nodes", "tcp/15692"),
+    ]
+
+
+def test_bullets_under_a_pair_bullet_and_direction_lines_under_a_system_heading() -> None:
+    result = extract(
+        "- **Manager → Agents**\n  - TCP 4118: heartbeat\n"
+        "\nEdge appliance\n\nInbound: 443/tcp (local UI) from the management network.\n"
+        "Outbound to the Orchestrator: 8443/tcp; IPsec uses UDP 500.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Manager", "Agents", "tcp/4118"),
+        ("management network", "Edge appliance", "tcp/443"),
+        ("Edge appliance", "Orchestrator", "tcp/8443"),
+        ("Edge appliance", "Orchestrator", "udp/500"),
+    ]
