@@ -634,3 +634,15 @@ def test_bullets_under_a_pair_bullet_and_direction_lines_under_a_system_heading(
         ("Edge appliance", "Orchestrator", "tcp/8443"),
         ("Edge appliance", "Orchestrator", "udp/500"),
     ]
+
+
+def test_table_of_ports_under_a_list_intro_ends_at_the_named_system() -> None:
+    result = extract(
+        "The following ports must be open on each cluster node:\n\n"
+        "| Port | Protocol | Purpose |\n|---|---|---|\n"
+        "| 7000 | TCP | Sync |\n| 7001 | UDP | Beat |\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("", "cluster node", "tcp/7000"),
+        ("", "cluster node", "udp/7001"),
+    ]

@@ -347,6 +347,10 @@ def _row_flows(
     unnamed = header.index(Role.SOURCE) is None and header.index(Role.DESTINATION) is None
     if not src and not dst and unnamed and row.context.pair is not None:
         src, dst = row.context.pair
+    elif not src and not dst and unnamed and row.context.listing is not None:
+        # A table under "The following ports must be open on each cluster node:".
+        side, name = row.context.listing
+        src, dst = ("", name) if side == "dst" else (name, "")
     if not port_cell and not proto_cell:
         return []
     by_protocol = _protocol_port_columns(header)
