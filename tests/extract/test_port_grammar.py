@@ -171,3 +171,20 @@ def test_ports_beside_addresses_and_names_stay(
     text: str, expected: list[tuple[tuple[str, ...], list[str]]]
 ) -> None:
     assert services(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5000:5100/udp", [(("udp",), ["5000-5100"])]),
+        ("1024:65535", [((), ["1024-65535"])]),
+        ("TCP 1521 (Oracle 19c)", [(("tcp",), ["1521"])]),
+        ("ICMP type 8", []),
+        ("ESP (IP protocol 50)", []),
+        ("5701TCP", [(("tcp",), ["5701"])]),
+    ],
+)
+def test_colon_ranges_and_numbers_that_name_other_things(
+    text: str, expected: list[tuple[tuple[str, ...], list[str]]]
+) -> None:
+    assert services(text) == expected

@@ -71,6 +71,16 @@ _NOT_A_PORT = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE_HINT = re.compile(r"\b(?:rfc|iso|iec|ieee|cve|kb|nist)\b", re.IGNORECASE)
+# "5000:5100/udp", "1024:65535": a range written the iptables way (a time such as 17:30 has
+# two-digit parts and stays as it is).
+_COLON_RANGE = re.compile(r"(?<![\d:.])(\d{3,5}):(\d{3,5})(?![\d:.])")
+
+
+def _colon_range(match: re.Match[str]) -> str:
+    low, high = int(match.group(1)), int(match.group(2))
+    return f"{low}-{high}" if low < high <= 65535 else match.group(0)
+
+
 _THOUSANDS = re.compile(r"(?<![\d'’])(\d{1,2})['’\u2009\u202f\u00a0](\d{3})(?![\d'’])")
 # A comma thousands separator only next to a range dash: "49,152-65,535" (a bare "80,443" is
 # a list, not 80443).
@@ -150,6 +160,8 @@ def normalise_numbers(text: str) -> str:
     text = _GLUED_PROTOCOL.sub(r"\1 \2", text)  # "TCP443" → "TCP 443"
     if "." in text or "/" in text or _REFERENCE_HINT.search(text):
         text = _NOT_A_PORT.sub(" ", text)
+    if ":" in text:
+        text = _COLON_RANGE.sub(_colon_range, text)
     if "-" in text or "." in text or "/" in text:
         text = _DATE.sub(" ", text)
     if "'" in text or "’" in text or "\u2009" in text or "\u202f" in text or "\u00a0" in text:
@@ -233,7 +245,16 @@ def _port_value(token: _Token, text: str) -> int | None:
     after = text[token.end : token.end + 3]
     if after[:1] in ("%", "°") or re.match(r"\s?(?:ms|MB|GB|KB|kb|Mb|px)\b", after):
         return None
+    if after[:1].isalpha() and not re.match(r"(?i)(?:tcp|udp)", text[token.end : token.end + 3]):
+        return None  # "Oracle 19c", "5G", "2FA": part of a name, not a port
+    if _NOT_PORT_LABEL.search(text, max(0, token.start - 24), token.start):
+        return None  # "ICMP type 8", "IP protocol 50": a type or protocol number
     return value
+
+
+_NOT_PORT_LABEL = re.compile(
+    r"\b(?:type|code|protocol|proto)\s*(?:number|no\.?|nr\.?)?\s*[:#=]?\s*$", re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=16384)
