@@ -63,6 +63,18 @@ _PURPOSE_WORDS = frozenset(
 _DIRECTION_WORDS = frozenset(_split("direction inbound outbound in out flow bound"))
 
 
+_STRONG_SOURCE = frozenset(
+    _split("source src from sender client initiator origin originator requester requestor")
+)
+_STRONG_DESTINATION = frozenset(
+    _split("destination dest dst to target listener receiver responder")
+)
+_NEUTRAL_ENDPOINT = frozenset(
+    _split("""server servers connection connections communication node nodes computer
+    computers endpoint endpoints vm vms""")
+)
+
+
 def header_words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FILLER]
 
@@ -94,6 +106,9 @@ _TRANSLATIONS = {
     "zweck": "purpose",
     "verwendung": "purpose",
     "richtung": "direction",
+    "von": "from",
+    "nach": "to",
+    "vers": "to",
     "sens": "direction",
     "dienst": "service",
 }
@@ -127,6 +142,12 @@ def _column_role(text: str) -> Role:
     if wordset <= _SOURCE_WORDS:
         return Role.SOURCE
     if wordset <= _DESTINATION_WORDS:
+        return Role.DESTINATION
+    # "Source server", "From server", "Connection to": one clear side plus neutral words.
+    src_words, dst_words = wordset & _STRONG_SOURCE, wordset & _STRONG_DESTINATION
+    if src_words and not dst_words and wordset <= _STRONG_SOURCE | _NEUTRAL_ENDPOINT:
+        return Role.SOURCE
+    if dst_words and not src_words and wordset <= _STRONG_DESTINATION | _NEUTRAL_ENDPOINT:
         return Role.DESTINATION
     if wordset <= _DIRECTION_WORDS and wordset & {"direction", "inbound", "outbound"}:
         return Role.DIRECTION
