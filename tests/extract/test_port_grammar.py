@@ -182,6 +182,12 @@ def test_ports_beside_addresses_and_names_stay(
         ("ICMP type 8", []),
         ("ESP (IP protocol 50)", []),
         ("5701TCP", [(("tcp",), ["5701"])]),
+        ("1433 [1]", [((), ["1433"])]),
+        ("8080 (1)", [((), ["8080"])]),
+        ("TCP 1433 (SQL Server 2019)", [(("tcp",), ["1433"])]),
+        ("TCP 3389 (Windows 10/11)", [(("tcp",), ["3389"])]),
+        ("TCP 80 (also 8080)", [(("tcp",), ["80", "8080"])]),
+        ("TCP 443 (Port 8443 when TLS)", [(("tcp",), ["443", "8443"])]),
     ],
 )
 def test_colon_ranges_and_numbers_that_name_other_things(

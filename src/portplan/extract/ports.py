@@ -71,6 +71,7 @@ _NOT_A_PORT = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE_HINT = re.compile(r"\b(?:rfc|iso|iec|ieee|cve|kb|nist)\b", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"\[\d{1,2}\]|(?<=\d)\s*\(\d\)")
 # "5000:5100/udp", "1024:65535": a range written the iptables way (a time such as 17:30 has
 # two-digit parts and stays as it is).
 _COLON_RANGE = re.compile(r"(?<![\d:.])(\d{3,5}):(\d{3,5})(?![\d:.])")
@@ -158,6 +159,8 @@ def normalise_numbers(text: str) -> str:
     Dates are blanked first: "2024-03-18" is not the port range 3-18.
     """
     text = _GLUED_PROTOCOL.sub(r"\1 \2", text)  # "TCP443" → "TCP 443"
+    if "[" in text or "(" in text:
+        text = _FOOTNOTE.sub(" ", text)  # "1433 [1]", "8080 (2)": a footnote mark
     if "." in text or "/" in text or _REFERENCE_HINT.search(text):
         text = _NOT_A_PORT.sub(" ", text)
     if ":" in text:
@@ -249,7 +252,30 @@ def _port_value(token: _Token, text: str) -> int | None:
         return None  # "Oracle 19c", "5G", "2FA": part of a name, not a port
     if _NOT_PORT_LABEL.search(text, max(0, token.start - 24), token.start):
         return None  # "ICMP type 8", "IP protocol 50": a type or protocol number
+    if _names_a_release(text, token.start):
+        return None
     return value
+
+
+_BEFORE_NUMBER = re.compile(r"([A-Za-z][\w\-]*)[\s/,\d]*$")
+
+
+def _names_a_release(text: str, start: int) -> bool:
+    """ "TCP 1433 (SQL Server 2019)", "TCP 3389 (Windows 10/11)": inside a note after the port,
+    a number right after a product name is its release, not another port."""
+    # Bounded windows keep this linear on long lines.
+    opening = text.rfind("(", max(0, start - 40), start)
+    if opening < 0 or ")" in text[opening:start]:
+        return False
+    if not any(c.isdigit() for c in text[max(0, opening - 40) : opening]):
+        return False
+    match = _BEFORE_NUMBER.search(text, opening + 1, start)
+    if match is None:
+        return False
+    word = match.group(1)
+    if not word[:1].isupper() or word.lower() in ("port", "ports"):
+        return False
+    return word_protocols(word) is None
 
 
 _NOT_PORT_LABEL = re.compile(
