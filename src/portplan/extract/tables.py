@@ -430,7 +430,18 @@ def _arrow_endpoints(cells: _Cells) -> tuple[str, str]:
                     if role is not Role.OTHER:
                         cells.cells[i] = ""
                     return (parts[0], parts[1]) if forward else (parts[1], parts[0])
+    for i, role in enumerate(cells.header.roles):
+        # "Communication path: Reporting Services to SQL Server" (two names joined by "to").
+        named = _NAME_TO_NAME.match(cells.cells[i]) if role is Role.OTHER else None
+        if named:
+            return named.group(1).strip(), named.group(2).strip()
     return "", ""
+
+
+_NAME_TO_NAME = re.compile(
+    r"^(?:from\s+)?(?:the\s+)?([A-Z][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*){0,5})\s+to\s+(?:the\s+)?"
+    r"([A-Z][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*){0,5})$"
+)
 
 
 def _side_flows(
@@ -474,6 +485,16 @@ def _matrix(header: Header, rows: list[Row], document: str) -> TableResult:
     return result
 
 
+def _named_section(section: str | None) -> str | None:
+    """A heading that is just a system's name ("Vireo Application Server"): what a Direction
+    column under it is relative to when nothing else names that system."""
+    if not section or len(section.split()) > 6 or any(c.isdigit() for c in section):
+        return None
+    if not section[:1].isupper() or re.search(r"\b(?:ports?|protocols?|firewall)\b", section, re.I):
+        return None
+    return section
+
+
 def _directed(
     direction: str, src: str, dst: str, purpose: str, cells: _Cells, row: Row
 ) -> tuple[str, str]:
@@ -481,7 +502,7 @@ def _directed(
 
     The peer is a source/destination cell if there is one, else the notes' "From X"/"To X".
     """
-    local = row.context.local or ""
+    local = row.context.local or _named_section(row.context.section) or ""
     names = [
         cells.cells[i]
         for i, role in enumerate(cells.header.roles)
