@@ -646,3 +646,16 @@ def test_table_of_ports_under_a_list_intro_ends_at_the_named_system() -> None:
         ("", "cluster node", "tcp/7000"),
         ("", "cluster node", "udp/7001"),
     ]
+
+
+def test_firewall_guide_sentences() -> None:
+    result = extract(
+        "Open port 8080/TCP on the Kite Controller for the access points (device inform).\n"
+        "The Kite Controller listens on TCP 8443 for administrator browsers.\n"
+        "Make sure UDP 3478 is allowed from the access points to the STUN server.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("access points", "Kite Controller", "tcp/8080"),
+        ("administrator browsers", "Kite Controller", "tcp/8443"),
+        ("access points", "STUN server", "udp/3478"),
+    ]

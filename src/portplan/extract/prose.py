@@ -52,7 +52,8 @@ ENTITY_HEADS = frozenset(
     containers pod pods api apis peer peers member members replica replicas player players
     cache caches kiosk kiosks sensor sensors camera cameras recorder recorders collector
     collectors controller network networks subnet subnets lan vlan dmz segment repository
-    repositories storage share shares archive vault bucket registry""")
+    repositories storage share shares archive vault bucket registry point points ap aps
+    nas san switch switches""")
 )
 _VERBS = frozenset(
     _split("""communicates communicate contacts contact sends send delivers deliver accepts accept
@@ -215,7 +216,9 @@ def _noun_phrase(words: list[str], start: int) -> tuple[list[str], int]:
             depth += 1
         elif word == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and _ends_phrase(word, end > start):
+        elif depth == 0 and _ends_phrase(
+            word, end > start and words[end - 1].lower() not in _DETERMINERS
+        ):
             break
         end += 1
     phrase = words[start:end]
@@ -241,6 +244,8 @@ def _verb_index(words: list[str]) -> int | None:
     for i, word in enumerate(words):
         if i == 0:
             continue
+        if words[i - 1].lower() in _DETERMINERS and word.lower() not in ("is", "are", "can"):
+            continue  # "the access points", "the call manager": a noun after a determiner
         if word[:1].islower() and word.lower() in _VERBS:
             return i
         if _looks_like_verb(word, words[i - 1]):
@@ -281,7 +286,22 @@ def _explicit_pair(text: str) -> tuple[str, str] | None:
             if _is_entity(second):
                 a, b = _strip_determiners(first), _strip_determiners(second)
                 return (b, a) if word == "to" else (a, b)
-    return _passive_pair(words, lowered)
+    return _opened_on(words, lowered) or _passive_pair(words, lowered)
+
+
+def _opened_on(words: list[str], lowered: list[str]) -> tuple[str, str] | None:
+    """ "Open port 8080/TCP on the Controller for the access points": Z connects to Y."""
+    if not lowered or lowered[0] not in ("open", "allow", "permit", "enable"):
+        return None
+    for i, word in enumerate(lowered):
+        if word != "on":
+            continue
+        server, end = _noun_phrase(words, i + 1)
+        if end < len(words) and lowered[end] in ("for", "from") and _is_entity(server):
+            client, _ = _noun_phrase(words, end + 1)
+            if _is_entity(client):
+                return _strip_determiners(client), _strip_determiners(server)
+    return None
 
 
 def _passive_pair(words: list[str], lowered: list[str]) -> tuple[str, str] | None:
@@ -300,7 +320,9 @@ def _passive_pair(words: list[str], lowered: list[str]) -> tuple[str, str] | Non
     about_traffic = bool(set(tail) & _CONNECTION_NOUNS) or any(
         word_protocols(w) is not None for w in tail
     )
-    if receiving and (about_traffic or lowered[verb] in ("listens", "listen")):
+    if receiving and lowered[verb] in ("listens", "listen"):
+        marker = ("by", "from", "for")  # "X listens on TCP 8443 for administrator browsers"
+    elif receiving and about_traffic:
         marker = ("by", "from")
     elif len(tail) > 1 and tail[0] in ("is", "are") and tail[1].endswith("ed"):
         marker = ("by",)
@@ -361,6 +383,8 @@ def parse_sentence(sentence: str) -> _SentenceParse:
             cue = (word, words[i + 1].lower()) in _CUE_PAIRS
             if cue:
                 i += 1
+        if cue and i > 0 and words[i - 1].lower() in _DETERMINERS:
+            cue = False  # "the access points": a noun, not a verb
         if cue:
             if _RECIPROCAL.match(" ".join(words[i + 1 : i + 3])):
                 result.dst = result.src
