@@ -299,6 +299,8 @@ def _opened_on(words: list[str], lowered: list[str]) -> tuple[str, str] | None:
         server, end = _noun_phrase(words, i + 1)
         if end < len(words) and lowered[end] in ("for", "from") and _is_entity(server):
             client, _ = _noun_phrase(words, end + 1)
+            if "(" in client:
+                client = client[: client.index("(")]  # "(device inform)" says why
             if _is_entity(client):
                 return _strip_determiners(client), _strip_determiners(server)
     return None
