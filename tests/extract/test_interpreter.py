@@ -659,3 +659,18 @@ def test_firewall_guide_sentences() -> None:
         ("administrator browsers", "Kite Controller", "tcp/8443"),
         ("access points", "STUN server", "udp/3478"),
     ]
+
+
+def test_names_in_a_description_cell_a_connection_label_and_a_port_note() -> None:
+    table = extract(
+        "| Port | Description |\n|---|---|\n"
+        "| TCP 443 | Clients to the Portal server |\n| TCP 25 | Used to send mail |\n"
+    )
+    assert [summary(f) for f in table.flows] == [
+        ("Clients", "Portal server", "tcp/443"),
+        ("", "", "tcp/25"),
+    ]
+    records = extract("Connection: Web tier -> App tier\nPort: 8080/tcp\n")
+    assert [summary(f) for f in records.flows] == [("Web tier", "App tier", "tcp/8080")]
+    steps = extract("1. The print server queries the license server (TCP 5053).\n")
+    assert [summary(f) for f in steps.flows] == [("print server", "license server", "tcp/5053")]

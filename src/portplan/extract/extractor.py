@@ -38,6 +38,7 @@ from portplan.extract.tables import (
     CONFIGURABLE_MARK,
     Context,
     Row,
+    _split_arrow,
     clean,
     interpret_table,
 )
@@ -322,7 +323,10 @@ class _Extractor:
             self._flush_record()
             return True
         match = _KEY_VALUE.match(stripped) if "\t" not in stripped else None
-        if match is None or column_role(match.group(1)) is Role.OTHER:
+        if match is None or (
+            # "Connection: Web tier -> App tier" names both ends under any label.
+            column_role(match.group(1)) is Role.OTHER and _split_arrow(match.group(2)) is None
+        ):
             self._flush_record()
             return False
         key = match.group(1).strip()
@@ -344,6 +348,10 @@ class _Extractor:
                     roles[i] = Role.PORT
                     break
         ends = Role.SOURCE in roles or Role.DESTINATION in roles
+        ends = ends or any(
+            role is Role.OTHER and _split_arrow(value) is not None
+            for role, (_, value, _) in zip(roles, record, strict=True)
+        )
         if Role.PORT in roles and ends:
             header = Header(tuple(k for k, _, _ in record), tuple(roles))
             first = record[0][2]

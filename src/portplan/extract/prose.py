@@ -206,12 +206,23 @@ def _possessor(phrase: list[str]) -> list[str]:
     return phrase
 
 
+def _numbered_note(words: list[str], opening: int) -> bool:
+    for word in words[opening + 1 : opening + 8]:
+        if word == ")":
+            return False
+        if word[:1].isdigit():
+            return True
+    return False
+
+
 def _noun_phrase(words: list[str], start: int) -> tuple[list[str], int]:
     """The noun phrase starting at ``start`` (up to a preposition/punctuation) and its end."""
     end = start
     depth = 0
     while end < len(words):
         word = words[end]
+        if word == "(" and depth == 0 and end > start and _numbered_note(words, end):
+            break  # "the license server (TCP 5053)": the note holds the port, not the name
         if word == "(":
             depth += 1
         elif word == ")":

@@ -432,15 +432,15 @@ def _arrow_endpoints(cells: _Cells) -> tuple[str, str]:
                     return (parts[0], parts[1]) if forward else (parts[1], parts[0])
     for i, role in enumerate(cells.header.roles):
         # "Communication path: Reporting Services to SQL Server" (two names joined by "to").
-        named = _NAME_TO_NAME.match(cells.cells[i]) if role is Role.OTHER else None
+        named = _NAME_TO_NAME.match(cells.cells[i]) if role in (Role.OTHER, Role.PURPOSE) else None
         if named:
             return named.group(1).strip(), named.group(2).strip()
     return "", ""
 
 
 _NAME_TO_NAME = re.compile(
-    r"^(?:from\s+)?(?:the\s+)?([A-Z][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*){0,5})\s+to\s+(?:the\s+)?"
-    r"([A-Z][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*){0,5})$"
+    r"^(?:from\s+)?(?:the\s+)?([A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4}?)\s+to\s+(?:the\s+)?"
+    r"([A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4})$"
 )
 
 
