@@ -674,3 +674,16 @@ def test_names_in_a_description_cell_a_connection_label_and_a_port_note() -> Non
     assert [summary(f) for f in records.flows] == [("Web tier", "App tier", "tcp/8080")]
     steps = extract("1. The print server queries the license server (TCP 5053).\n")
     assert [summary(f) for f in steps.flows] == [("print server", "license server", "tcp/5053")]
+
+
+def test_between_one_group_modal_verbs_end_names_and_open_on_x_for_y() -> None:
+    result = extract(
+        "Communication between the nodes uses TCP 7000-7010.\n"
+        "Outbound HTTPS (443) from the proxy to updates.example.com must be allowed.\n"
+        "Port 9000 (TCP) must be open inbound on the collector for agent traffic.\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("nodes", "nodes", "tcp/7000-7010"),
+        ("proxy", "updates.example.com", "tcp/443"),
+        ("agent traffic", "collector", "tcp/9000"),
+    ]

@@ -185,9 +185,14 @@ def _strip_determiners(words: list[str]) -> str:
     return re.sub(r" \((s|es)\)", r"(\1)", text).strip(" ,;:")
 
 
+_MODALS = frozenset(_split("must should shall can cannot will may might is are"))
+
+
 def _ends_phrase(word: str, inside: bool) -> bool:
     if word in (",", ";", ":") or word.lower() in _STOP:
         return True
+    if inside and word.lower() in _MODALS:
+        return True  # "to *.example.com must be allowed"
     if inside and word.lower() in ("every", "each", "once", "twice", "daily", "hourly"):
         return True  # "polls the license manager every 5 minutes"
     lowered = word.lower()
@@ -297,15 +302,22 @@ def _explicit_pair(text: str) -> tuple[str, str] | None:
             if _is_entity(second):
                 a, b = _strip_determiners(first), _strip_determiners(second)
                 return (b, a) if word == "to" else (a, b)
+        plural = bool(first) and first[-1].lower().endswith("s")
+        if word == "between" and plural and (end >= len(words) or lowered[end] != "and"):
+            if _is_entity(first):
+                # "Communication between the nodes uses TCP 7000-7010": node to node.
+                name = _strip_determiners(first)
+                return name, name
     return _opened_on(words, lowered) or _passive_pair(words, lowered)
 
 
 def _opened_on(words: list[str], lowered: list[str]) -> tuple[str, str] | None:
     """ "Open port 8080/TCP on the Controller for the access points": Z connects to Y."""
-    if not lowered or lowered[0] not in ("open", "allow", "permit", "enable"):
+    opened = ("open", "opened", "allow", "allowed", "permit", "permitted", "enable", "enabled")
+    if not lowered or not any(w in opened for w in lowered[:12]):
         return None
     for i, word in enumerate(lowered):
-        if word != "on":
+        if word != "on" or not any(w in opened for w in lowered[max(0, i - 3) : i]):
             continue
         server, end = _noun_phrase(words, i + 1)
         if end < len(words) and lowered[end] in ("for", "from") and _is_entity(server):
