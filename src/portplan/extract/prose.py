@@ -303,11 +303,11 @@ def _explicit_pair(text: str) -> tuple[str, str] | None:
                 a, b = _strip_determiners(first), _strip_determiners(second)
                 return (b, a) if word == "to" else (a, b)
         plural = bool(first) and first[-1].lower().endswith("s")
-        if word == "between" and plural and (end >= len(words) or lowered[end] != "and"):
-            if _is_entity(first):
-                # "Communication between the nodes uses TCP 7000-7010": node to node.
-                name = _strip_determiners(first)
-                return name, name
+        alone = end >= len(words) or lowered[end] != "and"
+        if word == "between" and plural and alone and _is_entity(first):
+            # "Communication between the nodes uses TCP 7000-7010": node to node.
+            name = _strip_determiners(first)
+            return name, name
     return _opened_on(words, lowered) or _passive_pair(words, lowered)
 
 
