@@ -106,9 +106,17 @@ _X_TO_Y = re.compile(
 )
 
 
+# A heading that is just two names: "Agent to Manager".
+_HEADING_X_TO_Y = re.compile(
+    r"^(?:from\s+)?(?:the\s+)?(?P<src>[A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4}?)\s+to\s+(?:the\s+)?"
+    r"(?P<dst>[A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4})$"
+)
+
+
 def _section_pair(text: str) -> tuple[str, str] | None:
-    """Both ends a heading or caption names: "Server-to-printer communication", "… from X to Y"."""
-    for pattern in (_X_TO_Y, _FROM_TO):
+    """Both ends a heading or caption names: "Server-to-printer communication", "… from X to Y",
+    "Agent to Manager"."""
+    for pattern in (_X_TO_Y, _FROM_TO, _HEADING_X_TO_Y):
         match = pattern.search(clean(text))
         if match:
             return match.group("src").strip(), match.group("dst").strip()
@@ -156,6 +164,8 @@ def two_level_header(above: tuple[str, ...] | None, header: Header) -> Header:
     filled = [c for c in above if c.strip()]
     if len(filled) < 2 or any(len(c) > 40 or re.search(r"\d{2,}", c) for c in filled):
         return header
+    if len(filled) == len(above) and len(set(filled)) == 1:
+        return header  # a title spanning every column ("Table 1 – Required ports")
     merged = []
     for upper_cell, lower_cell in zip(above, header.cells, strict=True):
         upper, lower = clean(upper_cell), clean(lower_cell)
@@ -652,7 +662,7 @@ class _Extractor:
                 local = statement.context.local or _section_subject(statement)
                 if pair is None and local:
                     pair = _peer_pair(words, local)
-                bullet = _BULLET.match(statement.text)
+                bullet = _BULLET.match(statement.text) or not statement.sentence
                 if pair is None and statement.context.pair is not None and bullet:
                     pair = Endpoints(*statement.context.pair)
                 listing = statement.context.listing
