@@ -181,6 +181,7 @@ def test_ports_beside_addresses_and_names_stay(
         ("TCP 1521 (Oracle 19c)", [(("tcp",), ["1521"])]),
         ("ICMP type 8", []),
         ("ESP (IP protocol 50)", []),
+        ("TCP idle 3600 s, UDP 30 s", []),
         ("5701TCP", [(("tcp",), ["5701"])]),
         ("1433 [1]", [((), ["1433"])]),
         ("8080 (1)", [((), ["8080"])]),

@@ -248,6 +248,8 @@ def _port_value(token: _Token, text: str) -> int | None:
     after = text[token.end : token.end + 3]
     if after[:1] in ("%", "°") or re.match(r"\s?(?:ms|MB|GB|KB|kb|Mb|px)\b", after):
         return None
+    if _UNIT.match(text, token.end):
+        return None  # "30 s", "1000 sessions", "10 GbE": a quantity, not a port
     if after[:1].isalpha() and not re.match(r"(?i)(?:tcp|udp)", text[token.end : token.end + 3]):
         return None  # "Oracle 19c", "5G", "2FA": part of a name, not a port
     if _NOT_PORT_LABEL.search(text, max(0, token.start - 24), token.start):
@@ -278,6 +280,10 @@ def _names_a_release(text: str, start: int) -> bool:
     return word_protocols(word) is None
 
 
+_UNIT = re.compile(
+    r"\s?(?:s|secs?|seconds?|mins?|minutes?|hours?|days?|GbE|Gbps|Mbps|bits?|users?|sessions?"
+    r"|devices|connections|threads|cores?|vCPUs?)\b"
+)
 _NOT_PORT_LABEL = re.compile(
     r"\b(?:type|code|protocol|proto)\s*(?:number|no\.?|nr\.?)?\s*[:#=]?\s*$", re.IGNORECASE
 )
@@ -438,7 +444,7 @@ def parse_ports(
 
 
 _PORT_LIKE = re.compile(
-    r"\b(?:tcp|udp|sctp)\b"
+    r"\b(?:tcp|udp|sctp)\b(?!/ip)"
     r"|\bports?\b\s*(?:number\s*)?[:#]?\s*[+*]?\d"
     r"|\d\s*/\s*(?:tcp|udp)\b"
     r"|\bicmp\b",
