@@ -228,6 +228,8 @@ def _is_wrapped(cells: _Cells) -> bool:
     """Whether a row is the wrapped tail of the row above (a PDF or narrow-column artefact)."""
     names = [cells.get(Role.SOURCE), cells.get(Role.DESTINATION)]
     present = [n for n in names if n]
+    if len(cells.cells) >= 3 and all(cells.cells):
+        return False  # a complete row ("kube-apiserver, etcd" starts lower-case, but is a name)
     if any(_starts_continuation(n) for n in present):
         return True
     if present:
