@@ -687,3 +687,15 @@ def test_between_one_group_modal_verbs_end_names_and_open_on_x_for_y() -> None:
         ("proxy", "updates.example.com", "tcp/443"),
         ("agent traffic", "collector", "tcp/9000"),
     ]
+
+
+def test_direction_cells_that_name_the_systems() -> None:
+    result = extract(
+        "| Port | Direction | Description |\n|---|---|---|\n"
+        "| TCP 443 | Inbound to the Portal | Web access |\n"
+        "| TCP 1433 | Outbound from the Portal to SQL Server | Database |\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("", "Portal", "tcp/443"),
+        ("Portal", "SQL Server", "tcp/1433"),
+    ]

@@ -497,6 +497,14 @@ def _named_section(section: str | None) -> str | None:
     return section
 
 
+_DIRECTION_NAMES = re.compile(
+    r"^\s*(?:(?:inbound|outbound|incoming|outgoing)\s+)?(?:"
+    r"from\s+(?:the\s+)?(?P<src>[^,;()]{2,60}?)(?:\s+to\s+(?:the\s+)?(?P<dst>[^,;()]{2,60}?))?"
+    r"|to\s+(?:the\s+)?(?P<dst_only>[^,;()]{2,60}?))\s*$",
+    re.IGNORECASE,
+)
+
+
 def _directed(
     direction: str, src: str, dst: str, purpose: str, cells: _Cells, row: Row
 ) -> tuple[str, str]:
@@ -505,6 +513,17 @@ def _directed(
     The peer is a source/destination cell if there is one, else the notes' "From X"/"To X".
     """
     local = row.context.local or _named_section(row.context.section) or ""
+    spelled = _DIRECTION_NAMES.match(direction)
+    if spelled and not (src or dst):
+        # "Outbound from the Portal to SQL Server", "Inbound to the Portal": the cell names them.
+        named_src = spelled.group("src")
+        named_dst = spelled.group("dst") or spelled.group("dst_only")
+        if named_src and named_dst:
+            return named_src.strip(), named_dst.strip()
+        if named_dst:
+            return "", named_dst.strip()
+        if named_src:
+            return named_src.strip(), ""
     names = [
         cells.cells[i]
         for i, role in enumerate(cells.header.roles)
