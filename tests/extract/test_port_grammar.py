@@ -181,6 +181,8 @@ def test_ports_beside_addresses_and_names_stay(
         ("TCP 1521 (Oracle 19c)", [(("tcp",), ["1521"])]),
         ("ICMP type 8", []),
         ("ESP (IP protocol 50)", []),
+        ("tcp-1433", [(("tcp",), ["1433"])]),
+        ("TCP_8080", [(("tcp",), ["8080"])]),
         ("TCP idle 3600 s, UDP 30 s", []),
         ("5701TCP", [(("tcp",), ["5701"])]),
         ("1433 [1]", [((), ["1433"])]),

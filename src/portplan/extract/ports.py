@@ -57,7 +57,8 @@ _PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
 
 # Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
 _WORD_PARTS = re.compile(r"[/+]")
-_GLUED_PROTOCOL = re.compile(r"\b(tcp|udp|sctp|TCP|UDP|SCTP)(\d)")
+# "TCP443", and firewall service objects "tcp-1433", "TCP_8080".
+_GLUED_PROTOCOL = re.compile(r"\b(tcp|udp|sctp|TCP|UDP|SCTP)[-_]?(\d)")
 _DATE = re.compile(
     r"\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}\.\d{1,2}\.\d{2,4}\b|\b\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b"
 )
