@@ -699,3 +699,14 @@ def test_direction_cells_that_name_the_systems() -> None:
         ("", "Portal", "tcp/443"),
         ("Portal", "SQL Server", "tcp/1433"),
     ]
+
+
+def test_entities_and_two_headed_arrows_in_flow_cells() -> None:
+    result = extract(
+        "| Flow | Port | Protocol |\n|---|---|---|\n"
+        "| Console &rarr; Server | 443 | TCP |\n| Server ↔ Replica | 5432 | TCP |\n"
+    )
+    assert [summary(f) for f in result.flows] == [
+        ("Console", "Server", "tcp/443"),
+        ("Server", "Replica", "tcp/5432"),
+    ]

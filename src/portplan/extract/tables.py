@@ -9,6 +9,7 @@ and optional/configurable markers.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -83,6 +84,8 @@ class Row:
 
 
 def clean(text: str) -> str:
+    if "&" in text and ";" in text:
+        text = html.unescape(text)  # "Console &rarr; Server" in Markdown written by hand
     return " ".join(text.replace("\u00a0", " ").split())
 
 
@@ -396,7 +399,8 @@ def _protocol_port_columns(header: Header) -> list[tuple[int, str]]:
     return found
 
 
-_ARROW = re.compile(r"\s*(?:→|->|=>|⇒|➔|⟶|—>|-->)\s*")
+# Two-headed arrows ("Server ↔ Replica") read left to right, as a table row does.
+_ARROW = re.compile(r"\s*(?:<->|<-->|↔|⟷|⇔|→|->|=>|⇒|➔|⟶|—>|-->)\s*")
 _CHECK_MARK = re.compile(r"^\s*(?:[✓✔☑✅xX•●*]|yes|y|ja|oui)\s*$", re.IGNORECASE)
 _PROTOCOL_NAME = re.compile(r"^\s*(tcp|udp|sctp)\s*$", re.IGNORECASE)
 
