@@ -227,6 +227,18 @@ def test_port_like_lines_that_are_not_flows_are_reported_not_dropped() -> None:
     assert result.notices
 
 
+def test_port_numbers_no_rule_could_read_still_reach_unparsed() -> None:
+    result = extract(
+        "Contents\n"
+        "Port Descriptions\t3\n"
+        "Ensure the following ports are reachable from the jump host: 22, 3389.\n"
+    )
+    assert not result.flows
+    lines = {u.line for u in result.unparsed}
+    assert 3 in lines  # ports without a readable flow are listed, not dropped
+    assert 2 not in lines  # a table-of-contents entry's page number is not a port
+
+
 def test_large_documents_are_linear() -> None:
     import time
 

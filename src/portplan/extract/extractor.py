@@ -209,6 +209,17 @@ class _ActiveTable:
     pending: tuple[str, int, Context] | None = None  # a pipe row still missing cells
 
 
+# A table-of-contents entry: a title, then a tab, dot leaders or a wide gap, then its page.
+_TOC_ENTRY = re.compile(r"^\D*?(?:\t|\.{2,}|\s{2,})\s*\d{1,4}\s*$")
+
+# "ports ... 22, 3389", "port 8443", "TCP 443", "udp/161": a port number a reader would act on.
+_NAMES_PORT_NUMBERS = re.compile(
+    r"\bports?\b[^.;\n]{0,60}?\b(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])\b"
+    r"|\b(?:tcp|udp|sctp)\s*[/:]?\s*(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])\b",
+    re.IGNORECASE,
+)
+
+
 class _Extractor:
     def __init__(self, document: Document) -> None:
         self.name = document.name
@@ -711,6 +722,24 @@ class _Extractor:
                         )
                     )
 
+    def report_leftovers(self) -> None:
+        """The last net: a text line that names ports with numbers but fed no flow and no
+        unparsed entry is listed, so nothing a reader could act on disappears silently."""
+        covered = set(self.consumed)
+        covered.update(flow.evidence.line for _, flow in self.flows)
+        covered.update(item.line for item in self.unparsed)
+        for block in self.document.blocks:
+            if isinstance(block, Table) or block.line in covered:
+                continue
+            if _NAMES_PORT_NUMBERS.search(block.text) and not _TOC_ENTRY.match(block.text):
+                self.unparsed.append(
+                    Unparsed(
+                        block.line,
+                        block.text.strip(),
+                        "names port numbers, but no flow could be read from the line",
+                    )
+                )
+
     @staticmethod
     def _is_noise(text: str) -> bool:
         spec = parse_ports(text, numbers_are_ports=False)
@@ -736,6 +765,7 @@ class _Extractor:
                 self.text_line(block)
         self.flush()
         self.prose_flows()
+        self.report_leftovers()
         flows = tuple(flow for _, flow in sorted(self.flows, key=lambda item: item[0]))
         unparsed = tuple(sorted(self.unparsed, key=lambda item: item.line))
         notices: list[str] = []
