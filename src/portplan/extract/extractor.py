@@ -20,7 +20,7 @@ from portplan.extract.headers import (
     read_header,
     split_concatenated_header,
 )
-from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
+from portplan.extract.ports import PortGroup, looks_port_like, names_port_numbers, parse_ports
 from portplan.extract.prose import (
     MARKUP,
     STEP,
@@ -207,17 +207,6 @@ class _ActiveTable:
     rows: list[Row] = field(default_factory=list)
     columns: tuple[int, ...] = ()  # character offsets of space-aligned columns
     pending: tuple[str, int, Context] | None = None  # a pipe row still missing cells
-
-
-# A table-of-contents entry: a title, then a tab, dot leaders or a wide gap, then its page.
-_TOC_ENTRY = re.compile(r"^\D*?(?:\t|\.{2,}|\s{2,})\s*\d{1,4}\s*$")
-
-# "ports ... 22, 3389", "port 8443", "TCP 443", "udp/161": a port number a reader would act on.
-_NAMES_PORT_NUMBERS = re.compile(
-    r"\bports?\b[^.;\n]{0,60}?\b(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])\b"
-    r"|\b(?:tcp|udp|sctp)\s*[/:]?\s*(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])\b",
-    re.IGNORECASE,
-)
 
 
 class _Extractor:
@@ -731,7 +720,7 @@ class _Extractor:
         for block in self.document.blocks:
             if isinstance(block, Table) or block.line in covered:
                 continue
-            if _NAMES_PORT_NUMBERS.search(block.text) and not _TOC_ENTRY.match(block.text):
+            if names_port_numbers(block.text):
                 self.unparsed.append(
                     Unparsed(
                         block.line,

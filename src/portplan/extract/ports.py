@@ -463,5 +463,23 @@ def looks_port_like(text: str) -> bool:
     return any(word_protocols(m.group(1)) is not None for m in _APP_NUMBER.finditer(text))
 
 
+# A table-of-contents entry: a title, then a tab, dot leaders or a wide gap, then its page.
+_TOC_ENTRY = re.compile(r"^\D*?(?:\t|\.{2,}|\s{2,})\s*\d{1,4}\s*$")
+
+# "ports ... 22, 3389", "port 8443", "TCP 443", "udp/161": a port number a reader would act on.
+_NAMES_PORT_NUMBERS = re.compile(
+    r"\bports?\b[^.;\n]{0,60}?\b(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])\b"
+    r"|\b(?:tcp|udp|sctp)\s*[/:]?\s*(?:[1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])\b",
+    re.IGNORECASE,
+)
+
+
+def names_port_numbers(text: str) -> bool:
+    """Whether a line names a port number a reader would act on ("ports … 22, 3389",
+    "TCP 443") — the test for lines that must never vanish without a flow or a reason.
+    A table-of-contents entry ("Port Descriptions<TAB>3") names a page, not a port."""
+    return bool(_NAMES_PORT_NUMBERS.search(text)) and not _TOC_ENTRY.match(text)
+
+
 def is_any_port(text: str) -> bool:
     return bool(_ANY.match(text))
