@@ -11,7 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from portplan.extract.document import Document, Table, TextLine
+from portplan.extract.document import (
+    Caption,
+    DefinitionItem,
+    Document,
+    Heading,
+    ListItem,
+    Table,
+    TextLine,
+)
 from portplan.extract.flat import parse_flat_table
 from portplan.extract.headers import (
     Header,
@@ -209,10 +217,29 @@ class _ActiveTable:
     pending: tuple[str, int, Context] | None = None  # a pipe row still missing cells
 
 
+def _as_lines(document: Document) -> Document:
+    """Structured blocks back to text lines and tables (what this interpreter reads)."""
+    blocks: list[TextLine | Table] = []
+    for block in document.blocks:
+        if isinstance(block, TextLine | Table):
+            blocks.append(block)
+        elif isinstance(block, Heading | Caption):
+            blocks.append(TextLine(block.line, block.text))
+        elif isinstance(block, DefinitionItem):
+            blocks.extend((block.term, *block.lines))
+        elif isinstance(block, ListItem):
+            blocks.append(TextLine(block.line, f"{block.marker} {block.lines[0].text}"))
+            blocks.extend(block.lines[1:])
+        else:
+            blocks.extend(block.lines)
+    return Document(document.name, tuple(blocks))
+
+
 class _Extractor:
     def __init__(self, document: Document) -> None:
-        self.name = document.name
-        self.document = document
+        lines = _as_lines(document)
+        self.name = lines.name
+        self.blocks: tuple[TextLine | Table, ...] = lines.blocks  # type: ignore[assignment]
         self.flows: list[tuple[int, ExtractedFlow]] = []
         self.unparsed: list[Unparsed] = []
         self.consumed: set[int] = set()
@@ -717,7 +744,7 @@ class _Extractor:
         covered = set(self.consumed)
         covered.update(flow.evidence.line for _, flow in self.flows)
         covered.update(item.line for item in self.unparsed)
-        for block in self.document.blocks:
+        for block in self.blocks:
             if isinstance(block, Table) or block.line in covered:
                 continue
             if names_port_numbers(block.text):
@@ -747,7 +774,7 @@ class _Extractor:
         return "mentions a protocol or port but states no port number and no endpoints"
 
     def run(self) -> Extraction:
-        for block in self.document.blocks:
+        for block in self.blocks:
             if isinstance(block, Table):
                 self.table_block(block)
             else:

@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from portplan.errors import InputError
-from portplan.extract.document import Block, Document, Table, TextLine
+from portplan.extract.document import Document, Table, TextLine
 from portplan.extract.readers.common import TYPESET, clean, pad, read_bytes
+
+Block = TextLine | Table
 
 # pdfminer and pdfplumber log (and sometimes warn about) every oddity of a damaged file; the
 # user gets one InputError line instead.
