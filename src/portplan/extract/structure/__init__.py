@@ -11,13 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from portplan.extract.document import Document, StructuredBlock, TextLine
+from portplan.extract.structure.aligned import aligned_table
 from portplan.extract.structure.base import BlockRule, LineState, RuleMatch
+from portplan.extract.structure.one_cell_per_line import one_cell_per_line
 from portplan.extract.structure.paragraph import blank, paragraph_rule
+from portplan.extract.structure.pipe_rows import pipe_rows
+from portplan.extract.structure.records import field_record, inline_record
+from portplan.extract.structure.tab_table import tab_table
 
 # Rules tried at every line, most specific first. ``interrupts_paragraph`` rules may also end
 # a paragraph in the middle.
 LEADING_RULES: list[BlockRule] = [
     BlockRule("blank", blank),
+    BlockRule("pipe rows", pipe_rows, interrupts_paragraph=True),
+    BlockRule("tab table", tab_table, interrupts_paragraph=True),
+    BlockRule("space-aligned table", aligned_table, interrupts_paragraph=True),
+    BlockRule("one cell per line", one_cell_per_line, interrupts_paragraph=True),
+    BlockRule("inline record", inline_record, interrupts_paragraph=True),
+    BlockRule("field record", field_record, interrupts_paragraph=True),
 ]
 RULES: list[BlockRule] = [
     *LEADING_RULES,

@@ -1,0 +1,127 @@
+"""Endpoint clues and the one precedence that picks them.
+
+Each end of a flow is taken from the first clue that names it, in this order (each end
+records its clue, shown by ``extract --format table`` and in the JSON evidence):
+
+1. the place itself: a Source/Destination column, an arrow ("A → B"), two endpoint-named port
+   columns, the sentence's own subject and object;
+2. a direction relative to a system: a Direction column or word ("Inbound", "for outbound")
+   with the system the row is about (a Component column) or, failing that, the nearest
+   system the context names (group row, list item above, caption, heading, the sentence
+   before); incoming → that system is the destination, outgoing → the source, both → either;
+   a list of one system's ports with no direction is what that system listens on;
+3. the peer the place's own notes name ("Receiving connections from Network Agents",
+   "Required to connect to Salt master");
+4. ends the context names outright, nearest first: the group-header row, the list items
+   above, the caption, the headings (innermost first), the sentence before the table or
+   list, then what the document says of all its flows ("traffic is always initiated by X
+   to Y");
+5. the document's subject, for the destination of a list of ports nobody else is named for.
+
+When an end is already chosen and a context names a pair, the other name of the pair is
+taken ("between the Uyuni Server and its clients" under a table about the clients).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from portplan.extract.frames import Frame
+from portplan.extract.mentions import End, Mention
+from portplan.extract.outline import Context, Outline
+from portplan.extract.vocabulary import Direction
+
+
+@dataclass(frozen=True)
+class Ends:
+    src: End | None
+    dst: End | None
+
+
+def _same(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+def _context_frames(mention: Mention, context: Context) -> list[tuple[Frame, str]]:
+    """Frames in precedence order: the mention's own (group row, items above), then the
+    context's list items, caption, headings and introducing sentence."""
+    return [
+        *mention.frames,
+        *context.parents,
+        *context.caption,
+        *context.headings,
+        *context.intro,
+    ]
+
+
+def _local(mention: Mention, frames: Iterable[tuple[Frame, str]]) -> tuple[End | None, Direction | None, bool]:
+    """The system the mention is relative to, the direction, and whether it came from a
+    heading (for documents whose headings name the receiving side)."""
+    direction = mention.direction
+    local = mention.local
+    from_heading = False
+    for frame, clue in frames:
+        if local is None and frame.local:
+            local = End(frame.local, clue)
+            from_heading = clue.startswith("heading")
+            if direction is None and frame.direction is not None:
+                direction = frame.direction
+        if direction is None and frame.direction is not None and local is not None:
+            direction = frame.direction
+    return local, direction, from_heading
+
+
+def _apply_local(
+    src: End | None, dst: End | None, local: End, direction: Direction | None
+) -> tuple[End | None, End | None]:
+    if direction is Direction.OUT:
+        return src or local, dst
+    if direction is Direction.BOTH:
+        return src or local, dst or local
+    if dst is None:
+        return src, local  # incoming, or a list of the system's own ports
+    if src is None and not _same(dst.name, local.name):
+        return local, dst  # "Central server | Destination | Port": the section's system calls out
+    return src, dst
+
+
+def _apply_pair(
+    src: End | None, dst: End | None, frame: Frame, clue: str
+) -> tuple[End | None, End | None]:
+    if src is None and frame.src:
+        if dst is not None and _same(dst.name, frame.src) and frame.dst:
+            src = End(frame.dst, clue)
+        else:
+            src = End(frame.src, clue)
+    if dst is None and frame.dst:
+        if src is not None and _same(src.name, frame.dst) and frame.src and not _same(frame.src, frame.dst):
+            dst = End(frame.src, clue)
+        else:
+            dst = End(frame.dst, clue)
+    return src, dst
+
+
+def resolve(mention: Mention, context: Context, outline: Outline, subject: str) -> Ends:
+    """Both ends of one mention, each with the clue that gave it."""
+    src, dst = mention.src, mention.dst
+    if src is not None and dst is not None:
+        return Ends(src, dst)
+    frames = _context_frames(mention, context)
+    local, direction, from_heading = _local(mention, frames)
+    if local is not None:
+        if direction is None and from_heading and outline.headings_incoming:
+            direction = Direction.IN
+        src, dst = _apply_local(src, dst, local, direction)
+    if mention.peer is not None:
+        if dst is None and direction is Direction.OUT:
+            dst = mention.peer
+        elif src is None:
+            src = mention.peer
+    for frame, clue in [*frames, *outline.statements]:
+        if src is not None and dst is not None:
+            break
+        src, dst = _apply_pair(src, dst, frame, clue)
+    if dst is None and src is None and subject and not mention.no_port:
+        dst = End(subject, "document subject")
+    return Ends(src, dst)
