@@ -102,7 +102,8 @@ def _protocols(group: PortGroup, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _optional(mention: Mention, context: Context) -> bool:
-    frames = [*mention.frames, *context.parents, *context.caption, *context.headings]
+    # A table's caption speaks for it instead of the headings above.
+    frames = [*mention.frames, *context.parents, *(context.caption or context.headings)]
     if mention.kind == "target":
         frames.extend(context.intro[:1])
     return mention.optional or any(frame.optional for frame, _ in frames)

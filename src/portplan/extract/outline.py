@@ -61,6 +61,7 @@ class _Walker:
         self.statements: list[tuple[Frame, str]] = []
         self.headings_incoming = False
         self.title = ""
+        self.seen: set[str] = set()
 
     def context(self, *, parents: bool = False) -> Context:
         section = self.headings[-1][0] if self.headings else None
@@ -80,6 +81,10 @@ class _Walker:
         )
 
     def heading(self, block: Heading) -> None:
+        key = block.text.strip().lower()
+        if key in self.seen or "continued" in key:
+            return  # a running page header or a table's continuation, not a new section
+        self.seen.add(key)
         while self.headings and self.headings[-1][0].level >= block.level:
             self.headings.pop()
         self.headings.append((block, read_title(block.text)))

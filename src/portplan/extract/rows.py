@@ -24,6 +24,7 @@ from portplan.extract.frames import Frame, read_title
 from portplan.extract.mentions import End, Mention
 from portplan.extract.ports import (
     PortGroup,
+    fill_protocols,
     PortSpec,
     is_any_port,
     looks_port_like,
@@ -108,17 +109,19 @@ def listener_column(header: Header, rows: list[Row]) -> Header:
     if has_src and has_dst:
         return header
     purposes = header.indexes(ColumnRole.PURPOSE)
+    candidates = []
     for i, role in enumerate(header.roles):
         if role not in (ColumnRole.OTHER, ColumnRole.PURPOSE) or not _names_column(header, i):
             continue
         if role is ColumnRole.PURPOSE and len(purposes) < 2 and not (has_src or has_dst):
             continue  # the only notes column stays notes
-        if not _mostly_names(rows, i):
-            continue
-        roles = list(header.roles)
-        roles[i] = ColumnRole.SOURCE if has_dst else ColumnRole.DESTINATION if has_src else ColumnRole.COMPONENT
-        return Header(header.cells, tuple(roles))
-    return header
+        if _mostly_names(rows, i):
+            candidates.append(i)
+    if len(candidates) != 1:
+        return header  # two name columns ("Component A | → | Component B") name both ends
+    roles = list(header.roles)
+    roles[candidates[0]] = ColumnRole.SOURCE if has_dst else ColumnRole.DESTINATION if has_src else ColumnRole.COMPONENT
+    return Header(header.cells, tuple(roles))
 
 
 class Cells:
@@ -455,6 +458,10 @@ def service_mention(port_cell: str, proto_cell: str, purpose: str, pending: _Pen
     groups = _groups(spec, port_cell, column_protocols, purpose)
     if groups is None:
         return None
+    # Numbers without a written protocol take the one an application name implies ("JMX over
+    # RMI" is TCP), before any guess from the port number.
+    implied = parse_protocols(f"{proto_cell} {purpose}")[0] if not column_protocols else ()
+    groups = fill_protocols(groups, implied) if implied else groups
     base = Mention(
         groups=tuple(groups),
         line=pending.row.line,

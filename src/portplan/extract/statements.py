@@ -34,6 +34,7 @@ class Statement:
     port_phrases: tuple[str, ...]
     lines: tuple[int, ...]
     follows: bool = False  # a later sentence of a paragraph: it may keep the one before's ends
+    before: str = ""  # the sentences without ports right before it (they may name the ends)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -92,24 +93,21 @@ def port_groups(phrases: Sequence[str], *, strict: bool = False) -> list[list[Po
     return [fill_protocols(groups, next((g.protocols for g in groups if g.protocols), ())) for groups in flows]
 
 
-def _port_sentences(text: str) -> list[str]:
-    """Text cut into one part per sentence (or ";" clause) that states a port; a sentence
-    without a port stays with the part before it (or the first part)."""
-    parts: list[str] = []
+def _port_sentences(text: str) -> list[tuple[str, str]]:
+    """Text cut into one part per sentence (or ";" clause) that states a port, each with the
+    sentences without ports right before it; trailing sentences without ports join the last
+    part (they often say more about it)."""
+    parts: list[tuple[str, str]] = []
     waiting = ""
     clauses = [c for s in split_sentences(text) for c in _CLAUSE_END.split(s) if c.strip()]
     for sentence in clauses:
         if parse_ports(sentence[:_MAX_SENTENCE], numbers_are_ports=False).has_ports:
-            parts.append(f"{waiting} {sentence}".strip())
+            parts.append((sentence, waiting))
             waiting = ""
-        elif parts:
-            parts[-1] = f"{parts[-1]} {sentence}"
         else:
-            waiting = f"{waiting} {sentence}".strip()
+            waiting = f"{waiting} {sentence}".strip()[-_MAX_SENTENCE:]
     if not parts:
-        return [text]
-    if waiting:
-        parts[-1] = f"{parts[-1]} {waiting}"
+        return [(text, "")]
     return parts
 
 
@@ -122,8 +120,8 @@ def _line_of(lines: Sequence[TextLine], offsets: list[int], position: int) -> Te
 
 
 def paragraph_statements(lines: Sequence[TextLine]) -> list[Statement]:
-    """The statements of a paragraph: one per part that states a port, each cited at the line
-    where it starts."""
+    """The statements of a paragraph: one per sentence that states a port, each cited at the
+    line where it starts."""
     joined, offsets = "", []
     for line in lines:
         offsets.append(len(joined) + (1 if joined else 0))
@@ -131,16 +129,16 @@ def paragraph_statements(lines: Sequence[TextLine]) -> list[Statement]:
     out: list[Statement] = []
     cursor = 0
     parts = _port_sentences(joined)
-    for n, part in enumerate(parts):
-        position = joined.find(part[:40], cursor)
-        position = max(position, 0)
+    for n, (part, before) in enumerate(parts):
+        position = max(joined.find(part[:40], cursor), 0)
         cursor = position
         where = _line_of(lines, offsets, position)
         sentence, phrases = split_statement(part[:_MAX_SENTENCE])
-        if len(parts) == 1:
-            out.append(Statement(where.line, where.text.strip(), sentence, tuple(phrases) or (sentence,), tuple(ln.line for ln in lines)))
-        else:
-            out.append(Statement(where.line, where.text.strip(), part, (part,), (where.line,), follows=n > 0))
+        if not sentence or len(parts) > 1:
+            sentence, phrases = part[:_MAX_SENTENCE], [part[:_MAX_SENTENCE]]
+        out.append(
+            Statement(where.line, where.text.strip(), sentence, tuple(phrases), (where.line,), follows=n > 0, before=before)
+        )
     return out
 
 

@@ -41,8 +41,7 @@ class TableReading:
 def transposed(table: Table) -> Table | None:
     """A table whose first column is the header ("Source", "Destination", "Port" down the
     side, one connection per column), turned so that each connection is a row."""
-    headers = [read_header(list(row)) for row in table.rows]
-    if not table.rows or any(h is not None and h.index(ColumnRole.PORT) is not None for h in headers):
+    if not table.rows or any(read_header(list(row)) is not None for row in table.rows[:3]):
         return None
     header = read_header([row[0] if row else "" for row in table.rows])
     if header is None or header.index(ColumnRole.PORT) is None:

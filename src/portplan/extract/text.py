@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from portplan.extract.document import (
     DefinitionItem,
@@ -151,16 +151,27 @@ class TextReader:
             if not groups:
                 self._unparsed(statement, "mentions a protocol or port but states no port number")
                 continue
-            src, dst, _ = _own_ends(statement.sentence, "sentence")
-            if src is None and dst is None and statement.follows:
-                src, dst = earlier
+            src, dst = self._sentence_ends(statement, earlier)
+            if src is None and dst is None and _cell_like(statement.sentence):
+                self.item(ListItem(0, "-", tuple(ln for ln in block.lines if ln.line in statement.lines)), index)
+                continue
             if src is None and dst is None:
                 self._unparsed(statement, "ports mentioned, but no source or destination could be read from the sentence")
                 continue
             earlier = (src, dst)
             for group_list in groups:
                 mention = _mention(statement, group_list, index, "sentence")
-                self._add(Mention(**{**mention.__dict__, "src": src, "dst": dst, "direction": _direction(statement.sentence)}), statement)
+                self._add(replace(mention, src=src, dst=dst, direction=_direction(statement.sentence)), statement)
+
+    def _sentence_ends(
+        self, statement: Statement, earlier: tuple[End | None, End | None]
+    ) -> tuple[End | None, End | None]:
+        src, dst, _ = _own_ends(statement.sentence, "sentence")
+        if src is None and dst is None and statement.before:
+            src, dst, _ = _own_ends(statement.before.split(". ")[-1], "sentence before")
+        if src is None and dst is None and statement.follows:
+            src, dst = earlier
+        return src, dst
 
     # -- list items and steps -----------------------------------------------------------------
     def item(self, block: ListItem, index: int) -> None:
@@ -182,7 +193,7 @@ class TextReader:
             text = statement.sentence
             peer = _peer(text) if src is None and dst is None else None
             self._add(
-                Mention(**{**mention.__dict__, "src": src, "dst": dst, "direction": _direction(text), "peer": peer}),
+                replace(mention, src=src, dst=dst, direction=_direction(text), peer=peer),
                 statement,
             )
 
@@ -272,7 +283,7 @@ class TextReader:
         src, dst, _ = _own_ends(block.text, "definition")
         for group_list in groups:
             mention = _mention(statement, group_list, index, "definition")
-            self._add(Mention(**{**mention.__dict__, "src": src, "dst": dst, "direction": _direction(block.text)}), statement)
+            self._add(replace(mention, src=src, dst=dst, direction=_direction(block.text)), statement)
 
     def heading(self, block: Heading, index: int) -> None:
         """ "Indexer Control Port: TCP 9404": the section's sentences give the ends."""
@@ -286,15 +297,13 @@ class TextReader:
             mention = _mention(statement, [group], index, "heading")
             body = self._section_text(index)
             self._add(
-                Mention(
-                    **{
-                        **mention.__dict__,
-                        "src": src,
-                        "dst": dst,
-                        "purpose": f"{block.text}: {body}"[:300] if body else block.text,
-                        "configurable": mention.configurable or is_configurable(body),
-                        "optional": mention.optional or is_optional(body.split(".")[0]),
-                    }
+                replace(
+                    mention,
+                    src=src,
+                    dst=dst,
+                    purpose=f"{block.text}: {body}"[:300] if body else block.text,
+                    configurable=mention.configurable or is_configurable(body),
+                    optional=mention.optional or is_optional(body.split(".")[0]),
                 ),
                 statement,
             )
@@ -333,6 +342,12 @@ class TextReader:
         elif not spec.has_ports and not _states_numbers(statement.text):
             return  # "a list of the TCP and UDP ports" names no port: nothing to act on
         self.reading.unparsed.append(Unparsed(statement.line, statement.text, reason))
+
+
+def _cell_like(text: str) -> bool:
+    """A short line that is a label and a port ("Node groups or JGroups: TCP port 7800",
+    "TCP port 9090"): a cell or item of a list written as lines, not a sentence."""
+    return len(text.split()) <= 10 and not text.rstrip().endswith((".", "!", "?"))
 
 
 def _states_numbers(text: str) -> bool:

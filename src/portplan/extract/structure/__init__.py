@@ -18,6 +18,7 @@ from portplan.extract.structure.paragraph import blank, paragraph_rule
 from portplan.extract.structure.pipe_rows import pipe_rows
 from portplan.extract.structure.records import field_record, inline_record
 from portplan.extract.structure.tab_table import tab_table
+from portplan.extract.structure.titles import promote_titles
 
 # Rules tried at every line, most specific first. ``interrupts_paragraph`` rules may also end
 # a paragraph in the middle.
@@ -75,4 +76,4 @@ def structure(document: Document) -> tuple[StructuredBlock, ...]:
         out.append(block)
     if run:
         out.extend(structure_lines(run))
-    return tuple(out)
+    return promote_titles(out)

@@ -25,6 +25,9 @@ class LineState:
     # Table attributes written on the line above a table ("[cols=...,options="header"]",
     # ".Caption"), kept until the table they belong to is read.
     pending_attributes: dict[str, str] = field(default_factory=dict)
+    # What a rule remembers for later runs of the same layout (the header of the last
+    # tab-separated table, for rows that continue it after a page break).
+    memory: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def text(self, index: int) -> str:
         return self.lines[index].text if 0 <= index < len(self.lines) else ""

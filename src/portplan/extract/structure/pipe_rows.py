@@ -69,9 +69,9 @@ def pipe_rows(state: LineState, start: int) -> RuleMatch | None:
             continue
         cells = cells_of(text)
         width = len(rows[0]) if rows else 0
-        if rows and text.startswith("|") and len(rows[-1]) < width and not sources[-1].rstrip().endswith("|"):
-            rows[-1].extend(cells)  # the tail of a row broken over two lines
-            sources[-1] = f"{sources[-1]} {text}"
+        if rows and text.startswith("|") and len(rows[-1]) < width and sources[-1].rstrip().endswith("|"):
+            sources[-1] = f"{sources[-1]} {text}"  # the tail of a row broken over two lines
+            rows[-1] = cells_of(_BOX_VERTICALS.sub("|", sources[-1]))
             continue
         rows.append(cells)
         lines.append(state.lines[index - 1].line)

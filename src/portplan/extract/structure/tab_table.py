@@ -36,21 +36,34 @@ def _resumes(state: LineState, index: int) -> bool:
     return False
 
 
+def _starts_table(state: LineState, index: int) -> bool:
+    """A title line followed by a new header: the title belongs to the next table."""
+    for ahead in range(index + 1, min(index + 1 + _LOOKAHEAD, len(state))):
+        if _tabbed(state, ahead):
+            return has_ports_header([state.text(ahead).split("\t")], limit=1)
+    return False
+
+
 def tab_table(state: LineState, start: int) -> RuleMatch | None:
     if not _tabbed(state, start):
         return None
     probe = [state.text(i).split("\t") for i in range(start, min(start + 4, len(state))) if _tabbed(state, i)]
-    if not has_ports_header(probe):
-        return None
     rows: list[list[str]] = []
     lines: list[int] = []
     sources: list[str] = []
+    if not has_ports_header(probe):
+        # Rows after an interruption (a page break, a paragraph) continue the table above
+        # when they have its width: they take its header.
+        header = state.memory.get("tab header")
+        if header is None or len(header) != len(probe[0]):
+            return None
+        rows, lines, sources = [list(header)], [state.lines[start].line], [""]
     index = start
     while index < len(state):
         text = state.text(index)
         if _tabbed(state, index):
             rows.append([c.strip() for c in text.rstrip("\r\n ").split("\t")])
-        elif (state.blank(index) or _title(text)) and _resumes(state, index):
+        elif (state.blank(index) or _title(text)) and _resumes(state, index) and not _starts_table(state, index):
             if not state.blank(index):
                 rows.append([text.strip()])
             else:
@@ -61,4 +74,5 @@ def tab_table(state: LineState, start: int) -> RuleMatch | None:
         lines.append(state.lines[index].line)
         sources.append(text.rstrip())
         index += 1
+    state.memory["tab header"] = tuple(rows[0])
     return RuleMatch((make_table(rows, lines, sources),), index)
