@@ -2,68 +2,189 @@
 
 :func:`structure` keeps the blocks a reader already structured and runs every run of plain
 :class:`~portplan.extract.document.TextLine` through :data:`RULES`, in order; the first rule
-that recognises its layout at a line reads it. A new layout is one module with one rule plus
-one line here, and a fixture in ``tests/extract/structure/``.
+that recognises its layout at a line reads it. Which markup the text is written in
+(:func:`~portplan.extract.structure.markup.detect_markup`) is read once per document, for the
+few layouts the languages spell alike.
+
+A new layout is one module with one rule, one line here (its place in the order, and whether
+it may interrupt a paragraph or is transparent), and a fixture in
+``tests/extract/structure/fixtures/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from portplan.extract.document import Document, StructuredBlock, TextLine
-from portplan.extract.structure.aligned import aligned_table
-from portplan.extract.structure.base import BlockRule, LineState, RuleMatch
-from portplan.extract.structure.one_cell_per_line import one_cell_per_line
-from portplan.extract.structure.paragraph import blank, paragraph_rule
-from portplan.extract.structure.pipe_rows import pipe_rows
-from portplan.extract.structure.records import field_record, inline_record
-from portplan.extract.structure.tab_table import tab_table
+from portplan.extract.structure import (
+    admonition_paragraph,
+    aligned,
+    asciidoc_definition,
+    asciidoc_heading,
+    asciidoc_table,
+    attribute_entry,
+    atx_heading,
+    block_attributes,
+    block_macro,
+    blockquote,
+    caption,
+    colon_definition,
+    comment,
+    delimited_code,
+    delimited_container,
+    fence,
+    fenced_admonition,
+    front_matter,
+    grid_table,
+    html_markup,
+    indented_code,
+    link_reference,
+    list_item,
+    list_table,
+    mdx_import,
+    mkdocs_admonition,
+    one_cell_per_line,
+    paragraph,
+    pipe_rows,
+    pipe_table,
+    preprocessor,
+    records,
+    rst_block_quote,
+    rst_code,
+    rst_comment,
+    rst_definition,
+    rst_directive,
+    rst_dropped_directive,
+    rst_literal,
+    shortcode,
+    simple_table,
+    styled_paragraph,
+    tab_table,
+    thematic_break,
+    underline_heading,
+)
+from portplan.extract.structure.base import BlockRule, LineState, Markup, read_blocks
+from portplan.extract.structure.markup import detect_markup
 from portplan.extract.structure.titles import promote_titles
 
-# Rules tried at every line, most specific first. ``interrupts_paragraph`` rules may also end
-# a paragraph in the middle.
-LEADING_RULES: list[BlockRule] = [
-    BlockRule("blank", blank),
-    BlockRule("pipe rows", pipe_rows, interrupts_paragraph=True),
-    BlockRule("tab table", tab_table, interrupts_paragraph=True),
-    BlockRule("space-aligned table", aligned_table, interrupts_paragraph=True),
-    BlockRule("one cell per line", one_cell_per_line, interrupts_paragraph=True),
-    BlockRule("inline record", inline_record, interrupts_paragraph=True),
-    BlockRule("field record", field_record, interrupts_paragraph=True),
-]
+# Most specific first. Lines that show nothing come before the blocks they could be taken
+# for; a table before the heading underline its border resembles; the paragraph last.
 RULES: list[BlockRule] = [
-    *LEADING_RULES,
-    paragraph_rule([rule for rule in LEADING_RULES if rule.interrupts_paragraph]),
+    BlockRule("blank", paragraph.blank),
+    # Lines that produce no block.
+    BlockRule("front_matter", front_matter.front_matter),
+    BlockRule("comment", comment.comment, interrupts_paragraph=True, transparent=True),
+    BlockRule("preprocessor", preprocessor.preprocessor, transparent=True),
+    BlockRule("attribute_entry", attribute_entry.attribute_entry),
+    BlockRule("block_attributes", block_attributes.block_attributes, interrupts_paragraph=True),
+    BlockRule("block_macro", block_macro.block_macro, interrupts_paragraph=True),
+    BlockRule("rst_comment", rst_comment.rst_comment),
+    BlockRule("rst_dropped_directive", rst_dropped_directive.rst_dropped_directive),
+    BlockRule("shortcode", shortcode.shortcode, interrupts_paragraph=True),
+    BlockRule("html_markup", html_markup.html_markup, interrupts_paragraph=True),
+    BlockRule("link_reference", link_reference.link_reference),
+    BlockRule("mdx_import", mdx_import.mdx_import),
+    # Tables (before headings: a grid border or a simple-table rule is a run of marks too).
+    BlockRule(
+        "asciidoc_table",
+        asciidoc_table.asciidoc_table,
+        interrupts_paragraph=True,
+        starts=asciidoc_table.starts,
+    ),
+    BlockRule(
+        "pipe_table", pipe_table.pipe_table, interrupts_paragraph=True, starts=pipe_table.starts
+    ),
+    BlockRule("grid_table", grid_table.grid_table, starts=grid_table.starts),
+    BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts),
+    BlockRule("list_table", list_table.list_table),
+    # Tables written as plain text: their layout shows only in the cells' meaning.
+    BlockRule("pipe_rows", pipe_rows.pipe_rows, interrupts_paragraph=True),
+    BlockRule("tab_table", tab_table.tab_table, interrupts_paragraph=True),
+    BlockRule("aligned_table", aligned.aligned_table, interrupts_paragraph=True),
+    BlockRule("one_cell_per_line", one_cell_per_line.one_cell_per_line, interrupts_paragraph=True),
+    BlockRule("inline_record", records.inline_record, interrupts_paragraph=True),
+    BlockRule("field_record", records.field_record, interrupts_paragraph=True),
+    # Headings.
+    BlockRule("atx_heading", atx_heading.atx_heading, interrupts_paragraph=True),
+    BlockRule("asciidoc_heading", asciidoc_heading.asciidoc_heading, interrupts_paragraph=True),
+    BlockRule(
+        "underline_heading",
+        underline_heading.underline_heading,
+        interrupts_paragraph=True,
+        starts=underline_heading.starts,
+    ),
+    # Code.
+    BlockRule("fence", fence.fence, interrupts_paragraph=True, starts=fence.starts),
+    BlockRule(
+        "delimited_code",
+        delimited_code.delimited_code,
+        interrupts_paragraph=True,
+        starts=delimited_code.starts,
+    ),
+    BlockRule("rst_code", rst_code.rst_code),
+    BlockRule("rst_literal", rst_literal.rst_literal),
+    # Containers: their body is read again by these rules.
+    BlockRule(
+        "delimited_container",
+        delimited_container.delimited_container,
+        interrupts_paragraph=True,
+        starts=delimited_container.starts,
+    ),
+    BlockRule("rst_directive", rst_directive.rst_directive),
+    BlockRule(
+        "mkdocs_admonition",
+        mkdocs_admonition.mkdocs_admonition,
+        interrupts_paragraph=True,
+        starts=mkdocs_admonition.starts,
+    ),
+    BlockRule(
+        "fenced_admonition",
+        fenced_admonition.fenced_admonition,
+        interrupts_paragraph=True,
+        starts=fenced_admonition.starts,
+    ),
+    BlockRule(
+        "blockquote", blockquote.blockquote, interrupts_paragraph=True, starts=blockquote.starts
+    ),
+    BlockRule("admonition_paragraph", admonition_paragraph.admonition_paragraph),
+    # Rule lines (after the headings and delimiters that are runs of marks too).
+    BlockRule("thematic_break", thematic_break.thematic_break, interrupts_paragraph=True),
+    BlockRule("caption", caption.caption, interrupts_paragraph=True, starts=caption.starts),
+    # Lists and definitions.
+    BlockRule("list_item", list_item.list_item, interrupts_paragraph=True, starts=list_item.starts),
+    BlockRule(
+        "colon_definition",
+        colon_definition.colon_definition,
+        interrupts_paragraph=True,
+        starts=colon_definition.starts,
+    ),
+    BlockRule(
+        "asciidoc_definition",
+        asciidoc_definition.asciidoc_definition,
+        interrupts_paragraph=True,
+        starts=asciidoc_definition.starts,
+    ),
+    BlockRule("rst_definition", rst_definition.rst_definition),
+    # Indented blocks, once lists have taken their continuation lines.
+    BlockRule("indented_code", indented_code.indented_code),
+    BlockRule("rst_block_quote", rst_block_quote.rst_block_quote),
+    # Paragraphs.
+    BlockRule("styled_paragraph", styled_paragraph.styled_paragraph),
+    BlockRule("paragraph", paragraph.paragraph),
 ]
 
 
 def structure_lines(
-    lines: Sequence[TextLine], rules: Sequence[BlockRule] = RULES
+    lines: Sequence[TextLine], markup: Markup | None = None, rules: Sequence[BlockRule] = RULES
 ) -> tuple[StructuredBlock, ...]:
     """The blocks a run of text lines holds."""
-    state = LineState(tuple(lines))
-    blocks: list[StructuredBlock] = []
-    index = 0
-    while index < len(state):
-        match = _first_match(rules, state, index)
-        if match is None or match.end <= index:
-            index += 1  # no rule claims the line (cannot happen with the paragraph rule)
-            continue
-        blocks.extend(match.blocks)
-        index = match.end
-    return tuple(blocks)
-
-
-def _first_match(rules: Iterable[BlockRule], state: LineState, index: int) -> RuleMatch | None:
-    for rule in rules:
-        found = rule.match(state, index)
-        if found is not None:
-            return found
-    return None
+    lines = tuple(lines)
+    return read_blocks(LineState(lines, rules, markup or detect_markup(lines)))
 
 
 def structure(document: Document) -> tuple[StructuredBlock, ...]:
     """Every block of the document, structured, in reading order."""
+    markup = detect_markup(block for block in document.blocks if isinstance(block, TextLine))
     out: list[StructuredBlock] = []
     run: list[TextLine] = []
     for block in document.blocks:
@@ -71,9 +192,9 @@ def structure(document: Document) -> tuple[StructuredBlock, ...]:
             run.append(block)
             continue
         if run:
-            out.extend(structure_lines(run))
+            out.extend(structure_lines(run, markup))
             run = []
         out.append(block)
     if run:
-        out.extend(structure_lines(run))
+        out.extend(structure_lines(run, markup))
     return promote_titles(out)
