@@ -59,7 +59,7 @@ _PURPOSE_WORDS = frozenset(
     _split("""description descriptions purpose comment comments used for usage notes note details
     detail service services function remarks remark reason application applications feature
     explanation traffic info information use communication justification rationale business
-    why""")
+    why supplementary additional designation meaning""")
 )
 _DIRECTION_WORDS = frozenset(_split("direction inbound outbound in out flow bound"))
 

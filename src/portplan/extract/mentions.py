@@ -43,7 +43,12 @@ class Mention:
     dst: End | None = None
     direction: Direction | None = None
     local: End | None = None  # the system the place is about (a Component column)
-    peer: End | None = None  # the other end a note names ("from the agents", "to X")
+    # The other end the place's notes name: "Receiving connections from Network Agents" gives a
+    # source, "Required to connect to Salt master" or "Required for SUSE Customer Center" a
+    # destination.
+    peer_src: End | None = None
+    peer_dst: End | None = None
+    service: str = ""  # the application the place names ("NTP"), for "NTP server" as a last resort
     optional: bool = False
     configurable: bool = False
     protocol_stated: bool = True

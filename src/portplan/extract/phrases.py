@@ -65,29 +65,53 @@ def _is_port_phrase(lowered: list[str], heads: bool) -> bool:
 
 
 def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
-    """Whether words name a system, a group of systems, a host or a proper name."""
+    """Whether words name a system, a group of systems, a host or a proper name.
+
+    What decides is the phrase's head — the words before its first preposition ("agents" in
+    "the agents of each site", not "site"): it must hold an endpoint noun ("server",
+    "nodes"), a host name, or a capitalised name that is not an activity ("Datadog", "Checkmk
+    Relay"; not "Synchronization" or "Transmission of data").
+    """
     lowered = [w.lower() for w in phrase if w not in "(),"]
     if not lowered or all(w in DETERMINERS for w in lowered):
         return False
     content = _content(phrase)
-    heads = _has_head(lowered)
-    if _is_port_phrase(lowered, heads):
+    if _is_port_phrase(lowered, _has_head(lowered)):
         return False
-    if content and word_protocols(content[0]) is not None and not heads and len(content) == 1:
+    if content and word_protocols(content[0]) is not None and len(content) == 1:
         return False  # "HTTPS", "ICMP"
     if content and all(w.lower() in NOT_NAMES for w in content):
         return False
-    if heads or any("." in w and HOST_NAME.match(w) for w in lowered):
+    if any("." in w and HOST_NAME.match(w) for w in lowered):
         return True
-    return _is_proper_name(content, phrase, sentence_start=sentence_start)
+    head = _head_words(content)
+    if _has_head([w.lower() for w in head]):
+        return True
+    return _is_proper_name(head, phrase, sentence_start=sentence_start)
+
+
+_PREPOSITIONS = words_of("of for in on at with from to via by over through into within using")
+_ACTIVITY = re.compile(r"(?:tion|sion|ment|ing|ance|ence|ity|ness|ship|ure)s?$", re.IGNORECASE)
+
+
+def _head_words(content: list[str]) -> list[str]:
+    """The words before the first preposition (not counting a leading one)."""
+    for i, word in enumerate(content):
+        if i and word.lower() in _PREPOSITIONS:
+            return content[:i]
+    return content
 
 
 def _is_proper_name(content: list[str], phrase: list[str], *, sentence_start: bool) -> bool:
-    """A capitalised word that does not just start the sentence, and not only people."""
-    capitals = [w for w in content if w[:1].isupper() and not w.isdigit()]
-    if sentence_start and content and phrase[0] == content[0]:
+    """A capitalised word that does not just start the sentence, is not an activity
+    ("Synchronization"), and not only people."""
+    capitals = [w for w in content if w[:1].isupper() and not w.isdigit() and not _ACTIVITY.search(w)]
+    if sentence_start and content and phrase and phrase[0] == content[0] and capitals[:1] == content[:1]:
         capitals = capitals[1:] if len(content) == 1 else capitals
-    return bool(capitals) and not all(w.lower() in PERSONS for w in content)
+    if not capitals or all(w.lower() in PERSONS for w in content):
+        return False
+    last = next((w for w in reversed(content) if not w.isdigit() and w not in "/&-"), "")
+    return not (last[:1].islower() and _ACTIVITY.search(last))
 
 
 def is_person(phrase: list[str]) -> bool:

@@ -10,13 +10,15 @@ records its clue, shown by ``extract --format table`` and in the JSON evidence):
    system the context names (group row, list item above, caption, heading, the sentence
    before); incoming → that system is the destination, outgoing → the source, both → either;
    a list of one system's ports with no direction is what that system listens on;
-3. the peer the place's own notes name ("Receiving connections from Network Agents",
-   "Required to connect to Salt master");
+3. the other end the place's own notes name ("Receiving connections from Network Agents",
+   "Required to connect to Salt master", "Required for SUSE Customer Center");
 4. ends the context names outright, nearest first: the group-header row, the list items
    above, the caption, the headings (innermost first), the sentence before the table or
    list, then what the document says of all its flows ("traffic is always initiated by X
    to Y");
-5. the document's subject, for the destination of a list of ports nobody else is named for.
+5. for a flow whose source is known and destination is not, the server of the application
+   the place names ("NTP" → "NTP server"); for a list of ports nobody is named for, the
+   document's subject as the destination.
 
 When an end is already chosen and a context names a pair, the other name of the pair is
 taken ("between the Uyuni Server and its clients" under a table about the clients).
@@ -113,15 +115,14 @@ def resolve(mention: Mention, context: Context, outline: Outline, subject: str) 
         if direction is None and from_heading and outline.headings_incoming:
             direction = Direction.IN
         src, dst = _apply_local(src, dst, local, direction)
-    if mention.peer is not None:
-        if dst is None and direction is Direction.OUT:
-            dst = mention.peer
-        elif src is None:
-            src = mention.peer
+    src = src or mention.peer_src
+    dst = dst or mention.peer_dst
     for frame, clue in [*frames, *outline.statements]:
         if src is not None and dst is not None:
             break
         src, dst = _apply_pair(src, dst, frame, clue)
+    if dst is None and src is not None and mention.service:
+        dst = End(f"{mention.service} server", "service named in the row")
     if dst is None and src is None and subject and not mention.no_port:
         dst = End(subject, "document subject")
     return Ends(src, dst)

@@ -32,6 +32,7 @@ from portplan.extract.ports import (
     parse_protocols,
 )
 from portplan.extract.result import Unparsed
+from portplan.extract.phrases import is_entity, tidy_name, words
 from portplan.extract.sentences import parse_sentence
 from portplan.extract.vocabulary import (
     ARROW,
@@ -40,6 +41,7 @@ from portplan.extract.vocabulary import (
     direction_of,
     is_configurable,
     is_optional,
+    service,
     split_arrow,
 )
 
@@ -269,7 +271,7 @@ def _arrow_ends(cells: Cells) -> tuple[str, str] | None:
                 return found
     for i, role in enumerate(cells.header.roles):
         named = _NAME_TO_NAME.match(cells.cells[i]) if role in (ColumnRole.OTHER, ColumnRole.PURPOSE) else None
-        if named:
+        if named and all(is_entity(words(part), sentence_start=True) for part in named.groups()):
             return named.group(1).strip(), named.group(2).strip()
     return None
 
@@ -280,7 +282,9 @@ class _Ends:
     dst: End | None = None
     direction: Direction | None = None
     local: End | None = None
-    peer: End | None = None
+    peer_src: End | None = None
+    peer_dst: End | None = None
+    service: str = ""
 
 
 def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
@@ -340,34 +344,54 @@ def _directed(cells: Cells, ends: _Ends) -> None:
         return
     ends.direction = direction_of(direction)
     if names and ends.local is None:
-        ends.peer = End(names[0], "column beside the direction")
+        peer = End(names[0], "column beside the direction")
+        if ends.direction is Direction.OUT:
+            ends.peer_dst = peer
+        else:
+            ends.peer_src = peer
+
+
+_FOR = re.compile(r"\b(?:required|needed|used)?\s*for\s+(?:the\s+)?(?P<name>[A-Z][\w .'/\-]{1,50}?)\s*(?:[.,;(]|$)")
 
 
 def _note_peer(cells: Cells, purpose: str, ends: _Ends) -> None:
-    """ "From Kestrel agents." at the start of a notes cell, or the notes' sentence grammar."""
-    if ends.peer is not None:
+    """The other end the notes name: "From Kestrel agents." / "To the SIEM." at the start of
+    a notes cell, the notes' sentence grammar ("Receiving connections from Network Agents",
+    "Required to connect to Salt master"), or "Required for SUSE Customer Center"."""
+    if ends.peer_src is not None or ends.peer_dst is not None:
         return
     notes = [cells.cells[i] for i in cells.header.indexes(ColumnRole.PURPOSE)] or [purpose]
     for note in notes:
         match = _PEER.match(note)
         if match:
-            side = match.group(1).lower()
-            ends.peer = End(match.group(2).strip(), "notes of the row")
-            if ends.direction is None:
-                ends.direction = Direction.IN if side == "from" else Direction.OUT
+            peer = End(match.group(2).strip(), "notes of the row")
+            if match.group(1).lower() == "from":
+                ends.peer_src = peer
+                ends.direction = ends.direction or Direction.IN
+            else:
+                ends.peer_dst = peer
+                ends.direction = ends.direction or Direction.OUT
             return
-    for note in notes:
-        parsed = parse_sentence(note) if note else None
-        if parsed is None:
-            continue
-        if parsed.src and not parsed.dst and parsed.src.lower() not in note[:3].lower():
-            ends.peer = End(parsed.src, "notes of the row")
+    for note in (n for n in notes if n):
+        parsed = parse_sentence(note)
+        if parsed.src and not parsed.subject_only:
+            ends.peer_src = End(parsed.src, "notes of the row")
+        if parsed.dst and parsed.dst != parsed.src:
+            ends.peer_dst = End(parsed.dst, "notes of the row")
+        named = _FOR.search(note)
+        if ends.peer_dst is None and named and is_entity(words(named.group("name"))):
+            ends.peer_dst = End(tidy_name(named.group("name")), "notes of the row")
+        if ends.peer_src or ends.peer_dst:
             return
-        if parsed.dst and not parsed.src:
-            ends.peer = End(parsed.dst, "notes of the row")
-            if ends.direction is None and ends.local is None:
-                ends.direction = Direction.OUT
-            return
+
+
+def _service_name(*texts: str) -> str:
+    """The application a row names ("DNS", "NTP"), in the document's spelling."""
+    for text in texts:
+        for word in re.findall(r"[A-Za-z][A-Za-z0-9+]*", text):
+            if service(word) is not None and word.lower() not in ("tcp", "udp", "ip", "tls", "ssl", "rest"):
+                return word
+    return ""
 
 
 def _marked_protocols(cells: Cells) -> str:
@@ -414,6 +438,7 @@ def read_row(header: Header, pending: _Pending, previous: Cells | None, block: i
     purpose = cells.get(ColumnRole.PURPOSE)
     _note_peer(cells, purpose, ends)
     proto_cell = cells.get(ColumnRole.PROTOCOL) or _marked_protocols(cells)
+    ends.service = _service_name(proto_cell, purpose)
     by_protocol = _protocol_port_columns(header)
     services: list[tuple[str, str]] = []
     if by_protocol:
@@ -436,7 +461,9 @@ def _with_ends(mention: Mention, ends: _Ends, pending: _Pending) -> Mention:
         dst=ends.dst,
         direction=ends.direction,
         local=ends.local,
-        peer=ends.peer,
+        peer_src=ends.peer_src,
+        peer_dst=ends.peer_dst,
+        service=ends.service,
         frames=pending.frames,
         optional=mention.optional or pending.optional,
     )

@@ -117,6 +117,7 @@ class SentenceParse:
     person_subject: bool = False
     pronoun_subject: bool = False
     response: bool = False
+    subject_only: bool = False  # the source is just the sentence's subject (no "by"/"from")
 
 
 def _ends_phrase(word: str, inside: bool) -> bool:
@@ -325,6 +326,7 @@ def _subject(parse: SentenceParse, subject_words: list[str]) -> None:
         parse.pronoun_subject = True
     elif is_entity(subject_words, sentence_start=True):
         parse.src = _name(subject_words)
+        parse.subject_only = True
 
 
 def _is_cue(found: list[str], i: int, verb: int | None) -> tuple[bool, int]:
@@ -366,6 +368,7 @@ def _by_agent(parse: SentenceParse, found: list[str]) -> None:
             phrase, _ = noun_phrase(found, j + 1)
             if is_entity(phrase) and _name(phrase) != parse.dst:
                 parse.src = _name(phrase)
+                parse.subject_only = False
                 return
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from portplan.extract.document import TextLine
+from portplan.extract.inline import clean_inline
 from portplan.extract.ports import PortGroup, fill_protocols, parse_ports, word_protocols
 
 STEP = re.compile(r"^\s*(?:step\s+)?(\d{1,2})\s*[.):]\s+(?=\S)", re.IGNORECASE)
@@ -125,7 +126,8 @@ def paragraph_statements(lines: Sequence[TextLine]) -> list[Statement]:
     joined, offsets = "", []
     for line in lines:
         offsets.append(len(joined) + (1 if joined else 0))
-        joined = f"{joined} {line.text.strip()}" if joined else line.text.strip()
+        text = clean_inline(line.text)
+        joined = f"{joined} {text}" if joined else text
     out: list[Statement] = []
     cursor = 0
     parts = _port_sentences(joined)
@@ -144,7 +146,7 @@ def paragraph_statements(lines: Sequence[TextLine]) -> list[Statement]:
 
 def item_statement(lines: Sequence[TextLine]) -> Statement:
     """A list item or numbered step: one statement (its comms phrases glued on or not)."""
-    text = " \n".join(line.text.strip() for line in lines)
+    text = " \n".join(clean_inline(line.text) for line in lines)
     text = STEP.sub("", text, count=1)  # "2." is a step number, not a port
     sentence, phrases = split_statement(text[:_MAX_SENTENCE])
     first = lines[0]

@@ -193,7 +193,7 @@ class TextReader:
             text = statement.sentence
             peer = _peer(text) if src is None and dst is None else None
             self._add(
-                replace(mention, src=src, dst=dst, direction=_direction(text), peer=peer),
+                replace(mention, src=src, dst=dst, direction=_direction(text), peer_src=peer),
                 statement,
             )
 
@@ -247,8 +247,9 @@ class TextReader:
 
     def _children(self, index: int) -> list[int]:
         parent = self.blocks[index]
-        assert isinstance(parent, ListItem)
         found: list[int] = []
+        if not isinstance(parent, ListItem):
+            return found
         for j in range(index + 1, len(self.blocks)):
             child = self.blocks[j]
             if not isinstance(child, ListItem) or child.depth <= parent.depth:

@@ -98,7 +98,7 @@ RULES: list[BlockRule] = [
     BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts),
     BlockRule("list_table", list_table.list_table),
     # Tables written as plain text: their layout shows only in the cells' meaning.
-    BlockRule("pipe_rows", pipe_rows.pipe_rows, interrupts_paragraph=True),
+    BlockRule("pipe_rows", pipe_rows.pipe_rows),
     BlockRule("tab_table", tab_table.tab_table, interrupts_paragraph=True),
     BlockRule("aligned_table", aligned.aligned_table, interrupts_paragraph=True),
     BlockRule("one_cell_per_line", one_cell_per_line.one_cell_per_line, interrupts_paragraph=True),
