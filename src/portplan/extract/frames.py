@@ -184,7 +184,7 @@ def read_title(text: str) -> Frame:
 # -- sentences --------------------------------------------------------------------------------
 
 _PORTS_ON = re.compile(
-    r"\b(?:ports?|connections?|traffic)\b[^.]{0,40}?\b(?:on|to|of|for|into)\s+(?:the\s+|all\s+|each\s+|every\s+)?"
+    r"\b(?:ports?|connections?|traffic)\s+(?:on|of|into)\s+(?:the\s+|all\s+|each\s+|every\s+)?"
     r"(?P<name>[\w*][\w .'/\-]{1,60}?)\s+(?=must|should|need|have|are|is|to\s+be|can|:|$)",
     re.IGNORECASE,
 )
@@ -210,6 +210,13 @@ _CONNECT_OUT = re.compile(
     r"\b(?:connect|access|reach|communicate|talk)\w*\b.{0,40}?\b(?:to|with)\s+the\s+following",
     re.IGNORECASE,
 )
+# "Opening these ports allows external network traffic to access the Uyuni Server."
+_ALLOWS = re.compile(
+    r"\b(?:allows?|permits?|lets?|enables?)\s+(?:the\s+)?(?P<src>[\w][\w .'\-]{1,40}?)\s+"
+    r"(?:traffic|connections?|requests?|clients?)\s+(?:to\s+(?:access|reach|connect\s+to|communicate\s+with)"
+    r"|to)\s+(?:the\s+)?(?P<dst>[\w][\w .'\-]{1,50}?)\s*(?:[.,;]|$)",
+    re.IGNORECASE,
+)
 _INCOMING_HEADING = re.compile(
     r"\b(?:incoming|inbound)\s+to\s+the\s+(?:component|system|server|host|node)s?\s+"
     r"(?:mentioned|named|given)\s+in\s+the\s+(?:chapter\s+|section\s+)?(?:heading|title)",
@@ -223,9 +230,14 @@ _INITIATED = re.compile(
 _NEGATION = re.compile(r"\b(?:no|never|not|nor|cannot)\b", re.IGNORECASE)
 
 
+_VERB_START = re.compile(r"^(?:\w+ing|\w+ed|access|reach|connect|communicate|send|use|allow|open)\b")
+
+
 def _name_of(text: str) -> str:
     found = words(text)
-    return join_words(found) if found and is_entity(found) else ""
+    if not found or _VERB_START.match(found[0]) and found[0][:1].islower():
+        return ""  # "access the server": a verb phrase, not a name
+    return join_words(found) if is_entity(found) else ""
 
 
 def _sentence_direction(text: str) -> Direction | None:
@@ -246,14 +258,20 @@ def read_sentence(text: str) -> Frame:
     if initiated and not _NEGATION.search(sentence[: initiated.start()]):
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
     frame = Frame(optional=is_optional(sentence), direction=_sentence_direction(sentence))
+    allows = _ALLOWS.search(sentence)
+    if allows and _name_of(allows.group("src")) and _name_of(allows.group("dst")):
+        return replace(frame, src=_name_of(allows.group("src")), dst=_name_of(allows.group("dst")))
     frame = _items_frame(sentence, frame)
     ports_on = _PORTS_ON.search(sentence) or _OPEN_ON.search(sentence)
     if ports_on and _name_of(ports_on.group("name")):
-        frame = replace(frame, dst=_name_of(ports_on.group("name")))
+        name = _name_of(ports_on.group("name"))
+        # "… configure a firewall on the X": the system the rules are for, either end.
+        on_firewall = "firewall" in ports_on.group(0).lower()
+        frame = replace(frame, local=name) if on_firewall else replace(frame, dst=name)
     side = _FROM_SIDE.search(sentence)
     if side and _name_of(side.group("name")) and _name_of(side.group("name")) != frame.dst:
         frame = replace(frame, src=_name_of(side.group("name")))
-    if not (frame.src or frame.dst):
+    if not (frame.src and frame.dst):
         frame = _grammar_frame(sentence, frame)
     if not (frame.src or frame.dst or frame.local):
         system = _FOR_SYSTEM.search(sentence)
@@ -279,6 +297,12 @@ def _items_frame(sentence: str, frame: Frame) -> Frame:
 
 def _grammar_frame(sentence: str, frame: Frame) -> Frame:
     pair = explicit_pair(sentence)
-    if pair is not None:
-        return replace(frame, src=pair[0], dst=pair[1])
-    return frame
+    if pair is None:
+        return frame
+    if frame.src and not _names_same(frame.src, pair[0]) or frame.dst and not _names_same(frame.dst, pair[1]):
+        return frame
+    return replace(frame, src=frame.src or pair[0], dst=frame.dst or pair[1])
+
+
+def _names_same(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()

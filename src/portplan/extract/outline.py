@@ -116,7 +116,7 @@ def _intro_frame(text: str) -> Frame:
     title = read_title(text)
     if not title.empty and len(text.split()) <= 10:
         return title
-    return read_sentence(text.rstrip(":") + ".")
+    return read_sentence(text)
 
 
 def _item_frame(text: str) -> Frame:

@@ -7,15 +7,15 @@ records its clue, shown by ``extract --format table`` and in the JSON evidence):
    columns, the sentence's own subject and object;
 2. a direction relative to a system: a Direction column or word ("Inbound", "for outbound")
    with the system the row is about (a Component column) or, failing that, the nearest
-   system the context names (group row, list item above, caption, heading, the sentence
-   before); incoming → that system is the destination, outgoing → the source, both → either;
+   system the context names (in the order of 4.); incoming → that system is the destination, outgoing → the source, both → either;
    a list of one system's ports with no direction is what that system listens on;
 3. the other end the place's own notes name ("Receiving connections from Network Agents",
    "Required to connect to Salt master", "Required for SUSE Customer Center");
 4. ends the context names outright, nearest first: the group-header row, the list items
-   above, the caption, the headings (innermost first), the sentence before the table or
-   list, then what the document says of all its flows ("traffic is always initiated by X
-   to Y");
+   above, the caption, the sentence that introduces the table or list, the headings
+   (innermost first), then what the document says of all its flows ("traffic is always
+   initiated by X to Y"); an introducing sentence that names only a common noun ("open on
+   the VM") ranks after the headings;
 5. for a flow whose source is known and destination is not, the server of the application
    the place names ("NTP" → "NTP server"); for a list of ports nobody is named for, the
    document's subject as the destination.
@@ -45,15 +45,28 @@ def _same(a: str, b: str) -> bool:
     return a.strip().lower() == b.strip().lower()
 
 
+def _generic(frame: Frame) -> bool:
+    """A frame that names only a common noun ("the VM", "the server"): less telling than a
+    heading that names the system."""
+    names = [n for n in (frame.src, frame.dst, frame.local) if n]
+    return bool(names) and all(len(n.split()) == 1 and n.islower() for n in names)
+
+
 def _context_frames(mention: Mention, context: Context) -> list[tuple[Frame, str]]:
-    """Frames in precedence order: the mention's own (group row, items above), then the
-    context's list items, caption, headings and introducing sentence."""
+    """Frames in precedence order, nearest first: the mention's own (group row, items
+    above), the context's list items, the caption, the sentence that introduces the table or
+    list, then the headings from the innermost out. An introducing sentence that only names a
+    common noun ("open on the VM") comes after the headings."""
+    intro = [item for item in context.intro[:1] if not _generic(item[0])]
+    weak = [item for item in context.intro[:1] if _generic(item[0])]
     return [
         *mention.frames,
         *context.parents,
         *context.caption,
+        *intro,
         *context.headings,
-        *context.intro,
+        *weak,
+        *context.intro[1:],
     ]
 
 
@@ -91,14 +104,17 @@ def _apply_local(
 def _apply_pair(
     src: End | None, dst: End | None, frame: Frame, clue: str
 ) -> tuple[End | None, End | None]:
+    """Fill an open end from a frame; where the frame's name for that end is already the
+    other end, its other name is meant ("between the server and its clients")."""
+    reciprocal = bool(frame.src) and _same(frame.src, frame.dst)
     if src is None and frame.src:
-        if dst is not None and _same(dst.name, frame.src) and frame.dst:
-            src = End(frame.dst, clue)
+        if dst is not None and _same(dst.name, frame.src) and not reciprocal:
+            src = End(frame.dst, clue) if frame.dst else None
         else:
             src = End(frame.src, clue)
     if dst is None and frame.dst:
-        if src is not None and _same(src.name, frame.dst) and frame.src and not _same(frame.src, frame.dst):
-            dst = End(frame.src, clue)
+        if src is not None and _same(src.name, frame.dst) and not reciprocal:
+            dst = End(frame.src, clue) if frame.src and not _same(frame.src, src.name) else None
         else:
             dst = End(frame.dst, clue)
     return src, dst
@@ -125,4 +141,6 @@ def resolve(mention: Mention, context: Context, outline: Outline, subject: str) 
         dst = End(f"{mention.service} server", "service named in the row")
     if dst is None and src is None and subject and not mention.no_port:
         dst = End(subject, "document subject")
+    if src is None and mention.kind == "target" and subject:
+        src = End(subject, "document subject")
     return Ends(src, dst)

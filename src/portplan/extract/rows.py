@@ -30,6 +30,7 @@ from portplan.extract.ports import (
     looks_port_like,
     parse_ports,
     parse_protocols,
+    word_protocols,
 )
 from portplan.extract.result import Unparsed
 from portplan.extract.phrases import is_entity, tidy_name, words
@@ -40,6 +41,7 @@ from portplan.extract.vocabulary import (
     Direction,
     direction_of,
     is_configurable,
+    implies_tcp,
     is_optional,
     service,
     split_arrow,
@@ -101,9 +103,32 @@ def _mostly_names(rows: list[Row], index: int) -> bool:
     return len(names) >= 0.6 * len(values)
 
 
+def _is_service_name(value: str) -> bool:
+    """ "HTTP", "DHCP", "TCP/UDP": a value that is only service or transport names."""
+    found = re.findall(r"[A-Za-z][A-Za-z0-9+\-]*", re.sub(r"\([^)]*\)", "", value))
+    return bool(found) and all(word_protocols(word) is not None for word in found)
+
+
+def _service_names(rows: list[Row], index: int) -> bool:
+    values = [r.cells[index] for r in rows if index < len(r.cells) and r.cells[index].strip()]
+    known = [v for v in values if _is_service_name(v)]
+    return bool(values) and 3 * len(known) >= len(values)
+
+
+def services_not_ends(header: Header, rows: list[Row]) -> Header:
+    """A "Used by" column that holds HTTP, DHCP, salt: the application, not the client."""
+    roles = list(header.roles)
+    for role in (ColumnRole.SOURCE, ColumnRole.DESTINATION):
+        indexes = header.indexes(role)
+        if len(indexes) == 1 and _service_names(rows, indexes[0]):
+            roles[indexes[0]] = ColumnRole.PURPOSE
+    return Header(header.cells, tuple(roles)) if roles != list(header.roles) else header
+
+
 def listener_column(header: Header, rows: list[Row]) -> Header:
     """ "Component | Listening port | Accessed by": the named component is the listening side;
     "Component | Connects to | Port": the named component is the side that connects."""
+    header = services_not_ends(header, rows)
     if header.index(ColumnRole.PORT) is None or header.indexes(ColumnRole.SIDE):
         return header
     has_src = header.index(ColumnRole.SOURCE) is not None
@@ -290,7 +315,8 @@ class _Ends:
 def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
     ends = _Ends()
     src, dst = cells.get(ColumnRole.SOURCE), cells.get(ColumnRole.DESTINATION)
-    if previous is not None and not src and not dst and (
+    continuation = not cells.get(ColumnRole.PORT) and not cells.get(ColumnRole.PROTOCOL)
+    if previous is not None and continuation and not src and not dst and (
         cells.header.index(ColumnRole.SOURCE) is not None or cells.header.index(ColumnRole.DESTINATION) is not None
     ):
         src, dst = previous.get(ColumnRole.SOURCE), previous.get(ColumnRole.DESTINATION)
@@ -351,6 +377,12 @@ def _directed(cells: Cells, ends: _Ends) -> None:
             ends.peer_src = peer
 
 
+_FROM_CLIENTS = re.compile(
+    r"\b(?:connections?|requests?|traffic|data|calls?|queries|messages|packets)\s+(?:\w+\s+){0,2}?"
+    r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)"
+    r"|\bused\s+by\s+(?:the\s+)?(?P<by>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)",
+    re.IGNORECASE,
+)
 _FOR = re.compile(r"\b(?:required|needed|used)?\s*for\s+(?:the\s+)?(?P<name>[A-Z][\w .'/\-]{1,50}?)\s*(?:[.,;(]|$)")
 
 
@@ -373,8 +405,12 @@ def _note_peer(cells: Cells, purpose: str, ends: _Ends) -> None:
                 ends.direction = ends.direction or Direction.OUT
             return
     for note in (n for n in notes if n):
+        clients = _FROM_CLIENTS.search(note)
+        name = (clients.group("from") or clients.group("by")) if clients else ""
+        if name and is_entity(words(name)):
+            ends.peer_src = End(tidy_name(name), "notes of the row")
         parsed = parse_sentence(note)
-        if parsed.src and not parsed.subject_only:
+        if parsed.src and not parsed.subject_only and ends.peer_src is None:
             ends.peer_src = End(parsed.src, "notes of the row")
         if parsed.dst and parsed.dst != parsed.src:
             ends.peer_dst = End(parsed.dst, "notes of the row")
@@ -486,8 +522,10 @@ def service_mention(port_cell: str, proto_cell: str, purpose: str, pending: _Pen
     if groups is None:
         return None
     # Numbers without a written protocol take the one an application name implies ("JMX over
-    # RMI" is TCP), before any guess from the port number.
+    # RMI" is TCP, so is an API), before any guess from the port number.
     implied = parse_protocols(f"{proto_cell} {purpose}")[0] if not column_protocols else ()
+    if not implied and not column_protocols and implies_tcp(f"{proto_cell} {purpose}"):
+        implied = ("tcp",)
     groups = fill_protocols(groups, implied) if implied else groups
     base = Mention(
         groups=tuple(groups),

@@ -126,8 +126,10 @@ def _ends_phrase(word: str, inside: bool) -> bool:
         return True
     if inside and lowered in MODALS:
         return True  # "to *.example.com must be allowed"
-    if inside and lowered in ("every", "each", "once", "twice", "daily", "hourly"):
+    if inside and lowered in ("every", "each", "once", "twice", "daily", "hourly", "either"):
         return True  # "polls the license manager every 5 minutes"
+    if inside and word[:1].islower() and len(lowered) > 4 and lowered.endswith("ly"):
+        return True  # "Salt master directly": an adverb ends the name
     # A third-person verb ends the phrase ("the job and contacts"); "call" in "the call
     # manager" does not.
     return inside and lowered in VERBS and lowered.endswith("s") and word[:1].islower()
@@ -212,7 +214,7 @@ def _from_to_pair(found: list[str], lowered: list[str]) -> tuple[str, str] | Non
         first, end = noun_phrase(found, i + 1)
         joiner = {"from": "to", "to": "from", "between": "and"}[word]
         if end < len(found) and lowered[end] == joiner and is_entity(first):
-            second, _ = noun_phrase(found, end + 1)
+            second, _ = noun_phrase(found, _after_verb(found, lowered, end + 1))
             if is_entity(second):
                 a, b = _name(first), _name(second)
                 return (b, a) if word == "to" else (a, b)
@@ -223,6 +225,16 @@ def _from_to_pair(found: list[str], lowered: list[str]) -> tuple[str, str] | Non
             name = _name(first)
             return name, name
     return None
+
+
+def _after_verb(found: list[str], lowered: list[str], start: int) -> int:
+    """ "from A to communicate with B": skip the verb and its preposition to reach B."""
+    if start < len(found) and lowered[start] in VERBS | CUES and lowered[start] not in DETERMINERS:
+        step = start + 1
+        if step < len(found) and lowered[step] in ("with", "to", "into"):
+            step += 1
+        return step
+    return start
 
 
 def _opened_on(found: list[str], lowered: list[str]) -> tuple[str, str] | None:

@@ -30,7 +30,7 @@ from portplan.extract.document import (
     StructuredBlock,
     TextLine,
 )
-from portplan.extract.frames import Frame, read_title
+from portplan.extract.frames import Frame, read_sentence, read_title
 from portplan.extract.inline import clean_inline
 from portplan.extract.mentions import End, Mention
 from portplan.extract.outline import Context
@@ -145,6 +145,8 @@ class TextReader:
     # -- paragraphs --------------------------------------------------------------------------
     def paragraph(self, block: Paragraph, index: int) -> None:
         self.previous = None
+        if block.text.rstrip().endswith(":") and read_sentence(clean_inline(block.text)).items:
+            return  # "… connect outbound (TCP/443) to the following:" — the items are the flows
         earlier: tuple[End | None, End | None] = (None, None)
         for statement in paragraph_statements(block.lines):
             groups = _statement_groups(statement, strict=True)
@@ -168,7 +170,9 @@ class TextReader:
     ) -> tuple[End | None, End | None]:
         src, dst, _ = _own_ends(statement.sentence, "sentence")
         if src is None and dst is None and statement.before:
-            src, dst, _ = _own_ends(statement.before.split(". ")[-1], "sentence before")
+            before_src, before_dst, _ = _own_ends(statement.before.split(". ")[-1], "sentence before")
+            if before_src is not None and before_dst is not None:
+                src, dst = before_src, before_dst
         if src is None and dst is None and statement.follows:
             src, dst = earlier
         return src, dst
@@ -215,6 +219,9 @@ class TextReader:
             self.previous = endpoints_for(statement, self.previous) or self.previous
             return
         frame = _items_frame(context)
+        if frame is None and _names_host(block.text):
+            frame = (context.intro[0] if context.intro else (Frame(items="dst"), "list item"))
+            frame = (replace(frame[0], items="dst"), frame[1])
         if frame is not None and block.depth == 0:
             self._target_item(block, index, statement, frame)
             return
@@ -343,6 +350,12 @@ class TextReader:
         elif not spec.has_ports and not _states_numbers(statement.text):
             return  # "a list of the TCP and UDP ports" names no port: nothing to act on
         self.reading.unparsed.append(Unparsed(statement.line, statement.text, reason))
+
+
+def _names_host(text: str) -> bool:
+    """An item that starts with a host name ("scc.suse.com", "*.example.com (updates)")."""
+    first = clean_inline(text).strip().split()
+    return bool(first) and bool(HOST_NAME.match(first[0].strip(",;:")))
 
 
 def _cell_like(text: str) -> bool:

@@ -100,6 +100,21 @@ def service(word: str) -> Service | None:
     return SERVICES.get(word.lower().strip(".,;:()"))
 
 
+# Words that say a port carries a TCP service even where no protocol is written: an API, a
+# web interface, a database, a remote procedure call ("Satellite-search API", "Tomcat to
+# Apache HTTPD (AJP)", "XMLRPC API").
+TCP_NOUNS = frozenset(
+    """api apis rpc xmlrpc xml-rpc json-rpc jsonrpc grpc rest restful http https web ui gui
+    webui console dashboard database databases db jdbc odbc sql ajp jvm jmx rmi soap
+    websocket websockets graphql""".split()
+)
+
+
+def implies_tcp(text: str) -> bool:
+    """Whether a purpose names a service that runs over TCP ("Taskomatic API")."""
+    return any(word in TCP_NOUNS for word in re.findall(r"[a-z+]+", text.lower()))
+
+
 # Ports whose transport is not in doubt when a document gives the number alone (IANA
 # registrations in everyday use). Used only when the document states no protocol at all.
 WELL_KNOWN_PORTS: dict[int, tuple[str, ...]] = {
@@ -127,7 +142,7 @@ ENTITY_HEADS = words_of(
     manager managers instance instances cluster clusters pc pcs desktop desktops terminal
     terminals scanner scanners relay relays balancer balancers backend backends frontend
     frontends queue queues directory controller(s) site sites system systems machine machines
-    vm vms container containers pod pods api apis peer peers member members replica replicas
+    localhost vm vms container containers pod pods api apis peer peers member members replica replicas
     player players cache caches kiosk kiosks sensor sensors camera cameras recorder recorders
     collector collectors network networks subnet subnets lan vlan dmz segment repository
     repositories storage share shares archive vault bucket registry point points ap aps nas
@@ -159,7 +174,8 @@ GENERIC_TITLE_WORDS = words_of(
     external internal inbound outbound incoming outgoing ingress egress direction directions
     local remote ports/protocols service services appendix chapter section part page contents
     misc miscellaneous various optional recommended typical standard example examples
-    monitoring management access accessible administration troubleshooting debugging"""
+    monitoring management access accessible administration troubleshooting debugging internet
+    wan lan intranet"""
 )
 
 
