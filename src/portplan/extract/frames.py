@@ -235,7 +235,7 @@ _VERB_START = re.compile(r"^(?:\w+ing|\w+ed|access|reach|connect|communicate|sen
 
 def _name_of(text: str) -> str:
     found = words(text)
-    if not found or _VERB_START.match(found[0]) and found[0][:1].islower():
+    if not found or (_VERB_START.match(found[0]) and found[0][:1].islower()):
         return ""  # "access the server": a verb phrase, not a name
     return join_words(found) if is_entity(found) else ""
 
@@ -299,7 +299,7 @@ def _grammar_frame(sentence: str, frame: Frame) -> Frame:
     pair = explicit_pair(sentence)
     if pair is None:
         return frame
-    if frame.src and not _names_same(frame.src, pair[0]) or frame.dst and not _names_same(frame.dst, pair[1]):
+    if (frame.src and not _names_same(frame.src, pair[0])) or (frame.dst and not _names_same(frame.dst, pair[1])):
         return frame
     return replace(frame, src=frame.src or pair[0], dst=frame.dst or pair[1])
 

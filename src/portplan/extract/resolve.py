@@ -26,7 +26,6 @@ taken ("between the Uyuni Server and its clients" under a table about the client
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from portplan.extract.frames import Frame
@@ -70,23 +69,6 @@ def _context_frames(mention: Mention, context: Context) -> list[tuple[Frame, str
     ]
 
 
-def _local(mention: Mention, frames: Iterable[tuple[Frame, str]]) -> tuple[End | None, Direction | None, bool]:
-    """The system the mention is relative to, the direction, and whether it came from a
-    heading (for documents whose headings name the receiving side)."""
-    direction = mention.direction
-    local = mention.local
-    from_heading = False
-    for frame, clue in frames:
-        if local is None and frame.local:
-            local = End(frame.local, clue)
-            from_heading = clue.startswith("heading")
-            if direction is None and frame.direction is not None:
-                direction = frame.direction
-        if direction is None and frame.direction is not None and local is not None:
-            direction = frame.direction
-    return local, direction, from_heading
-
-
 def _apply_local(
     src: End | None, dst: End | None, local: End, direction: Direction | None
 ) -> tuple[End | None, End | None]:
@@ -120,23 +102,45 @@ def _apply_pair(
     return src, dst
 
 
+def _context_direction(mention: Mention, frames: list[tuple[Frame, str]]) -> Direction | None:
+    """The mention's own direction, else the nearest one its context states."""
+    if mention.direction is not None:
+        return mention.direction
+    return next((frame.direction for frame, _ in frames if frame.direction is not None), None)
+
+
+def _statement(
+    src: End | None, dst: End | None, frame: Frame, clue: str, direction: Direction | None
+) -> tuple[End | None, End | None]:
+    """What the document says of all its flows ("initiated by the Agent to Datadog"): under an
+    Inbound heading its source is the system that receives."""
+    if direction is Direction.IN and frame.src:
+        return src, dst or End(frame.src, clue)
+    return _apply_pair(src, dst, frame, clue)
+
+
 def resolve(mention: Mention, context: Context, outline: Outline, subject: str) -> Ends:
     """Both ends of one mention, each with the clue that gave it."""
     src, dst = mention.src, mention.dst
     if src is not None and dst is not None:
         return Ends(src, dst)
     frames = _context_frames(mention, context)
-    local, direction, from_heading = _local(mention, frames)
-    if local is not None:
-        if direction is None and from_heading and outline.headings_incoming:
-            direction = Direction.IN
-        src, dst = _apply_local(src, dst, local, direction)
+    direction = _context_direction(mention, frames)
+    if mention.local is not None:
+        src, dst = _apply_local(src, dst, mention.local, direction)
     src = src or mention.peer_src
     dst = dst or mention.peer_dst
-    for frame, clue in [*frames, *outline.statements]:
+    for frame, clue in frames:
         if src is not None and dst is not None:
             break
         src, dst = _apply_pair(src, dst, frame, clue)
+        if frame.local and (src is None or dst is None):
+            own = mention.direction or frame.direction or direction
+            if own is None and clue.startswith("heading") and outline.headings_incoming:
+                own = Direction.IN
+            src, dst = _apply_local(src, dst, End(frame.local, clue), own)
+    for frame, clue in outline.statements:
+        src, dst = _statement(src, dst, frame, clue, direction)
     if dst is None and src is not None and mention.service:
         dst = End(f"{mention.service} server", "service named in the row")
     if dst is None and src is None and subject and not mention.no_port:

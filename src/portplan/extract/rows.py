@@ -22,10 +22,11 @@ from dataclasses import dataclass, field, replace
 from portplan.extract.columns import ColumnRole, Header
 from portplan.extract.frames import Frame, read_title
 from portplan.extract.mentions import End, Mention
+from portplan.extract.phrases import is_entity, tidy_name, words
 from portplan.extract.ports import (
     PortGroup,
-    fill_protocols,
     PortSpec,
+    fill_protocols,
     is_any_port,
     looks_port_like,
     parse_ports,
@@ -33,15 +34,14 @@ from portplan.extract.ports import (
     word_protocols,
 )
 from portplan.extract.result import Unparsed
-from portplan.extract.phrases import is_entity, tidy_name, words
 from portplan.extract.sentences import parse_sentence
 from portplan.extract.vocabulary import (
     ARROW,
     BACK_ARROW,
     Direction,
     direction_of,
-    is_configurable,
     implies_tcp,
+    is_configurable,
     is_optional,
     service,
     split_arrow,
@@ -64,9 +64,7 @@ _DIRECTION_NAMES = re.compile(
     re.IGNORECASE,
 )
 _LISTENER_WORDS = frozenset(
-    """component components service services server servers host hosts system systems
-    application applications module modules node nodes appliance role roles device devices
-    name""".split()
+    ["component", "components", "service", "services", "server", "servers", "host", "hosts", "system", "systems", "application", "applications", "module", "modules", "node", "nodes", "appliance", "role", "roles", "device", "devices", "name"]
 )
 
 

@@ -46,38 +46,49 @@ def _texts(blocks: Sequence[StructuredBlock]) -> list[tuple[str, int]]:
     return out
 
 
-def _candidates(text: str) -> list[tuple[str, str | None]]:
+def _generic(word: str) -> bool:
+    lowered = word.lower()
+    if word in _NOT_SUBJECTS or lowered in GENERIC_TITLE_WORDS or lowered in DETERMINERS:
+        return True
+    return lowered.endswith(("ing", "tion", "ment")) or lowered in ("product", "products")
+
+
+def _candidates(text: str, *, title: bool) -> list[str]:
+    """Capitalised names in a text: "Checkmk", "Security Onion". A word that only starts a
+    sentence is not counted (except in titles, where every word is capitalised)."""
     found = []
     for match in _NAME.finditer(text):
         first, second = match.group(1), match.group(2)
-        if first in _NOT_SUBJECTS or first.lower() in GENERIC_TITLE_WORDS or first.lower() in DETERMINERS:
+        before = text[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in ".:!?•-*"
+        if sentence_start and not title and second is None:
+            found.append(f"^{first}")  # counted only if the name also appears mid-sentence
             continue
         if word_protocols(first) is not None or len(first) < 3:
             continue
-        if second is not None and (second in _NOT_SUBJECTS or second.lower() in GENERIC_TITLE_WORDS):
-            second = None
-        found.append((first, second))
+        if second is not None and not _generic(second) and word_protocols(second) is None:
+            found.append(f"{first} {second}")
+        elif not _generic(first):
+            found.append(first)
     return found
 
 
 def document_subject(blocks: Sequence[StructuredBlock]) -> str:
     """The system the document is about, or "" when no name recurs."""
-    singles: Counter[str] = Counter()
-    pairs: Counter[tuple[str, str]] = Counter()
+    counts: Counter[str] = Counter()
     for text, weight in _texts(blocks):
-        for first, second in _candidates(text):
-            singles[first] += weight
-            if second is not None:
-                pairs[(first, second)] += weight
-    if not singles:
+        for name in _candidates(text, title=weight > 1):
+            counts[name] += weight
+    for name in [n for n in counts if n.startswith("^")]:
+        if not _generic(name[1:]) and name[1:] in counts:
+            counts[name[1:]] += counts[name]
+        del counts[name]
+    if not counts:
         return ""
-    name, count = singles.most_common(1)[0]
-    if count < 4:
-        return ""
-    best_pair = max((p for p in pairs if p[0] == name), key=lambda p: pairs[p], default=None)
-    if best_pair is not None and pairs[best_pair] * 2 >= count:
-        return f"{best_pair[0]} {best_pair[1]}"
-    return name
+    singles = [(n, c) for n, c in counts.items() if " " not in n]
+    pairs = [(n, c) for n, c in counts.items() if " " in n]
+    name, count = max([*singles, *pairs], key=lambda item: item[1], default=("", 0))
+    return name if count >= 4 else ""
 
 
 def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[str, ...]:

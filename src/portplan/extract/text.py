@@ -141,6 +141,7 @@ class TextReader:
         self.reading = TextReading()
         self.previous: Endpoints | None = None  # the conversation of numbered steps
         self.consumed: set[int] = set()  # blocks read as part of another (nested details)
+        self.target_sources: dict[int, End] = {}  # per section: the source of its lists of hosts
 
     # -- paragraphs --------------------------------------------------------------------------
     def paragraph(self, block: Paragraph, index: int) -> None:
@@ -182,7 +183,7 @@ class TextReader:
         if index in self.consumed:
             return
         statement = item_statement(block.lines)
-        step = block.ordered and bool(STEP.match(f"{block.marker} ")) or block.marker[:1].isdigit()
+        step = (block.ordered and bool(STEP.match(f"{block.marker} "))) or block.marker[:1].isdigit()
         groups = _statement_groups(statement, strict=not step)
         context = self.contexts[index]
         if not groups:
@@ -237,6 +238,11 @@ class TextReader:
         groups: tuple[PortGroup, ...] = service.groups if service is not None else ()
         end = End(name, "list item")
         src = End(frame[0].src, frame[1]) if frame[0].src else None
+        section = self.contexts[index].section_line
+        if src is None:
+            src = self.target_sources.get(section)  # the lists of one section share their source
+        elif frame[0].items == "dst":
+            self.target_sources[section] = src
         mention = Mention(
             groups=groups,
             line=statement.line,

@@ -104,9 +104,7 @@ def service(word: str) -> Service | None:
 # web interface, a database, a remote procedure call ("Satellite-search API", "Tomcat to
 # Apache HTTPD (AJP)", "XMLRPC API").
 TCP_NOUNS = frozenset(
-    """api apis rpc xmlrpc xml-rpc json-rpc jsonrpc grpc rest restful http https web ui gui
-    webui console dashboard database databases db jdbc odbc sql ajp jvm jmx rmi soap
-    websocket websockets graphql""".split()
+    ["api", "apis", "rpc", "xmlrpc", "xml-rpc", "json-rpc", "jsonrpc", "grpc", "rest", "restful", "http", "https", "web", "ui", "gui", "webui", "console", "dashboard", "database", "databases", "db", "jdbc", "odbc", "sql", "ajp", "jvm", "jmx", "rmi", "soap", "websocket", "websockets", "graphql"]
 )
 
 

@@ -26,7 +26,7 @@ def is_title(text: str) -> bool:
         return False
     if stripped.endswith((".", ",", ";", ":", "!", "?")) or _BULLET.match(stripped):
         return False
-    if not _LETTERS.search(stripped) or not stripped[:1].isupper() and not stripped[:1].isdigit():
+    if not _LETTERS.search(stripped) or (not stripped[:1].isupper() and not stripped[:1].isdigit()):
         return False
     return not parse_ports(stripped, numbers_are_ports=False).has_ports
 
