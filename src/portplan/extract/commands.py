@@ -81,7 +81,9 @@ def _firewall_cmd(words: list[str]) -> list[Rule]:
         elif word.startswith("--add-service="):
             found = _service_rule(word.split("=", 1)[1])
             if found is not None:
-                rules.append(Rule(found.protocols, found.ports, source=source, service=found.service))
+                rules.append(
+                    Rule(found.protocols, found.ports, source=source, service=found.service)
+                )
     return rules
 
 
@@ -91,7 +93,11 @@ def _ufw(words: list[str]) -> list[Rule]:
     rest = words[words.index("allow") + 1 :]
     direction = Direction.OUT if rest[:1] == ["out"] else Direction.IN
     rest = [w for w in rest if w not in ("in", "out")]
-    options = {rest[i]: rest[i + 1] for i in range(len(rest) - 1) if rest[i] in ("proto", "from", "to", "port")}
+    options = {
+        rest[i]: rest[i + 1]
+        for i in range(len(rest) - 1)
+        if rest[i] in ("proto", "from", "to", "port")
+    }
     if "port" in options:
         protocols = (options["proto"].lower(),) if "proto" in options else ("tcp", "udp")
         source = options.get("from", "")
@@ -110,14 +116,18 @@ def _iptables(words: list[str]) -> list[Rule]:
     options = _options(words)
     if options.get("j", "").upper() != "ACCEPT" and options.get("jump", "").upper() != "ACCEPT":
         return []
-    chain = options.get("a") or options.get("append") or options.get("i") or options.get("insert") or ""
+    chain = (
+        options.get("a") or options.get("append") or options.get("i") or options.get("insert") or ""
+    )
     direction = Direction.OUT if chain.upper() == "OUTPUT" else Direction.IN
     port = options.get("dport") or options.get("dports") or options.get("destination-port") or ""
     protocol = options.get("p") or options.get("protocol") or ""
     if not port:
         return []
     source = options.get("s") or options.get("source") or ""
-    return [Rule((protocol.lower(),) if protocol else (), port.replace(":", "-"), direction, source)]
+    return [
+        Rule((protocol.lower(),) if protocol else (), port.replace(":", "-"), direction, source)
+    ]
 
 
 def _nft(words: list[str]) -> list[Rule]:
@@ -138,18 +148,36 @@ def _netsh(words: list[str]) -> list[Rule]:
         return []
     direction = Direction.OUT if options.get("dir", "in").lower() == "out" else Direction.IN
     protocol = options.get("protocol", "").lower()
-    return [Rule((protocol,) if protocol in ("tcp", "udp") else (), port, direction, options.get("remoteip", ""))]
+    return [
+        Rule(
+            (protocol,) if protocol in ("tcp", "udp") else (),
+            port,
+            direction,
+            options.get("remoteip", ""),
+        )
+    ]
 
 
 def _powershell(words: list[str]) -> list[Rule]:
     options = _options(words)
-    direction = Direction.OUT if options.get("direction", "inbound").lower() == "outbound" else Direction.IN
-    port = options.get("localport", "") if direction is Direction.IN else options.get("remoteport", "")
+    direction = (
+        Direction.OUT if options.get("direction", "inbound").lower() == "outbound" else Direction.IN
+    )
+    port = (
+        options.get("localport", "") if direction is Direction.IN else options.get("remoteport", "")
+    )
     port = port or options.get("localport", "") or options.get("remoteport", "")
     if not port or options.get("action", "allow").lower() != "allow":
         return []
     protocol = options.get("protocol", "").lower()
-    return [Rule((protocol,) if protocol in ("tcp", "udp") else (), port, direction, options.get("remoteaddress", ""))]
+    return [
+        Rule(
+            (protocol,) if protocol in ("tcp", "udp") else (),
+            port,
+            direction,
+            options.get("remoteaddress", ""),
+        )
+    ]
 
 
 _COMMANDS: dict[str, Callable[[list[str]], list[Rule]]] = {
@@ -184,5 +212,25 @@ def command_mention(rule: Rule, line: int, text: str, block: int) -> Mention:
     source = End(rule.source, "command source") if rule.source else None
     purpose = f"{text.strip()}"
     if rule.direction is Direction.OUT:
-        return Mention(groups, line, text, block, "command", purpose, dst=source, direction=Direction.OUT, protocol_stated=stated)
-    return Mention(groups, line, text, block, "command", purpose, src=source, direction=Direction.IN, protocol_stated=stated)
+        return Mention(
+            groups,
+            line,
+            text,
+            block,
+            "command",
+            purpose,
+            dst=source,
+            direction=Direction.OUT,
+            protocol_stated=stated,
+        )
+    return Mention(
+        groups,
+        line,
+        text,
+        block,
+        "command",
+        purpose,
+        src=source,
+        direction=Direction.IN,
+        protocol_stated=stated,
+    )

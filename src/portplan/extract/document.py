@@ -36,6 +36,7 @@ class Heading:
     level: int
     text: str
     line: int
+    plain: bool = False  # a short line of plain text read as a title (no markup said so)
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,9 @@ def _optional(mention: Mention, context: Context) -> bool:
     return mention.optional or any(frame.optional for frame, _ in frames)
 
 
-def _flows(mention: Mention, ends: Ends, context: Context, name: str, default: tuple[str, ...]) -> Iterator[ExtractedFlow]:
+def _flows(
+    mention: Mention, ends: Ends, context: Context, name: str, default: tuple[str, ...]
+) -> Iterator[ExtractedFlow]:
     evidence = Evidence(
         name,
         mention.line,
@@ -132,12 +134,18 @@ def _flows(mention: Mention, ends: Ends, context: Context, name: str, default: t
         )
 
 
-def _leftovers(document: Document, blocks: Sequence[StructuredBlock], covered: set[int]) -> Iterator[Unparsed]:
+def _leftovers(
+    document: Document, blocks: Sequence[StructuredBlock], covered: set[int]
+) -> Iterator[Unparsed]:
     """Lines that name ports with numbers but fed no flow and no unparsed entry."""
     for line in _text_lines(document, blocks):
         if line.line in covered or not names_port_numbers(line.text):
             continue
-        yield Unparsed(line.line, line.text.strip(), "names port numbers, but no flow could be read from the line")
+        yield Unparsed(
+            line.line,
+            line.text.strip(),
+            "names port numbers, but no flow could be read from the line",
+        )
 
 
 def _text_lines(document: Document, blocks: Sequence[StructuredBlock]) -> Iterator[TextLine]:
@@ -173,7 +181,9 @@ def extract_flows(document: Document) -> Extraction:
         ends = resolve(mention, context, shape, subject)
         flows.extend(_flows(mention, ends, context, document.name, default))
     covered = found.used | {item.line for item in found.unparsed}
-    unparsed = sorted([*found.unparsed, *_leftovers(document, blocks, covered)], key=lambda u: u.line)
+    unparsed = sorted(
+        [*found.unparsed, *_leftovers(document, blocks, covered)], key=lambda u: u.line
+    )
     notices: list[str] = []
     if not flows:
         notices.append(f"{document.name}: no port requirements found in this document")

@@ -28,7 +28,7 @@ from portplan.extract.phrases import (
     words,
 )
 from portplan.extract.ports import PortSpec, parse_ports
-from portplan.extract.sentences import explicit_pair, parse_sentence
+from portplan.extract.sentences import VERBS, explicit_pair, parse_sentence
 from portplan.extract.vocabulary import (
     DIRECTION_WORDS,
     GENERIC_TITLE_WORDS,
@@ -73,7 +73,9 @@ _TRAILER = re.compile(
     re.IGNORECASE,
 )
 _PAIR_JOINERS = (
-    re.compile(r"^(?:from\s+)?(?P<a>.+?)\s+(?:from\s*/\s*to|to\s*/\s*from|<->|and)\s+(?P<b>.+)$", re.I),
+    re.compile(
+        r"^(?:from\s+)?(?P<a>.+?)\s+(?:from\s*/\s*to|to\s*/\s*from|<->|and)\s+(?P<b>.+)$", re.I
+    ),
     re.compile(r"^from\s+(?P<a>.+?)\s+to\s+(?P<b>.+)$", re.I),
     re.compile(r"^between\s+(?P<a>.+?)\s+and\s+(?P<b>.+)$", re.I),
     re.compile(r"^(?P<a>.+?)[\s‑-]+to[\s‑-]+(?P<b>.+)$", re.I),
@@ -152,7 +154,9 @@ def _remaining_name(text: str) -> str:
     for run in runs:
         while run and (run[0].lower() in GENERIC_TITLE_WORDS or run[0].lower() in DIRECTION_WORDS):
             run = run[1:]
-        while run and (run[-1].lower() in GENERIC_TITLE_WORDS or run[-1].lower() in DIRECTION_WORDS):
+        while run and (
+            run[-1].lower() in GENERIC_TITLE_WORDS or run[-1].lower() in DIRECTION_WORDS
+        ):
             run = run[:-1]
         if run and names_system(" ".join(run)):
             names.append(join_words(run))
@@ -217,6 +221,12 @@ _ALLOWS = re.compile(
     r"|to)\s+(?:the\s+)?(?P<dst>[\w][\w .'\-]{1,50}?)\s*(?:[.,;]|$)",
     re.IGNORECASE,
 )
+# "Used for Agent services communicating with each other locally": both ends are the same.
+_EACH_OTHER = re.compile(
+    r"(?:^|\bfor\s+|\bthe\s+)(?P<name>[\w][\w .'\-]{1,40}?)\s+(?:communicat\w*|talk\w*|connect\w*)\s+"
+    r"(?:with|to)\s+(?:each\s+other|one\s+another)",
+    re.IGNORECASE,
+)
 _INCOMING_HEADING = re.compile(
     r"\b(?:incoming|inbound)\s+to\s+the\s+(?:component|system|server|host|node)s?\s+"
     r"(?:mentioned|named|given)\s+in\s+the\s+(?:chapter\s+|section\s+)?(?:heading|title)",
@@ -230,12 +240,16 @@ _INITIATED = re.compile(
 _NEGATION = re.compile(r"\b(?:no|never|not|nor|cannot)\b", re.IGNORECASE)
 
 
-_VERB_START = re.compile(r"^(?:\w+ing|\w+ed|access|reach|connect|communicate|send|use|allow|open)\b")
+_VERB_START = re.compile(
+    r"^(?:\w+ing|\w+ed|access|reach|connect|communicate|send|use|allow|open)\b"
+)
 
 
 def _name_of(text: str) -> str:
     found = words(text)
-    if not found or (_VERB_START.match(found[0]) and found[0][:1].islower()):
+    lowered = found[0] if found else ""
+    verb = lowered[:1].islower() and (bool(_VERB_START.match(lowered)) or lowered in VERBS)
+    if not found or verb:
         return ""  # "access the server": a verb phrase, not a name
     return join_words(found) if is_entity(found) else ""
 
@@ -258,6 +272,10 @@ def read_sentence(text: str) -> Frame:
     if initiated and not _NEGATION.search(sentence[: initiated.start()]):
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
     frame = Frame(optional=is_optional(sentence), direction=_sentence_direction(sentence))
+    reciprocal = _EACH_OTHER.search(sentence)
+    if reciprocal and _name_of(reciprocal.group("name")):
+        name = _name_of(reciprocal.group("name"))
+        return replace(frame, src=name, dst=name)
     allows = _ALLOWS.search(sentence)
     if allows and _name_of(allows.group("src")) and _name_of(allows.group("dst")):
         return replace(frame, src=_name_of(allows.group("src")), dst=_name_of(allows.group("dst")))
@@ -299,7 +317,9 @@ def _grammar_frame(sentence: str, frame: Frame) -> Frame:
     pair = explicit_pair(sentence)
     if pair is None:
         return frame
-    if (frame.src and not _names_same(frame.src, pair[0])) or (frame.dst and not _names_same(frame.dst, pair[1])):
+    if (frame.src and not _names_same(frame.src, pair[0])) or (
+        frame.dst and not _names_same(frame.dst, pair[1])
+    ):
         return frame
     return replace(frame, src=frame.src or pair[0], dst=frame.dst or pair[1])
 

@@ -48,6 +48,7 @@ class Mention:
     # destination.
     peer_src: End | None = None
     peer_dst: End | None = None
+    implied_direction: Direction | None = None  # what the notes imply (weaker than stated)
     service: str = ""  # the application the place names ("NTP"), for "NTP server" as a last resort
     optional: bool = False
     configurable: bool = False

@@ -67,7 +67,8 @@ class _Walker:
         section = self.headings[-1][0] if self.headings else None
         return Context(
             headings=tuple(
-                (frame, f"heading line {heading.line}") for heading, frame in reversed(self.headings)
+                (frame, f"heading line {heading.line}")
+                for heading, frame in reversed(self.headings)
             ),
             caption=(self.caption,) if self.caption else (),
             intro=tuple(reversed(self.intro)),
@@ -82,7 +83,7 @@ class _Walker:
 
     def heading(self, block: Heading) -> None:
         key = block.text.strip().lower()
-        if key in self.seen or "continued" in key:
+        if block.plain and (key in self.seen or "continued" in key):
             return  # a running page header or a table's continuation, not a new section
         self.seen.add(key)
         while self.headings and self.headings[-1][0].level >= block.level:

@@ -105,8 +105,16 @@ def _head_words(content: list[str]) -> list[str]:
 def _is_proper_name(content: list[str], phrase: list[str], *, sentence_start: bool) -> bool:
     """A capitalised word that does not just start the sentence, is not an activity
     ("Synchronization"), and not only people."""
-    capitals = [w for w in content if w[:1].isupper() and not w.isdigit() and not _ACTIVITY.search(w)]
-    if sentence_start and content and phrase and phrase[0] == content[0] and capitals[:1] == content[:1]:
+    capitals = [
+        w for w in content if w[:1].isupper() and not w.isdigit() and not _ACTIVITY.search(w)
+    ]
+    if (
+        sentence_start
+        and content
+        and phrase
+        and phrase[0] == content[0]
+        and capitals[:1] == content[:1]
+    ):
         capitals = capitals[1:] if len(content) == 1 else capitals
     if not capitals or all(w.lower() in PERSONS for w in content):
         return False

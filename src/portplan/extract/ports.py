@@ -27,7 +27,9 @@ def _split(text: str) -> list[str]:
 
 
 # Service names and their transports live in the one vocabulary.
-APPLICATIONS: dict[str, tuple[str, ...]] = {name: found.transports for name, found in SERVICES.items()}
+APPLICATIONS: dict[str, tuple[str, ...]] = {
+    name: found.transports for name, found in SERVICES.items()
+}
 
 # Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
 _WORD_PARTS = re.compile(r"[/+]")

@@ -26,6 +26,7 @@ taken ("between the Uyuni Server and its clients" under a table about the client
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from portplan.extract.frames import Frame
@@ -78,9 +79,22 @@ def _apply_local(
         return src or local, dst or local
     if dst is None:
         return src, local  # incoming, or a list of the system's own ports
-    if src is None and not _same(dst.name, local.name):
+    if src is None and not _overlaps(dst.name, local.name):
         return local, dst  # "Central server | Destination | Port": the section's system calls out
     return src, dst
+
+
+def _stems(name: str) -> set[str]:
+    return {
+        w[:-1] if len(w) > 3 and w.endswith("s") else w
+        for w in re.findall(r"[a-z0-9]+", name.lower())
+    }
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Two names of one system ("Server" and "Uyuni Server", "Client" and "Uyuni Clients")."""
+    first, second = _stems(a), _stems(b)
+    return bool(first) and bool(second) and (first <= second or second <= first)
 
 
 def _apply_pair(
@@ -127,20 +141,43 @@ def resolve(mention: Mention, context: Context, outline: Outline, subject: str) 
     frames = _context_frames(mention, context)
     direction = _context_direction(mention, frames)
     if mention.local is not None:
-        src, dst = _apply_local(src, dst, mention.local, direction)
-    src = src or mention.peer_src
-    dst = dst or mention.peer_dst
+        src, dst = _apply_local(src, dst, mention.local, direction or mention.implied_direction)
+    peers_used = False
     for frame, clue in frames:
         if src is not None and dst is not None:
             break
-        src, dst = _apply_pair(src, dst, frame, clue)
-        if frame.local and (src is None or dst is None):
-            own = mention.direction or frame.direction or direction
-            if own is None and clue.startswith("heading") and outline.headings_incoming:
-                own = Direction.IN
-            src, dst = _apply_local(src, dst, End(frame.local, clue), own)
+        if peers_used or not (frame.local or frame.src or frame.dst):
+            src, dst = _apply_frame(src, dst, frame, clue, mention, direction, outline)
+            continue
+        # The nearest context that says anything goes first, then the mention's own notes.
+        src, dst = _apply_frame(src, dst, frame, clue, mention, direction, outline)
+        src, dst, peers_used = src or mention.peer_src, dst or mention.peer_dst, True
+    if not peers_used:
+        src, dst = src or mention.peer_src, dst or mention.peer_dst
     for frame, clue in outline.statements:
         src, dst = _statement(src, dst, frame, clue, direction)
+    return _last_resorts(src, dst, mention, subject)
+
+
+def _apply_frame(
+    src: End | None,
+    dst: End | None,
+    frame: Frame,
+    clue: str,
+    mention: Mention,
+    direction: Direction | None,
+    outline: Outline,
+) -> tuple[End | None, End | None]:
+    src, dst = _apply_pair(src, dst, frame, clue)
+    if frame.local and (src is None or dst is None):
+        own = mention.direction or frame.direction or direction or mention.implied_direction
+        if own is None and clue.startswith("heading") and outline.headings_incoming:
+            own = Direction.IN
+        src, dst = _apply_local(src, dst, End(frame.local, clue), own)
+    return src, dst
+
+
+def _last_resorts(src: End | None, dst: End | None, mention: Mention, subject: str) -> Ends:
     if dst is None and src is not None and mention.service:
         dst = End(f"{mention.service} server", "service named in the row")
     if dst is None and src is None and subject and not mention.no_port:

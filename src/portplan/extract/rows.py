@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, replace
 from portplan.extract.columns import ColumnRole, Header
 from portplan.extract.frames import Frame, read_title
 from portplan.extract.mentions import End, Mention
-from portplan.extract.phrases import is_entity, tidy_name, words
+from portplan.extract.notes import read_notes
+from portplan.extract.phrases import is_entity, words
 from portplan.extract.ports import (
     PortGroup,
     PortSpec,
@@ -34,7 +35,6 @@ from portplan.extract.ports import (
     word_protocols,
 )
 from portplan.extract.result import Unparsed
-from portplan.extract.sentences import parse_sentence
 from portplan.extract.vocabulary import (
     ARROW,
     BACK_ARROW,
@@ -64,7 +64,30 @@ _DIRECTION_NAMES = re.compile(
     re.IGNORECASE,
 )
 _LISTENER_WORDS = frozenset(
-    ["component", "components", "service", "services", "server", "servers", "host", "hosts", "system", "systems", "application", "applications", "module", "modules", "node", "nodes", "appliance", "role", "roles", "device", "devices", "name"]
+    [
+        "component",
+        "components",
+        "service",
+        "services",
+        "server",
+        "servers",
+        "host",
+        "hosts",
+        "system",
+        "systems",
+        "application",
+        "applications",
+        "module",
+        "modules",
+        "node",
+        "nodes",
+        "appliance",
+        "role",
+        "roles",
+        "device",
+        "devices",
+        "name",
+    ]
 )
 
 
@@ -97,7 +120,9 @@ def _mostly_names(rows: list[Row], index: int) -> bool:
     values = [r.cells[index] for r in rows if index < len(r.cells) and r.cells[index].strip()]
     if not values:
         return False
-    names = [v for v in values if len(v.split()) <= 5 and not parse_protocols(v)[0] and not port_ish(v)]
+    names = [
+        v for v in values if len(v.split()) <= 5 and not parse_protocols(v)[0] and not port_ish(v)
+    ]
     return len(names) >= 0.6 * len(values)
 
 
@@ -145,7 +170,13 @@ def listener_column(header: Header, rows: list[Row]) -> Header:
     if len(candidates) != 1:
         return header  # two name columns ("Component A | → | Component B") name both ends
     roles = list(header.roles)
-    roles[candidates[0]] = ColumnRole.SOURCE if has_dst else ColumnRole.DESTINATION if has_src else ColumnRole.COMPONENT
+    roles[candidates[0]] = (
+        ColumnRole.SOURCE
+        if has_dst
+        else ColumnRole.DESTINATION
+        if has_src
+        else ColumnRole.COMPONENT
+    )
     return Header(header.cells, tuple(roles))
 
 
@@ -198,10 +229,17 @@ def _is_wrapped(cells: Cells) -> bool:
     if present:
         return False
     purpose = cells.get(ColumnRole.PURPOSE)
-    port = cells.get(ColumnRole.PORT) or " ".join(cells.cells[i] for i in cells.header.indexes(ColumnRole.SIDE))
+    port = cells.get(ColumnRole.PORT) or " ".join(
+        cells.cells[i] for i in cells.header.indexes(ColumnRole.SIDE)
+    )
     if purpose and _starts_continuation(purpose) and not port.strip():
         return True
-    return bool(purpose) and not port.strip() and not cells.get(ColumnRole.PROTOCOL) and not cells.get(ColumnRole.COMPONENT)
+    return (
+        bool(purpose)
+        and not port.strip()
+        and not cells.get(ColumnRole.PROTOCOL)
+        and not cells.get(ColumnRole.COMPONENT)
+    )
 
 
 def _merge(upper: Cells, lower: Cells) -> None:
@@ -277,7 +315,11 @@ class RowReader:
                 self.mentions.extend(found)
             elif looks_port_like(" ".join(pending.cells.cells)):
                 self.unparsed.append(
-                    Unparsed(pending.row.line, pending.row.text, "table row with no port, protocol or endpoints")
+                    Unparsed(
+                        pending.row.line,
+                        pending.row.text,
+                        "table row with no port, protocol or endpoints",
+                    )
                 )
             previous = pending.cells
 
@@ -293,7 +335,11 @@ def _arrow_ends(cells: Cells) -> tuple[str, str] | None:
                     cells.cells[i] = ""
                 return found
     for i, role in enumerate(cells.header.roles):
-        named = _NAME_TO_NAME.match(cells.cells[i]) if role in (ColumnRole.OTHER, ColumnRole.PURPOSE) else None
+        named = (
+            _NAME_TO_NAME.match(cells.cells[i])
+            if role in (ColumnRole.OTHER, ColumnRole.PURPOSE)
+            else None
+        )
         if named and all(is_entity(words(part), sentence_start=True) for part in named.groups()):
             return named.group(1).strip(), named.group(2).strip()
     return None
@@ -307,6 +353,7 @@ class _Ends:
     local: End | None = None
     peer_src: End | None = None
     peer_dst: End | None = None
+    implied: Direction | None = None
     service: str = ""
 
 
@@ -314,8 +361,15 @@ def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
     ends = _Ends()
     src, dst = cells.get(ColumnRole.SOURCE), cells.get(ColumnRole.DESTINATION)
     continuation = not cells.get(ColumnRole.PORT) and not cells.get(ColumnRole.PROTOCOL)
-    if previous is not None and continuation and not src and not dst and (
-        cells.header.index(ColumnRole.SOURCE) is not None or cells.header.index(ColumnRole.DESTINATION) is not None
+    if (
+        previous is not None
+        and continuation
+        and not src
+        and not dst
+        and (
+            cells.header.index(ColumnRole.SOURCE) is not None
+            or cells.header.index(ColumnRole.DESTINATION) is not None
+        )
     ):
         src, dst = previous.get(ColumnRole.SOURCE), previous.get(ColumnRole.DESTINATION)
         cells.set(ColumnRole.SOURCE, src)
@@ -340,7 +394,11 @@ def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
 
 
 def _named_columns(cells: Cells) -> list[str]:
-    return [cells.cells[i] for i, role in enumerate(cells.header.roles) if role is ColumnRole.OTHER and cells.cells[i]]
+    return [
+        cells.cells[i]
+        for i, role in enumerate(cells.header.roles)
+        if role is ColumnRole.OTHER and cells.cells[i]
+    ]
 
 
 def _directed(cells: Cells, ends: _Ends) -> None:
@@ -362,9 +420,14 @@ def _directed(cells: Cells, ends: _Ends) -> None:
             return
     names = _named_columns(cells)
     if len(names) >= 2:
-        backward = BACK_ARROW.fullmatch(direction) is not None and ARROW.fullmatch(direction) is None
+        backward = (
+            BACK_ARROW.fullmatch(direction) is not None and ARROW.fullmatch(direction) is None
+        )
         first, second = (names[1], names[0]) if backward else (names[0], names[1])
-        ends.src, ends.dst = End(first, "columns either side of the direction"), End(second, "columns either side of the direction")
+        ends.src, ends.dst = (
+            End(first, "columns either side of the direction"),
+            End(second, "columns either side of the direction"),
+        )
         return
     ends.direction = direction_of(direction)
     if names and ends.local is None:
@@ -373,49 +436,20 @@ def _directed(cells: Cells, ends: _Ends) -> None:
             ends.peer_dst = peer
         else:
             ends.peer_src = peer
-
-
-_FROM_CLIENTS = re.compile(
-    r"\b(?:connections?|requests?|traffic|data|calls?|queries|messages|packets)\s+(?:\w+\s+){0,2}?"
-    r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)"
-    r"|\bused\s+by\s+(?:the\s+)?(?P<by>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)",
-    re.IGNORECASE,
-)
-_FOR = re.compile(r"\b(?:required|needed|used)?\s*for\s+(?:the\s+)?(?P<name>[A-Z][\w .'/\-]{1,50}?)\s*(?:[.,;(]|$)")
+        ends.implied = None
 
 
 def _note_peer(cells: Cells, purpose: str, ends: _Ends) -> None:
-    """The other end the notes name: "From Kestrel agents." / "To the SIEM." at the start of
-    a notes cell, the notes' sentence grammar ("Receiving connections from Network Agents",
-    "Required to connect to Salt master"), or "Required for SUSE Customer Center"."""
+    """The other end the notes name (see :func:`.notes.read_notes`)."""
     if ends.peer_src is not None or ends.peer_dst is not None:
         return
     notes = [cells.cells[i] for i in cells.header.indexes(ColumnRole.PURPOSE)] or [purpose]
-    for note in notes:
-        match = _PEER.match(note)
-        if match:
-            peer = End(match.group(2).strip(), "notes of the row")
-            if match.group(1).lower() == "from":
-                ends.peer_src = peer
-                ends.direction = ends.direction or Direction.IN
-            else:
-                ends.peer_dst = peer
-                ends.direction = ends.direction or Direction.OUT
-            return
     for note in (n for n in notes if n):
-        clients = _FROM_CLIENTS.search(note)
-        name = (clients.group("from") or clients.group("by")) if clients else ""
-        if name and is_entity(words(name)):
-            ends.peer_src = End(tidy_name(name), "notes of the row")
-        parsed = parse_sentence(note)
-        if parsed.src and not parsed.subject_only and ends.peer_src is None:
-            ends.peer_src = End(parsed.src, "notes of the row")
-        if parsed.dst and parsed.dst != parsed.src:
-            ends.peer_dst = End(parsed.dst, "notes of the row")
-        named = _FOR.search(note)
-        if ends.peer_dst is None and named and is_entity(words(named.group("name"))):
-            ends.peer_dst = End(tidy_name(named.group("name")), "notes of the row")
-        if ends.peer_src or ends.peer_dst:
+        found = read_notes(note)
+        if found.src or found.dst:
+            ends.peer_src = End(found.src, "notes of the row") if found.src else None
+            ends.peer_dst = End(found.dst, "notes of the row") if found.dst else None
+            ends.implied = found.direction
             return
 
 
@@ -423,7 +457,14 @@ def _service_name(*texts: str) -> str:
     """The application a row names ("DNS", "NTP"), in the document's spelling."""
     for text in texts:
         for word in re.findall(r"[A-Za-z][A-Za-z0-9+]*", text):
-            if service(word) is not None and word.lower() not in ("tcp", "udp", "ip", "tls", "ssl", "rest"):
+            if service(word) is not None and word.lower() not in (
+                "tcp",
+                "udp",
+                "ip",
+                "tls",
+                "ssl",
+                "rest",
+            ):
                 return word
     return ""
 
@@ -455,12 +496,18 @@ def _continue_service(cells: Cells, previous: Cells | None) -> None:
     """A continuation row: a blank port (and blank type) cell means "same as above"."""
     if previous is None:
         return
-    if not cells.get(ColumnRole.PORT) and not cells.get(ColumnRole.PROTOCOL) and not cells.header.indexes(ColumnRole.SIDE):
+    if (
+        not cells.get(ColumnRole.PORT)
+        and not cells.get(ColumnRole.PROTOCOL)
+        and not cells.header.indexes(ColumnRole.SIDE)
+    ):
         cells.set(ColumnRole.PORT, previous.get(ColumnRole.PORT))
         cells.set(ColumnRole.PROTOCOL, previous.get(ColumnRole.PROTOCOL))
 
 
-def read_row(header: Header, pending: _Pending, previous: Cells | None, block: int) -> list[Mention]:
+def read_row(
+    header: Header, pending: _Pending, previous: Cells | None, block: int
+) -> list[Mention]:
     cells = pending.cells
     if header.indexes(ColumnRole.SIDE):
         return _side_row(header, pending, previous, block)
@@ -476,7 +523,11 @@ def read_row(header: Header, pending: _Pending, previous: Cells | None, block: i
     by_protocol = _protocol_port_columns(header)
     services: list[tuple[str, str]] = []
     if by_protocol:
-        services = [(cells.cells[i], protocol) for i, protocol in by_protocol if cells.cells[i] and port_ish(cells.cells[i])]
+        services = [
+            (cells.cells[i], protocol)
+            for i, protocol in by_protocol
+            if cells.cells[i] and port_ish(cells.cells[i])
+        ]
     elif cells.get(ColumnRole.PORT) or proto_cell:
         services = [(cells.get(ColumnRole.PORT), proto_cell)]
     out: list[Mention] = []
@@ -497,6 +548,7 @@ def _with_ends(mention: Mention, ends: _Ends, pending: _Pending) -> Mention:
         local=ends.local,
         peer_src=ends.peer_src,
         peer_dst=ends.peer_dst,
+        implied_direction=ends.implied,
         service=ends.service,
         frames=pending.frames,
         optional=mention.optional or pending.optional,
@@ -504,14 +556,20 @@ def _with_ends(mention: Mention, ends: _Ends, pending: _Pending) -> Mention:
 
 
 def _purpose_text(proto_cell: str, purpose: str) -> str:
-    if proto_cell and not _TRANSPORT_ONLY.match(proto_cell) and not parse_ports(proto_cell).has_ports:
+    if (
+        proto_cell
+        and not _TRANSPORT_ONLY.match(proto_cell)
+        and not parse_ports(proto_cell).has_ports
+    ):
         # A protocol column holding an application name ("Network Printing Alliance Protocol
         # (NPAP)") is part of what the flow is for.
         return f"{proto_cell}: {purpose}" if purpose else proto_cell
     return purpose
 
 
-def service_mention(port_cell: str, proto_cell: str, purpose: str, pending: _Pending, block: int) -> list[Mention] | None:
+def service_mention(
+    port_cell: str, proto_cell: str, purpose: str, pending: _Pending, block: int
+) -> list[Mention] | None:
     """The mentions one port cell (with the row's protocol cell and notes) states."""
     column_protocols, _ = parse_protocols(proto_cell) if proto_cell else ((), False)
     spec = parse_ports(port_cell, default=column_protocols) if port_cell else PortSpec()
@@ -534,12 +592,15 @@ def service_mention(port_cell: str, proto_cell: str, purpose: str, pending: _Pen
         purpose=text,
         optional=is_optional(text),
         configurable=spec.configurable or is_configurable(text),
-        protocol_stated=bool(column_protocols) or any(g.explicit and g.protocols for g in spec.groups),
+        protocol_stated=bool(column_protocols)
+        or any(g.explicit and g.protocols for g in spec.groups),
     )
     return [base, *_alternative_ports(spec, purpose, base)]
 
 
-def _groups(spec: PortSpec, port_cell: str, column_protocols: tuple[str, ...], purpose: str) -> list[PortGroup] | None:
+def _groups(
+    spec: PortSpec, port_cell: str, column_protocols: tuple[str, ...], purpose: str
+) -> list[PortGroup] | None:
     if spec.has_ports:
         return list(spec.groups)
     protocols = tuple(dict.fromkeys((*spec.protocols, *column_protocols)))
@@ -567,11 +628,19 @@ def _alternative_ports(spec: PortSpec, purpose: str, base: Mention) -> list[Ment
     for group in noted.groups:
         extra = tuple(span for span in group.ports if span not in known)
         if group.explicit and group.protocols and extra:
-            out.append(replace(base, groups=(PortGroup(group.protocols, extra),), purpose=f"{base.purpose} (alternative port)"))
+            out.append(
+                replace(
+                    base,
+                    groups=(PortGroup(group.protocols, extra),),
+                    purpose=f"{base.purpose} (alternative port)",
+                )
+            )
     return out
 
 
-def _side_row(header: Header, pending: _Pending, previous: Cells | None, block: int) -> list[Mention]:
+def _side_row(
+    header: Header, pending: _Pending, previous: Cells | None, block: int
+) -> list[Mention]:
     cells = pending.cells
     first, second = header.indexes(ColumnRole.SIDE)[:2]
     src_name, dst_name = header.cells[first], header.cells[second]
@@ -585,10 +654,15 @@ def _side_row(header: Header, pending: _Pending, previous: Cells | None, block: 
         src_name, dst_name, dst_cell = dst_name, src_name, src_cell
     if not dst_cell:
         return []
-    found = service_mention(dst_cell, cells.get(ColumnRole.PROTOCOL), cells.get(ColumnRole.PURPOSE), pending, block)
+    found = service_mention(
+        dst_cell, cells.get(ColumnRole.PROTOCOL), cells.get(ColumnRole.PURPOSE), pending, block
+    )
     if not found:
         return []
-    ends = _Ends(End(src_name, "port column named after the endpoint"), End(dst_name, "port column named after the endpoint"))
+    ends = _Ends(
+        End(src_name, "port column named after the endpoint"),
+        End(dst_name, "port column named after the endpoint"),
+    )
     return [_with_ends(m, ends, pending) for m in found]
 
 

@@ -74,7 +74,9 @@ _CONNECTION_NOUNS = words_of(
     """connection connections request requests traffic call calls message messages query
     queries packets sessions session communication communications"""
 )
-_STORE_VERBS = words_of("stores store writes write saves save uploads upload puts put archives archive")
+_STORE_VERBS = words_of(
+    "stores store writes write saves save uploads upload puts put archives archive"
+)
 _ACCESS_VERBS = words_of("open opens access accesses browse browses visit visits reach reaches use")
 _REACHABLE_WORDS = words_of("reachable accessible available exposed")
 _NEGATED_PAREN = re.compile(r"\([^()]*(?:\bnot\b|n[’']t\b|\bcannot\b|\bnever\b)[^()]*\)", re.I)
@@ -165,7 +167,9 @@ def noun_phrase(found: list[str], start: int) -> tuple[list[str], int]:
             depth += 1
         elif word == ")":
             depth = max(0, depth - 1)
-        elif depth == 0 and _ends_phrase(word, end > start and found[end - 1].lower() not in DETERMINERS):
+        elif depth == 0 and _ends_phrase(
+            word, end > start and found[end - 1].lower() not in DETERMINERS
+        ):
             break
         end += 1
     phrase = found[start:end]
@@ -309,9 +313,7 @@ def explicit_pair(text: str) -> tuple[str, str] | None:
     found = words(text)
     lowered = [w.lower() for w in found]
     return (
-        _from_to_pair(found, lowered)
-        or _opened_on(found, lowered)
-        or _passive_pair(found, lowered)
+        _from_to_pair(found, lowered) or _opened_on(found, lowered) or _passive_pair(found, lowered)
     )
 
 

@@ -91,7 +91,10 @@ def port_groups(phrases: Sequence[str], *, strict: bool = False) -> list[list[Po
             flows.append(list(spec.groups))
         else:
             flows[-1].extend(spec.groups)
-    return [fill_protocols(groups, next((g.protocols for g in groups if g.protocols), ())) for groups in flows]
+    return [
+        fill_protocols(groups, next((g.protocols for g in groups if g.protocols), ()))
+        for groups in flows
+    ]
 
 
 def _port_sentences(text: str) -> list[tuple[str, str]]:
@@ -139,7 +142,15 @@ def paragraph_statements(lines: Sequence[TextLine]) -> list[Statement]:
         if not sentence or len(parts) > 1:
             sentence, phrases = part[:_MAX_SENTENCE], [part[:_MAX_SENTENCE]]
         out.append(
-            Statement(where.line, where.text.strip(), sentence, tuple(phrases), (where.line,), follows=n > 0, before=before)
+            Statement(
+                where.line,
+                where.text.strip(),
+                sentence,
+                tuple(phrases),
+                (where.line,),
+                follows=n > 0,
+                before=before,
+            )
         )
     return out
 
@@ -150,4 +161,6 @@ def item_statement(lines: Sequence[TextLine]) -> Statement:
     text = STEP.sub("", text, count=1)  # "2." is a step number, not a port
     sentence, phrases = split_statement(text[:_MAX_SENTENCE])
     first = lines[0]
-    return Statement(first.line, first.text.strip(), sentence, tuple(phrases), tuple(line.line for line in lines))
+    return Statement(
+        first.line, first.text.strip(), sentence, tuple(phrases), tuple(line.line for line in lines)
+    )

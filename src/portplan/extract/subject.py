@@ -19,7 +19,9 @@ from portplan.extract.inline import clean_inline
 from portplan.extract.ports import word_protocols
 from portplan.extract.vocabulary import DETERMINERS, GENERIC_TITLE_WORDS, words_of
 
-_NAME = re.compile(r"(?<![\w.\-/])([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)(?:\s+([A-Z][A-Za-z0-9]+))?")
+_NAME = re.compile(
+    r"(?<![\w.\-/])([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)(?:\s+([A-Z][A-Za-z0-9]+))?"
+)
 _NOT_SUBJECTS = words_of(
     """If When The This These That There Then For From With Without Each Every All Some Any Most
     Note Notes Table Figure See Use Using Ensure Make Please Also Only Other Both Default Ports

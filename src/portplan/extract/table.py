@@ -27,7 +27,9 @@ from portplan.extract.ports import looks_port_like, parse_ports
 from portplan.extract.result import Unparsed
 from portplan.extract.rows import Row, RowReader, listener_column, port_ish
 
-_INDEX_LABEL = re.compile(r"^\s*(?:#|no\.?|nr\.?|id|line|row|item|step|seq\.?|number|idx)\s*$", re.I)
+_INDEX_LABEL = re.compile(
+    r"^\s*(?:#|no\.?|nr\.?|id|line|row|item|step|seq\.?|number|idx)\s*$", re.I
+)
 
 
 @dataclass
@@ -47,7 +49,9 @@ def transposed(table: Table) -> Table | None:
     if header is None or header.index(ColumnRole.PORT) is None:
         return None
     width = max(len(row) for row in table.rows)
-    columns = tuple(tuple(row[j] if j < len(row) else "" for row in table.rows) for j in range(width))
+    columns = tuple(
+        tuple(row[j] if j < len(row) else "" for row in table.rows) for j in range(width)
+    )
     port_row = header.index(ColumnRole.PORT)
     line = table.lines[port_row] if port_row is not None and port_row < len(table.lines) else 0
     return Table(columns, tuple(line or table.lines[0] for _ in columns), table.title)  # turned
@@ -88,7 +92,8 @@ def _port_column(header: Header, rows: list[Row]) -> Header | None:
     candidates = [
         i
         for i, role in enumerate(header.roles)
-        if role in (ColumnRole.PURPOSE, ColumnRole.OTHER) and not _INDEX_LABEL.match(header.cells[i])
+        if role in (ColumnRole.PURPOSE, ColumnRole.OTHER)
+        and not _INDEX_LABEL.match(header.cells[i])
     ]
     scored = [(_share(i, rows), -n, i) for n, i in enumerate(candidates)]
     best = max(scored, default=None)
@@ -107,7 +112,10 @@ def confirm_columns(header: Header, rows: list[Row]) -> Header | None:
     sides = header.indexes(ColumnRole.SIDE)
     if sides:
         return header if all(_share(i, rows) >= 0.5 for i in sides) else None
-    if header.index(ColumnRole.PORT) is not None or header.index(ColumnRole.SOURCE_PORT) is not None:
+    if (
+        header.index(ColumnRole.PORT) is not None
+        or header.index(ColumnRole.SOURCE_PORT) is not None
+    ):
         return header
     names = header.indexes(ColumnRole.SOURCE) + header.indexes(ColumnRole.DESTINATION)
     portish = [i for i in sorted(names) if _share(i, rows) >= 0.5]
@@ -133,7 +141,9 @@ def _segments(table: Table, reading: TableReading) -> list[_Segment]:
             segments.append(_Segment(two_level_header(above, candidate)))
         elif not marked_header:
             source = table.sources[index] if index < len(table.sources) else " | ".join(cells)
-            row = Row(tuple(clean_inline(c) for c in cells), line, source.rstrip(), _spans(table, index))
+            row = Row(
+                tuple(clean_inline(c) for c in cells), line, source.rstrip(), _spans(table, index)
+            )
             if segments:
                 segments[-1].rows.append(row)
             else:
@@ -162,7 +172,9 @@ def _read_segment(segment: _Segment, block: int, reading: TableReading) -> None:
     if header is None:
         for row in segment.rows:
             if looks_port_like(row.text):
-                reading.unparsed.append(Unparsed(row.line, row.text, "row of a table whose columns hold no ports"))
+                reading.unparsed.append(
+                    Unparsed(row.line, row.text, "row of a table whose columns hold no ports")
+                )
         return
     reader = RowReader(listener_column(header, segment.rows), block)
     for row in segment.rows:

@@ -33,6 +33,7 @@ from portplan.extract.document import (
 from portplan.extract.frames import Frame, read_sentence, read_title
 from portplan.extract.inline import clean_inline
 from portplan.extract.mentions import End, Mention
+from portplan.extract.notes import NotedEnds, read_notes
 from portplan.extract.outline import Context
 from portplan.extract.phrases import HOST_NAME, tidy_name, words
 from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
@@ -53,7 +54,8 @@ _DIRECTION_PHRASE = re.compile(
     re.IGNORECASE,
 )
 _FROM_PEER = re.compile(
-    r"\bfrom\s+(?:the\s+)?(?P<name>all|any(?:where)?|[\w*][\w .'/\-]{1,40}?)\s*(?:\(|[.,;:]|$)", re.IGNORECASE
+    r"\bfrom\s+(?:the\s+)?(?P<name>all|any(?:where)?|[\w*][\w .'/\-]{1,40}?)\s*(?:\(|[.,;:]|$)",
+    re.IGNORECASE,
 )
 _PAREN_PAIR = re.compile(r"\(([^()]{3,80}\bto\b[^()]{2,80})\)")
 _MARKUP = re.compile(r"\*\*|__|`")
@@ -109,7 +111,11 @@ def _peer(text: str) -> End | None:
 def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: str) -> Mention:
     purpose = " ".join(part for part in (statement.sentence, *statement.port_phrases) if part)
     purpose = re.sub(r"^\s*(?:step\s+)?\d{1,2}\s*[.):]\s*", "", clean_inline(purpose))
+    noted = read_notes(statement.sentence) if kind in ("item", "definition") else NotedEnds()
     return Mention(
+        peer_src=End(noted.src, f"{kind} notes") if noted.src else None,
+        peer_dst=End(noted.dst, f"{kind} notes") if noted.dst else None,
+        implied_direction=noted.direction,
         groups=tuple(groups),
         line=statement.line,
         text=statement.text,
@@ -118,7 +124,9 @@ def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: st
         purpose=purpose,
         optional=is_optional(purpose),
         configurable=is_configurable(purpose)
-        or any(parse_ports(p, numbers_are_ports=False).configurable for p in statement.port_phrases),
+        or any(
+            parse_ports(p, numbers_are_ports=False).configurable for p in statement.port_phrases
+        ),
         protocol_stated=any(g.explicit and g.protocols for g in groups),
     )
 
@@ -156,22 +164,33 @@ class TextReader:
                 continue
             src, dst = self._sentence_ends(statement, earlier)
             if src is None and dst is None and _cell_like(statement.sentence):
-                self.item(ListItem(0, "-", tuple(ln for ln in block.lines if ln.line in statement.lines)), index)
+                self.item(
+                    ListItem(0, "-", tuple(ln for ln in block.lines if ln.line in statement.lines)),
+                    index,
+                )
                 continue
             if src is None and dst is None:
-                self._unparsed(statement, "ports mentioned, but no source or destination could be read from the sentence")
+                self._unparsed(
+                    statement,
+                    "ports mentioned, but no source or destination could be read from the sentence",
+                )
                 continue
             earlier = (src, dst)
             for group_list in groups:
                 mention = _mention(statement, group_list, index, "sentence")
-                self._add(replace(mention, src=src, dst=dst, direction=_direction(statement.sentence)), statement)
+                self._add(
+                    replace(mention, src=src, dst=dst, direction=_direction(statement.sentence)),
+                    statement,
+                )
 
     def _sentence_ends(
         self, statement: Statement, earlier: tuple[End | None, End | None]
     ) -> tuple[End | None, End | None]:
         src, dst, _ = _own_ends(statement.sentence, "sentence")
         if src is None and dst is None and statement.before:
-            before_src, before_dst, _ = _own_ends(statement.before.split(". ")[-1], "sentence before")
+            before_src, before_dst, _ = _own_ends(
+                statement.before.split(". ")[-1], "sentence before"
+            )
             if before_src is not None and before_dst is not None:
                 src, dst = before_src, before_dst
         if src is None and dst is None and statement.follows:
@@ -183,7 +202,9 @@ class TextReader:
         if index in self.consumed:
             return
         statement = item_statement(block.lines)
-        step = (block.ordered and bool(STEP.match(f"{block.marker} "))) or block.marker[:1].isdigit()
+        step = (block.ordered and bool(STEP.match(f"{block.marker} "))) or block.marker[
+            :1
+        ].isdigit()
         groups = _statement_groups(statement, strict=not step)
         context = self.contexts[index]
         if not groups:
@@ -210,18 +231,23 @@ class TextReader:
             pair = endpoints_for(statement, self.previous)
             if pair is not None:
                 self.previous = pair
-                return (End(pair.src, "step words") if pair.src else None, End(pair.dst, "step words") if pair.dst else None)
+                return (
+                    End(pair.src, "step words") if pair.src else None,
+                    End(pair.dst, "step words") if pair.dst else None,
+                )
             return None, None
         src, dst, _ = _own_ends(statement.sentence, "list item")
         return src, dst
 
-    def _item_without_ports(self, block: ListItem, index: int, statement: Statement, context: Context, *, step: bool) -> None:
+    def _item_without_ports(
+        self, block: ListItem, index: int, statement: Statement, context: Context, *, step: bool
+    ) -> None:
         if step and statement.sentence:
             self.previous = endpoints_for(statement, self.previous) or self.previous
             return
         frame = _items_frame(context)
         if frame is None and _names_host(block.text):
-            frame = (context.intro[0] if context.intro else (Frame(items="dst"), "list item"))
+            frame = context.intro[0] if context.intro else (Frame(items="dst"), "list item")
             frame = (replace(frame[0], items="dst"), frame[1])
         if frame is not None and block.depth == 0:
             self._target_item(block, index, statement, frame)
@@ -229,7 +255,9 @@ class TextReader:
         if looks_port_like(statement.text) and any(c.isdigit() for c in statement.text):
             self._unparsed(statement, "mentions a protocol or port but states no port number")
 
-    def _target_item(self, block: ListItem, index: int, statement: Statement, frame: tuple[Frame, str]) -> None:
+    def _target_item(
+        self, block: ListItem, index: int, statement: Statement, frame: tuple[Frame, str]
+    ) -> None:
         """An item of a list of endpoints ("- ghcr.io (Container downloads)")."""
         name, purpose = _endpoint_item(block.text)
         if not name:
@@ -283,21 +311,31 @@ class TextReader:
             lines.extend(line.line for line in child.lines)
             self.consumed.add(j)
         sentence = " ".join(t if t.endswith((".", ":", ";")) else f"{t}." for t in texts)
-        return Statement(statement.line, statement.text, sentence, statement.port_phrases, tuple(lines))
+        return Statement(
+            statement.line, statement.text, sentence, statement.port_phrases, tuple(lines)
+        )
 
     # -- definitions and headings -------------------------------------------------------------
     def definition(self, block: DefinitionItem, index: int) -> None:
         """ "443/tcp" then ": Port for most Agent data" — the term is the service."""
         term = clean_inline(block.term.text)
         groups = port_groups((term,), strict=False)
-        statement = Statement(block.term.line, block.term.text.strip(), block.text, (term,), (block.term.line, *(ln.line for ln in block.lines)))
+        statement = Statement(
+            block.term.line,
+            block.term.text.strip(),
+            block.text,
+            (term,),
+            (block.term.line, *(ln.line for ln in block.lines)),
+        )
         if not groups:
             self.item(ListItem(0, "-", (block.term, *block.lines)), index)
             return
         src, dst, _ = _own_ends(block.text, "definition")
         for group_list in groups:
             mention = _mention(statement, group_list, index, "definition")
-            self._add(replace(mention, src=src, dst=dst, direction=_direction(block.text)), statement)
+            self._add(
+                replace(mention, src=src, dst=dst, direction=_direction(block.text)), statement
+            )
 
     def heading(self, block: Heading, index: int) -> None:
         """ "Indexer Control Port: TCP 9404": the section's sentences give the ends."""
@@ -371,7 +409,9 @@ def _cell_like(text: str) -> bool:
 
 
 def _states_numbers(text: str) -> bool:
-    return any(c.isdigit() for c in text) and bool(re.search(r"\b(?:tcp|udp|sctp|port)\b", text, re.I))
+    return any(c.isdigit() for c in text) and bool(
+        re.search(r"\b(?:tcp|udp|sctp|port)\b", text, re.I)
+    )
 
 
 def _items_frame(context: Context) -> tuple[Frame, str] | None:

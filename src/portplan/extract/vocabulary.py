@@ -104,7 +104,40 @@ def service(word: str) -> Service | None:
 # web interface, a database, a remote procedure call ("Satellite-search API", "Tomcat to
 # Apache HTTPD (AJP)", "XMLRPC API").
 TCP_NOUNS = frozenset(
-    ["api", "apis", "rpc", "xmlrpc", "xml-rpc", "json-rpc", "jsonrpc", "grpc", "rest", "restful", "http", "https", "web", "ui", "gui", "webui", "console", "dashboard", "database", "databases", "db", "jdbc", "odbc", "sql", "ajp", "jvm", "jmx", "rmi", "soap", "websocket", "websockets", "graphql"]
+    [
+        "api",
+        "apis",
+        "rpc",
+        "xmlrpc",
+        "xml-rpc",
+        "json-rpc",
+        "jsonrpc",
+        "grpc",
+        "rest",
+        "restful",
+        "http",
+        "https",
+        "web",
+        "ui",
+        "gui",
+        "webui",
+        "console",
+        "dashboard",
+        "database",
+        "databases",
+        "db",
+        "jdbc",
+        "odbc",
+        "sql",
+        "ajp",
+        "jvm",
+        "jmx",
+        "rmi",
+        "soap",
+        "websocket",
+        "websockets",
+        "graphql",
+    ]
 )
 
 
@@ -117,13 +150,57 @@ def implies_tcp(text: str) -> bool:
 # registrations in everyday use). Used only when the document states no protocol at all.
 WELL_KNOWN_PORTS: dict[int, tuple[str, ...]] = {
     **dict.fromkeys(
-        (20, 21, 22, 23, 25, 80, 110, 135, 139, 143, 179, 389, 443, 445, 465, 515, 587, 631, 636,
-         873, 990, 993, 995, 1433, 1521, 2049, 3260, 3306, 3389, 5432, 5666, 5671, 5672, 5900,
-         5985, 5986, 6379, 8080, 8443, 9100, 9200, 9300, 9418, 27017),
+        (
+            20,
+            21,
+            22,
+            23,
+            25,
+            80,
+            110,
+            135,
+            139,
+            143,
+            179,
+            389,
+            443,
+            445,
+            465,
+            515,
+            587,
+            631,
+            636,
+            873,
+            990,
+            993,
+            995,
+            1433,
+            1521,
+            2049,
+            3260,
+            3306,
+            3389,
+            5432,
+            5666,
+            5671,
+            5672,
+            5900,
+            5985,
+            5986,
+            6379,
+            8080,
+            8443,
+            9100,
+            9200,
+            9300,
+            9418,
+            27017,
+        ),
         ("tcp",),
     ),
-    **dict.fromkeys((67, 68, 69, 123, 137, 138, 161, 162, 500, 514, 1812, 1813, 4500, 5353),
-                    ("udp",)),
+    **dict.fromkeys(
+        (67, 68, 69, 123, 137, 138, 161, 162, 500, 514, 1812, 1813, 4500, 5353), ("udp",)
+    ),
     **dict.fromkeys((53, 88, 5060), ("tcp", "udp")),
 }
 
@@ -254,7 +331,16 @@ def is_optional(text: str) -> bool:
     return any(hint in lowered for hint in _OPTIONAL_HINTS) and bool(OPTIONAL.search(text))
 
 
-_CONFIGURABLE_HINTS = ("defin", "config", "default", "custom", "change", "depend", "modif", "adjust")
+_CONFIGURABLE_HINTS = (
+    "defin",
+    "config",
+    "default",
+    "custom",
+    "change",
+    "depend",
+    "modif",
+    "adjust",
+)
 CONFIGURABLE = re.compile(
     r"user[\s‑-]?defined|\bconfigurable\b|\bdefault\b|\bcustomi[sz]able\b"
     r"|\bcan\s+be\s+(?:changed|configured|modified|adjusted|overridden)\b"

@@ -73,7 +73,9 @@ def _cells(text: str, starts: list[int]) -> list[str]:
 
 def _is_row(text: str) -> bool:
     expanded = text.expandtabs(8)
-    return bool(re.search(r"\S {2,}\S", expanded)) or (expanded[:1] == " " and bool(expanded.strip()))
+    return bool(re.search(r"\S {2,}\S", expanded)) or (
+        expanded[:1] == " " and bool(expanded.strip())
+    )
 
 
 def aligned_table(state: LineState, start: int) -> RuleMatch | None:

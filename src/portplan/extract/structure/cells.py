@@ -13,7 +13,9 @@ def pad(rows: Sequence[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(row) + ("",) * (width - len(row)) for row in rows)
 
 
-def make_table(rows: Sequence[Sequence[str]], lines: Sequence[int], sources: Sequence[str]) -> Table:
+def make_table(
+    rows: Sequence[Sequence[str]], lines: Sequence[int], sources: Sequence[str]
+) -> Table:
     return Table(rows=pad(rows), lines=tuple(lines), sources=tuple(sources))
 
 

@@ -32,6 +32,7 @@ class Row:
     line: int
     text: str
 
+
 _NOTE = re.compile(r"^\s*notes?\b\s*:?", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"^\s*\([^()]*\)\s*$")
 
@@ -258,7 +259,9 @@ def _glued_header(text: str) -> Header | None:
 
 def _ends(state: LineState, index: int) -> bool:
     text = state.text(index)
-    return bool(_ENDS_TABLE.search(text)) or len(text.split()) > 30 or _glued_header(text) is not None
+    return (
+        bool(_ENDS_TABLE.search(text)) or len(text.split()) > 30 or _glued_header(text) is not None
+    )
 
 
 def one_cell_per_line(state: LineState, start: int) -> RuleMatch | None:

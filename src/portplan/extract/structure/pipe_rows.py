@@ -28,7 +28,12 @@ def _text(state: LineState, index: int) -> str:
 
 
 def _is_row(text: str) -> bool:
-    return text.count("|") >= 2 or (text.count("|") == 1 and not text.startswith("|") and not text.endswith("|") and len(text) < 200)
+    return text.count("|") >= 2 or (
+        text.count("|") == 1
+        and not text.startswith("|")
+        and not text.endswith("|")
+        and len(text) < 200
+    )
 
 
 def _is_border(text: str) -> bool:
@@ -69,7 +74,12 @@ def pipe_rows(state: LineState, start: int) -> RuleMatch | None:
             continue
         cells = cells_of(text)
         width = len(rows[0]) if rows else 0
-        if rows and text.startswith("|") and len(rows[-1]) < width and sources[-1].rstrip().endswith("|"):
+        if (
+            rows
+            and text.startswith("|")
+            and len(rows[-1]) < width
+            and sources[-1].rstrip().endswith("|")
+        ):
             sources[-1] = f"{sources[-1]} {text}"  # the tail of a row broken over two lines
             rows[-1] = cells_of(_BOX_VERTICALS.sub("|", sources[-1]))
             continue

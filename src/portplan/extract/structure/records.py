@@ -46,7 +46,10 @@ def _table_of(fields: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
                 roles[i] = ColumnRole.PORT
                 break
     ends = ColumnRole.SOURCE in roles or ColumnRole.DESTINATION in roles
-    ends = ends or any(role is ColumnRole.OTHER and split_arrow(v) is not None for role, (_, v) in zip(roles, fields, strict=True))
+    ends = ends or any(
+        role is ColumnRole.OTHER and split_arrow(v) is not None
+        for role, (_, v) in zip(roles, fields, strict=True)
+    )
     return fields if ColumnRole.PORT in roles and ends else None
 
 
@@ -66,7 +69,9 @@ def field_record(state: LineState, start: int) -> RuleMatch | None:
     if record is None:
         return None
     line, source = state.lines[start].line, state.text(start).strip()
-    table = make_table([[k for k, _ in record], [v for _, v in record]], [line, line], [source, source])
+    table = make_table(
+        [[k for k, _ in record], [v for _, v in record]], [line, line], [source, source]
+    )
     return RuleMatch((table,), index)
 
 

@@ -47,7 +47,11 @@ def _starts_table(state: LineState, index: int) -> bool:
 def tab_table(state: LineState, start: int) -> RuleMatch | None:
     if not _tabbed(state, start):
         return None
-    probe = [state.text(i).split("\t") for i in range(start, min(start + 4, len(state))) if _tabbed(state, i)]
+    probe = [
+        state.text(i).split("\t")
+        for i in range(start, min(start + 4, len(state)))
+        if _tabbed(state, i)
+    ]
     rows: list[list[str]] = []
     lines: list[int] = []
     sources: list[str] = []
@@ -63,7 +67,11 @@ def tab_table(state: LineState, start: int) -> RuleMatch | None:
         text = state.text(index)
         if _tabbed(state, index):
             rows.append([c.strip() for c in text.rstrip("\r\n ").split("\t")])
-        elif (state.blank(index) or _title(text)) and _resumes(state, index) and not _starts_table(state, index):
+        elif (
+            (state.blank(index) or _title(text))
+            and _resumes(state, index)
+            and not _starts_table(state, index)
+        ):
             if not state.blank(index):
                 rows.append([text.strip()])
             else:

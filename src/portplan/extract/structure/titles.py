@@ -37,7 +37,7 @@ def promote_titles(blocks: Sequence[StructuredBlock]) -> tuple[StructuredBlock, 
     out: list[StructuredBlock] = []
     for block in blocks:
         if isinstance(block, Paragraph) and len(block.lines) == 1 and is_title(block.text):
-            out.append(Heading(level, clean_inline(block.text).strip(), block.line))
+            out.append(Heading(level, clean_inline(block.text).strip(), block.line, plain=True))
         else:
             out.append(block)
     return tuple(out)
