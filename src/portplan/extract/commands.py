@@ -91,6 +91,10 @@ def _ufw(words: list[str]) -> list[Rule]:
     if "allow" not in words:
         return []
     rest = words[words.index("allow") + 1 :]
+    for i, word in enumerate(rest):
+        if word.startswith(("(", "#")):
+            rest = rest[:i]  # a note after the command
+            break
     direction = Direction.OUT if rest[:1] == ["out"] else Direction.IN
     rest = [w for w in rest if w not in ("in", "out")]
     options = {
@@ -100,8 +104,7 @@ def _ufw(words: list[str]) -> list[Rule]:
     }
     if "port" in options:
         protocols = (options["proto"].lower(),) if "proto" in options else ("tcp", "udp")
-        source = options.get("from", "")
-        return [Rule(protocols, options["port"], direction, "" if source == "any" else source)]
+        return [Rule(protocols, options["port"], direction, options.get("from", ""))]
     if not rest:
         return []
     port, _, protocol = rest[0].partition("/")

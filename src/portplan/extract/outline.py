@@ -115,9 +115,13 @@ def _intro_frame(text: str) -> Frame:
     """A paragraph ending in ":" introduces the list or table below: a title-like line
     ("All nodes to Manager:") or a sentence ("… must be open on the X:")."""
     title = read_title(text)
-    if not title.empty and len(text.split()) <= 10:
+    if not title.empty and len(text.split()) <= 10 and not _has_verb(text):
         return title
     return read_sentence(text)
+
+
+def _has_verb(text: str) -> bool:
+    return any(word in ("is", "are", "be", "must", "should", "need", "needs") for word in text.lower().split())
 
 
 def _item_frame(text: str) -> Frame:

@@ -82,6 +82,8 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         return False  # "HTTPS", "ICMP"
     if content and all(w.lower() in NOT_NAMES for w in content):
         return False
+    if all(word_protocols(w) is not None or w.lower() in STOP for w in content):
+        return False  # "UDP and TCP", "HTTP or HTTPS"
     if any("." in w and HOST_NAME.match(w) for w in lowered):
         return True
     head = _head_words(content)

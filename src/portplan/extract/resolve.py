@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from portplan.extract.frames import Frame
 from portplan.extract.mentions import End, Mention
 from portplan.extract.outline import Context, Outline
-from portplan.extract.vocabulary import Direction
+from portplan.extract.vocabulary import ENTITY_HEADS, Direction
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _generic(frame: Frame) -> bool:
     """A frame that names only a common noun ("the VM", "the server"): less telling than a
     heading that names the system."""
     names = [n for n in (frame.src, frame.dst, frame.local) if n]
-    return bool(names) and all(len(n.split()) == 1 and n.islower() for n in names)
+    return bool(names) and all(len(n.split()) == 1 and n.lower() in ENTITY_HEADS for n in names)
 
 
 def _context_frames(mention: Mention, context: Context) -> list[tuple[Frame, str]]:

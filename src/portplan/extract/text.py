@@ -36,7 +36,13 @@ from portplan.extract.mentions import End, Mention
 from portplan.extract.notes import NotedEnds, read_notes
 from portplan.extract.outline import Context
 from portplan.extract.phrases import HOST_NAME, tidy_name, words
-from portplan.extract.ports import PortGroup, looks_port_like, parse_ports
+from portplan.extract.ports import (
+    PortGroup,
+    fill_protocols,
+    looks_port_like,
+    parse_ports,
+    parse_protocols,
+)
 from portplan.extract.result import Unparsed
 from portplan.extract.sentences import Endpoints, SentenceParse, parse_sentence
 from portplan.extract.statements import (
@@ -47,7 +53,7 @@ from portplan.extract.statements import (
     port_groups,
     split_sentences,
 )
-from portplan.extract.vocabulary import Direction, is_configurable, is_optional
+from portplan.extract.vocabulary import Direction, implies_tcp, is_configurable, is_optional
 
 _DIRECTION_PHRASE = re.compile(
     r"\b(?:for\s+)?(?P<a>inbound|outbound|incoming|outgoing)(?:\s*(?:and|/|&)\s*(?P<b>inbound|outbound|incoming|outgoing))?\b",
@@ -111,7 +117,12 @@ def _peer(text: str) -> End | None:
 def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: str) -> Mention:
     purpose = " ".join(part for part in (statement.sentence, *statement.port_phrases) if part)
     purpose = re.sub(r"^\s*(?:step\s+)?\d{1,2}\s*[.):]\s*", "", clean_inline(purpose))
-    noted = read_notes(statement.sentence) if kind in ("item", "definition") else NotedEnds()
+    whole = " ".join((statement.sentence, *statement.port_phrases))
+    noted = read_notes(clean_inline(whole)) if kind in ("item", "definition") else NotedEnds()
+    if not any(group.protocols for group in groups):
+        # Numbers without a written protocol take the one the text's service implies.
+        implied = parse_protocols(whole)[0] or (("tcp",) if implies_tcp(whole) else ())
+        groups = fill_protocols(groups, implied) if implied else groups
     return Mention(
         peer_src=End(noted.src, f"{kind} notes") if noted.src else None,
         peer_dst=End(noted.dst, f"{kind} notes") if noted.dst else None,
@@ -131,8 +142,17 @@ def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: st
     )
 
 
+_LABEL = re.compile(r"^\W*(?P<label>\d[^:]{0,60}?)\s*(?::|\s[-–—]\s)")
+
+
 def _statement_groups(statement: Statement, *, strict: bool) -> list[list[PortGroup]]:
     phrases = statement.port_phrases or (statement.sentence,)
+    label = _LABEL.match(clean_inline(statement.sentence)) if strict else None
+    if label:
+        # "**8085 (exporter Pro):** If you are building …": the label before the colon is
+        # the list of ports; the rest only explains it.
+        phrases = (label.group("label"),)
+        strict = False
     groups = port_groups(phrases, strict=strict)
     if not groups and "icmp" in parse_ports(statement.text, numbers_are_ports=False).protocols:
         groups = [[PortGroup(("icmp",), ())]]  # "checks reachability with ICMP echo"
@@ -202,10 +222,10 @@ class TextReader:
         if index in self.consumed:
             return
         statement = item_statement(block.lines)
-        step = (block.ordered and bool(STEP.match(f"{block.marker} "))) or block.marker[
-            :1
-        ].isdigit()
-        groups = _statement_groups(statement, strict=not step)
+        step = block.ordered or block.marker[:1].isdigit()
+        # A short item is a list of ports ("allow 53 from all"); a long one is prose.
+        short = len(" ".join((statement.sentence, *statement.port_phrases)).split()) <= 10
+        groups = _statement_groups(statement, strict=not (step or short))
         context = self.contexts[index]
         if not groups:
             self._item_without_ports(block, index, statement, context, step=step)
@@ -216,10 +236,10 @@ class TextReader:
         src, dst = self._item_ends(statement, step)
         for group_list in groups:
             mention = _mention(statement, group_list, index, "item")
-            text = statement.sentence
+            text = " ".join((statement.sentence, *statement.port_phrases))
             peer = _peer(text) if src is None and dst is None else None
             self._add(
-                replace(mention, src=src, dst=dst, direction=_direction(text), peer_src=peer),
+                replace(mention, src=src, dst=dst, direction=_direction(text), peer_src=peer or mention.peer_src),
                 statement,
             )
 
