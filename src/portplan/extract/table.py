@@ -23,7 +23,7 @@ from portplan.extract.document import Table, TextLine
 from portplan.extract.frames import Frame, read_title
 from portplan.extract.inline import clean_inline
 from portplan.extract.mentions import Mention
-from portplan.extract.ports import looks_port_like, parse_ports
+from portplan.extract.ports import looks_port_like, parse_ports, parse_protocols
 from portplan.extract.result import Unparsed
 from portplan.extract.rows import Row, RowReader, listener_column, port_ish
 
@@ -160,9 +160,50 @@ def read_table(table: Table, block: int) -> TableReading:
     """Mentions from a table; rows that mention ports but give none go to unparsed."""
     reading = TableReading()
     table = transposed(table) or table
-    for segment in _segments(table, reading):
+    segments = _segments(table, reading)
+    if not segments:
+        segment = _headerless(table)
+        if segment is not None:
+            reading.orphans = []
+            segments = [segment]
+    for segment in segments:
         _read_segment(segment, block, reading)
     return reading
+
+
+def _column_kind(values: list[str]) -> ColumnRole:
+    filled = [v for v in values if v.strip()]
+    if not filled:
+        return ColumnRole.OTHER
+    ports = sum(1 for v in filled if parse_ports(v).has_ports and len(v.split()) <= 8)
+    protocols = sum(1 for v in filled if parse_protocols(v)[0] and not any(c.isdigit() for c in v))
+    if 2 * ports >= len(filled):
+        return ColumnRole.PORT
+    if 2 * protocols >= len(filled):
+        return ColumnRole.PROTOCOL
+    if sum(len(v.split()) for v in filled) / len(filled) >= 5:
+        return ColumnRole.PURPOSE
+    return ColumnRole.OTHER
+
+
+def _headerless(table: Table) -> _Segment | None:
+    """A table without a ports header ("| Provisioning server to frontend nodes | |" over
+    "| TCP 22 | Allows …"): the columns are known by what they hold, and every row — the
+    marked header too — is data (a lone first cell makes a group row)."""
+    width = max((len(row) for row in table.rows), default=0)
+    if width < 2 or len(table.rows) < 2:
+        return None
+    cleaned = [tuple(clean_inline(c) for c in row) + ("",) * (width - len(row)) for row in table.rows]
+    roles = tuple(_column_kind([row[j] for row in cleaned]) for j in range(width))
+    if ColumnRole.PORT not in roles or all(r in (ColumnRole.PORT, ColumnRole.OTHER) for r in roles):
+        return None
+    names = {ColumnRole.PORT: "Port", ColumnRole.PROTOCOL: "Protocol", ColumnRole.PURPOSE: "Description"}
+    header = Header(tuple(names.get(role, "") for role in roles), roles)
+    segment = _Segment(header)
+    for index, (cells, line) in enumerate(zip(cleaned, table.lines, strict=False)):
+        source = table.sources[index] if index < len(table.sources) else " | ".join(table.rows[index])
+        segment.rows.append(Row(cells, line, source.rstrip(), _spans(table, index)))
+    return segment
 
 
 def _read_segment(segment: _Segment, block: int, reading: TableReading) -> None:

@@ -46,7 +46,6 @@ from portplan.extract.ports import (
 from portplan.extract.result import Unparsed
 from portplan.extract.sentences import Endpoints, SentenceParse, parse_sentence
 from portplan.extract.statements import (
-    STEP,
     Statement,
     item_statement,
     paragraph_statements,
