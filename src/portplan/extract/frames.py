@@ -28,10 +28,12 @@ from portplan.extract.phrases import (
     words,
 )
 from portplan.extract.ports import PortSpec, parse_ports
-from portplan.extract.sentences import VERBS, explicit_pair, parse_sentence
+from portplan.extract.sentences import explicit_pair, parse_sentence
+from portplan.extract.statements import split_sentences
 from portplan.extract.vocabulary import (
     DIRECTION_WORDS,
     GENERIC_TITLE_WORDS,
+    VERBS,
     Direction,
     is_optional,
     split_arrow,
@@ -263,14 +265,15 @@ def _sentence_direction(text: str) -> Direction | None:
 def read_sentence(text: str) -> Frame:
     """The frame of a sentence that introduces a table or list, or states a rule for the
     whole document."""
-    sentence = clean_inline(text).strip()
-    if not sentence or len(sentence) > 600:
+    paragraph = clean_inline(text).strip()
+    if not paragraph or len(paragraph) > 2000:
         return EMPTY
-    if _INCOMING_HEADING.search(sentence):
+    if _INCOMING_HEADING.search(paragraph):
         return Frame(headings_incoming=True)
-    initiated = _INITIATED.search(sentence)
-    if initiated and not _NEGATION.search(sentence[: initiated.start()]):
+    initiated = _INITIATED.search(paragraph)
+    if initiated and not _NEGATION.search(paragraph[: initiated.start()]):
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
+    sentence = _telling_sentence(paragraph)
     frame = Frame(optional=is_optional(sentence), direction=_sentence_direction(sentence))
     reciprocal = _EACH_OTHER.search(sentence)
     if reciprocal and _name_of(reciprocal.group("name")):
@@ -296,6 +299,17 @@ def read_sentence(text: str) -> Frame:
         if system and names_system(system.group("name")):
             frame = replace(frame, local=tidy_name(system.group("name")))
     return frame
+
+
+_TOPICAL = re.compile(r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*)\b", re.I)
+
+
+def _telling_sentence(paragraph: str) -> str:
+    """The sentence of a paragraph that speaks about ports or traffic, the last such one (it
+    is the one right before the table or list)."""
+    sentences = split_sentences(paragraph)
+    telling = [s for s in sentences if _TOPICAL.search(s)]
+    return (telling or sentences or [paragraph])[-1]
 
 
 def _items_frame(sentence: str, frame: Frame) -> Frame:

@@ -389,7 +389,11 @@ def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
         ends.dst = End(dst, f"column {cells.name(ColumnRole.DESTINATION)}")
     component = cells.get(ColumnRole.COMPONENT)
     if component:
-        ends.local = End(component, f"column {cells.name(ColumnRole.COMPONENT)}")
+        clue = f"column {cells.name(ColumnRole.COMPONENT)}"
+        pair = read_title(component)
+        if pair.src and pair.dst:  # "Graylog to Elasticsearch"
+            return _Ends(End(pair.src, clue), End(pair.dst, clue))
+        ends.local = End(component, clue)
     return ends
 
 

@@ -51,6 +51,7 @@ from portplan.extract.statements import (
     paragraph_statements,
     port_groups,
     split_sentences,
+    split_statement,
 )
 from portplan.extract.vocabulary import Direction, implies_tcp, is_configurable, is_optional
 
@@ -172,6 +173,8 @@ class TextReader:
 
     # -- paragraphs --------------------------------------------------------------------------
     def paragraph(self, block: Paragraph, index: int) -> None:
+        if index in self.consumed:
+            return
         self.previous = None
         if block.text.rstrip().endswith(":") and read_sentence(clean_inline(block.text)).items:
             return  # "… connect outbound (TCP/443) to the following:" — the items are the flows
@@ -222,9 +225,13 @@ class TextReader:
             return
         statement = item_statement(block.lines)
         step = block.ordered or block.marker[:1].isdigit()
-        # A short item is a list of ports ("allow 53 from all"); a long one is prose.
+        if step:
+            statement = self._with_comms(statement, index)
+        # A short item is a list of ports ("allow 53 from all"); a long one is prose; a step's
+        # comms are ports, its sentence is prose ("stored on these 3 edge nodes").
         short = len(" ".join((statement.sentence, *statement.port_phrases)).split()) <= 10
-        groups = _statement_groups(statement, strict=not (step or short))
+        strict = not (short or (step and statement.port_phrases))
+        groups = _statement_groups(statement, strict=strict)
         context = self.contexts[index]
         if not groups:
             self._item_without_ports(block, index, statement, context, step=step)
@@ -241,6 +248,26 @@ class TextReader:
                 replace(mention, src=src, dst=dst, direction=_direction(text), peer_src=peer or mention.peer_src),
                 statement,
             )
+
+    def _with_comms(self, statement: Statement, index: int) -> Statement:
+        """A numbered step followed by lines that only state ports ("HTTP/S via Port 9263
+        (Chromebook) 9264", "9265 (Win, MacOS)"): those are the step's comms."""
+        phrases = list(statement.port_phrases)
+        lines = list(statement.lines)
+        for j in range(index + 1, len(self.blocks)):
+            block = self.blocks[j]
+            if not isinstance(block, Paragraph | Heading) or (isinstance(block, Heading) and not block.plain):
+                break
+            text = clean_inline(block.text)
+            sentence, found = split_statement(text)
+            if sentence.strip() or not found:
+                break
+            phrases.extend(found)
+            lines.append(block.line)
+            self.consumed.add(j)
+        if len(phrases) == len(statement.port_phrases):
+            return statement
+        return replace(statement, port_phrases=tuple(phrases), lines=tuple(lines))
 
     def _item_ends(self, statement: Statement, step: bool) -> tuple[End | None, End | None]:
         paired = _paren_pair(statement.sentence)
@@ -358,6 +385,8 @@ class TextReader:
 
     def heading(self, block: Heading, index: int) -> None:
         """ "Indexer Control Port: TCP 9404": the section's sentences give the ends."""
+        if index in self.consumed:
+            return
         self.previous = None
         frame = read_title(block.text)
         if frame.service is None:

@@ -17,6 +17,7 @@ from portplan.extract.ports import parse_ports
 
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–·]|\(?\d+[.)]|\(?[a-z][.)])\s")
 _LETTERS = re.compile(r"[A-Za-z]{2}")
+_LEADING_NUMBER = re.compile(r"^\d{2,5}(?![.\d])")
 
 
 def is_title(text: str) -> bool:
@@ -28,6 +29,8 @@ def is_title(text: str) -> bool:
         return False
     if not _LETTERS.search(stripped) or (not stripped[:1].isupper() and not stripped[:1].isdigit()):
         return False
+    if _LEADING_NUMBER.match(stripped):
+        return False  # "9265 (Win, MacOS)": a port number and its note, not a title
     return not parse_ports(stripped, numbers_are_ports=False).has_ports
 
 
