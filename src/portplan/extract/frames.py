@@ -211,7 +211,11 @@ _FOR_SYSTEM = re.compile(
     r"\s*[.:]?\s*$",
     re.IGNORECASE,
 )
-_ITEMS = re.compile(r"\bthe\s+following(?:\s+\w+){0,2}\s*:?\s*$", re.IGNORECASE)
+_ITEMS = re.compile(
+    r"\bthe\s+following(?:\s+(?:hosts?|urls?|addresses|domains?|servers?|endpoints?|destinations?"
+    r"|sites?|systems?|services|repositories|mirrors))?\s*:?\s*$",
+    re.IGNORECASE,
+)
 _CONNECT_OUT = re.compile(
     r"\b(?:connect|access|reach|communicate|talk)\w*\b.{0,40}?\b(?:to|with)\s+the\s+following",
     re.IGNORECASE,

@@ -360,10 +360,8 @@ class _Ends:
 def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
     ends = _Ends()
     src, dst = cells.get(ColumnRole.SOURCE), cells.get(ColumnRole.DESTINATION)
-    continuation = not cells.get(ColumnRole.PORT) and not cells.get(ColumnRole.PROTOCOL)
     if (
         previous is not None
-        and continuation
         and not src
         and not dst
         and (

@@ -469,6 +469,7 @@ def _items_frame(context: Context) -> tuple[Frame, str] | None:
     return None
 
 
+_TOPIC = re.compile(r"\b(?:ports?|communications?|requests?|traffic|connections?|protocols?)\b", re.I)
 _ITEM_NOTE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<note>.*)\)\s*$")
 
 
@@ -480,6 +481,8 @@ def _endpoint_item(text: str) -> tuple[str, str]:
     name = tidy_name(name)
     if not name or len(name.split()) > 12:
         return "", ""
+    if not HOST_NAME.match(name.split()[0]) and _TOPIC.search(name):
+        return "", ""  # "Intra cluster ports between servers": a topic, not an endpoint
     first = name.split()[0]
     if not (HOST_NAME.match(first) or len(name.split()) <= 12):
         return "", ""
