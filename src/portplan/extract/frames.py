@@ -68,7 +68,10 @@ class Frame:
 
 EMPTY = Frame()
 
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+")
+_NUMBERING = re.compile(
+    r"^\s*(?:(?:table|figure|fig\.?|listing)\s+\d+(?:[.-]\d+)*\s*[.:–-]?|\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+",
+    re.IGNORECASE,
+)
 _TRAILER = re.compile(
     r"\s*(?:\b(?:and\s+)?vice[\s-]versa\b|\b(?:communications?|connections?|traffic|ports?"
     r"|access|flows?|rules?)\b)\s*$",
@@ -233,6 +236,10 @@ _EACH_OTHER = re.compile(
     r"(?:with|to)\s+(?:each\s+other|one\s+another)",
     re.IGNORECASE,
 )
+# "Direction is given relative to the Kestrel Management Server": the system rows are about.
+_RELATIVE_TO = re.compile(
+    r"\brelative\s+to\s+(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s*(?:[.,;:(]|$)", re.IGNORECASE
+)
 _INCOMING_HEADING = re.compile(
     r"\b(?:incoming|inbound)\s+to\s+the\s+(?:component|system|server|host|node)s?\s+"
     r"(?:mentioned|named|given)\s+in\s+the\s+(?:chapter\s+|section\s+)?(?:heading|title)",
@@ -278,6 +285,9 @@ def read_sentence(text: str) -> Frame:
     if initiated and not _NEGATION.search(paragraph[: initiated.start()]):
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
     sentence = _telling_sentence(paragraph)
+    relative = _RELATIVE_TO.search(paragraph)
+    if relative and _name_of(relative.group("name")):
+        return Frame(local=_name_of(relative.group("name")))
     frame = Frame(optional=is_optional(sentence), direction=_sentence_direction(sentence))
     reciprocal = _EACH_OTHER.search(sentence)
     if reciprocal and _name_of(reciprocal.group("name")):

@@ -116,6 +116,13 @@ def _names_column(header: Header, index: int) -> bool:
     return bool(words) and bool(words & _LISTENER_WORDS) and len(words) <= 3
 
 
+_SYSTEM_WORDS = frozenset("component components node nodes host hosts server servers device devices system systems".split())
+
+
+def _names_systems_only(label: str) -> bool:
+    return bool(set(re.findall(r"[a-z]+", label.lower())) & _SYSTEM_WORDS)
+
+
 def _mostly_names(rows: list[Row], index: int) -> bool:
     values = [r.cells[index] for r in rows if index < len(r.cells) and r.cells[index].strip()]
     if not values:
@@ -159,10 +166,13 @@ def listener_column(header: Header, rows: list[Row]) -> Header:
     if has_src and has_dst:
         return header
     purposes = header.indexes(ColumnRole.PURPOSE)
+    directed = header.index(ColumnRole.DIRECTION) is not None
     candidates = []
     for i, role in enumerate(header.roles):
         if role not in (ColumnRole.OTHER, ColumnRole.PURPOSE) or not _names_column(header, i):
             continue
+        if directed and not _names_systems_only(header.cells[i]):
+            continue  # "Service | … | Direction": rows relative to one system; Service says why
         if role is ColumnRole.PURPOSE and len(purposes) < 2 and not (has_src or has_dst):
             continue  # the only notes column stays notes
         if _mostly_names(rows, i):
