@@ -213,7 +213,9 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     roles = [column_role(c) if c else ColumnRole.OTHER for c in stripped]
     known = [r for r in roles if r is not ColumnRole.OTHER]
     if ColumnRole.PORT in roles or ColumnRole.SOURCE_PORT in roles:
-        named = any(_names_systems(c) for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER)
+        named = any(
+            _names_systems(c) for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER
+        )
         if len(known) >= 2 or named:
             return Header(stripped, tuple(roles))  # "Component | Port" names the listener
         return None

@@ -315,7 +315,9 @@ def read_sentence(text: str) -> Frame:
     return frame
 
 
-_TOPICAL = re.compile(r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*)\b", re.I)
+_TOPICAL = re.compile(
+    r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*)\b", re.I
+)
 
 
 def _telling_sentence(paragraph: str) -> str:

@@ -90,8 +90,10 @@ class _Walker:
         # A plain-text title does not close the plain titles before it: text without markup
         # does not say which title is under which ("Firewall requirements for the X" over
         # "Required services"), so the last few stay open, nearest first.
-        while self.headings and self.headings[-1][0].level >= block.level and not (
-            block.plain and self.headings[-1][0].plain
+        while (
+            self.headings
+            and self.headings[-1][0].level >= block.level
+            and not (block.plain and self.headings[-1][0].plain)
         ):
             self.headings.pop()
         plain = [h for h in self.headings if h[0].plain]
@@ -130,7 +132,10 @@ def _intro_frame(text: str) -> Frame:
 
 
 def _has_verb(text: str) -> bool:
-    return any(word in ("is", "are", "be", "must", "should", "need", "needs") for word in text.lower().split())
+    return any(
+        word in ("is", "are", "be", "must", "should", "need", "needs")
+        for word in text.lower().split()
+    )
 
 
 def _item_frame(text: str) -> Frame:

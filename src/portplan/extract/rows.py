@@ -116,7 +116,9 @@ def _names_column(header: Header, index: int) -> bool:
     return bool(words) and bool(words & _LISTENER_WORDS) and len(words) <= 3
 
 
-_SYSTEM_WORDS = frozenset("component components node nodes host hosts server servers device devices system systems".split())
+_SYSTEM_WORDS = frozenset(
+    "component components node nodes host hosts server servers device devices system systems".split()
+)
 
 
 def _names_systems_only(label: str) -> bool:
@@ -228,8 +230,10 @@ def _starts_continuation(text: str) -> bool:
     return bool(first) and (first[0] == "(" or first.islower())
 
 
-def _is_wrapped(cells: Cells) -> bool:
+def _is_wrapped(cells: Cells, above: Cells | None = None) -> bool:
     """Whether a row is the wrapped tail of the row above (a PDF or narrow-column artefact)."""
+    if above is not None and above.get(ColumnRole.PORT).rstrip().endswith((",", " and", "/")):
+        return True  # "135," over "49152-65535": the port list goes on
     names = [cells.get(ColumnRole.SOURCE), cells.get(ColumnRole.DESTINATION)]
     present = [n for n in names if n]
     if len(cells.cells) >= 3 and all(cells.cells):
@@ -306,7 +310,7 @@ class RowReader:
             self._group_optional = is_optional(title)
             self.used.add(row.line)
             return
-        if self._rows and _is_wrapped(cells):
+        if self._rows and _is_wrapped(cells, self._rows[-1].cells):
             upper = self._rows[-1]
             _merge(upper.cells, cells)
             upper.row = replace(upper.row, lines=(*upper.row.all_lines, row.line))

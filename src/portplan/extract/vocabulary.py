@@ -137,6 +137,9 @@ TCP_NOUNS = frozenset(
         "websocket",
         "websockets",
         "graphql",
+        "scrape",
+        "scrapes",
+        "scraping",
     ]
 )
 

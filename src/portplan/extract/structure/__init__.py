@@ -190,7 +190,11 @@ def structure(document: Document) -> tuple[StructuredBlock, ...]:
     for block in document.blocks:
         if isinstance(block, TextLine):
             # A no-break space (web pages copied as text) separates words like a space does.
-            run.append(TextLine(block.line, block.text.replace("\u00a0", " ")) if "\u00a0" in block.text else block)
+            run.append(
+                TextLine(block.line, block.text.replace("\u00a0", " "))
+                if "\u00a0" in block.text
+                else block
+            )
             continue
         if run:
             out.extend(structure_lines(run, markup))

@@ -42,10 +42,17 @@ def promote_titles(blocks: Sequence[StructuredBlock]) -> tuple[StructuredBlock, 
     level = min(deepest + 1, 9)
     out: list[StructuredBlock] = []
     for block in blocks:
-        if isinstance(block, Paragraph) and len(block.lines) <= 3 and all(is_title(line.text) for line in block.lines):
+        if (
+            isinstance(block, Paragraph)
+            and len(block.lines) <= 3
+            and all(is_title(line.text) for line in block.lines)
+        ):
             # Title lines one under the other ("Product 5.4" over "Firewall requirements"):
             # each is a title.
-            out.extend(Heading(level, clean_inline(line.text).strip(), line.line, plain=True) for line in block.lines)
+            out.extend(
+                Heading(level, clean_inline(line.text).strip(), line.line, plain=True)
+                for line in block.lines
+            )
         else:
             out.append(block)
     return tuple(out)
