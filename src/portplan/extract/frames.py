@@ -198,7 +198,8 @@ _PORTS_ON = re.compile(
     re.IGNORECASE,
 )
 _OPEN_ON = re.compile(
-    r"\b(?:open|opened|enabled|allowed|permitted|reachable|accessible|available)\b[^.]{0,30}?"
+    r"\b(?:open|opened|enabled|allowed|permitted|reachable|accessible|available"
+    r"|firewall(?:\s+configuration)?)\b[^.]{0,30}?"
     r"\b(?:on|at)\s+(?:the\s+|all\s+|each\s+|every\s+|both\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)"
     r"\s*(?=[.,;:(]|\band\b|\bfor\b|\bto\b|$)",
     re.IGNORECASE,
@@ -253,9 +254,7 @@ _INITIATED = re.compile(
 _NEGATION = re.compile(r"\b(?:no|never|not|nor|cannot)\b", re.IGNORECASE)
 
 
-_VERB_START = re.compile(
-    r"^(?:\w+ing|\w+ed|access|reach|connect|communicate|send|use|allow|open)\b"
-)
+_VERB_START = re.compile(r"^(?:access|reach|connect|communicate|send|use|allow|open)\b")
 
 
 def _name_of(text: str) -> str:
@@ -284,14 +283,27 @@ def read_sentence(text: str) -> Frame:
     initiated = _INITIATED.search(paragraph)
     if initiated and not _NEGATION.search(paragraph[: initiated.start()]):
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
-    sentence = _telling_sentence(paragraph)
     relative = _RELATIVE_TO.search(paragraph)
     if relative and _name_of(relative.group("name")):
         return Frame(local=_name_of(relative.group("name")))
+    # The topical sentences, the last (nearest the table or list) first: the first that names
+    # an end speaks for the paragraph.
+    nearest = EMPTY
+    for n, sentence in enumerate(reversed(_topical_sentences(paragraph))):
+        found = _sentence_frame(sentence)
+        if found.src or found.dst or found.local or found.items:
+            return (
+                found if n == 0 or found.direction else replace(found, direction=nearest.direction)
+            )
+        nearest = found if n == 0 else nearest
+    return nearest
+
+
+def _sentence_frame(sentence: str) -> Frame:
     frame = Frame(optional=is_optional(sentence), direction=_sentence_direction(sentence))
     reciprocal = _EACH_OTHER.search(sentence)
-    if reciprocal and _name_of(reciprocal.group("name")):
-        name = _name_of(reciprocal.group("name"))
+    if reciprocal and _name_of(reciprocal.group("name").split(" for ")[-1]):
+        name = _name_of(reciprocal.group("name").split(" for ")[-1])
         return replace(frame, src=name, dst=name)
     allows = _ALLOWS.search(sentence)
     if allows and _name_of(allows.group("src")) and _name_of(allows.group("dst")):
@@ -299,10 +311,9 @@ def read_sentence(text: str) -> Frame:
     frame = _items_frame(sentence, frame)
     ports_on = _PORTS_ON.search(sentence) or _OPEN_ON.search(sentence)
     if ports_on and _name_of(ports_on.group("name")):
-        name = _name_of(ports_on.group("name"))
-        # "… configure a firewall on the X": the system the rules are for, either end.
-        on_firewall = "firewall" in ports_on.group(0).lower()
-        frame = replace(frame, local=name) if on_firewall else replace(frame, dst=name)
+        # "Ports must be open on the X", "… a firewall on the X": the system the rules are
+        # for — the destination of what comes in, the source of what goes out.
+        frame = replace(frame, local=_name_of(ports_on.group("name")))
     side = _FROM_SIDE.search(sentence)
     if side and _name_of(side.group("name")) and _name_of(side.group("name")) != frame.dst:
         frame = replace(frame, src=_name_of(side.group("name")))
@@ -320,12 +331,11 @@ _TOPICAL = re.compile(
 )
 
 
-def _telling_sentence(paragraph: str) -> str:
-    """The sentence of a paragraph that speaks about ports or traffic, the last such one (it
-    is the one right before the table or list)."""
+def _topical_sentences(paragraph: str) -> list[str]:
+    """The sentences of a paragraph that speak about ports or traffic (or the last sentence,
+    when none does)."""
     sentences = split_sentences(paragraph)
-    telling = [s for s in sentences if _TOPICAL.search(s)]
-    return (telling or sentences or [paragraph])[-1]
+    return [s for s in sentences if _TOPICAL.search(s)] or (sentences or [paragraph])[-1:]
 
 
 def _items_frame(sentence: str, frame: Frame) -> Frame:

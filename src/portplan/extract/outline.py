@@ -56,6 +56,10 @@ def _first_sentence(text: str) -> str:
 class _Walker:
     def __init__(self) -> None:
         self.headings: list[tuple[Heading, Frame]] = []
+        # The paragraphs right under each open heading, before anything else: they speak for
+        # its subsections too ("The following ports must be open on the X." over "Inbound").
+        self.leads: dict[int, list[tuple[Frame, str]]] = {}
+        self.leading = False  # still in the lead paragraphs of the innermost heading
         self.caption: tuple[Frame, str] | None = None
         self.intro: list[tuple[Frame, str]] = []
         self.items: list[tuple[ListItem, Frame]] = []
@@ -66,11 +70,13 @@ class _Walker:
 
     def context(self, *, parents: bool = False) -> Context:
         section = self.headings[-1][0] if self.headings else None
+        chain: list[tuple[Frame, str]] = []
+        for n, (heading, frame) in enumerate(reversed(self.headings)):
+            chain.append((frame, f"{'title' if heading.plain else 'heading'} line {heading.line}"))
+            if n:  # the innermost heading's lead paragraphs are the intro already
+                chain.extend(reversed(self.leads.get(heading.line, [])))
         return Context(
-            headings=tuple(
-                (frame, f"{'title' if heading.plain else 'heading'} line {heading.line}")
-                for heading, frame in reversed(self.headings)
-            ),
+            headings=tuple(chain),
             caption=(self.caption,) if self.caption else (),
             intro=tuple(reversed(self.intro)),
             parents=tuple(
@@ -100,6 +106,8 @@ class _Walker:
         if block.plain and len(plain) >= _PLAIN_TITLES_KEPT:
             self.headings.remove(plain[0])
         self.headings.append((block, read_title(block.text)))
+        self.leads[block.line] = []
+        self.leading = True
         if not self.title:
             self.title = block.text
         self.intro, self.items, self.caption = [], [], None
@@ -112,9 +120,14 @@ class _Walker:
         elif not frame.empty and (frame.src and frame.dst) and _is_statement(text):
             self.statements.append((frame, f"sentence line {block.line}"))
         self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
+        if self.leading and self.headings and frame.local and not _is_statement(text):
+            # Only the system a lead paragraph names carries into subsections.
+            lead = Frame(local=frame.local, direction=frame.direction)
+            self.leads[self.headings[-1][0].line].append((lead, f"sentence line {block.line}"))
         self.items = []
 
     def item(self, block: ListItem) -> Context:
+        self.leading = False
         while self.items and self.items[-1][0].depth >= block.depth:
             self.items.pop()
         context = self.context(parents=True)
@@ -178,6 +191,7 @@ def outline(blocks: Sequence[StructuredBlock]) -> Outline:
 
 
 def _table_like(walker: _Walker, block: Table | CodeBlock | DefinitionItem) -> Context:
+    walker.leading = False
     if isinstance(block, Table) and block.title:
         walker.caption = (read_title(block.title), f"caption line {block.line}")
     context = walker.context()

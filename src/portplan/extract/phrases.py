@@ -170,4 +170,6 @@ def names_system(text: str) -> bool:
         return False
     if any(w in ("how", "why", "what", "when", "where") for w in lowered):
         return False
+    if len(lowered) == 1 and lowered[0].endswith(("ed", "ing")):
+        return False  # "Distributed", "Monitoring": a manner, not a system
     return is_entity(found) or bool(tidy[:1].isupper())

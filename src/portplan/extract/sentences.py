@@ -282,9 +282,7 @@ def _passive_pair(found: list[str], lowered: list[str]) -> tuple[str, str] | Non
 def explicit_pair(text: str) -> tuple[str, str] | None:
     """Both ends named outright: "A → B: TCP 443", "from the clients to the server",
     "Master server to media server requires …", "X is contacted by Y"."""
-    arrow = split_arrow(text.split(":")[0]) if ":" in text else None
-    if arrow is None:
-        arrow = _arrow_in(text)
+    arrow = _arrow_part(text)
     if arrow is not None:
         return arrow
     for pattern in (_LABEL_X_TO_Y, _LEADING_X_TO_Y):
@@ -298,6 +296,25 @@ def explicit_pair(text: str) -> tuple[str, str] | None:
     return (
         _from_to_pair(found, lowered) or _opened_on(found, lowered) or _passive_pair(found, lowered)
     )
+
+
+_PARTS = re.compile(r"\s[—–-]{1,2}\s|:\s|;\s")
+
+
+def _arrow_part(text: str) -> tuple[str, str] | None:
+    """ "`443/tcp` — Sensor → Ridgeline Cloud: upload", "UDP 67: Switches -> Profiler (DHCP)":
+    the part of the text that holds an arrow between two names."""
+    if not any(mark in text for mark in ("→", "->", "=>", "⇒", "⟶", "↔", "←", "<-", "&rarr;")):
+        return None
+    for part in _PARTS.split(text):
+        part = re.sub(r"\s*\([^()]*\)\s*$", "", part.strip())
+        arrow = split_arrow(part)
+        if arrow is None:
+            continue
+        first, second = words(arrow[0]), words(arrow[1])
+        if is_entity(first, sentence_start=True) and is_entity(second, sentence_start=True):
+            return _name(first), _name(second)
+    return _arrow_in(text)
 
 
 _ARROW_PHRASE = re.compile(
@@ -410,7 +427,7 @@ def parse_sentence(sentence: str) -> SentenceParse:
     """Who connects to whom in one sentence (either side may be missing)."""
     sentence = _MARKUP.sub("", sentence)
     result = SentenceParse()
-    explicit = explicit_pair(_NEGATED_PAREN.sub("", sentence))
+    explicit = explicit_pair(_strip_clauses(sentence)[0])
     if explicit is not None:
         result.src, result.dst = explicit
         return result
