@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from portplan.extract.inline import clean_inline
 from portplan.extract.phrases import (
+    is_activity,
     is_entity,
     join_words,
     names_system,
@@ -90,6 +91,7 @@ _NOT_AN_END = words_of(
     allow allowing enable enabling set setting install installing access migrate migrating
     upgrade upgrading need needed required ports port the following"""
 )
+_HEAD_STOP = words_of("of for in on at with from via by")
 _DIRECTION_IN = words_of("inbound incoming ingress receiving listening")
 _DIRECTION_OUT = words_of("outbound outgoing egress sending")
 _CONNECTORS = words_of(
@@ -107,12 +109,16 @@ def _title_text(text: str) -> str:
 def _end_like(text: str) -> bool:
     """A phrase that can be one end of a heading such as "Provisioning server to X"."""
     found = words(tidy_name(text))
-    if not 1 <= len(found) <= 9 or found[0].lower() in _NOT_AN_END:
+    if not 1 <= len(found) <= 9 or found[0].lower() in _NOT_AN_END or found[0].lower() in VERBS:
         return False
     lowered = [w.lower() for w in found if w not in "(),"]
     if all(w in GENERIC_TITLE_WORDS for w in lowered):
         return False
-    return is_entity(found) or found[0][:1].isupper()
+    if is_entity(found):
+        return True
+    head = next((w for w in found if w.lower() in _HEAD_STOP), None)
+    first = found[: found.index(head)] if head else found
+    return found[0][:1].isupper() and not any(is_activity(w) for w in first[-1:])
 
 
 def _pair(text: str) -> tuple[str, str] | None:
@@ -285,7 +291,7 @@ def read_sentence(text: str) -> Frame:
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
     relative = _RELATIVE_TO.search(paragraph)
     if relative and _name_of(relative.group("name")):
-        return Frame(local=_name_of(relative.group("name")))
+        return Frame(local=_antecedent(relative.group("name"), paragraph))
     # The topical sentences, the last (nearest the table or list) first: the first that names
     # an end speaks for the paragraph.
     nearest = EMPTY
@@ -297,6 +303,24 @@ def read_sentence(text: str) -> Frame:
             )
         nearest = found if n == 0 else nearest
     return nearest
+
+
+_CAPITALISED = re.compile(r"(?:[A-Z][\w\-]*\s+){1,4}[A-Za-z]+")
+
+
+def _antecedent(name: str, paragraph: str) -> str:
+    """ "relative to that server" after "… runs on a single TallyHR Application Server": the
+    name the pronoun points back to (the last capitalised name ending in the same word)."""
+    found = words(name)
+    if not found or found[0].lower() not in ("that", "this", "these", "those", "said"):
+        return _name_of(name)
+    head = found[-1].lower().rstrip("s")
+    candidates = [
+        m.group(0).strip()
+        for m in _CAPITALISED.finditer(paragraph)
+        if m.group(0).split()[-1].lower().rstrip("s") == head
+    ]
+    return tidy_name(candidates[-1]) if candidates else _name_of(name)
 
 
 def _sentence_frame(sentence: str) -> Frame:

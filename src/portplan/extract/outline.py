@@ -10,6 +10,7 @@ document statements. :func:`outline` returns one :class:`Context` per block.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,10 @@ from portplan.extract.document import (
 )
 from portplan.extract.frames import Frame, read_sentence, read_title
 
+_INHERIT_NAMES = re.compile(
+    r"\b(?:empty|blank)\s+(?:\w+\s+){0,4}cells?\b.{0,60}?\b(?:same|above|previous|preceding)\b",
+    re.IGNORECASE,
+)
 _INTRO_KEPT = 2  # paragraphs before a table or list that may introduce it
 _PLAIN_TITLES_KEPT = 3  # plain-text titles that stay open
 
@@ -47,6 +52,8 @@ class Outline:
     headings_incoming: bool  # the document says flows go *to* the system in each heading
     statements: tuple[tuple[Frame, str], ...]  # document-wide frames ("initiated by X to Y")
     title: str
+    # "An empty Source or Destination cell means the same value as the row above."
+    inherit_names: bool = False
 
 
 def _first_sentence(text: str) -> str:
@@ -67,6 +74,7 @@ class _Walker:
         self.headings_incoming = False
         self.title = ""
         self.seen: set[str] = set()
+        self.inherit_names = False
 
     def context(self, *, parents: bool = False) -> Context:
         section = self.headings[-1][0] if self.headings else None
@@ -114,6 +122,7 @@ class _Walker:
 
     def paragraph(self, block: Paragraph) -> None:
         text = block.text
+        self.inherit_names = self.inherit_names or bool(_INHERIT_NAMES.search(text))
         frame = read_sentence(text) if not text.rstrip().endswith(":") else _intro_frame(text)
         if frame.headings_incoming:
             self.headings_incoming = True
@@ -187,6 +196,7 @@ def outline(blocks: Sequence[StructuredBlock]) -> Outline:
         walker.headings_incoming,
         tuple(walker.statements),
         walker.title,
+        walker.inherit_names,
     )
 
 

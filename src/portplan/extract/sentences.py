@@ -175,11 +175,21 @@ def _looks_like_verb(word: str, before: str) -> bool:
 
 
 def verb_index(found: list[str]) -> int | None:
+    depth = 0
     for i, word in enumerate(found):
-        if i == 0:
-            continue
+        depth += (word == "(") - (word == ")")
+        if i == 0 or depth > 0:
+            continue  # words in parentheses are a note, not the sentence's verb
         if found[i - 1].lower() in DETERMINERS and word.lower() not in ("is", "are", "can"):
             continue  # "the access points", "the call manager": a noun after a determiner
+        if word.lower() in ENTITY_HEADS and (i + 1 == len(found) or found[i + 1] in "(),;:—–-"):
+            continue  # "to the mail relay (notifications)": a noun that ends its phrase
+        if (
+            i + 1 < len(found)
+            and found[i + 1].lower() in ENTITY_HEADS
+            and found[i + 1] not in ("to", "on")
+        ):
+            continue  # "the tax tables update service": a verb word naming a kind of system
         if word[:1].islower() and word.lower() in VERBS:
             return i
         if _looks_like_verb(word, found[i - 1]):
@@ -410,7 +420,16 @@ def _person_on(parse: SentenceParse, found: list[str], verb: int, subject: list[
     return False
 
 
+# "… to the bank's SFTP server — only if payment file export is used": a condition set off
+# by a dash is not part of who talks to whom.
+_DASHED_CONDITION = re.compile(
+    r"\s[—–-]{1,2}\s(?:only|if|when|unless|except|which|where|e\.g\.|for\s+example)\b[^—–]*(?=\s[—–]\s|$)",
+    re.IGNORECASE,
+)
+
+
 def _strip_clauses(text: str) -> tuple[str, str | None]:
+    text = _DASHED_CONDITION.sub("", text) if "—" in text or "–" in text or " - " in text else text
     text = _LEADING_CLAUSE.sub("", _NEGATED_PAREN.sub("", text).strip())
     locative: str | None = None
     match = _LOCATIVE.match(text)
@@ -441,7 +460,9 @@ def parse_sentence(sentence: str) -> SentenceParse:
     if locative is not None and (result.person_subject or result.src is None):
         result.src = locative
     result.response = bool(_RESPONSE.search(text)) and result.src is not None
-    _destination(result, found, verb or 0, verb)
+    # Without a subject ("TCP 443 to the update service"), the destination may come first.
+    subject_found = result.src is not None or result.person_subject or result.pronoun_subject
+    _destination(result, found, (verb or 0) if subject_found else 0, verb)
     accessing = verb is not None and found[verb].lower() in _ACCESS_VERBS
     if result.person_subject and locative is None and accessing and result.dst is None:
         assert verb is not None
