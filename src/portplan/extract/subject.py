@@ -53,6 +53,8 @@ def _texts(blocks: Sequence[StructuredBlock]) -> list[tuple[str, int]]:
             out.append((clean_inline(block.text), 3 if block.level <= 1 else 2))
         elif isinstance(block, Paragraph | ListItem):
             out.append((clean_inline(block.text), 1))
+        elif isinstance(block, Table):
+            out.extend((clean_inline(cell), 1) for row in block.rows[1:] for cell in row if len(cell) > 20)
     return out
 
 
@@ -120,10 +122,7 @@ def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ..
     return ("tcp",), "the document names no UDP service"
 
 
-_UDP_WORDS = re.compile(
-    r"\budp\b|\b(?:snmp|syslog|ntp|dhcp|tftp|stun|dns|radius|rtp|sip|mdns|ssdp|netflow|ipfix)\b",
-    re.IGNORECASE,
-)
+_UDP_WORDS = re.compile(r"\budp\b", re.IGNORECASE)
 
 
 def _names_udp(text: str) -> bool:
