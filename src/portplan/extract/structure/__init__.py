@@ -46,6 +46,7 @@ from portplan.extract.structure import (
     one_cell_per_line,
     paragraph,
     pipe_rows,
+    port_lines,
     pipe_table,
     preprocessor,
     records,
@@ -169,6 +170,8 @@ RULES: list[BlockRule] = [
     BlockRule("indented_code", indented_code.indented_code),
     BlockRule("rst_block_quote", rst_block_quote.rst_block_quote),
     # Paragraphs.
+    # Lines that each state a port (tables a PDF or a saved web page left as text).
+    BlockRule("port_lines", port_lines.port_lines),
     BlockRule("styled_paragraph", styled_paragraph.styled_paragraph),
     BlockRule("paragraph", paragraph.paragraph),
 ]

@@ -1,0 +1,173 @@
+"""Lines that each state a port: the small tables PDFs and saved web pages leave as text.
+
+    Listening port Component                     FireWall Ports Network Protocol Description
+    515 Pharos LPD Server, Popup Service         1719 UDP H.323 Gatekeeper RAS port
+    2351 SignUp Service                          5060 UDP & TCP SIP UAS Used for SIP signaling
+
+    Voice Over IP 6004–7038/UDP(RTP)
+    6005–7039/UDP(RTCP)
+    Enable only if using VoIP outside the
+    firewall.
+
+Each row is one line with a port number: the words before it name the row, a protocol may
+follow it, the rest describes it. A line with only a port adds that port to the row above; a
+line without a port continues the row above, unless the next line starts a row with no name
+(then it is that row's name: "• Secure Shell" over "22/TCP(SSH)"). A header line above the
+rows (no numbers, a "port" word) says whether the text after the port is a component
+("Listening port Component"). The table needs two rows in a row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from portplan.extract.ports import parse_protocols
+from portplan.extract.structure.base import LineState, RuleMatch
+from portplan.extract.structure.cells import make_table
+
+_PORT = re.compile(
+    r"(?<![\w.:/#$-])(?P<port>\d{2,5}(?:\s*[–—-]\s*\d{2,5})?(?:\s*,\s*\d{2,5})*)"
+    r"(?P<proto>\s*/\s*(?:tcp|udp|sctp)(?:\s*\([^)]{0,40}\))?)?(?![\w.%])",
+    re.IGNORECASE,
+)
+_LEAD = re.compile(r"^[^\d]{0,80}$")
+_PROTOCOL_LEAD = re.compile(r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,)\s*(?:tcp|udp|sctp))*)\b", re.I)
+_HEADER_PORT = re.compile(r"\bports?\b", re.IGNORECASE)
+_COMPONENT_AFTER = re.compile(
+    r"\bports?\b.*\b(?:component|service|server|daemon|process|device|host|node|application)s?\b",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*(?:[•·▪◦!\-*]\s+)")
+_MAX_LEAD_WORDS = 7
+_MAX_ROW_WORDS = 24
+
+
+@dataclass
+class _Row:
+    name: str
+    port: str
+    protocol: str
+    rest: str
+    line: int
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _valid(port: str) -> bool:
+    return all(1 <= int(n) <= 65535 for n in re.findall(r"\d+", port))
+
+
+def _port_led(text: str) -> tuple[str, str, str, str] | None:
+    """(name, port, protocol, rest) when a line is a row, else None."""
+    stripped = _BULLET.sub("", text.strip())
+    if not stripped or len(stripped.split()) > _MAX_ROW_WORDS:
+        return None
+    match = _PORT.search(stripped)
+    if match is None or not _valid(match.group("port")):
+        return None
+    name = stripped[: match.start()].strip(" :–—-")
+    if not _LEAD.match(name) or len(name.split()) > _MAX_LEAD_WORDS:
+        return None
+    rest = stripped[match.end() :].strip()
+    protocol = (match.group("proto") or "").strip(" /")
+    lead = _PROTOCOL_LEAD.match(rest)
+    if lead and not protocol:
+        protocol, rest = lead.group(1), rest[lead.end() :].strip()
+    return name, match.group("port").strip(), protocol, rest
+
+
+def _header(text: str) -> bool:
+    words = text.split()
+    return 1 < len(words) <= 12 and not re.search(r"\d", text) and bool(_HEADER_PORT.search(text))
+
+
+def _rows_start(state: LineState, start: int) -> bool:
+    seen = 0
+    index = start
+    while index < len(state) and seen < 3:
+        if not state.blank(index):
+            if _port_led(state.text(index)) is None:
+                return False
+            seen += 1
+        index += 1
+    return seen >= 2
+
+
+def _columns(header: str) -> tuple[str, ...]:
+    last = "Component" if header and _COMPONENT_AFTER.search(header) else "Description"
+    return ("Service", "Port", "Protocol", last)
+
+
+@dataclass
+class _Reader:
+    state: LineState
+    rows: list[_Row] = field(default_factory=list)
+    label: list[str] = field(default_factory=list)
+
+    def read(self, index: int) -> int:
+        """Rows from ``index`` on; returns the index of the first line not read."""
+        while index < len(self.state):
+            text = self.state.text(index)
+            if self.state.blank(index):
+                if not self._continues(index + 1):
+                    break
+                index += 1
+                continue
+            found = _port_led(text)
+            if found is not None:
+                self._row(found, index)
+            elif not self._other(text, index):
+                break
+            index += 1
+        return index
+
+    def _continues(self, index: int) -> bool:
+        return index < len(self.state) and _port_led(self.state.text(index)) is not None
+
+    def _row(self, found: tuple[str, str, str, str], index: int) -> None:
+        name, port, protocol, rest = found
+        previous = self.rows[-1] if self.rows else None
+        if previous is not None and not name and not rest and not self.label:
+            previous.port = f"{previous.port}, {port}/{protocol}" if protocol else f"{previous.port}, {port}"
+            return  # "6005–7039/UDP(RTCP)" under "6004–7038/UDP(RTP)": one more port of the row
+        name = " ".join([*self.label, name]).strip()
+        self.label = []
+        line = self.state.lines[index]
+        self.rows.append(_Row(name, port, protocol, rest, line.line, line.text.strip()))
+
+    def _other(self, text: str, index: int) -> bool:
+        """A line without a port inside the table: a name for the next row, or more words for
+        the row above; False when the table has ended."""
+        stripped = _BULLET.sub("", text.strip())
+        nxt = next((i for i in range(index + 1, len(self.state)) if not self.state.blank(i)), None)
+        following = _port_led(self.state.text(nxt)) if nxt is not None else None
+        if following is not None and not following[0] and len(stripped.split()) <= _MAX_LEAD_WORDS:
+            self.label.append(stripped)
+            return True
+        if self.rows and len(stripped.split()) <= _MAX_ROW_WORDS and not self.label:
+            self.rows[-1].notes.append(stripped)
+            return True
+        return False
+
+
+def port_lines(state: LineState, start: int) -> RuleMatch | None:
+    header = state.text(start) if _header(state.text(start)) else ""
+    first = start + 1 if header else start
+    if not _rows_start(state, first):
+        return None
+    reader = _Reader(state)
+    end = reader.read(first)
+    if len(reader.rows) < 2:
+        return None
+    columns = _columns(header)
+    table_rows: list[tuple[str, ...]] = [columns]
+    lines = [state.lines[start].line]
+    sources = [header]
+    for row in reader.rows:
+        rest = " ".join([row.rest, *row.notes]).strip()
+        protocol = row.protocol if parse_protocols(row.protocol)[0] else ""
+        table_rows.append((row.name, row.port, protocol, rest))
+        lines.append(row.line)
+        sources.append(row.source)
+    return RuleMatch((make_table(table_rows, lines, sources),), end)
