@@ -147,15 +147,21 @@ def read_blocks(state: LineState) -> tuple[StructuredBlock, ...]:
             index += 1  # no rule claims the line (cannot happen with the paragraph rule)
             continue
         if match.attributes is not None:
+            if "title" in match.attributes:  # a title whose block showed nothing (an image)
+                blocks.extend(_pending_caption(state))
             state.pending_attributes.update(match.attributes)
         if match.blocks:
             blocks.extend(_apply_title(state, match.blocks))
             state.pending_attributes.clear()
         index = match.end
-    title = state.pending_attributes.get("title")
-    if title:  # a title with no block below it still names something
-        blocks.append(Caption(title, int(state.pending_attributes.get("title_line", "0"))))
+    blocks.extend(_pending_caption(state))  # a title with no block below still names something
     return tuple(blocks)
+
+
+def _pending_caption(state: LineState) -> list[Caption]:
+    title = state.pending_attributes.pop("title", "")
+    line = int(state.pending_attributes.pop("title_line", "0"))
+    return [Caption(title, line)] if title else []
 
 
 def _first_match(state: LineState, index: int) -> RuleMatch | None:

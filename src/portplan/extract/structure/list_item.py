@@ -109,9 +109,11 @@ def _item_end(state: LineState, start: int, item: _Marker) -> int:
             attached, after_blank = True, False
             index += 1
             continue
-        lazy = state.indent(index) < item.content and not attached
-        if lazy and (after_blank or _ends_item(state, index, start, end, item)):
-            break
+        if state.indent(index) < item.content:
+            if _marker(state, index) is not None:
+                break  # the next item at this level or above
+            if not attached and (after_blank or _ends_item(state, index, start, end, item)):
+                break
         index += 1
         end = index
         after_blank = False
@@ -121,7 +123,7 @@ def _item_end(state: LineState, start: int, item: _Marker) -> int:
 def _ends_item(state: LineState, index: int, start: int, end: int, item: _Marker) -> bool:
     """Whether a line indented less than the item's text ends it (a lazy line continues it).
     In plain text the item's text is a paragraph, ended as plain paragraphs end."""
-    if _marker(state, index) is not None or state.interrupts(index):
+    if state.interrupts(index):
         return state.transparent(index) is None
     if state.markup == "plain":
         lines = [TextLine(state.line(start), item.text)]
@@ -143,11 +145,10 @@ def _item_blocks(
         cut = item.content if state.indent(index) >= item.content else state.indent(index)
         body.append(TextLine(state.line(index), text[cut:]))
     nested = list(state.read_nested(body))
-    first = nested[0] if nested else None
-    if isinstance(first, Paragraph):
-        lines = first.lines
-        nested.pop(0)
-    else:  # the item's text starts with another block (a table, a fence): keep the line
+    lines: tuple[TextLine, ...] = ()
+    while nested and isinstance(nested[0], Paragraph):  # its text, over blank lines too
+        lines += nested.pop(0).lines
+    if not lines:  # the item's text starts with another block (a table, a fence)
         lines = (body[0],)
     shifted: list[StructuredBlock] = [
         replace(block, depth=block.depth + depth + 1) if isinstance(block, ListItem) else block
