@@ -146,8 +146,12 @@ def _item_blocks(
         body.append(TextLine(state.line(index), text[cut:]))
     nested = list(state.read_nested(body))
     lines: tuple[TextLine, ...] = ()
-    while nested and isinstance(nested[0], Paragraph):  # its text, over blank lines too
-        lines += nested.pop(0).lines
+    while nested:  # its text, over blank lines too
+        first = nested[0]
+        if not isinstance(first, Paragraph):
+            break
+        lines += first.lines
+        nested.pop(0)
     if not lines:  # the item's text starts with another block (a table, a fence)
         lines = (body[0],)
     shifted: list[StructuredBlock] = [
