@@ -68,11 +68,15 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+# Text with none of these characters holds no markup: most table cells ("443", "TCP").
+_MARKUP = re.compile(r"[*_`\[\]<>&|:+#\\!~{}^]")
 
 
 def clean_inline(text: str) -> str:
     """``text`` as a reader sees it: inline markup of Markdown, AsciiDoc and reST removed,
     whitespace collapsed."""
+    if not _MARKUP.search(text):
+        return _SPACE.sub(" ", text).strip()
     held: list[str] = []
 
     def hold(value: str) -> str:

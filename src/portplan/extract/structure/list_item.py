@@ -43,7 +43,11 @@ class _Marker:
 
 
 def _marker(state: LineState, index: int) -> _Marker | None:
-    text = state.text(index).expandtabs(4)
+    text = state.text(index)
+    first = text.lstrip()[:2]
+    if first[:1].isalpha() and first[1:] not in (".", ")"):
+        return None  # a word, not a lettered marker (the common case, tested first)
+    text = text.expandtabs(4)
     if state.markup == "asciidoc":
         found = _ASCIIDOC_MARKER.match(text)
         if found:
@@ -137,7 +141,10 @@ def _item_blocks(
     state: LineState, start: int, end: int, item: _Marker, depth: int
 ) -> list[StructuredBlock]:
     """The item and what its body holds besides its own text (nested lists, code…)."""
-    body = [TextLine(state.line(start), item.text)]
+    first = TextLine(state.line(start), item.text)
+    if end == start + 1 and item.text[:1].isalpha() and item.text[1:2] not in (".", ")"):
+        return [ListItem(depth, item.marker, (first,))]  # one line of text: nothing to nest
+    body = [first]
     for index in range(start + 1, end):
         text = state.text(index).expandtabs(4)
         if state.markup == "asciidoc" and text.strip() == "+":
