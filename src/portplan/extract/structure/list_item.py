@@ -154,10 +154,10 @@ def _item_blocks(
     nested = list(state.read_nested(body))
     lines: tuple[TextLine, ...] = ()
     while nested:  # its text, over blank lines too
-        first = nested[0]
-        if not isinstance(first, Paragraph):
+        block = nested[0]
+        if not isinstance(block, Paragraph):
             break
-        lines += first.lines
+        lines += block.lines
         nested.pop(0)
     if not lines:  # the item's text starts with another block (a table, a fence)
         lines = (body[0],)
