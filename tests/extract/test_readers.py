@@ -369,6 +369,7 @@ def test_xlsx_sheets_merged_cells_and_row_numbers(tmp_path: Path) -> None:
         ("Agent", "8444"),  # merged cell filled; a whole-number float is a port, not 8444.0
         ("Optional section", "Optional section"),
     )
+    assert ports.spanned == {(2, 0), (3, 1)}  # the positions a merged range repeats over
     assert ports.lines == (2, 3, 4, 6)
     assert note.rows == (("Revision", "1.0"),)
 
