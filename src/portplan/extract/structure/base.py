@@ -67,6 +67,7 @@ class LineState:
         self._texts = [line.text for line in self.lines]
         self._index = RuleIndex.of(self.rules)
         self._where = {}
+        self._indents: list[int | None] = [None] * len(self._texts)
 
     def next_where(self, key: object, test: Callable[[int], bool], after: int) -> int | None:
         """The first line index after ``after`` that passes ``test`` (``None``: none does).
@@ -97,8 +98,13 @@ class LineState:
         return not self.text(index).strip()
 
     def indent(self, index: int) -> int:
-        text = self.text(index).expandtabs(4)
-        return len(text) - len(text.lstrip(" "))
+        if not 0 <= index < len(self._indents):
+            return 0
+        known = self._indents[index]
+        if known is None:
+            text = self._texts[index].expandtabs(4)
+            known = self._indents[index] = len(text) - len(text.lstrip(" "))
+        return known
 
     def line(self, index: int) -> int:
         return self.lines[index].line

@@ -65,8 +65,10 @@ def fence(state: LineState, start: int) -> RuleMatch | None:
 def _closes(text: str, marks: str) -> bool:
     """A closing fence: at least as many of the same marks, indented less than four."""
     closing = text.strip()
+    if not closing.startswith(marks):
+        return False
     indent = len(text) - len(text.lstrip(" "))
-    return closing.startswith(marks) and not closing.strip(marks[0]) and indent < 4
+    return not closing.strip(marks[0]) and indent < 4
 
 
 def _language(info: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import islice
 
 from portplan.extract.document import TextLine
 from portplan.extract.structure.base import Markup
@@ -50,13 +51,15 @@ _MARKDOWN = re.compile(
 _MARKDOWN_INLINE = re.compile(r"\]\([^)\s]+\)")
 # One such line can be chance (".. " in a sentence wrapped by a PDF); two are a habit.
 _ENOUGH = 2
+# A document keeps its markup: its first lines tell (and a huge one is not read twice over).
+_SAMPLE = 5000
 
 
 def detect_markup(lines: Iterable[TextLine]) -> Markup:
     """The markup with the most lines only it writes; ``plain`` when none has two."""
     scores = {"markdown": 0, "asciidoc": 0, "rst": 0}
     previous = ""
-    for line in lines:
+    for line in islice(lines, _SAMPLE):
         text = line.text
         if _ASCIIDOC.match(text):
             scores["asciidoc"] += 1

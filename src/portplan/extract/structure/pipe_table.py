@@ -40,8 +40,8 @@ def pipe_table(state: LineState, start: int) -> RuleMatch | None:
             end = skipped
             continue
         text = state.text(end)
-        if not _PIPE.search(text) or state.interrupts(end):
-            break
+        if not text.lstrip().startswith("|") and (not _PIPE.search(text) or state.interrupts(end)):
+            break  # a line that starts with a pipe is a row; any other may start a block
         rows.append(split_row(text))
         lines.append(state.line(end))
         end += 1
