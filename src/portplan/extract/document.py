@@ -36,6 +36,7 @@ class Heading:
     level: int
     text: str
     line: int
+    plain: bool = False  # a short line of plain text read as a title (no markup said so)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ class Table:
     is repeated over the cells it covers; ``spanned`` marks those repeats (row ``i``, column
     ``j``) so that the interpreter can tell "the same as above" from a written value.
     ``header_rows`` is how many leading rows the source marked as header (``None`` when the
-    source does not say; the interpreter then decides).
+    source does not say; the interpreter then decides). ``sources[i]``, when given, is the
+    text of row ``i`` as the document wrote it (evidence quotes it).
     """
 
     rows: tuple[tuple[str, ...], ...]
@@ -127,6 +129,7 @@ class Table:
     title: str | None = None
     header_rows: int | None = None
     spanned: frozenset[tuple[int, int]] = field(default_factory=frozenset)
+    sources: tuple[str, ...] = ()
 
     @property
     def line(self) -> int:

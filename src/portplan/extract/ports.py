@@ -13,9 +13,12 @@ Every regex here is linear: no nested quantifiers, so a 5 MB document cannot sta
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
+
+from portplan.extract.vocabulary import SERVICES, TRANSPORTS, sort_protocols
 
 
 def _split(text: str) -> list[str]:
@@ -23,37 +26,10 @@ def _split(text: str) -> list[str]:
     return text.split()
 
 
-TRANSPORTS: dict[str, tuple[str, ...]] = {
-    "tcp": ("tcp",),
-    "udp": ("udp",),
-    "sctp": ("sctp",),
-    "icmp": ("icmp",),
-    "icmpv6": ("icmp",),
-    "icmp6": ("icmp",),
-}
-
-# Well-known application protocols and the transport their standard port uses (IANA service
-# registry). Used only when the document names the application but not the transport.
+# Service names and their transports live in the one vocabulary.
 APPLICATIONS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(
-        _split("""http https http/s https/mqtt mqtt mqtts ipp ipps lpr lpd raw jetdirect pdl smb
-        cifs ftp ftps sftp ssh scp telnet smtp smtps esmtp submission pop pop3 pop3s imap imaps ldap
-        ldaps rdp vnc mssql tds mysql postgresql postgres oracle rmi jmx ajp rtsp wcf soap rest
-        websocket websockets wss amqp amqps xmpp bgp tacacs tls ssl iscsi git nntp winrm hl7
-        dicom mllp kafka redis mongodb msrpc epmap net.tcp jdbc odbc grpc telnets ws"""),
-        ("tcp",),
-    ),
-    **dict.fromkeys(
-        _split("""snmp snmptrap trap traps syslog ntp sntp dhcp bootp tftp mdns llmnr ssdp rtp rtcp
-        srtp stun radius ike ipsec nat-t wsd coap quic wireguard netbios-ns netbios-dgm
-        dns"""),
-        ("udp",),
-    ),
-    **dict.fromkeys(_split("sip turn kerberos openvpn netbios"), ("tcp", "udp")),
-    **dict.fromkeys(_split("icmp ping echo"), ("icmp",)),
+    name: found.transports for name, found in SERVICES.items()
 }
-
-_PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
 
 # Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
 _WORD_PARTS = re.compile(r"[/+]")
@@ -150,8 +126,31 @@ class PortSpec:
         return not self.groups and not self.protocols and not self.depends
 
 
-def sort_protocols(protocols: set[str] | tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    return tuple(p for p in _PROTOCOL_ORDER if p in set(protocols))
+def fill_protocols(groups: Iterable[PortGroup], fallback: tuple[str, ...]) -> list[PortGroup]:
+    """Give port groups without a written protocol the fallback; merge groups of one protocol
+    set, and groups of the same ports over different protocols ("TCP: 53; UDP: 53" is one
+    flow over both, as "53 (TCP or UDP)" would be)."""
+    out: list[PortGroup] = []
+    for group in groups:
+        protocols = group.protocols or fallback
+        for i, existing in enumerate(out):
+            if existing.protocols == protocols:
+                present = set(existing.ports)
+                spans = existing.ports + tuple(s for s in group.ports if s not in present)
+                out[i] = PortGroup(protocols, spans, existing.explicit)
+                break
+        else:
+            out.append(PortGroup(protocols, group.ports, group.explicit and bool(protocols)))
+    merged: list[PortGroup] = []
+    for group in out:
+        for i, existing in enumerate(merged):
+            if set(existing.ports) == set(group.ports) and group.ports:
+                both = sort_protocols([*existing.protocols, *group.protocols])
+                merged[i] = PortGroup(both, existing.ports, existing.explicit)
+                break
+        else:
+            merged.append(group)
+    return merged
 
 
 def normalise_numbers(text: str) -> str:

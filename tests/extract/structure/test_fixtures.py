@@ -59,13 +59,16 @@ def describe(block: StructuredBlock) -> dict[str, Any]:
     if isinstance(block, Caption):
         return {"caption": block.text, "line": block.line}
     assert isinstance(block, Table)
-    return {
+    table: dict[str, Any] = {
         "table": [list(row) for row in block.rows],
         "lines": list(block.lines),
         "title": block.title,
         "header_rows": block.header_rows,
         "spanned": sorted([row, column] for row, column in block.spanned),
     }
+    if block.sources:  # the rows as written, for tables recognised by their cells' meaning
+        table["sources"] = list(block.sources)
+    return table
 
 
 def _lines(lines: tuple[TextLine, ...]) -> list[str]:

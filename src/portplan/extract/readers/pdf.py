@@ -211,7 +211,7 @@ def _join_continued_table(previous: list[Block], page: list[Block]) -> None:
     continuation either has no header row or repeats the first part's header (dropped here); a
     table that starts with a different header is a new table and is left alone.
     """
-    from portplan.extract.headers import read_header
+    from portplan.extract.columns import read_header
 
     end = next((i for i in range(len(previous) - 1, -1, -1) if not _is_margin(previous[i])), None)
     start = next((i for i, block in enumerate(page) if not _is_margin(block)), None)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from portplan.extract.document import Document, StructuredBlock, TextLine
 from portplan.extract.structure import (
     admonition_paragraph,
+    aligned,
     asciidoc_definition,
     asciidoc_heading,
     asciidoc_table,
@@ -42,9 +43,12 @@ from portplan.extract.structure import (
     list_table,
     mdx_import,
     mkdocs_admonition,
+    one_cell_per_line,
     paragraph,
+    pipe_rows,
     pipe_table,
     preprocessor,
+    records,
     rst_block_quote,
     rst_code,
     rst_comment,
@@ -55,11 +59,13 @@ from portplan.extract.structure import (
     shortcode,
     simple_table,
     styled_paragraph,
+    tab_table,
     thematic_break,
     underline_heading,
 )
 from portplan.extract.structure.base import BlockRule, LineState, Markup, read_blocks
 from portplan.extract.structure.markup import detect_markup
+from portplan.extract.structure.titles import promote_titles
 
 # Most specific first. Lines that show nothing come before the blocks they could be taken
 # for; tables before the heading underlines their borders resemble; the paragraph last.
@@ -96,6 +102,13 @@ RULES: list[BlockRule] = [
     BlockRule("grid_table", grid_table.grid_table, starts=grid_table.starts, first="+"),
     BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts, first="="),
     BlockRule("list_table", list_table.list_table, first="."),
+    # Tables written as plain text: their layout shows only in the cells' meaning.
+    BlockRule("pipe_rows", pipe_rows.pipe_rows),
+    BlockRule("tab_table", tab_table.tab_table, interrupts_paragraph=True),
+    BlockRule("aligned_table", aligned.aligned_table, interrupts_paragraph=True),
+    BlockRule("one_cell_per_line", one_cell_per_line.one_cell_per_line, interrupts_paragraph=True),
+    BlockRule("inline_record", records.inline_record, interrupts_paragraph=True),
+    BlockRule("field_record", records.field_record, interrupts_paragraph=True),
     # Headings.
     BlockRule("atx_heading", atx_heading.atx_heading, interrupts_paragraph=True, first="#"),
     BlockRule(
@@ -206,4 +219,4 @@ def structure(document: Document) -> tuple[StructuredBlock, ...]:
         out.append(block)
     if run:
         out.extend(structure_lines(run, markup))
-    return tuple(out)
+    return promote_titles(out)

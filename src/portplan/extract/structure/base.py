@@ -54,6 +54,9 @@ class LineState:
     # Block attributes written above a block ("[cols=...,options="header"]", ".Caption",
     # "[source,sh]", "[NOTE]"), kept until the block they belong to is read.
     pending_attributes: dict[str, str] = field(default_factory=dict)
+    # What a rule remembers for later runs of the same layout (the header of the last
+    # tab-separated table, for rows that continue it after a page break).
+    memory: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Heading adornment styles in the order they first appeared (reStructuredText levels).
     heading_styles: list[str] = field(default_factory=list)
     # How deep in containers this body is (0: the document itself). Front matter and other
@@ -147,8 +150,9 @@ class LineState:
             tuple(lines),
             self.rules,
             self.markup,
-            dict(attributes or {}),
-            self.heading_styles,
+            pending_attributes=dict(attributes or {}),
+            memory=self.memory,
+            heading_styles=self.heading_styles,
             depth=self.depth + 1,
         )
         return read_blocks(nested)

@@ -1,4 +1,5 @@
-"""HTML tables copied as text: a glued header line, then one cell per line.
+"""HTML tables copied as text: a header (glued into one line, or one cell per line), then one
+cell per line.
 
     ProtocolMVE serverPrinterUsed for
     Network Printing Alliance Protocol (NPAP)
@@ -17,10 +18,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from portplan.extract.document import TextLine
-from portplan.extract.headers import Header, Role, with_sides
+from portplan.extract.columns import ColumnRole as Role
+from portplan.extract.columns import Header, read_header, split_concatenated_header, with_sides
+from portplan.extract.document import Paragraph, TextLine
 from portplan.extract.ports import parse_ports, parse_protocols
-from portplan.extract.tables import Context, Row
+from portplan.extract.structure.base import LineState, RuleMatch
+from portplan.extract.structure.cells import make_table
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    line: int
+    text: str
+
 
 _NOTE = re.compile(r"^\s*notes?\b\s*:?", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"^\s*\([^()]*\)\s*$")
@@ -53,9 +64,7 @@ class _Record:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_flat_table(
-    header: Header, lines: list[TextLine], context: Context
-) -> tuple[list[Row], set[int]]:
+def parse_flat_table(header: Header, lines: list[TextLine]) -> tuple[list[Row], set[int]]:
     """Rows (in the header's column layout) from one-cell-per-line text, and the lines used."""
     sides = header.indexes(Role.SIDE)
     ends = header.indexes(Role.SOURCE) + header.indexes(Role.DESTINATION)
@@ -65,7 +74,7 @@ def parse_flat_table(
         header = with_sides(header, sorted(ends))
         sides = header.indexes(Role.SIDE)
     if len(sides) < 2:
-        return _sequential_rows(header, lines, context)
+        return _sequential_rows(header, lines)
     has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
     has_purpose = any(
         header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles))
@@ -117,7 +126,7 @@ def parse_flat_table(
             consumed.add(record.name.line.line)
         if record.purpose is not None:
             consumed.add(record.purpose.line.line)
-        rows.extend(_record_rows(header, record, context))
+        rows.extend(_record_rows(header, record))
     return rows, consumed
 
 
@@ -142,9 +151,7 @@ def _fits(role: Role, kind: str) -> bool:
     return kind == "text"
 
 
-def _sequential_rows(
-    header: Header, lines: list[TextLine], context: Context
-) -> tuple[list[Row], set[int]]:
+def _sequential_rows(header: Header, lines: list[TextLine]) -> tuple[list[Row], set[int]]:
     """Cells of a glued-header table with named columns, filled left to right.
 
     A cell that does not fit the next column (a port where a name is due) skips the columns
@@ -167,7 +174,7 @@ def _sequential_rows(
                 if role in (Role.PORT, Role.PROTOCOL)
             )
             if has_service:
-                rows.append(Row(tuple(current), used[0].line, used[0].text.strip(), context))
+                rows.append(Row(tuple(current), used[0].line, used[0].text.strip()))
                 consumed.update(line.line for line in used)
         current, used = None, []
 
@@ -215,7 +222,7 @@ def _split_sides(
     return ports[:cut], ports[cut:]
 
 
-def _record_rows(header: Header, record: _Record, context: Context) -> list[Row]:
+def _record_rows(header: Header, record: _Record) -> list[Row]:
     source, destination = _split_sides(record.ports, record.inherited_source)
     pairs: list[tuple[list[_Cell], list[_Cell]]]
     if len(source) == len(destination) > 1:
@@ -234,5 +241,52 @@ def _record_rows(header: Header, record: _Record, context: Context) -> list[Row]
         cells[first_side] = " ".join(c.text for c in src_cells)
         cells[second_side] = " ".join(c.text for c in dst_cells)
         anchor = dst_cells[0].line if dst_cells else src_cells[0].line
-        rows.append(Row(tuple(cells), anchor.line, anchor.text.strip(), context))
+        rows.append(Row(tuple(cells), anchor.line, anchor.text.strip()))
     return rows
+
+
+# -- the layout rule ----------------------------------------------------------------------------
+
+_ENDS_TABLE = re.compile(r"^\s*(?:#|\|)|\t")
+
+
+def _glued_header(text: str) -> Header | None:
+    if not text or len(text.split()) > 10:
+        return None
+    parts = split_concatenated_header(text.strip())
+    return read_header(parts) if parts else None
+
+
+def _ends(state: LineState, index: int) -> bool:
+    text = state.text(index)
+    return (
+        bool(_ENDS_TABLE.search(text)) or len(text.split()) > 30 or _glued_header(text) is not None
+    )
+
+
+def one_cell_per_line(state: LineState, start: int) -> RuleMatch | None:
+    """A glued header ("ProtocolMVE serverPrinterUsed for") and the cells below it."""
+    header = _glued_header(state.text(start))
+    if header is None:
+        return None
+    index = start + 1
+    while index < len(state) and not _ends(state, index):
+        index += 1
+    lines = [line for line in state.lines[start + 1 : index] if line.text.strip()]
+    rows, used = parse_flat_table(header, lines)
+    effective = _effective_header(header)
+    table = make_table(
+        [effective.cells, *(row.cells for row in rows)],
+        [state.lines[start].line, *(row.line for row in rows)],
+        [state.text(start).strip(), *(row.text for row in rows)],
+    )
+    rest = tuple(Paragraph((line,)) for line in lines if line.line not in used)
+    return RuleMatch((table, *rest), index)
+
+
+def _effective_header(header: Header) -> Header:
+    sides = header.indexes(Role.SIDE)
+    ends = header.indexes(Role.SOURCE) + header.indexes(Role.DESTINATION)
+    if len(sides) < 2 and header.index(Role.PORT) is None and len(ends) == 2:
+        return with_sides(header, sorted(ends))
+    return header

@@ -1,0 +1,72 @@
+"""Notes that name the other end: what a purpose or notes text says about who connects.
+
+    "From Kestrel endpoint agents."                       → source, incoming
+    "To the SIEM collector."                              → destination, outgoing
+    "Receiving connections from Network Agents"           → source
+    "Required to accept communication requests from clients" → source
+    "Used by the webserver"                                → source
+    "Required to connect to Salt master"                  → destination, outgoing
+    "Synchronization with the Checkmk site"               → destination, outgoing
+    "Required for SUSE Customer Center", "Port for NTP"   → destination (no direction)
+
+Used for the notes column of a table row and the description of a list item or definition.
+The direction a note implies is weaker than one the document states (a Direction column, an
+"Inbound" heading): :mod:`.resolve` uses it only when nothing else says which way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from portplan.extract.phrases import is_entity, tidy_name, words
+from portplan.extract.ports import word_protocols
+from portplan.extract.sentences import parse_sentence
+from portplan.extract.vocabulary import Direction
+
+_FROM_TO = re.compile(r"^\s*(from|to)\s+(?:the\s+)?([^.;,(]+?)\s*(?:[.;,(]|$)", re.IGNORECASE)
+_FROM_CLIENTS = re.compile(
+    r"\b(?:connections?|requests?|traffic|data|calls?|queries|messages|packets)\s+(?:\w+\s+){0,2}?"
+    r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)"
+    r"|\bused\s+by\s+(?:the\s+)?(?P<by>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)",
+    re.IGNORECASE,
+)
+_FOR = re.compile(
+    r"\b(?:required|needed|used|port)?\s*for\s+(?:the\s+)?(?P<name>[A-Z][\w .'/\-]{1,50}?)\s*(?:[.,;(]|$)"
+)
+
+
+@dataclass(frozen=True)
+class NotedEnds:
+    src: str = ""
+    dst: str = ""
+    direction: Direction | None = None
+
+
+def _name(text: str) -> str:
+    found = words(text)
+    return tidy_name(text) if found and is_entity(found) else ""
+
+
+@lru_cache(maxsize=8192)
+def read_notes(text: str) -> NotedEnds:
+    """The source and/or destination a note names, and the direction that implies."""
+    spelled = _FROM_TO.match(text)
+    if spelled:
+        name = tidy_name(spelled.group(2))
+        if spelled.group(1).lower() == "from":
+            return NotedEnds(src=name, direction=Direction.IN)
+        return NotedEnds(dst=name, direction=Direction.OUT)
+    clients = _FROM_CLIENTS.search(text)
+    src = _name(clients.group("from") or clients.group("by")) if clients else ""
+    parsed = parse_sentence(text)
+    if not src and parsed.src and not parsed.subject_only:
+        src = parsed.src
+    dst = parsed.dst if parsed.dst and parsed.dst != parsed.src else ""
+    direction = Direction.OUT if dst and not src else Direction.IN if src and not dst else None
+    if not dst:
+        named = _FOR.search(text)
+        if named and (_name(named.group("name")) or word_protocols(named.group("name").split()[0])):
+            dst = tidy_name(named.group("name"))
+    return NotedEnds(src, dst, direction)

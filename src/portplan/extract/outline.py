@@ -1,0 +1,174 @@
+"""The outline: for every block, the context a reader has in mind when reading it.
+
+Walking the structured blocks once, the outline keeps the open headings (a heading closes
+those of its level and below), the caption waiting for its table, the paragraphs since the last
+heading or table (the sentence that introduces a table or list), and the list items a nested
+item sits under. Paragraphs that state a rule for the whole document ("the communication
+direction is incoming to the component mentioned in the chapter heading") are kept as
+document statements. :func:`outline` returns one :class:`Context` per block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from portplan.extract.document import (
+    Caption,
+    CodeBlock,
+    DefinitionItem,
+    Heading,
+    ListItem,
+    Paragraph,
+    StructuredBlock,
+    Table,
+)
+from portplan.extract.frames import Frame, read_sentence, read_title
+
+_INTRO_KEPT = 2  # paragraphs before a table or list that may introduce it
+
+
+@dataclass(frozen=True)
+class Context:
+    """What surrounds one block: frames with where each came from, nearest first."""
+
+    headings: tuple[tuple[Frame, str], ...] = ()  # innermost heading first
+    caption: tuple[tuple[Frame, str], ...] = ()
+    intro: tuple[tuple[Frame, str], ...] = ()  # the sentence(s) right before, nearest first
+    parents: tuple[tuple[Frame, str], ...] = ()  # enclosing list items, nearest first
+    section: str | None = None  # the innermost heading's text
+    section_line: int = 0
+
+
+@dataclass(frozen=True)
+class Outline:
+    contexts: tuple[Context, ...]
+    headings_incoming: bool  # the document says flows go *to* the system in each heading
+    statements: tuple[tuple[Frame, str], ...]  # document-wide frames ("initiated by X to Y")
+    title: str
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0] if len(text) > 300 else text
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.headings: list[tuple[Heading, Frame]] = []
+        self.caption: tuple[Frame, str] | None = None
+        self.intro: list[tuple[Frame, str]] = []
+        self.items: list[tuple[ListItem, Frame]] = []
+        self.statements: list[tuple[Frame, str]] = []
+        self.headings_incoming = False
+        self.title = ""
+        self.seen: set[str] = set()
+
+    def context(self, *, parents: bool = False) -> Context:
+        section = self.headings[-1][0] if self.headings else None
+        return Context(
+            headings=tuple(
+                (frame, f"heading line {heading.line}")
+                for heading, frame in reversed(self.headings)
+            ),
+            caption=(self.caption,) if self.caption else (),
+            intro=tuple(reversed(self.intro)),
+            parents=tuple(
+                (frame, f"list item line {item.line}") for item, frame in reversed(self.items)
+            )
+            if parents
+            else (),
+            section=section.text if section else None,
+            section_line=section.line if section else 0,
+        )
+
+    def heading(self, block: Heading) -> None:
+        key = block.text.strip().lower()
+        if block.plain and (key in self.seen or "continued" in key):
+            return  # a running page header or a table's continuation, not a new section
+        self.seen.add(key)
+        while self.headings and self.headings[-1][0].level >= block.level:
+            self.headings.pop()
+        self.headings.append((block, read_title(block.text)))
+        if not self.title:
+            self.title = block.text
+        self.intro, self.items, self.caption = [], [], None
+
+    def paragraph(self, block: Paragraph) -> None:
+        text = block.text
+        frame = read_sentence(text) if not text.rstrip().endswith(":") else _intro_frame(text)
+        if frame.headings_incoming:
+            self.headings_incoming = True
+        elif not frame.empty and (frame.src and frame.dst) and _is_statement(text):
+            self.statements.append((frame, f"sentence line {block.line}"))
+        self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
+        self.items = []
+
+    def item(self, block: ListItem) -> Context:
+        while self.items and self.items[-1][0].depth >= block.depth:
+            self.items.pop()
+        context = self.context(parents=True)
+        self.items.append((block, _item_frame(block.text)))
+        return context
+
+
+def _intro_frame(text: str) -> Frame:
+    """A paragraph ending in ":" introduces the list or table below: a title-like line
+    ("All nodes to Manager:") or a sentence ("… must be open on the X:")."""
+    title = read_title(text)
+    if not title.empty and len(text.split()) <= 10 and not _has_verb(text):
+        return title
+    return read_sentence(text)
+
+
+def _has_verb(text: str) -> bool:
+    return any(word in ("is", "are", "be", "must", "should", "need", "needs") for word in text.lower().split())
+
+
+def _item_frame(text: str) -> Frame:
+    """What a list item says about the items nested under it: "Manager → Agents",
+    "If using the OpenStorage plug-in:" (optional), "tcp/80" (a service)."""
+    if text.rstrip().endswith(":") or len(text.split()) <= 8:
+        return _intro_frame(text)
+    return read_sentence(text)
+
+
+def _is_statement(text: str) -> bool:
+    lowered = text.lower()
+    return any(w in lowered for w in ("always", "all traffic", "every connection", "initiated by"))
+
+
+def outline(blocks: Sequence[StructuredBlock]) -> Outline:
+    """One Context per block, and what the document says about itself."""
+    walker = _Walker()
+    contexts: list[Context] = []
+    for block in blocks:
+        if isinstance(block, Heading):
+            walker.heading(block)
+            contexts.append(walker.context())
+        elif isinstance(block, ListItem):
+            contexts.append(walker.item(block))
+        elif isinstance(block, Paragraph):
+            contexts.append(walker.context())
+            walker.paragraph(block)
+        elif isinstance(block, Caption):
+            contexts.append(walker.context())
+            walker.caption = (read_title(block.text), f"caption line {block.line}")
+        else:
+            contexts.append(_table_like(walker, block))
+    return Outline(
+        tuple(contexts),
+        walker.headings_incoming,
+        tuple(walker.statements),
+        walker.title,
+    )
+
+
+def _table_like(walker: _Walker, block: Table | CodeBlock | DefinitionItem) -> Context:
+    if isinstance(block, Table) and block.title:
+        walker.caption = (read_title(block.title), f"caption line {block.line}")
+    context = walker.context()
+    if isinstance(block, Table):
+        walker.caption = None
+        walker.intro = []
+    walker.items = []
+    return context

@@ -1,0 +1,165 @@
+"""Words and noun phrases: what in a text can name an endpoint, and how a name is tidied.
+
+Used by the sentence grammar (:mod:`.sentences`), the frames read from headings and captions
+(:mod:`.frames`) and the table interpreter for notes such as "From the agents".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from portplan.extract.inline import clean_inline
+from portplan.extract.ports import word_protocols
+from portplan.extract.vocabulary import (
+    DETERMINERS,
+    DIRECTION_WORDS,
+    ENTITY_HEADS,
+    GENERIC_TITLE_WORDS,
+    PERSONS,
+    words_of,
+)
+
+# Words keep inner dots ("Net.pipe", "VSPA.EXE") but not a sentence's full stop.
+_WORD = re.compile(r"[A-Za-z0-9*](?:[A-Za-z0-9'’/_\-*]|\.(?=[A-Za-z0-9*]))*|\(|\)|,|;|:")
+# A host name ("push.example.com") names an endpoint even without a capital or a noun.
+HOST_NAME = re.compile(r"^(?:\*\.)?[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}$", re.IGNORECASE)
+
+STOP = words_of(
+    """to and in via on for from that which using over through with by when if then looking
+    specifying instead where while so because who whose whether holding as at of but about
+    after before during until unless or"""
+)
+MODALS = words_of("must should shall can cannot will may might is are be been being")
+PRONOUNS = words_of("it they this that which these those each it's")
+# Verbs that can end a noun phrase when a document leaves out the preposition.
+NOT_NAMES = words_of(
+    """following above below here there following: default defaults etc same other others
+    required optional port ports number numbers"""
+)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _content(phrase: list[str]) -> list[str]:
+    return [w for w in phrase if w.lower() not in DETERMINERS and w not in "(),"]
+
+
+def _has_head(lowered: list[str]) -> bool:
+    return any(w in ENTITY_HEADS or w.rstrip("s") in ENTITY_HEADS for w in lowered)
+
+
+def _is_port_phrase(lowered: list[str], heads: bool) -> bool:
+    """ "TCP port 5432" is a port, not an endpoint; "HTTPS" is a protocol."""
+    if lowered[0] in DIRECTION_WORDS:
+        return True  # "outbound (TCP/443)"
+    if any(any(c.isdigit() for c in w) and word_protocols(w) is not None for w in lowered):
+        return True  # "tcp/443"
+    if any(w.isdigit() for w in lowered):
+        portish = any(w in ("port", "ports") or word_protocols(w) is not None for w in lowered)
+        if portish or not heads:
+            return True
+    return False
+
+
+def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
+    """Whether words name a system, a group of systems, a host or a proper name.
+
+    What decides is the phrase's head — the words before its first preposition ("agents" in
+    "the agents of each site", not "site"): it must hold an endpoint noun ("server",
+    "nodes"), a host name, or a capitalised name that is not an activity ("Datadog", "Checkmk
+    Relay"; not "Synchronization" or "Transmission of data").
+    """
+    lowered = [w.lower() for w in phrase if w not in "(),"]
+    if not lowered or all(w in DETERMINERS for w in lowered):
+        return False
+    content = _content(phrase)
+    if _is_port_phrase(lowered, _has_head(lowered)):
+        return False
+    if content and word_protocols(content[0]) is not None and len(content) == 1:
+        return False  # "HTTPS", "ICMP"
+    if content and all(w.lower() in NOT_NAMES for w in content):
+        return False
+    if all(word_protocols(w) is not None or w.lower() in STOP for w in content):
+        return False  # "UDP and TCP", "HTTP or HTTPS"
+    if any("." in w and HOST_NAME.match(w) for w in lowered):
+        return True
+    head = _head_words(content)
+    if _has_head([w.lower() for w in head]):
+        return True
+    return _is_proper_name(head, phrase, sentence_start=sentence_start)
+
+
+_PREPOSITIONS = words_of("of for in on at with from to via by over through into within using")
+_ACTIVITY = re.compile(r"(?:tion|sion|ment|ing|ance|ence|ity|ness|ship|ure)s?$", re.IGNORECASE)
+
+
+def _head_words(content: list[str]) -> list[str]:
+    """The words before the first preposition (not counting a leading one)."""
+    for i, word in enumerate(content):
+        if i and word.lower() in _PREPOSITIONS:
+            return content[:i]
+    return content
+
+
+def _is_proper_name(content: list[str], phrase: list[str], *, sentence_start: bool) -> bool:
+    """A capitalised word that does not just start the sentence, is not an activity
+    ("Synchronization"), and not only people."""
+    capitals = [
+        w for w in content if w[:1].isupper() and not w.isdigit() and not _ACTIVITY.search(w)
+    ]
+    if (
+        sentence_start
+        and content
+        and phrase
+        and phrase[0] == content[0]
+        and capitals[:1] == content[:1]
+    ):
+        capitals = capitals[1:] if len(content) == 1 else capitals
+    if not capitals or all(w.lower() in PERSONS for w in content):
+        return False
+    last = next((w for w in reversed(content) if not w.isdigit() and w not in "/&-"), "")
+    return not (last[:1].islower() and _ACTIVITY.search(last))
+
+
+def is_person(phrase: list[str]) -> bool:
+    content = [w.lower() for w in _content(phrase)]
+    return bool(content) and all(w in PERSONS for w in content)
+
+
+def tidy_name(text: str) -> str:
+    """An endpoint name as a reader would write it: markup, leading articles, trailing
+    punctuation and "the following" removed ("the *indexers*:" → "indexers")."""
+    text = clean_inline(text).replace("*", "")
+    text = " ".join(text.split())
+    text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+\((s|es)\)", r"(\1)", text)
+    return text.strip(" ,;:.-–—'\"")
+
+
+def join_words(phrase: list[str]) -> str:
+    """Words back to text, tidied, without a leading determiner."""
+    while phrase and phrase[0].lower() in DETERMINERS - {"all", "both", "each", "every"}:
+        phrase = phrase[1:]
+    text = " ".join(phrase)
+    text = text.replace("( ", "(").replace(" )", ")").replace(" ,", ",")
+    return tidy_name(text)
+
+
+@lru_cache(maxsize=4096)
+def names_system(text: str) -> bool:
+    """Whether a short text (a heading, a cell) is the name of a system rather than a topic:
+    "Monitored host", "The Checkmk server", "Poller" — not "Default ports" or "Overview"."""
+    tidy = tidy_name(text)
+    found = words(tidy)
+    if not found or len(found) > 7 or any(c.isdigit() for c in tidy):
+        return False
+    lowered = [w.lower() for w in found if w not in "(),"]
+    topical = [w for w in lowered if w not in GENERIC_TITLE_WORDS and w not in DETERMINERS]
+    if not topical or len(topical) < len(lowered) / 2:
+        return False
+    if any(w in ("how", "why", "what", "when", "where") for w in lowered):
+        return False
+    return is_entity(found) or bool(tidy[:1].isupper())
