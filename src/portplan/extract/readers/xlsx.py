@@ -90,17 +90,7 @@ def _sheet_table(sheet: Any, merged: list[tuple[int, int, int, int]]) -> Table |
         for col, text in enumerate(cells, start=1):
             if (number, col) in wanted:
                 values[(number, col)] = text
-        repeats: list[int] = []  # columns (0-based) that repeat a merged cell
-        for col in range(1, len(cells) + 1):
-            anchor = anchors.get((number, col))
-            if anchor is not None and not cells[col - 1]:
-                cells[col - 1] = values.get(anchor, "")
-                repeats.append(col - 1)
-        for (row, col), anchor in anchors.items():  # merged cells past the row's last value
-            if row == number and col > len(cells):
-                cells.extend([""] * (col - len(cells)))
-                cells[col - 1] = values.get(anchor, "")
-                repeats.append(col - 1)
+        repeats = _fill_merged(number, cells, anchors, values)
         if any(cells):
             spanned.update((len(rows), col) for col in repeats)
             rows.append(cells)
@@ -117,6 +107,28 @@ def _sheet_table(sheet: Any, merged: list[tuple[int, int, int, int]]) -> Table |
             (row, col - start) for row, col in spanned if start <= col < start + len(grid[0])
         ),
     )
+
+
+def _fill_merged(
+    number: int,
+    cells: list[str],
+    anchors: dict[tuple[int, int], tuple[int, int]],
+    values: dict[tuple[int, int], str],
+) -> list[int]:
+    """Give row ``number``'s positions inside a merged range the range's value; the columns
+    (0-based) so filled."""
+    repeats: list[int] = []
+    for col in range(1, len(cells) + 1):
+        anchor = anchors.get((number, col))
+        if anchor is not None and not cells[col - 1]:
+            cells[col - 1] = values.get(anchor, "")
+            repeats.append(col - 1)
+    for (row, col), anchor in anchors.items():  # merged cells past the row's last value
+        if row == number and col > len(cells):
+            cells.extend([""] * (col - len(cells)))
+            cells[col - 1] = values.get(anchor, "")
+            repeats.append(col - 1)
+    return repeats
 
 
 def _text(value: object) -> str:
