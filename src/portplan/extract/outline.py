@@ -121,7 +121,10 @@ def _intro_frame(text: str) -> Frame:
 
 
 def _has_verb(text: str) -> bool:
-    return any(word in ("is", "are", "be", "must", "should", "need", "needs") for word in text.lower().split())
+    return any(
+        word in ("is", "are", "be", "must", "should", "need", "needs")
+        for word in text.lower().split()
+    )
 
 
 def _item_frame(text: str) -> Frame:

@@ -193,15 +193,23 @@ def _headerless(table: Table) -> _Segment | None:
     width = max((len(row) for row in table.rows), default=0)
     if width < 2 or len(table.rows) < 2:
         return None
-    cleaned = [tuple(clean_inline(c) for c in row) + ("",) * (width - len(row)) for row in table.rows]
+    cleaned = [
+        tuple(clean_inline(c) for c in row) + ("",) * (width - len(row)) for row in table.rows
+    ]
     roles = tuple(_column_kind([row[j] for row in cleaned]) for j in range(width))
     if ColumnRole.PORT not in roles or all(r in (ColumnRole.PORT, ColumnRole.OTHER) for r in roles):
         return None
-    names = {ColumnRole.PORT: "Port", ColumnRole.PROTOCOL: "Protocol", ColumnRole.PURPOSE: "Description"}
+    names = {
+        ColumnRole.PORT: "Port",
+        ColumnRole.PROTOCOL: "Protocol",
+        ColumnRole.PURPOSE: "Description",
+    }
     header = Header(tuple(names.get(role, "") for role in roles), roles)
     segment = _Segment(header)
     for index, (cells, line) in enumerate(zip(cleaned, table.lines, strict=False)):
-        source = table.sources[index] if index < len(table.sources) else " | ".join(table.rows[index])
+        source = (
+            table.sources[index] if index < len(table.sources) else " | ".join(table.rows[index])
+        )
         segment.rows.append(Row(cells, line, source.rstrip(), _spans(table, index)))
     return segment
 

@@ -238,7 +238,13 @@ class TextReader:
             text = " ".join((statement.sentence, *statement.port_phrases))
             peer = _peer(text) if src is None and dst is None else None
             self._add(
-                replace(mention, src=src, dst=dst, direction=_direction(text), peer_src=peer or mention.peer_src),
+                replace(
+                    mention,
+                    src=src,
+                    dst=dst,
+                    direction=_direction(text),
+                    peer_src=peer or mention.peer_src,
+                ),
                 statement,
             )
 

@@ -9,7 +9,7 @@ blocks. Line numbers are the element's line in the HTML source (``html.parser`` 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bs4 import BeautifulSoup
@@ -299,27 +299,15 @@ class _Walker:
             self.blocks.append(CodeBlock(lines))
 
     def table(self, table: Tag) -> None:
-        grid = _grid(table)
-        rows = grid.rows
-        if rows and len(rows[0]) < 2:
+        found = data_table(table)
+        if found is None and _grid(table).rows:
             # One column is a frame around content (a note box, a layout table), not data.
             self.line = _line(table, self.line)
             self.visit(table)
             self.end_block()
             return
-        if not rows:
-            return
-        caption = table.find("caption")
-        title = clean(caption.get_text(" ")) if isinstance(caption, Tag) else ""
-        self.blocks.append(
-            Table(
-                rows=rows,
-                lines=grid.lines,
-                title=title or self.heading,
-                header_rows=grid.header_rows,
-                spanned=grid.spanned,
-            )
-        )
+        if found is not None:
+            self.blocks.append(replace(found, title=found.title or self.heading))
 
     def aria_table(self, table: Tag) -> None:
         """A table built from ``<div role="row">`` and ``role="cell"`` elements, as some
@@ -383,6 +371,26 @@ def _marker(item: Tag) -> str:
         if sibling.parent is parent:
             number += 1
     return f"{number}."
+
+
+def data_table(table: Tag, first_line: int = 1) -> Table | None:
+    """The Table a ``<table>`` element holds (``None`` for a layout table, or one with no row
+    or a single column: a frame around content). Its caption is its title; ``first_line`` is
+    the line the markup starts on, for a table cut out of a larger text."""
+    if _is_layout(table):
+        return None
+    grid = _grid(table)
+    if not grid.rows or len(grid.rows[0]) < 2:
+        return None
+    caption = table.find("caption")
+    title = clean(caption.get_text(" ")) if isinstance(caption, Tag) else ""
+    return Table(
+        rows=grid.rows,
+        lines=tuple(line + first_line - 1 for line in grid.lines),
+        title=title or None,
+        header_rows=grid.header_rows,
+        spanned=grid.spanned,
+    )
 
 
 def _role(tag: Tag) -> str:
