@@ -30,6 +30,7 @@ from portplan.extract.structure import (
     caption,
     colon_definition,
     comment,
+    csv_table,
     delimited_code,
     delimited_container,
     fence,
@@ -110,6 +111,7 @@ RULES: list[BlockRule] = [
     BlockRule("grid_table", grid_table.grid_table, starts=grid_table.starts, first="+"),
     BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts, first="="),
     BlockRule("list_table", list_table.list_table, first="."),
+    BlockRule("csv_table", csv_table.csv_table, first="."),
     # Tables written as plain text: their layout shows only in the cells' meaning.
     BlockRule("pipe_rows", pipe_rows.pipe_rows),
     BlockRule("tab_table", tab_table.tab_table, interrupts_paragraph=True),
