@@ -180,6 +180,19 @@ class Header:
         return self._positions.get(id(role), [])
 
 
+_SYSTEM_LABELS = frozenset(
+    """component components service services server servers host hosts system systems
+    application applications module modules node nodes appliance role roles device devices
+    daemon process""".split()
+)
+
+
+def _names_systems(cell: str) -> bool:
+    """ "Component", "PMM component", "Device": a column naming the system of each row."""
+    found = re.findall(r"[a-z]+", cell.lower())
+    return bool(found) and len(found) <= 3 and found[-1] in _SYSTEM_LABELS
+
+
 def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     """A Header if these cells are the header of a ports table, else None.
 
@@ -200,8 +213,11 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     roles = [column_role(c) if c else ColumnRole.OTHER for c in stripped]
     known = [r for r in roles if r is not ColumnRole.OTHER]
     if ColumnRole.PORT in roles or ColumnRole.SOURCE_PORT in roles:
-        if len(known) >= 2:
-            return Header(stripped, tuple(roles))
+        named = any(
+            _names_systems(c) for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER
+        )
+        if len(known) >= 2 or named:
+            return Header(stripped, tuple(roles))  # "Component | Port" names the listener
         return None
     if ColumnRole.SOURCE in roles and ColumnRole.DESTINATION in roles and len(stripped) >= 3:
         # "Source | Destination | Service": the rows must show which column holds the ports.

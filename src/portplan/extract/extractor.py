@@ -102,8 +102,12 @@ def _protocols(group: PortGroup, default: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _optional(mention: Mention, context: Context) -> bool:
-    # A table's caption speaks for it instead of the headings above.
-    frames = [*mention.frames, *context.parents, *(context.caption or context.headings)]
+    # A table's caption speaks for it instead of the headings above; of the headings, the
+    # innermost and the marked-up ones around it (plain titles may belong to other sections).
+    headings = [
+        item for n, item in enumerate(context.headings) if n == 0 or item[1].startswith("heading")
+    ]
+    frames = [*mention.frames, *context.parents, *(context.caption or headings)]
     if mention.kind == "target":
         frames.extend(context.intro[:1])
     return mention.optional or any(frame.optional for frame, _ in frames)

@@ -28,10 +28,12 @@ from portplan.extract.phrases import (
     words,
 )
 from portplan.extract.ports import PortSpec, parse_ports
-from portplan.extract.sentences import VERBS, explicit_pair, parse_sentence
+from portplan.extract.sentences import explicit_pair, parse_sentence
+from portplan.extract.statements import split_sentences
 from portplan.extract.vocabulary import (
     DIRECTION_WORDS,
     GENERIC_TITLE_WORDS,
+    VERBS,
     Direction,
     is_optional,
     split_arrow,
@@ -66,7 +68,10 @@ class Frame:
 
 EMPTY = Frame()
 
-_NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+")
+_NUMBERING = re.compile(
+    r"^\s*(?:(?:table|figure|fig\.?|listing)\s+\d+(?:[.-]\d+)*\s*[.:–-]?|\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+",
+    re.IGNORECASE,
+)
 _TRAILER = re.compile(
     r"\s*(?:\b(?:and\s+)?vice[\s-]versa\b|\b(?:communications?|connections?|traffic|ports?"
     r"|access|flows?|rules?)\b)\s*$",
@@ -209,7 +214,11 @@ _FOR_SYSTEM = re.compile(
     r"\s*[.:]?\s*$",
     re.IGNORECASE,
 )
-_ITEMS = re.compile(r"\bthe\s+following(?:\s+\w+){0,2}\s*:?\s*$", re.IGNORECASE)
+_ITEMS = re.compile(
+    r"\bthe\s+following(?:\s+(?:hosts?|urls?|addresses|domains?|servers?|endpoints?|destinations?"
+    r"|sites?|systems?|services|repositories|mirrors))?\s*:?\s*$",
+    re.IGNORECASE,
+)
 _CONNECT_OUT = re.compile(
     r"\b(?:connect|access|reach|communicate|talk)\w*\b.{0,40}?\b(?:to|with)\s+the\s+following",
     re.IGNORECASE,
@@ -226,6 +235,10 @@ _EACH_OTHER = re.compile(
     r"(?:^|\bfor\s+|\bthe\s+)(?P<name>[\w][\w .'\-]{1,40}?)\s+(?:communicat\w*|talk\w*|connect\w*)\s+"
     r"(?:with|to)\s+(?:each\s+other|one\s+another)",
     re.IGNORECASE,
+)
+# "Direction is given relative to the Kestrel Management Server": the system rows are about.
+_RELATIVE_TO = re.compile(
+    r"\brelative\s+to\s+(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s*(?:[.,;:(]|$)", re.IGNORECASE
 )
 _INCOMING_HEADING = re.compile(
     r"\b(?:incoming|inbound)\s+to\s+the\s+(?:component|system|server|host|node)s?\s+"
@@ -263,14 +276,18 @@ def _sentence_direction(text: str) -> Direction | None:
 def read_sentence(text: str) -> Frame:
     """The frame of a sentence that introduces a table or list, or states a rule for the
     whole document."""
-    sentence = clean_inline(text).strip()
-    if not sentence or len(sentence) > 600:
+    paragraph = clean_inline(text).strip()
+    if not paragraph or len(paragraph) > 2000:
         return EMPTY
-    if _INCOMING_HEADING.search(sentence):
+    if _INCOMING_HEADING.search(paragraph):
         return Frame(headings_incoming=True)
-    initiated = _INITIATED.search(sentence)
-    if initiated and not _NEGATION.search(sentence[: initiated.start()]):
+    initiated = _INITIATED.search(paragraph)
+    if initiated and not _NEGATION.search(paragraph[: initiated.start()]):
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
+    sentence = _telling_sentence(paragraph)
+    relative = _RELATIVE_TO.search(paragraph)
+    if relative and _name_of(relative.group("name")):
+        return Frame(local=_name_of(relative.group("name")))
     frame = Frame(optional=is_optional(sentence), direction=_sentence_direction(sentence))
     reciprocal = _EACH_OTHER.search(sentence)
     if reciprocal and _name_of(reciprocal.group("name")):
@@ -296,6 +313,19 @@ def read_sentence(text: str) -> Frame:
         if system and names_system(system.group("name")):
             frame = replace(frame, local=tidy_name(system.group("name")))
     return frame
+
+
+_TOPICAL = re.compile(
+    r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*)\b", re.I
+)
+
+
+def _telling_sentence(paragraph: str) -> str:
+    """The sentence of a paragraph that speaks about ports or traffic, the last such one (it
+    is the one right before the table or list)."""
+    sentences = split_sentences(paragraph)
+    telling = [s for s in sentences if _TOPICAL.search(s)]
+    return (telling or sentences or [paragraph])[-1]
 
 
 def _items_frame(sentence: str, frame: Frame) -> Frame:

@@ -25,7 +25,10 @@ from portplan.extract.ports import word_protocols
 from portplan.extract.sentences import parse_sentence
 from portplan.extract.vocabulary import Direction
 
-_FROM_TO = re.compile(r"^\s*(from|to)\s+(?:the\s+)?([^.;,(]+?)\s*(?:[.;,(]|$)", re.IGNORECASE)
+_FROM_TO = re.compile(
+    r"^\s*(?:(?:inbound|outbound|incoming|outgoing)\s*:?\s*)?(from|to)\s+(?:the\s+)?([^.;,(:]+?)\s*(?:[.;,(:]|$)",
+    re.IGNORECASE,
+)
 _FROM_CLIENTS = re.compile(
     r"\b(?:connections?|requests?|traffic|data|calls?|queries|messages|packets)\s+(?:\w+\s+){0,2}?"
     r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)"

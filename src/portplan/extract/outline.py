@@ -26,6 +26,7 @@ from portplan.extract.document import (
 from portplan.extract.frames import Frame, read_sentence, read_title
 
 _INTRO_KEPT = 2  # paragraphs before a table or list that may introduce it
+_PLAIN_TITLES_KEPT = 3  # plain-text titles that stay open
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class _Walker:
         section = self.headings[-1][0] if self.headings else None
         return Context(
             headings=tuple(
-                (frame, f"heading line {heading.line}")
+                (frame, f"{'title' if heading.plain else 'heading'} line {heading.line}")
                 for heading, frame in reversed(self.headings)
             ),
             caption=(self.caption,) if self.caption else (),
@@ -86,8 +87,18 @@ class _Walker:
         if block.plain and (key in self.seen or "continued" in key):
             return  # a running page header or a table's continuation, not a new section
         self.seen.add(key)
-        while self.headings and self.headings[-1][0].level >= block.level:
+        # A plain-text title does not close the plain titles before it: text without markup
+        # does not say which title is under which ("Firewall requirements for the X" over
+        # "Required services"), so the last few stay open, nearest first.
+        while (
+            self.headings
+            and self.headings[-1][0].level >= block.level
+            and not (block.plain and self.headings[-1][0].plain)
+        ):
             self.headings.pop()
+        plain = [h for h in self.headings if h[0].plain]
+        if block.plain and len(plain) >= _PLAIN_TITLES_KEPT:
+            self.headings.remove(plain[0])
         self.headings.append((block, read_title(block.text)))
         if not self.title:
             self.title = block.text

@@ -17,6 +17,7 @@ from portplan.extract.vocabulary import (
     ENTITY_HEADS,
     GENERIC_TITLE_WORDS,
     PERSONS,
+    VERBS,
     words_of,
 )
 
@@ -82,6 +83,13 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         return False  # "HTTPS", "ICMP"
     if content and all(w.lower() in NOT_NAMES for w in content):
         return False
+    if (
+        content
+        and content[0][:1].islower()
+        and content[0] in VERBS
+        and not _has_head([content[-1].lower()])
+    ):
+        return False  # "allow remote agent trigger": an action ("access points" is a thing)
     if all(word_protocols(w) is not None or w.lower() in STOP for w in content):
         return False  # "UDP and TCP", "HTTP or HTTPS"
     if any("." in w and HOST_NAME.match(w) for w in lowered):

@@ -47,6 +47,7 @@ _NOT_A_PORT = re.compile(
     r"|\b(?:RFC|ISO(?:/IEC)?|IEC|IEEE|CVE|KB|NIST)[\s#-]*\d+(?:[-:.]\d+)*\b",
     re.IGNORECASE,
 )
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _REFERENCE_HINT = re.compile(r"\b(?:rfc|iso|iec|ieee|cve|kb|nist)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"\[\d{1,2}\]|(?<=\d)\s*\(\d\)")
 # "5000:5100/udp", "1024:65535": a range written the iptables way (a time such as 17:30 has
@@ -158,6 +159,8 @@ def normalise_numbers(text: str) -> str:
 
     Dates are blanked first: "2024-03-18" is not the port range 3-18.
     """
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)  # "http://example.com/9_1_1/guide": a link, not ports
     text = _GLUED_PROTOCOL.sub(r"\1 \2", text)  # "TCP443" → "TCP 443"
     if "[" in text or "(" in text:
         text = _FOOTNOTE.sub(" ", text)  # "1433 [1]", "8080 (2)": a footnote mark

@@ -171,7 +171,7 @@ def _apply_frame(
     src, dst = _apply_pair(src, dst, frame, clue)
     if frame.local and (src is None or dst is None):
         own = mention.direction or frame.direction or direction or mention.implied_direction
-        if own is None and clue.startswith("heading") and outline.headings_incoming:
+        if own is None and clue.startswith(("heading", "title")) and outline.headings_incoming:
             own = Direction.IN
         src, dst = _apply_local(src, dst, End(frame.local, clue), own)
     return src, dst

@@ -116,6 +116,15 @@ def _names_column(header: Header, index: int) -> bool:
     return bool(words) and bool(words & _LISTENER_WORDS) and len(words) <= 3
 
 
+_SYSTEM_WORDS = frozenset(
+    "component components node nodes host hosts server servers device devices system systems".split()
+)
+
+
+def _names_systems_only(label: str) -> bool:
+    return bool(set(re.findall(r"[a-z]+", label.lower())) & _SYSTEM_WORDS)
+
+
 def _mostly_names(rows: list[Row], index: int) -> bool:
     values = [r.cells[index] for r in rows if index < len(r.cells) and r.cells[index].strip()]
     if not values:
@@ -159,10 +168,13 @@ def listener_column(header: Header, rows: list[Row]) -> Header:
     if has_src and has_dst:
         return header
     purposes = header.indexes(ColumnRole.PURPOSE)
+    directed = header.index(ColumnRole.DIRECTION) is not None
     candidates = []
     for i, role in enumerate(header.roles):
         if role not in (ColumnRole.OTHER, ColumnRole.PURPOSE) or not _names_column(header, i):
             continue
+        if directed and not _names_systems_only(header.cells[i]):
+            continue  # "Service | … | Direction": rows relative to one system; Service says why
         if role is ColumnRole.PURPOSE and len(purposes) < 2 and not (has_src or has_dst):
             continue  # the only notes column stays notes
         if _mostly_names(rows, i):
@@ -218,8 +230,10 @@ def _starts_continuation(text: str) -> bool:
     return bool(first) and (first[0] == "(" or first.islower())
 
 
-def _is_wrapped(cells: Cells) -> bool:
+def _is_wrapped(cells: Cells, above: Cells | None = None) -> bool:
     """Whether a row is the wrapped tail of the row above (a PDF or narrow-column artefact)."""
+    if above is not None and above.get(ColumnRole.PORT).rstrip().endswith((",", " and", "/")):
+        return True  # "135," over "49152-65535": the port list goes on
     names = [cells.get(ColumnRole.SOURCE), cells.get(ColumnRole.DESTINATION)]
     present = [n for n in names if n]
     if len(cells.cells) >= 3 and all(cells.cells):
@@ -296,7 +310,7 @@ class RowReader:
             self._group_optional = is_optional(title)
             self.used.add(row.line)
             return
-        if self._rows and _is_wrapped(cells):
+        if self._rows and _is_wrapped(cells, self._rows[-1].cells):
             upper = self._rows[-1]
             _merge(upper.cells, cells)
             upper.row = replace(upper.row, lines=(*upper.row.all_lines, row.line))
@@ -360,10 +374,8 @@ class _Ends:
 def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
     ends = _Ends()
     src, dst = cells.get(ColumnRole.SOURCE), cells.get(ColumnRole.DESTINATION)
-    continuation = not cells.get(ColumnRole.PORT) and not cells.get(ColumnRole.PROTOCOL)
     if (
         previous is not None
-        and continuation
         and not src
         and not dst
         and (
@@ -389,7 +401,11 @@ def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
         ends.dst = End(dst, f"column {cells.name(ColumnRole.DESTINATION)}")
     component = cells.get(ColumnRole.COMPONENT)
     if component:
-        ends.local = End(component, f"column {cells.name(ColumnRole.COMPONENT)}")
+        clue = f"column {cells.name(ColumnRole.COMPONENT)}"
+        pair = read_title(component)
+        if pair.src and pair.dst:  # "Graylog to Elasticsearch"
+            return _Ends(End(pair.src, clue), End(pair.dst, clue))
+        ends.local = End(component, clue)
     return ends
 
 

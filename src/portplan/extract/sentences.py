@@ -26,26 +26,8 @@ from portplan.extract.phrases import (
     words,
 )
 from portplan.extract.ports import word_protocols
-from portplan.extract.vocabulary import DETERMINERS, ENTITY_HEADS, split_arrow, words_of
+from portplan.extract.vocabulary import DETERMINERS, ENTITY_HEADS, VERBS, split_arrow, words_of
 
-VERBS = words_of(
-    """communicates communicate contacts contact sends send delivers deliver accepts accept
-    submits submit connects connect requests request returns return checks check tries try
-    reaches reach uses use launches launch selects select displays display detects detect
-    switches switch works work issues issue queries query polls poll pushes push pulls pull
-    uploads upload downloads download syncs sync synchronizes synchronize forwards forward
-    receives receive opens open establishes establish calls call invokes invoke notifies
-    notify replicates replicate talks talk needs need must can will should may is are was
-    were has have logs log registers register retrieves retrieve fetches fetch listens listen
-    responds respond replies reply transfers transfer writes write reads read updates update
-    prints print releases release obtains obtain gets get posts post streams stream
-    broadcasts broadcast multicasts multicast scans scan discovers discover authenticates
-    authenticate verifies verify initiates initiate starts start runs run executes execute
-    then also first attempts attempt looks look provides provide relays relay routes route
-    accesses access monitors monitor reports report stores store loads load resolves resolve
-    synchronises synchronise pings ping sign signs require requires exposes expose serves
-    serve scrapes scrape collects collect distributes distribute""",
-)
 # Words after which a following endpoint is the one being connected to.
 CUES = words_of(
     """to with contacts contact reach reaches connects connect queries query polls poll calls
@@ -83,7 +65,8 @@ _NEGATED_PAREN = re.compile(r"\([^()]*(?:\bnot\b|n[’']t\b|\bcannot\b|\bnever\b
 _LEADING_CLAUSE = re.compile(
     r"^(?:(?:optional|note|important|tip)\s*:\s*)?(?:(?:optionally|then|next|finally|additionally"
     r"|afterwards|lastly|first|second|third|also)\s*,?\s+)?(?:(?:if|when|once|after|before"
-    r"|whenever|while|as soon as|for|to|in order to|during|for example|in most cases)\b[^,]{0,200}"
+    r"|whenever|while|as soon as|for|to|in order to|during|for example|in most cases|by default"
+    r"|by\s+default|in\s+general|usually|typically)\b[^,]{0,200}"
     r",\s*)?"
     r"(?:you(?:'ll|’ll|\s+will)?\s+(?:want|need|have)\s+to\s+)?(?:(?:ensure|make\s+sure|verify"
     r"|check)\s+(?:that\s+)?)?",
@@ -436,6 +419,8 @@ def parse_sentence(sentence: str) -> SentenceParse:
     verb = verb_index(found)
     subject_words = found[:verb] if verb is not None else []
     _subject(result, subject_words)
+    if verb is not None and found[verb].lower() in ("listen", "listens") and result.src:
+        result.dst, result.src, result.subject_only = result.src, None, False  # "nodes listen on"
     if locative is not None and (result.person_subject or result.src is None):
         result.src = locative
     result.response = bool(_RESPONSE.search(text)) and result.src is not None

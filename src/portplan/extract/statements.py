@@ -21,7 +21,7 @@ STEP = re.compile(r"^\s*(?:step\s+)?(\d{1,2})\s*[.):]\s+(?=\S)", re.IGNORECASE)
 # "…to.HTTPS via", "…QR code.)HTTPS": two table cells glued together by a copy from HTML.
 _GLUED = re.compile(r"([a-z0-9)\]][.!?]\)?)(?=[A-Z])")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
-_CLAUSE_END = re.compile(r"(?<=;)\s+")
+_CLAUSE_END = re.compile(r"(?<=;)\s+|,\s+(?:and|while|whereas)\s+(?=(?:each|every|the|all|a|an)\s)")
 _MAX_SENTENCE = 2000  # longer "sentences" are cut: prose parsing stays linear
 
 

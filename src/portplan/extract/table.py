@@ -121,6 +121,11 @@ def confirm_columns(header: Header, rows: list[Row]) -> Header | None:
     portish = [i for i in sorted(names) if _share(i, rows) >= 0.5]
     if len(portish) >= 2:
         return with_sides(header, portish[:2])
+    if len(portish) == 1 and len(names) >= 3:
+        # "From | To | Destination | Usage" with "tcp/443" under Destination: that is the port.
+        roles = list(header.roles)
+        roles[portish[0]] = ColumnRole.PORT
+        return Header(header.cells, tuple(roles))
     return _port_column(header, rows)
 
 

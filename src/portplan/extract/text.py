@@ -51,6 +51,7 @@ from portplan.extract.statements import (
     paragraph_statements,
     port_groups,
     split_sentences,
+    split_statement,
 )
 from portplan.extract.vocabulary import Direction, implies_tcp, is_configurable, is_optional
 
@@ -141,6 +142,11 @@ def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: st
     )
 
 
+# "Inbound: 443/tcp from the management network", "Outbound to the X: 443/tcp": a line relative
+# to the system the section is about, read like a list item.
+_DIRECTED = re.compile(
+    r"^\W*(?:inbound|outbound|incoming|outgoing|ingress|egress)\b\s*(?::|to\b|from\b)", re.I
+)
 _LABEL = re.compile(r"^\W*(?P<label>\d[^:]{0,60}?)\s*(?::|\s[-–—]\s)")
 
 
@@ -172,20 +178,31 @@ class TextReader:
 
     # -- paragraphs --------------------------------------------------------------------------
     def paragraph(self, block: Paragraph, index: int) -> None:
+        if index in self.consumed:
+            return
         self.previous = None
         if block.text.rstrip().endswith(":") and read_sentence(clean_inline(block.text)).items:
             return  # "… connect outbound (TCP/443) to the following:" — the items are the flows
         earlier: tuple[End | None, End | None] = (None, None)
+        before: Mention | None = (
+            None  # the mention of the clause before (for a clause that goes on)
+        )
         for statement in paragraph_statements(block.lines):
             groups = _statement_groups(statement, strict=True)
             if not groups:
                 self._unparsed(statement, "mentions a protocol or port but states no port number")
                 continue
+            if before is not None and statement.follows:
+                groups = [_same_transport(found, before) for found in groups]
             src, dst = self._sentence_ends(statement, earlier)
-            if src is None and dst is None and _cell_like(statement.sentence):
-                self.item(
-                    ListItem(0, "-", tuple(ln for ln in block.lines if ln.line in statement.lines)),
-                    index,
+            itemlike = _cell_like(statement.sentence) or _DIRECTED.match(statement.sentence)
+            if (
+                src is None
+                and dst is None
+                and (itemlike or (before is not None and statement.follows))
+            ):
+                before = self._item_mentions(
+                    statement, groups, index, like=before if not itemlike else None
                 )
                 continue
             if src is None and dst is None:
@@ -197,10 +214,10 @@ class TextReader:
             earlier = (src, dst)
             for group_list in groups:
                 mention = _mention(statement, group_list, index, "sentence")
-                self._add(
-                    replace(mention, src=src, dst=dst, direction=_direction(statement.sentence)),
-                    statement,
+                before = replace(
+                    mention, src=src, dst=dst, direction=_direction(statement.sentence)
                 )
+                self._add(before, statement)
 
     def _sentence_ends(
         self, statement: Statement, earlier: tuple[End | None, End | None]
@@ -222,9 +239,13 @@ class TextReader:
             return
         statement = item_statement(block.lines)
         step = block.ordered or block.marker[:1].isdigit()
-        # A short item is a list of ports ("allow 53 from all"); a long one is prose.
+        if step:
+            statement = self._with_comms(statement, index)
+        # A short item is a list of ports ("allow 53 from all"); a long one is prose; a step's
+        # comms are ports, its sentence is prose ("stored on these 3 edge nodes").
         short = len(" ".join((statement.sentence, *statement.port_phrases)).split()) <= 10
-        groups = _statement_groups(statement, strict=not (step or short))
+        strict = not (short or (step and statement.port_phrases))
+        groups = _statement_groups(statement, strict=strict)
         context = self.contexts[index]
         if not groups:
             self._item_without_ports(block, index, statement, context, step=step)
@@ -232,21 +253,62 @@ class TextReader:
         children = self._children(index)
         if children and not statement.sentence.strip(" -–:*"):
             statement = self._with_children(statement, children)
+        self._item_mentions(statement, groups, index, step=step)
+
+    def _item_mentions(
+        self,
+        statement: Statement,
+        groups: list[list[PortGroup]],
+        index: int,
+        *,
+        step: bool = False,
+        like: Mention | None = None,
+    ) -> Mention | None:
+        """Mentions of a list item (or a line read as one); ``like`` is the mention of the
+        clause before, whose ends a clause without its own goes on with."""
         src, dst = self._item_ends(statement, step)
+        added: Mention | None = None
         for group_list in groups:
+            if like is not None:
+                added = replace(
+                    like, groups=tuple(group_list), line=statement.line, text=statement.text
+                )
+                self._add(added, statement)
+                continue
             mention = _mention(statement, group_list, index, "item")
             text = " ".join((statement.sentence, *statement.port_phrases))
             peer = _peer(text) if src is None and dst is None else None
-            self._add(
-                replace(
-                    mention,
-                    src=src,
-                    dst=dst,
-                    direction=_direction(text),
-                    peer_src=peer or mention.peer_src,
-                ),
-                statement,
+            added = replace(
+                mention,
+                src=src,
+                dst=dst,
+                direction=_direction(text),
+                peer_src=peer or mention.peer_src,
             )
+            self._add(added, statement)
+        return added
+
+    def _with_comms(self, statement: Statement, index: int) -> Statement:
+        """A numbered step followed by lines that only state ports ("HTTP/S via Port 9263
+        (Chromebook) 9264", "9265 (Win, MacOS)"): those are the step's comms."""
+        phrases = list(statement.port_phrases)
+        lines = list(statement.lines)
+        for j in range(index + 1, len(self.blocks)):
+            block = self.blocks[j]
+            if not isinstance(block, Paragraph | Heading) or (
+                isinstance(block, Heading) and not block.plain
+            ):
+                break
+            text = clean_inline(block.text)
+            sentence, found = split_statement(text)
+            if sentence.strip() or not found:
+                break
+            phrases.extend(found)
+            lines.append(block.line)
+            self.consumed.add(j)
+        if len(phrases) == len(statement.port_phrases):
+            return statement
+        return replace(statement, port_phrases=tuple(phrases), lines=tuple(lines))
 
     def _item_ends(self, statement: Statement, step: bool) -> tuple[End | None, End | None]:
         paired = _paren_pair(statement.sentence)
@@ -345,6 +407,11 @@ class TextReader:
         """ "443/tcp" then ": Port for most Agent data" — the term is the service."""
         term = clean_inline(block.term.text)
         groups = port_groups((term,), strict=False)
+        frame = read_title(term)
+        if not groups and frame.src and frame.dst:
+            # "Agent to Ingest" then ": UDP 4318 (metrics)": the term names both ends.
+            self._pair_definition(block, index, frame)
+            return
         statement = Statement(
             block.term.line,
             block.term.text.strip(),
@@ -362,8 +429,20 @@ class TextReader:
                 replace(mention, src=src, dst=dst, direction=_direction(block.text)), statement
             )
 
+    def _pair_definition(self, block: DefinitionItem, index: int, frame: Frame) -> None:
+        statement = item_statement(block.lines)
+        groups = _statement_groups(statement, strict=False)
+        clue = f"definition term line {block.term.line}"
+        for group_list in groups:
+            mention = _mention(statement, group_list, index, "definition")
+            self._add(
+                replace(mention, src=End(frame.src, clue), dst=End(frame.dst, clue)), statement
+            )
+
     def heading(self, block: Heading, index: int) -> None:
         """ "Indexer Control Port: TCP 9404": the section's sentences give the ends."""
+        if index in self.consumed:
+            return
         self.previous = None
         frame = read_title(block.text)
         if frame.service is None:
@@ -427,6 +506,15 @@ def _names_host(text: str) -> bool:
     return bool(first) and bool(HOST_NAME.match(first[0].strip(",;:")))
 
 
+def _same_transport(groups: list[PortGroup], before: Mention) -> list[PortGroup]:
+    """A clause that goes on from the one before takes its transport when it names none
+    ("TCP port 25672 …, and each node contacts the discovery service on port 4369")."""
+    known = next((g.protocols for g in before.groups if g.protocols), ())
+    return (
+        fill_protocols(groups, known) if known and not any(g.protocols for g in groups) else groups
+    )
+
+
 def _cell_like(text: str) -> bool:
     """A short line that is a label and a port ("Node groups or JGroups: TCP port 7800",
     "TCP port 9090"): a cell or item of a list written as lines, not a sentence."""
@@ -446,6 +534,9 @@ def _items_frame(context: Context) -> tuple[Frame, str] | None:
     return None
 
 
+_TOPIC = re.compile(
+    r"\b(?:ports?|communications?|requests?|traffic|connections?|protocols?)\b", re.I
+)
 _ITEM_NOTE = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<note>.*)\)\s*$")
 
 
@@ -457,6 +548,8 @@ def _endpoint_item(text: str) -> tuple[str, str]:
     name = tidy_name(name)
     if not name or len(name.split()) > 12:
         return "", ""
+    if not HOST_NAME.match(name.split()[0]) and _TOPIC.search(name):
+        return "", ""  # "Intra cluster ports between servers": a topic, not an endpoint
     first = name.split()[0]
     if not (HOST_NAME.match(first) or len(name.split()) <= 12):
         return "", ""

@@ -137,6 +137,9 @@ TCP_NOUNS = frozenset(
         "websocket",
         "websockets",
         "graphql",
+        "scrape",
+        "scrapes",
+        "scraping",
     ]
 )
 
@@ -251,6 +254,31 @@ GENERIC_TITLE_WORDS = words_of(
     misc miscellaneous various optional recommended typical standard example examples
     monitoring management access accessible administration troubleshooting debugging internet
     wan lan intranet linux windows macos unix"""
+)
+
+
+# -- verbs --------------------------------------------------------------------------------
+
+# Verbs of the sentences vendors write about connections; a phrase that starts with one is an
+# action ("allow remote agent trigger"), not a name.
+VERBS = words_of(
+    """communicates communicate contacts contact sends send delivers deliver accepts accept
+    submits submit connects connect requests request returns return checks check tries try
+    reaches reach uses use launches launch selects select displays display detects detect
+    switches switch works work issues issue queries query polls poll pushes push pulls pull
+    uploads upload downloads download syncs sync synchronizes synchronize forwards forward
+    receives receive opens open establishes establish calls call invokes invoke notifies
+    notify replicates replicate talks talk needs need must can will should may is are was
+    were has have logs log registers register retrieves retrieve fetches fetch listens listen
+    responds respond replies reply transfers transfer writes write reads read updates update
+    prints print releases release obtains obtain gets get posts post streams stream
+    broadcasts broadcast multicasts multicast scans scan discovers discover authenticates
+    authenticate verifies verify initiates initiate starts start runs run executes execute
+    then also first attempts attempt looks look provides provide relays relay routes route
+    accesses access monitors monitor reports report stores store loads load resolves resolve
+    synchronises synchronise pings ping sign signs require requires exposes expose serves
+    serve scrapes scrape collects collect distributes distribute allow allows enable
+    enables permit permits ensure ensures make makes configure configures set sets""",
 )
 
 

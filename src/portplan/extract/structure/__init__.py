@@ -221,7 +221,12 @@ def structure(document: Document) -> tuple[StructuredBlock, ...]:
     run: list[TextLine] = []
     for block in document.blocks:
         if isinstance(block, TextLine):
-            run.append(block)
+            # A no-break space (web pages copied as text) separates words like a space does.
+            run.append(
+                TextLine(block.line, block.text.replace("\u00a0", " "))
+                if "\u00a0" in block.text
+                else block
+            )
             continue
         if run:
             out.extend(structure_lines(run, markup))

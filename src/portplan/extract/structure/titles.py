@@ -17,6 +17,8 @@ from portplan.extract.ports import parse_ports
 
 _BULLET = re.compile(r"^\s*(?:[•\u2022*\-–·]|\(?\d+[.)]|\(?[a-z][.)])\s")
 _LETTERS = re.compile(r"[A-Za-z]{2}")
+_LEADING_NUMBER = re.compile(r"^\d{2,5}(?![.\d])")
+_FIELD_VALUE = re.compile(r":\s*\S*\d")
 
 
 def is_title(text: str) -> bool:
@@ -28,6 +30,10 @@ def is_title(text: str) -> bool:
         return False
     if not _LETTERS.search(stripped) or (not stripped[:1].isupper() and not stripped[:1].isdigit()):
         return False
+    if _LEADING_NUMBER.match(stripped):
+        return False  # "9265 (Win, MacOS)": a port number and its note, not a title
+    if _FIELD_VALUE.search(stripped):
+        return False  # "Document ID: KES-0542  Last updated: 2024-03-18": metadata
     return not parse_ports(stripped, numbers_are_ports=False).has_ports
 
 
@@ -36,8 +42,17 @@ def promote_titles(blocks: Sequence[StructuredBlock]) -> tuple[StructuredBlock, 
     level = min(deepest + 1, 9)
     out: list[StructuredBlock] = []
     for block in blocks:
-        if isinstance(block, Paragraph) and len(block.lines) == 1 and is_title(block.text):
-            out.append(Heading(level, clean_inline(block.text).strip(), block.line, plain=True))
+        if (
+            isinstance(block, Paragraph)
+            and len(block.lines) <= 3
+            and all(is_title(line.text) for line in block.lines)
+        ):
+            # Title lines one under the other ("Product 5.4" over "Firewall requirements"):
+            # each is a title.
+            out.extend(
+                Heading(level, clean_inline(line.text).strip(), line.line, plain=True)
+                for line in block.lines
+            )
         else:
             out.append(block)
     return tuple(out)
