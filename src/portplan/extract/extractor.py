@@ -47,12 +47,12 @@ class _Found:
     used: set[int] = field(default_factory=set)
 
 
-def _read_blocks(blocks: Sequence[StructuredBlock], contexts: Sequence[Context]) -> _Found:
+def _read_blocks(blocks: Sequence[StructuredBlock], shape: Outline) -> _Found:
     found = _Found()
-    text = TextReader(blocks, contexts)
+    text = TextReader(blocks, shape.contexts)
     for index, block in enumerate(blocks):
         if isinstance(block, Table):
-            reading = read_table(block, index)
+            reading = read_table(block, index, inherit_names=shape.inherit_names)
             found.mentions.extend(reading.mentions)
             found.unparsed.extend(reading.unparsed)
             found.used.update(reading.used)
@@ -178,7 +178,7 @@ def extract_flows(document: Document) -> Extraction:
     shape: Outline = outline(blocks)
     subject = document_subject(blocks)
     default = document_transport(blocks)
-    found = _read_blocks(blocks, shape.contexts)
+    found = _read_blocks(blocks, shape)
     flows: list[ExtractedFlow] = []
     for mention in sorted(found.mentions, key=lambda m: (m.line, m.block)):
         context = shape.contexts[mention.block]

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from portplan.extract.inline import clean_inline
 from portplan.extract.phrases import (
+    is_activity,
     is_entity,
     join_words,
     names_system,
@@ -90,6 +91,7 @@ _NOT_AN_END = words_of(
     allow allowing enable enabling set setting install installing access migrate migrating
     upgrade upgrading need needed required ports port the following"""
 )
+_HEAD_STOP = words_of("of for in on at with from via by")
 _DIRECTION_IN = words_of("inbound incoming ingress receiving listening")
 _DIRECTION_OUT = words_of("outbound outgoing egress sending")
 _CONNECTORS = words_of(
@@ -107,12 +109,16 @@ def _title_text(text: str) -> str:
 def _end_like(text: str) -> bool:
     """A phrase that can be one end of a heading such as "Provisioning server to X"."""
     found = words(tidy_name(text))
-    if not 1 <= len(found) <= 9 or found[0].lower() in _NOT_AN_END:
+    if not 1 <= len(found) <= 9 or found[0].lower() in _NOT_AN_END or found[0].lower() in VERBS:
         return False
     lowered = [w.lower() for w in found if w not in "(),"]
     if all(w in GENERIC_TITLE_WORDS for w in lowered):
         return False
-    return is_entity(found) or found[0][:1].isupper()
+    if is_entity(found):
+        return True
+    head = next((w for w in found if w.lower() in _HEAD_STOP), None)
+    first = found[: found.index(head)] if head else found
+    return found[0][:1].isupper() and not any(is_activity(w) for w in first[-1:])
 
 
 def _pair(text: str) -> tuple[str, str] | None:
@@ -198,7 +204,8 @@ _PORTS_ON = re.compile(
     re.IGNORECASE,
 )
 _OPEN_ON = re.compile(
-    r"\b(?:open|opened|enabled|allowed|permitted|reachable|accessible|available)\b[^.]{0,30}?"
+    r"\b(?:open|opened|enabled|allowed|permitted|reachable|accessible|available"
+    r"|firewall(?:\s+configuration)?)\b[^.]{0,30}?"
     r"\b(?:on|at)\s+(?:the\s+|all\s+|each\s+|every\s+|both\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)"
     r"\s*(?=[.,;:(]|\band\b|\bfor\b|\bto\b|$)",
     re.IGNORECASE,
@@ -253,9 +260,7 @@ _INITIATED = re.compile(
 _NEGATION = re.compile(r"\b(?:no|never|not|nor|cannot)\b", re.IGNORECASE)
 
 
-_VERB_START = re.compile(
-    r"^(?:\w+ing|\w+ed|access|reach|connect|communicate|send|use|allow|open)\b"
-)
+_VERB_START = re.compile(r"^(?:access|reach|connect|communicate|send|use|allow|open)\b")
 
 
 def _name_of(text: str) -> str:
@@ -284,14 +289,45 @@ def read_sentence(text: str) -> Frame:
     initiated = _INITIATED.search(paragraph)
     if initiated and not _NEGATION.search(paragraph[: initiated.start()]):
         return Frame(src=tidy_name(initiated.group("src")), dst=tidy_name(initiated.group("dst")))
-    sentence = _telling_sentence(paragraph)
     relative = _RELATIVE_TO.search(paragraph)
     if relative and _name_of(relative.group("name")):
-        return Frame(local=_name_of(relative.group("name")))
+        return Frame(local=_antecedent(relative.group("name"), paragraph))
+    # The topical sentences, the last (nearest the table or list) first: the first that names
+    # an end speaks for the paragraph.
+    nearest = EMPTY
+    for n, sentence in enumerate(reversed(_topical_sentences(paragraph))):
+        found = _sentence_frame(sentence)
+        if found.src or found.dst or found.local or found.items:
+            return (
+                found if n == 0 or found.direction else replace(found, direction=nearest.direction)
+            )
+        nearest = found if n == 0 else nearest
+    return nearest
+
+
+_CAPITALISED = re.compile(r"(?:[A-Z][\w\-]*\s+){1,4}[A-Za-z]+")
+
+
+def _antecedent(name: str, paragraph: str) -> str:
+    """ "relative to that server" after "… runs on a single TallyHR Application Server": the
+    name the pronoun points back to (the last capitalised name ending in the same word)."""
+    found = words(name)
+    if not found or found[0].lower() not in ("that", "this", "these", "those", "said"):
+        return _name_of(name)
+    head = found[-1].lower().rstrip("s")
+    candidates = [
+        m.group(0).strip()
+        for m in _CAPITALISED.finditer(paragraph)
+        if m.group(0).split()[-1].lower().rstrip("s") == head
+    ]
+    return tidy_name(candidates[-1]) if candidates else _name_of(name)
+
+
+def _sentence_frame(sentence: str) -> Frame:
     frame = Frame(optional=is_optional(sentence), direction=_sentence_direction(sentence))
     reciprocal = _EACH_OTHER.search(sentence)
-    if reciprocal and _name_of(reciprocal.group("name")):
-        name = _name_of(reciprocal.group("name"))
+    if reciprocal and _name_of(reciprocal.group("name").split(" for ")[-1]):
+        name = _name_of(reciprocal.group("name").split(" for ")[-1])
         return replace(frame, src=name, dst=name)
     allows = _ALLOWS.search(sentence)
     if allows and _name_of(allows.group("src")) and _name_of(allows.group("dst")):
@@ -299,10 +335,9 @@ def read_sentence(text: str) -> Frame:
     frame = _items_frame(sentence, frame)
     ports_on = _PORTS_ON.search(sentence) or _OPEN_ON.search(sentence)
     if ports_on and _name_of(ports_on.group("name")):
-        name = _name_of(ports_on.group("name"))
-        # "… configure a firewall on the X": the system the rules are for, either end.
-        on_firewall = "firewall" in ports_on.group(0).lower()
-        frame = replace(frame, local=name) if on_firewall else replace(frame, dst=name)
+        # "Ports must be open on the X", "… a firewall on the X": the system the rules are
+        # for — the destination of what comes in, the source of what goes out.
+        frame = replace(frame, local=_name_of(ports_on.group("name")))
     side = _FROM_SIDE.search(sentence)
     if side and _name_of(side.group("name")) and _name_of(side.group("name")) != frame.dst:
         frame = replace(frame, src=_name_of(side.group("name")))
@@ -320,12 +355,11 @@ _TOPICAL = re.compile(
 )
 
 
-def _telling_sentence(paragraph: str) -> str:
-    """The sentence of a paragraph that speaks about ports or traffic, the last such one (it
-    is the one right before the table or list)."""
+def _topical_sentences(paragraph: str) -> list[str]:
+    """The sentences of a paragraph that speak about ports or traffic (or the last sentence,
+    when none does)."""
     sentences = split_sentences(paragraph)
-    telling = [s for s in sentences if _TOPICAL.search(s)]
-    return (telling or sentences or [paragraph])[-1]
+    return [s for s in sentences if _TOPICAL.search(s)] or (sentences or [paragraph])[-1:]
 
 
 def _items_frame(sentence: str, frame: Frame) -> Frame:

@@ -10,6 +10,7 @@ document statements. :func:`outline` returns one :class:`Context` per block.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,10 @@ from portplan.extract.document import (
 )
 from portplan.extract.frames import Frame, read_sentence, read_title
 
+_INHERIT_NAMES = re.compile(
+    r"\b(?:empty|blank)\s+(?:\w+\s+){0,4}cells?\b.{0,60}?\b(?:same|above|previous|preceding)\b",
+    re.IGNORECASE,
+)
 _INTRO_KEPT = 2  # paragraphs before a table or list that may introduce it
 _PLAIN_TITLES_KEPT = 3  # plain-text titles that stay open
 
@@ -47,6 +52,8 @@ class Outline:
     headings_incoming: bool  # the document says flows go *to* the system in each heading
     statements: tuple[tuple[Frame, str], ...]  # document-wide frames ("initiated by X to Y")
     title: str
+    # "An empty Source or Destination cell means the same value as the row above."
+    inherit_names: bool = False
 
 
 def _first_sentence(text: str) -> str:
@@ -56,6 +63,10 @@ def _first_sentence(text: str) -> str:
 class _Walker:
     def __init__(self) -> None:
         self.headings: list[tuple[Heading, Frame]] = []
+        # The paragraphs right under each open heading, before anything else: they speak for
+        # its subsections too ("The following ports must be open on the X." over "Inbound").
+        self.leads: dict[int, list[tuple[Frame, str]]] = {}
+        self.leading = False  # still in the lead paragraphs of the innermost heading
         self.caption: tuple[Frame, str] | None = None
         self.intro: list[tuple[Frame, str]] = []
         self.items: list[tuple[ListItem, Frame]] = []
@@ -63,14 +74,17 @@ class _Walker:
         self.headings_incoming = False
         self.title = ""
         self.seen: set[str] = set()
+        self.inherit_names = False
 
     def context(self, *, parents: bool = False) -> Context:
         section = self.headings[-1][0] if self.headings else None
+        chain: list[tuple[Frame, str]] = []
+        for n, (heading, frame) in enumerate(reversed(self.headings)):
+            chain.append((frame, f"{'title' if heading.plain else 'heading'} line {heading.line}"))
+            if n:  # the innermost heading's lead paragraphs are the intro already
+                chain.extend(reversed(self.leads.get(heading.line, [])))
         return Context(
-            headings=tuple(
-                (frame, f"{'title' if heading.plain else 'heading'} line {heading.line}")
-                for heading, frame in reversed(self.headings)
-            ),
+            headings=tuple(chain),
             caption=(self.caption,) if self.caption else (),
             intro=tuple(reversed(self.intro)),
             parents=tuple(
@@ -100,21 +114,29 @@ class _Walker:
         if block.plain and len(plain) >= _PLAIN_TITLES_KEPT:
             self.headings.remove(plain[0])
         self.headings.append((block, read_title(block.text)))
+        self.leads[block.line] = []
+        self.leading = True
         if not self.title:
             self.title = block.text
         self.intro, self.items, self.caption = [], [], None
 
     def paragraph(self, block: Paragraph) -> None:
         text = block.text
+        self.inherit_names = self.inherit_names or bool(_INHERIT_NAMES.search(text))
         frame = read_sentence(text) if not text.rstrip().endswith(":") else _intro_frame(text)
         if frame.headings_incoming:
             self.headings_incoming = True
         elif not frame.empty and (frame.src and frame.dst) and _is_statement(text):
             self.statements.append((frame, f"sentence line {block.line}"))
         self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
+        if self.leading and self.headings and frame.local and not _is_statement(text):
+            # Only the system a lead paragraph names carries into subsections.
+            lead = Frame(local=frame.local, direction=frame.direction)
+            self.leads[self.headings[-1][0].line].append((lead, f"sentence line {block.line}"))
         self.items = []
 
     def item(self, block: ListItem) -> Context:
+        self.leading = False
         while self.items and self.items[-1][0].depth >= block.depth:
             self.items.pop()
         context = self.context(parents=True)
@@ -174,10 +196,12 @@ def outline(blocks: Sequence[StructuredBlock]) -> Outline:
         walker.headings_incoming,
         tuple(walker.statements),
         walker.title,
+        walker.inherit_names,
     )
 
 
 def _table_like(walker: _Walker, block: Table | CodeBlock | DefinitionItem) -> Context:
+    walker.leading = False
     if isinstance(block, Table) and block.title:
         walker.caption = (read_title(block.title), f"caption line {block.line}")
     context = walker.context()

@@ -104,6 +104,11 @@ _PREPOSITIONS = words_of("of for in on at with from to via by over through into 
 _ACTIVITY = re.compile(r"(?:tion|sion|ment|ing|ance|ence|ity|ness|ship|ure)s?$", re.IGNORECASE)
 
 
+def is_activity(word: str) -> bool:
+    """ "Transmission", "Synchronization", "Monitoring": a word for an activity, not a system."""
+    return bool(_ACTIVITY.search(word)) and word.lower() not in ENTITY_HEADS
+
+
 def _head_words(content: list[str]) -> list[str]:
     """The words before the first preposition (not counting a leading one)."""
     for i, word in enumerate(content):
@@ -170,4 +175,6 @@ def names_system(text: str) -> bool:
         return False
     if any(w in ("how", "why", "what", "when", "where") for w in lowered):
         return False
+    if len(lowered) == 1 and lowered[0].endswith(("ed", "ing")):
+        return False  # "Distributed", "Monitoring": a manner, not a system
     return is_entity(found) or bool(tidy[:1].isupper())

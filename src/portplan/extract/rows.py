@@ -23,7 +23,6 @@ from portplan.extract.columns import ColumnRole, Header
 from portplan.extract.frames import Frame, read_title
 from portplan.extract.mentions import End, Mention
 from portplan.extract.notes import read_notes
-from portplan.extract.phrases import is_entity, words
 from portplan.extract.ports import (
     PortGroup,
     PortSpec,
@@ -291,6 +290,7 @@ class RowReader:
 
     header: Header
     block: int
+    inherit_names: bool = False  # the document says a blank name cell repeats the row above
     mentions: list[Mention] = field(default_factory=list)
     unparsed: list[Unparsed] = field(default_factory=list)
     used: set[int] = field(default_factory=set)
@@ -324,7 +324,7 @@ class RowReader:
         previous: Cells | None = None
         for pending in self._rows:
             self.used.update(pending.row.all_lines)
-            found = read_row(self.header, pending, previous, self.block)
+            found = read_row(self.header, pending, previous, self.block, self.inherit_names)
             if found:
                 self.mentions.extend(found)
             elif looks_port_like(" ".join(pending.cells.cells)):
@@ -349,13 +349,11 @@ def _arrow_ends(cells: Cells) -> tuple[str, str] | None:
                     cells.cells[i] = ""
                 return found
     for i, role in enumerate(cells.header.roles):
-        named = (
-            _NAME_TO_NAME.match(cells.cells[i])
-            if role in (ColumnRole.OTHER, ColumnRole.PURPOSE)
-            else None
-        )
-        if named and all(is_entity(words(part), sentence_start=True) for part in named.groups()):
-            return named.group(1).strip(), named.group(2).strip()
+        cell = cells.cells[i]
+        if role in (ColumnRole.OTHER, ColumnRole.PURPOSE) and _NAME_TO_NAME.match(cell):
+            pair = read_title(cell)
+            if pair.src and pair.dst:
+                return pair.src, pair.dst
     return None
 
 
@@ -371,9 +369,16 @@ class _Ends:
     service: str = ""
 
 
-def _column_ends(cells: Cells, previous: Cells | None) -> _Ends:
+def _column_ends(cells: Cells, previous: Cells | None, inherit: bool = False) -> _Ends:
     ends = _Ends()
     src, dst = cells.get(ColumnRole.SOURCE), cells.get(ColumnRole.DESTINATION)
+    if previous is not None and inherit and bool(src) != bool(dst):
+        src, dst = (
+            src or previous.get(ColumnRole.SOURCE),
+            dst or previous.get(ColumnRole.DESTINATION),
+        )
+        cells.set(ColumnRole.SOURCE, src)
+        cells.set(ColumnRole.DESTINATION, dst)
     if (
         previous is not None
         and not src
@@ -422,6 +427,21 @@ def _directed(cells: Cells, ends: _Ends) -> None:
     or a direction word between two name columns reads left to right; otherwise the row is
     relative to the system the context names."""
     direction = cells.get(ColumnRole.DIRECTION)
+    if (
+        direction
+        and bool(ends.src) != bool(ends.dst)
+        and direction_of(direction) in (Direction.IN, Direction.OUT)
+    ):
+        # "Direction | Remote system": the one named column is the other end of the system
+        # the rows are about.
+        ends.direction = direction_of(direction)
+        named = ends.src or ends.dst
+        ends.src, ends.dst = None, None
+        if ends.direction is Direction.IN:
+            ends.peer_src = named
+        else:
+            ends.peer_dst = named
+        return
     if not direction or ends.src or ends.dst:
         ends.direction = direction_of(direction) if direction else None
         return
@@ -522,14 +542,14 @@ def _continue_service(cells: Cells, previous: Cells | None) -> None:
 
 
 def read_row(
-    header: Header, pending: _Pending, previous: Cells | None, block: int
+    header: Header, pending: _Pending, previous: Cells | None, block: int, inherit: bool = False
 ) -> list[Mention]:
     cells = pending.cells
     if header.indexes(ColumnRole.SIDE):
         return _side_row(header, pending, previous, block)
     if header.indexes(ColumnRole.TARGET):
         return _matrix_row(header, pending, block)
-    ends = _column_ends(cells, previous)
+    ends = _column_ends(cells, previous, inherit)
     _directed(cells, ends)
     _continue_service(cells, previous)
     purpose = cells.get(ColumnRole.PURPOSE)

@@ -175,11 +175,21 @@ def _looks_like_verb(word: str, before: str) -> bool:
 
 
 def verb_index(found: list[str]) -> int | None:
+    depth = 0
     for i, word in enumerate(found):
-        if i == 0:
-            continue
+        depth += (word == "(") - (word == ")")
+        if i == 0 or depth > 0:
+            continue  # words in parentheses are a note, not the sentence's verb
         if found[i - 1].lower() in DETERMINERS and word.lower() not in ("is", "are", "can"):
             continue  # "the access points", "the call manager": a noun after a determiner
+        if word.lower() in ENTITY_HEADS and (i + 1 == len(found) or found[i + 1] in "(),;:—–-"):
+            continue  # "to the mail relay (notifications)": a noun that ends its phrase
+        if (
+            i + 1 < len(found)
+            and found[i + 1].lower() in ENTITY_HEADS
+            and found[i + 1] not in ("to", "on")
+        ):
+            continue  # "the tax tables update service": a verb word naming a kind of system
         if word[:1].islower() and word.lower() in VERBS:
             return i
         if _looks_like_verb(word, found[i - 1]):
@@ -282,9 +292,7 @@ def _passive_pair(found: list[str], lowered: list[str]) -> tuple[str, str] | Non
 def explicit_pair(text: str) -> tuple[str, str] | None:
     """Both ends named outright: "A → B: TCP 443", "from the clients to the server",
     "Master server to media server requires …", "X is contacted by Y"."""
-    arrow = split_arrow(text.split(":")[0]) if ":" in text else None
-    if arrow is None:
-        arrow = _arrow_in(text)
+    arrow = _arrow_part(text)
     if arrow is not None:
         return arrow
     for pattern in (_LABEL_X_TO_Y, _LEADING_X_TO_Y):
@@ -298,6 +306,25 @@ def explicit_pair(text: str) -> tuple[str, str] | None:
     return (
         _from_to_pair(found, lowered) or _opened_on(found, lowered) or _passive_pair(found, lowered)
     )
+
+
+_PARTS = re.compile(r"\s[—–-]{1,2}\s|:\s|;\s")
+
+
+def _arrow_part(text: str) -> tuple[str, str] | None:
+    """ "`443/tcp` — Sensor → Ridgeline Cloud: upload", "UDP 67: Switches -> Profiler (DHCP)":
+    the part of the text that holds an arrow between two names."""
+    if not any(mark in text for mark in ("→", "->", "=>", "⇒", "⟶", "↔", "←", "<-", "&rarr;")):
+        return None
+    for part in _PARTS.split(text):
+        part = re.sub(r"\s*\([^()]*\)\s*$", "", part.strip())
+        arrow = split_arrow(part)
+        if arrow is None:
+            continue
+        first, second = words(arrow[0]), words(arrow[1])
+        if is_entity(first, sentence_start=True) and is_entity(second, sentence_start=True):
+            return _name(first), _name(second)
+    return _arrow_in(text)
 
 
 _ARROW_PHRASE = re.compile(
@@ -393,7 +420,16 @@ def _person_on(parse: SentenceParse, found: list[str], verb: int, subject: list[
     return False
 
 
+# "… to the bank's SFTP server — only if payment file export is used": a condition set off
+# by a dash is not part of who talks to whom.
+_DASHED_CONDITION = re.compile(
+    r"\s[—–-]{1,2}\s(?:only|if|when|unless|except|which|where|e\.g\.|for\s+example)\b[^—–]*(?=\s[—–]\s|$)",
+    re.IGNORECASE,
+)
+
+
 def _strip_clauses(text: str) -> tuple[str, str | None]:
+    text = _DASHED_CONDITION.sub("", text) if "—" in text or "–" in text or " - " in text else text
     text = _LEADING_CLAUSE.sub("", _NEGATED_PAREN.sub("", text).strip())
     locative: str | None = None
     match = _LOCATIVE.match(text)
@@ -410,7 +446,7 @@ def parse_sentence(sentence: str) -> SentenceParse:
     """Who connects to whom in one sentence (either side may be missing)."""
     sentence = _MARKUP.sub("", sentence)
     result = SentenceParse()
-    explicit = explicit_pair(_NEGATED_PAREN.sub("", sentence))
+    explicit = explicit_pair(_strip_clauses(sentence)[0])
     if explicit is not None:
         result.src, result.dst = explicit
         return result
@@ -424,7 +460,9 @@ def parse_sentence(sentence: str) -> SentenceParse:
     if locative is not None and (result.person_subject or result.src is None):
         result.src = locative
     result.response = bool(_RESPONSE.search(text)) and result.src is not None
-    _destination(result, found, verb or 0, verb)
+    # Without a subject ("TCP 443 to the update service"), the destination may come first.
+    subject_found = result.src is not None or result.person_subject or result.pronoun_subject
+    _destination(result, found, (verb or 0) if subject_found else 0, verb)
     accessing = verb is not None and found[verb].lower() in _ACCESS_VERBS
     if result.person_subject and locative is None and accessing and result.dst is None:
         assert verb is not None

@@ -161,7 +161,7 @@ def _spans(table: Table, index: int) -> frozenset[int]:
     return frozenset(column for row, column in table.spanned if row == index)
 
 
-def read_table(table: Table, block: int) -> TableReading:
+def read_table(table: Table, block: int, *, inherit_names: bool = False) -> TableReading:
     """Mentions from a table; rows that mention ports but give none go to unparsed."""
     reading = TableReading()
     table = transposed(table) or table
@@ -172,7 +172,7 @@ def read_table(table: Table, block: int) -> TableReading:
             reading.orphans = []
             segments = [segment]
     for segment in segments:
-        _read_segment(segment, block, reading)
+        _read_segment(segment, block, reading, inherit_names)
     return reading
 
 
@@ -219,7 +219,9 @@ def _headerless(table: Table) -> _Segment | None:
     return segment
 
 
-def _read_segment(segment: _Segment, block: int, reading: TableReading) -> None:
+def _read_segment(
+    segment: _Segment, block: int, reading: TableReading, inherit_names: bool
+) -> None:
     if not segment.rows:
         return
     header = confirm_columns(segment.header, segment.rows)
@@ -230,7 +232,7 @@ def _read_segment(segment: _Segment, block: int, reading: TableReading) -> None:
                     Unparsed(row.line, row.text, "row of a table whose columns hold no ports")
                 )
         return
-    reader = RowReader(listener_column(header, segment.rows), block)
+    reader = RowReader(listener_column(header, segment.rows), block, inherit_names=inherit_names)
     for row in segment.rows:
         reader.add(row)
     reader.finish()

@@ -311,7 +311,8 @@ class TextReader:
         return replace(statement, port_phrases=tuple(phrases), lines=tuple(lines))
 
     def _item_ends(self, statement: Statement, step: bool) -> tuple[End | None, End | None]:
-        paired = _paren_pair(statement.sentence)
+        whole = " ".join(part for part in (statement.sentence, *statement.port_phrases) if part)
+        paired = _paren_pair(whole)
         if paired is not None:
             return paired
         if step:
@@ -323,7 +324,7 @@ class TextReader:
                     End(pair.dst, "step words") if pair.dst else None,
                 )
             return None, None
-        src, dst, _ = _own_ends(statement.sentence, "list item")
+        src, dst, _ = _own_ends(statement.sentence or whole, "list item")
         return src, dst
 
     def _item_without_ports(
