@@ -86,19 +86,22 @@ def _commands(lines: Sequence[TextLine], index: int) -> Iterator[Mention]:
                 yield command_mention(rule, line.line, line.text.strip(), index)
 
 
-def _protocols(group: PortGroup, default: tuple[str, ...]) -> tuple[str, ...]:
-    """The group's protocols; where the document states none: the document's transport, or
-    the one every port's well-known service uses, else none (said in a notice)."""
+def _protocols(
+    group: PortGroup, default: tuple[tuple[str, ...], str]
+) -> tuple[tuple[str, ...], str]:
+    """The group's protocols and, when the document did not write them, where they came
+    from: a service the text names ("JMX over RMI"), the well-known service of every port,
+    the document's one transport — else none (and a notice says so)."""
     if group.protocols:
-        return group.protocols
-    if default:
-        return default
+        return group.protocols, "" if group.explicit else "a service the text names"
     known = {WELL_KNOWN_PORTS.get(lo) if lo == hi else None for lo, hi in group.ports}
     if len(known) == 1 and None not in known:
         found = known.pop()
         assert found is not None
-        return sort_protocols(found)
-    return ()
+        return sort_protocols(found), "the well-known service of the port"
+    if default[0]:
+        return default
+    return (), ""
 
 
 def _optional(mention: Mention, context: Context) -> bool:
@@ -114,21 +117,29 @@ def _optional(mention: Mention, context: Context) -> bool:
 
 
 def _flows(
-    mention: Mention, ends: Ends, context: Context, name: str, default: tuple[str, ...]
+    mention: Mention,
+    ends: Ends,
+    context: Context,
+    name: str,
+    default: tuple[tuple[str, ...], str],
 ) -> Iterator[ExtractedFlow]:
-    evidence = Evidence(
-        name,
-        mention.line,
-        mention.text,
-        ends.src.clue if ends.src else "",
-        ends.dst.clue if ends.dst else "",
-    )
     groups = mention.groups or (PortGroup((), ()),)
     for group in groups:
+        protocols, reason = (
+            _protocols(group, default) if group.ports or group.protocols else ((), "")
+        )
+        evidence = Evidence(
+            name,
+            mention.line,
+            mention.text,
+            ends.src.clue if ends.src else "",
+            ends.dst.clue if ends.dst else "",
+            reason,
+        )
         yield ExtractedFlow(
             src=ends.src.name if ends.src else "",
             dst=ends.dst.name if ends.dst else "",
-            protocols=_protocols(group, default) if group.ports or group.protocols else (),
+            protocols=protocols,
             ports=tuple(group.port_strings()),
             purpose=mention.purpose,
             optional=_optional(mention, context),
@@ -172,6 +183,32 @@ def _text_lines(document: Document, blocks: Sequence[StructuredBlock]) -> Iterat
                 yield line
 
 
+def _lines(numbers: set[int]) -> str:
+    ordered = sorted(numbers)
+    return ", ".join(str(n) for n in ordered[:10]) + (" …" if len(ordered) > 10 else "")
+
+
+def _protocol_notices(name: str, flows: Sequence[ExtractedFlow]) -> Iterator[str]:
+    """No protocol is ever assumed silently: lines whose ports state none are listed."""
+    unstated = {f.evidence.line for f in flows if f.ports and not f.protocols}
+    if unstated:
+        yield f"{name}: no protocol stated for the ports on line(s) {_lines(unstated)} — check them and add tcp or udp"
+    by_reason: dict[str, set[int]] = {}
+    for flow in flows:
+        if flow.evidence.protocol_from and flow.ports:
+            by_reason.setdefault(flow.evidence.protocol_from, set()).add(flow.evidence.line)
+    for reason, lines in sorted(by_reason.items()):
+        shown = (
+            "+".join(
+                sorted(
+                    {p for f in flows if f.evidence.protocol_from == reason for p in f.protocols}
+                )
+            )
+            or "?"
+        )
+        yield f"{name}: line(s) {_lines(lines)} state no protocol; read as {shown} ({reason}) — check them"
+
+
 def extract_flows(document: Document) -> Extraction:
     """Every flow the document states, with evidence; port-like lines not understood are listed."""
     blocks = structure(document)
@@ -191,11 +228,5 @@ def extract_flows(document: Document) -> Extraction:
     notices: list[str] = []
     if not flows:
         notices.append(f"{document.name}: no port requirements found in this document")
-    unstated = sorted({f.evidence.line for f in flows if f.ports and not f.protocols})
-    if unstated:
-        shown = ", ".join(str(n) for n in unstated[:10]) + (" …" if len(unstated) > 10 else "")
-        notices.append(
-            f"{document.name}: no protocol stated for the ports on line(s) {shown} — "
-            "check them and add tcp or udp"
-        )
+    notices.extend(_protocol_notices(document.name, flows))
     return Extraction(document.name, tuple(flows), tuple(unparsed), tuple(notices))

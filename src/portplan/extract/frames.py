@@ -95,8 +95,8 @@ _HEAD_STOP = words_of("of for in on at with from via by")
 _DIRECTION_IN = words_of("inbound incoming ingress receiving listening")
 _DIRECTION_OUT = words_of("outbound outgoing egress sending")
 _CONNECTORS = words_of(
-    """for to from on of by at into in the a an and with used required needed opened open
-    must be should allow allowed within via between"""
+    """for to from on of by at into in the a an and with used use uses required needed opened
+    open must be should allow allowed within via between that which related"""
 )
 
 

@@ -15,6 +15,7 @@ class Evidence:
     text: str
     src_from: str = ""
     dst_from: str = ""
+    protocol_from: str = ""  # where the protocol came from when the document did not write it
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class ExtractedFlow:
             evidence["src_from"] = self.evidence.src_from
         if self.evidence.dst_from:
             evidence["dst_from"] = self.evidence.dst_from
+        if self.evidence.protocol_from:
+            evidence["protocol_from"] = self.evidence.protocol_from
         return {
             "src": self.src,
             "dst": self.dst,

@@ -14,7 +14,15 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from portplan.extract.document import Heading, ListItem, Paragraph, StructuredBlock
+from portplan.extract.document import (
+    CodeBlock,
+    DefinitionItem,
+    Heading,
+    ListItem,
+    Paragraph,
+    StructuredBlock,
+    Table,
+)
 from portplan.extract.inline import clean_inline
 from portplan.extract.ports import word_protocols
 from portplan.extract.vocabulary import DETERMINERS, GENERIC_TITLE_WORDS, words_of
@@ -45,6 +53,8 @@ def _texts(blocks: Sequence[StructuredBlock]) -> list[tuple[str, int]]:
             out.append((clean_inline(block.text), 3 if block.level <= 1 else 2))
         elif isinstance(block, Paragraph | ListItem):
             out.append((clean_inline(block.text), 1))
+        elif isinstance(block, Table):
+            out.extend((clean_inline(cell), 1) for row in block.rows[1:] for cell in row if len(cell) > 20)
     return out
 
 
@@ -93,15 +103,37 @@ def document_subject(blocks: Sequence[StructuredBlock]) -> str:
     return name if count >= 4 else ""
 
 
-def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[str, ...]:
-    """The transport the document says all its ports use, if it says one."""
+def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ...], str]:
+    """The transport the document gives all ports that state none, and why: a sentence that
+    says so ("All communication uses TCP"), or a document that names no UDP at all (UDP is
+    the exception documents call out; TCP is what they leave unsaid)."""
+    udp = False
     for block in blocks:
-        if not isinstance(block, Paragraph):
-            continue
-        text = clean_inline(block.text)
-        match = _TRANSPORT_RULE.search(text)
+        text = _block_text(block)
+        match = _TRANSPORT_RULE.search(text) if isinstance(block, Paragraph) else None
         if match and not re.search(r"\d{2,5}", match.group(0)):
             named = {m.lower() for m in re.findall(r"\b(tcp|udp)\b", text, re.IGNORECASE)}
             if len(named) == 1 or "not needed" in text.lower() or "is not used" in text.lower():
-                return ((match.group(1) or match.group(2)).lower(),)
-    return ()
+                protocol = (match.group(1) or match.group(2)).lower()
+                return (protocol,), f"the document says its ports use {protocol.upper()}"
+        udp = udp or _names_udp(text)
+    if udp:
+        return (), ""
+    return ("tcp",), "the document names no UDP service"
+
+
+_UDP_WORDS = re.compile(r"\budp\b", re.IGNORECASE)
+
+
+def _names_udp(text: str) -> bool:
+    return bool(_UDP_WORDS.search(text))
+
+
+def _block_text(block: StructuredBlock) -> str:
+    if isinstance(block, Table):
+        return " ".join(cell for row in block.rows for cell in row)
+    if isinstance(block, CodeBlock):
+        return " ".join(line.text for line in block.lines)
+    if isinstance(block, DefinitionItem):
+        return f"{block.term.text} {block.text}"
+    return clean_inline(getattr(block, "text", ""))
