@@ -68,68 +68,88 @@ _HTML_TAG = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+# Text with none of these characters holds no markup: most table cells ("443", "TCP").
+_MARKUP = re.compile(r"[*_`\[\]<>&|:+#\\!~{}^]")
 
 
 def clean_inline(text: str) -> str:
     """``text`` as a reader sees it: inline markup of Markdown, AsciiDoc and reST removed,
     whitespace collapsed."""
+    if not _MARKUP.search(text):
+        return _SPACE.sub(" ", text).strip()
     held: list[str] = []
 
     def hold(value: str) -> str:
         held.append(value)
         return f"{_OPEN}{len(held) - 1}{_CLOSE}"
 
-    text = _HTML_COMMENT.sub("", text)
-    text = _ESCAPE.sub(lambda m: hold(m.group(1)), text)
+    if "<!--" in text:
+        text = _HTML_COMMENT.sub("", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(lambda m: hold(m.group(1)), text)
     text = _HARD_BREAK.sub("", text)
     text = _macros(text)
-    text = _CODE.sub(lambda m: hold(m.group(2).strip()), text)
-    text = _PASS_MACRO.sub(lambda m: hold(m.group(1)), text)
-    text = _PASS_PLUS.sub(lambda m: hold(m.group(2)), text)
+    if "`" in text:
+        text = _CODE.sub(lambda m: hold(m.group(2).strip()), text)
+    if "pass:" in text:
+        text = _PASS_MACRO.sub(lambda m: hold(m.group(1)), text)
+    if "+" in text:
+        text = _PASS_PLUS.sub(lambda m: hold(m.group(2)), text)
     text = _emphasis(text)
-    text = _HTML_BREAK.sub(" ", text)
-    text = _HTML_TAG.sub("", text)
+    if "<" in text:
+        text = _HTML_BREAK.sub(" ", text)
+        text = _HTML_TAG.sub("", text)
     text = _restore(text, held)
     return _SPACE.sub(" ", html.unescape(text)).strip()
 
 
 def _macros(text: str) -> str:
     """Links, references, images and macros: each replaced by the text it shows."""
-    steps: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
-        (_MD_IMAGE, ""),
-        (_MD_IMAGE_REF, ""),
-        (_ADOC_IMAGE, ""),
-        (_MD_LINK, r"\1"),
-        (_MD_REF_LINK, r"\1"),
-        (_MD_FOOTNOTE, ""),
-        (_AUTOLINK, r"\1"),
-        (_ADOC_XREF, lambda m: m.group(2) or m.group(1)),
-        (_ADOC_LINK, lambda m: m.group(3).rstrip("^") or m.group(1) or m.group(2)),
-        (_ADOC_ANGLE_XREF, lambda m: m.group(2) or m.group(1)),
-        (_ADOC_UI_MACRO, r"\1"),
-        (_ADOC_MENU, lambda m: " > ".join([m.group(1), *m.group(2).split(",")])),
-        (_ADOC_FOOTNOTE, ""),
-        (_ADOC_ANCHOR, ""),
-        (_RST_ROLE_TITLED, r"\1"),
-        (_RST_ROLE, r"\1"),
-        (_RST_REFERENCE_TITLED, r"\1"),
-        (_RST_REFERENCE, r"\1"),
-        (_RST_FOOTNOTE, ""),
-        (_RST_SUBSTITUTION, r"\1"),
-        (_HEADING_ID, ""),
-        (_ADOC_ROLE, ""),
-    )
-    for pattern, replacement in steps:
-        text = pattern.sub(replacement, text)
+    for needle, pattern, replacement in _MACRO_STEPS:
+        if needle in text:
+            text = pattern.sub(replacement, text)
     return text
 
 
+_Replacement = str | Callable[[re.Match[str]], str]
+# (a string each match contains — the step is skipped without it —, pattern, replacement),
+# in the order they must run: images before links, reST's "text <url>" before autolinks,
+# titled roles before bare ones.
+_MACRO_STEPS: tuple[tuple[str, re.Pattern[str], _Replacement], ...] = (
+    ("![", _MD_IMAGE, ""),
+    ("![", _MD_IMAGE_REF, ""),
+    ("image:", _ADOC_IMAGE, ""),
+    ("](", _MD_LINK, r"\1"),
+    ("][", _MD_REF_LINK, r"\1"),
+    ("[^", _MD_FOOTNOTE, ""),
+    (":`", _RST_ROLE_TITLED, r"\1"),
+    ("`_", _RST_REFERENCE_TITLED, r"\1"),
+    ("<", _AUTOLINK, r"\1"),
+    ("xref:", _ADOC_XREF, lambda m: m.group(2) or m.group(1)),
+    ("[", _ADOC_LINK, lambda m: m.group(3).rstrip("^") or m.group(1) or m.group(2)),
+    ("<<", _ADOC_ANGLE_XREF, lambda m: m.group(2) or m.group(1)),
+    (":[", _ADOC_UI_MACRO, r"\1"),
+    ("menu:", _ADOC_MENU, lambda m: " > ".join([m.group(1), *m.group(2).split(",")])),
+    ("footnote", _ADOC_FOOTNOTE, ""),
+    ("[", _ADOC_ANCHOR, ""),
+    (":`", _RST_ROLE, r"\1"),
+    ("`_", _RST_REFERENCE, r"\1"),
+    ("]_", _RST_FOOTNOTE, ""),
+    ("|", _RST_SUBSTITUTION, r"\1"),
+    ("{", _HEADING_ID, ""),
+    ("[", _ADOC_ROLE, ""),
+)
+
+
 def _emphasis(text: str) -> str:
-    for _ in range(2):  # ***both*** is strong around emphasis
-        text = _STRONG.sub(lambda m: m.group(1) or m.group(2), text)
-        text = _EMPHASIS.sub(r"\2", text)
-    text = _STRIKE.sub(r"\1", text)
-    text = _ADOC_MARK.sub(r"\2", text)
+    if "*" in text or "_" in text:
+        for _ in range(2):  # ***both*** is strong around emphasis
+            text = _STRONG.sub(lambda m: m.group(1) or m.group(2), text)
+            text = _EMPHASIS.sub(r"\2", text)
+    if "~~" in text:
+        text = _STRIKE.sub(r"\1", text)
+    if "#" in text:
+        text = _ADOC_MARK.sub(r"\2", text)
     return text
 
 

@@ -30,6 +30,7 @@ from portplan.extract.structure import (
     caption,
     colon_definition,
     comment,
+    csv_table,
     delimited_code,
     delimited_container,
     fence,
@@ -37,6 +38,7 @@ from portplan.extract.structure import (
     front_matter,
     grid_table,
     html_markup,
+    html_table,
     indented_code,
     link_reference,
     list_item,
@@ -69,35 +71,48 @@ from portplan.extract.structure.markup import detect_markup
 from portplan.extract.structure.titles import promote_titles
 
 # Most specific first. Lines that show nothing come before the blocks they could be taken
-# for; a table before the heading underline its border resembles; the paragraph last.
+# for; tables before the heading underlines their borders resemble; the paragraph last.
+# ``first``: the characters a layout's first line can start with (empty: any), so that a line
+# of prose is offered only to the rules that could read it.
 RULES: list[BlockRule] = [
     BlockRule("blank", paragraph.blank),
     # Lines that produce no block.
-    BlockRule("front_matter", front_matter.front_matter),
-    BlockRule("comment", comment.comment, interrupts_paragraph=True, transparent=True),
-    BlockRule("preprocessor", preprocessor.preprocessor, transparent=True),
-    BlockRule("attribute_entry", attribute_entry.attribute_entry),
-    BlockRule("block_attributes", block_attributes.block_attributes, interrupts_paragraph=True),
-    BlockRule("block_macro", block_macro.block_macro, interrupts_paragraph=True),
-    BlockRule("rst_comment", rst_comment.rst_comment),
-    BlockRule("rst_dropped_directive", rst_dropped_directive.rst_dropped_directive),
-    BlockRule("shortcode", shortcode.shortcode, interrupts_paragraph=True),
-    BlockRule("html_markup", html_markup.html_markup, interrupts_paragraph=True),
-    BlockRule("link_reference", link_reference.link_reference),
-    BlockRule("mdx_import", mdx_import.mdx_import),
+    BlockRule("front_matter", front_matter.front_matter, first="-+"),
+    BlockRule("comment", comment.comment, interrupts_paragraph=True, transparent=True, first="/"),
+    BlockRule("preprocessor", preprocessor.preprocessor, transparent=True, first="i"),
+    BlockRule("attribute_entry", attribute_entry.attribute_entry, first=":"),
+    BlockRule(
+        "block_attributes", block_attributes.block_attributes, interrupts_paragraph=True, first="["
+    ),
+    BlockRule("block_macro", block_macro.block_macro, interrupts_paragraph=True, first="a"),
+    BlockRule("rst_comment", rst_comment.rst_comment, first="."),
+    BlockRule("rst_dropped_directive", rst_dropped_directive.rst_dropped_directive, first="."),
+    BlockRule("shortcode", shortcode.shortcode, interrupts_paragraph=True, first="{"),
+    BlockRule(
+        "html_table",
+        html_table.html_table,
+        interrupts_paragraph=True,
+        starts=html_table.starts,
+        first="<",
+    ),
+    BlockRule("html_markup", html_markup.html_markup, interrupts_paragraph=True, first="<"),
+    BlockRule("link_reference", link_reference.link_reference, first="["),
+    BlockRule("mdx_import", mdx_import.mdx_import, first="a"),
     # Tables (before headings: a grid border or a simple-table rule is a run of marks too).
     BlockRule(
         "asciidoc_table",
         asciidoc_table.asciidoc_table,
         interrupts_paragraph=True,
         starts=asciidoc_table.starts,
+        first="|,:",
     ),
     BlockRule(
         "pipe_table", pipe_table.pipe_table, interrupts_paragraph=True, starts=pipe_table.starts
     ),
-    BlockRule("grid_table", grid_table.grid_table, starts=grid_table.starts),
-    BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts),
-    BlockRule("list_table", list_table.list_table),
+    BlockRule("grid_table", grid_table.grid_table, starts=grid_table.starts, first="+"),
+    BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts, first="="),
+    BlockRule("list_table", list_table.list_table, first="."),
+    BlockRule("csv_table", csv_table.csv_table, first="."),
     # Tables written as plain text: their layout shows only in the cells' meaning.
     BlockRule("pipe_rows", pipe_rows.pipe_rows),
     BlockRule("tab_table", tab_table.tab_table, interrupts_paragraph=True),
@@ -106,8 +121,10 @@ RULES: list[BlockRule] = [
     BlockRule("inline_record", records.inline_record, interrupts_paragraph=True),
     BlockRule("field_record", records.field_record, interrupts_paragraph=True),
     # Headings.
-    BlockRule("atx_heading", atx_heading.atx_heading, interrupts_paragraph=True),
-    BlockRule("asciidoc_heading", asciidoc_heading.asciidoc_heading, interrupts_paragraph=True),
+    BlockRule("atx_heading", atx_heading.atx_heading, interrupts_paragraph=True, first="#"),
+    BlockRule(
+        "asciidoc_heading", asciidoc_heading.asciidoc_heading, interrupts_paragraph=True, first="="
+    ),
     BlockRule(
         "underline_heading",
         underline_heading.underline_heading,
@@ -115,14 +132,15 @@ RULES: list[BlockRule] = [
         starts=underline_heading.starts,
     ),
     # Code.
-    BlockRule("fence", fence.fence, interrupts_paragraph=True, starts=fence.starts),
+    BlockRule("fence", fence.fence, interrupts_paragraph=True, starts=fence.starts, first="`~"),
     BlockRule(
         "delimited_code",
         delimited_code.delimited_code,
         interrupts_paragraph=True,
         starts=delimited_code.starts,
+        first="-.",
     ),
-    BlockRule("rst_code", rst_code.rst_code),
+    BlockRule("rst_code", rst_code.rst_code, first="."),
     BlockRule("rst_literal", rst_literal.rst_literal),
     # Containers: their body is read again by these rules.
     BlockRule(
@@ -130,27 +148,41 @@ RULES: list[BlockRule] = [
         delimited_container.delimited_container,
         interrupts_paragraph=True,
         starts=delimited_container.starts,
+        first="=*_+-",
     ),
-    BlockRule("rst_directive", rst_directive.rst_directive),
+    BlockRule("rst_directive", rst_directive.rst_directive, first="."),
     BlockRule(
         "mkdocs_admonition",
         mkdocs_admonition.mkdocs_admonition,
         interrupts_paragraph=True,
         starts=mkdocs_admonition.starts,
+        first="!?",
     ),
     BlockRule(
         "fenced_admonition",
         fenced_admonition.fenced_admonition,
         interrupts_paragraph=True,
         starts=fenced_admonition.starts,
+        first=":",
     ),
     BlockRule(
-        "blockquote", blockquote.blockquote, interrupts_paragraph=True, starts=blockquote.starts
+        "blockquote",
+        blockquote.blockquote,
+        interrupts_paragraph=True,
+        starts=blockquote.starts,
+        first=">",
     ),
-    BlockRule("admonition_paragraph", admonition_paragraph.admonition_paragraph),
+    BlockRule("admonition_paragraph", admonition_paragraph.admonition_paragraph, first="A"),
     # Rule lines (after the headings and delimiters that are runs of marks too).
-    BlockRule("thematic_break", thematic_break.thematic_break, interrupts_paragraph=True),
-    BlockRule("caption", caption.caption, interrupts_paragraph=True, starts=caption.starts),
+    BlockRule(
+        "thematic_break",
+        thematic_break.thematic_break,
+        interrupts_paragraph=True,
+        first="-*_=~^+#.:'\"`<>",
+    ),
+    BlockRule(
+        "caption", caption.caption, interrupts_paragraph=True, starts=caption.starts, first=".TF"
+    ),
     # Lists and definitions.
     BlockRule("list_item", list_item.list_item, interrupts_paragraph=True, starts=list_item.starts),
     BlockRule(

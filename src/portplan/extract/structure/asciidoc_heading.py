@@ -1,7 +1,8 @@
 """AsciiDoc section titles: ``= Document title``, ``== Section`` … ``====== Section``; the level
 is the number of ``=`` (so the document title is level 1, as in Markdown). A closing run of
 ``=`` (``== Title ==``, as wikis write it) is dropped. A line of ``=`` runs alone is a
-delimiter or a table border, not a title."""
+delimiter or a table border, not a title. Markdown and reStructuredText have no such titles
+(there, ``== text`` is a line of text), plain text from a wiki does."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ _TITLE = re.compile(r"^(={1,6})[ \t]+(.*?)(?:[ \t]+=+)?[ \t]*$")
 
 def asciidoc_heading(state: LineState, start: int) -> RuleMatch | None:
     text = state.text(start)
-    if not text.startswith("="):
+    if not text.startswith("=") or state.markup in ("markdown", "rst"):
         return None
     found = _TITLE.match(text)
     if found is None or not found.group(2).strip("= \t"):

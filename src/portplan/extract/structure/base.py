@@ -26,16 +26,22 @@ line numbers.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import ClassVar, Literal
 
-from portplan.extract.document import Caption, StructuredBlock, Table, TextLine
+from portplan.extract.document import Caption, Paragraph, StructuredBlock, Table, TextLine
 
 # The lightweight markup a text is written in, as far as the document shows it. Most rules do
 # not need it; it settles the few layouts the languages spell alike (``----`` is a listing in
 # AsciiDoc, a heading underline in reStructuredText, a rule line in Markdown).
 Markup = Literal["markdown", "asciidoc", "rst", "plain"]
+
+
+# Containers nest their bodies; past this depth a body is read as plain paragraphs (a
+# hostile list indented a thousand levels must not exhaust the stack).
+MAX_NESTING = 12
 
 
 @dataclass
@@ -53,12 +59,40 @@ class LineState:
     memory: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Heading adornment styles in the order they first appeared (reStructuredText levels).
     heading_styles: list[str] = field(default_factory=list)
-    # True for a container's body: front matter and other start-of-document layouts do not
-    # apply there.
-    nested: bool = False
+    # How deep in containers this body is (0: the document itself). Front matter and other
+    # start-of-document layouts apply only at depth 0.
+    depth: int = 0
+    _texts: list[str] = field(init=False, repr=False)
+    _index: RuleIndex = field(init=False, repr=False)
+    _where: dict[object, list[int]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._texts = [line.text for line in self.lines]
+        self._index = RuleIndex.of(self.rules)
+        self._where = {}
+        self._indents: list[int | None] = [None] * len(self._texts)
+
+    def next_where(self, key: object, test: Callable[[int], bool], after: int) -> int | None:
+        """The first line index after ``after`` that passes ``test`` (``None``: none does).
+        The passing lines are found once per ``key`` and state, so that rules looking for a
+        closing line stay linear however many openers a document has."""
+        found = self._where.get(key)
+        if found is None:
+            found = self._where[key] = [i for i in range(len(self._texts)) if test(i)]
+        position = bisect_right(found, after)
+        return found[position] if position < len(found) else None
+
+    @property
+    def nested(self) -> bool:
+        return self.depth > 0
 
     def text(self, index: int) -> str:
-        return self.lines[index].text if 0 <= index < len(self.lines) else ""
+        if index < 0:
+            return ""
+        try:
+            return self._texts[index]
+        except IndexError:
+            return ""
 
     def stripped(self, index: int) -> str:
         return self.text(index).strip()
@@ -67,14 +101,23 @@ class LineState:
         return not self.text(index).strip()
 
     def indent(self, index: int) -> int:
-        text = self.text(index).expandtabs(4)
-        return len(text) - len(text.lstrip(" "))
+        if not 0 <= index < len(self._indents):
+            return 0
+        known = self._indents[index]
+        if known is None:
+            text = self._texts[index].expandtabs(4)
+            known = self._indents[index] = len(text) - len(text.lstrip(" "))
+        return known
 
     def line(self, index: int) -> int:
         return self.lines[index].line
 
     def __len__(self) -> int:
         return len(self.lines)
+
+    def candidates(self, index: int) -> Sequence[BlockRule]:
+        """The rules whose layout can start with the first character of line ``index``."""
+        return self._index.rules_for(self.text(index))
 
     def starts_here(self, rule: BlockRule, index: int) -> bool:
         """Whether ``rule``'s layout starts at ``index`` (asked without reading it)."""
@@ -84,17 +127,16 @@ class LineState:
     def interrupts(self, index: int) -> bool:
         """Whether a rule that may end a paragraph starts at ``index``."""
         return any(
-            self.starts_here(rule, index) for rule in self.rules if rule.interrupts_paragraph
+            self.starts_here(rule, index) for rule in self._index.interrupters_for(self.text(index))
         )
 
     def transparent(self, index: int) -> int | None:
         """Where the lines that are not part of the text (a preprocessor line, a comment)
         starting at ``index`` end; ``None`` when ``index`` is text."""
-        for rule in self.rules:
-            if rule.transparent:
-                found = rule.match(self, index)
-                if found is not None and found.end > index:
-                    return found.end
+        for rule in self._index.transparent_for(self.text(index)):
+            found = rule.match(self, index)
+            if found is not None and found.end > index:
+                return found.end
         return None
 
     def read_nested(
@@ -102,15 +144,79 @@ class LineState:
     ) -> tuple[StructuredBlock, ...]:
         """The blocks of a container's body, read with the same rules; ``attributes`` apply
         to its first block (a directive's title for the table inside it)."""
+        if self.depth >= MAX_NESTING:
+            return _plain_paragraphs(lines)
         nested = LineState(
             tuple(lines),
             self.rules,
             self.markup,
-            dict(attributes or {}),
-            self.heading_styles,
-            nested=True,
+            pending_attributes=dict(attributes or {}),
+            memory=self.memory,
+            heading_styles=self.heading_styles,
+            depth=self.depth + 1,
         )
         return read_blocks(nested)
+
+
+def _plain_paragraphs(lines: Sequence[TextLine]) -> tuple[StructuredBlock, ...]:
+    """Runs of non-blank lines as paragraphs, with no rule asked."""
+    out: list[StructuredBlock] = []
+    run: list[TextLine] = []
+    for line in [*lines, TextLine(0, "")]:
+        if line.text.strip():
+            run.append(line)
+        elif run:
+            out.append(Paragraph(tuple(run)))
+            run = []
+    return tuple(out)
+
+
+class RuleIndex:
+    """Which rules to ask at a line, by the line's first non-space character: most lines are
+    prose that starts with a letter, and most layouts cannot start with one."""
+
+    _cache: ClassVar[dict[int, RuleIndex]] = {}
+
+    def __init__(self, rules: Sequence[BlockRule]) -> None:
+        self.source = rules
+        self.rules = tuple(rules)
+        self._by_char: dict[str, tuple[tuple[BlockRule, ...], ...]] = {}
+
+    @classmethod
+    def of(cls, rules: Sequence[BlockRule]) -> RuleIndex:
+        key = id(rules)
+        index = cls._cache.get(key)
+        if index is None or index.source is not rules or index.rules != tuple(rules):
+            index = cls._cache[key] = RuleIndex(rules)
+        return index
+
+    def _groups(self, text: str) -> tuple[tuple[BlockRule, ...], ...]:
+        char = text.lstrip()[:1]
+        if not char.isalnum():
+            pass  # each mark is its own group
+        elif char.isdigit():
+            char = "0"
+        else:
+            char = "a" if char.islower() else "A"
+        groups = self._by_char.get(char)
+        if groups is None:
+            found = tuple(rule for rule in self.rules if rule.may_start_with(text.lstrip()[:1]))
+            groups = (
+                found,
+                tuple(rule for rule in found if rule.interrupts_paragraph),
+                tuple(rule for rule in found if rule.transparent),
+            )
+            self._by_char[char] = groups
+        return groups
+
+    def rules_for(self, text: str) -> tuple[BlockRule, ...]:
+        return self._groups(text)[0]
+
+    def interrupters_for(self, text: str) -> tuple[BlockRule, ...]:
+        return self._groups(text)[1]
+
+    def transparent_for(self, text: str) -> tuple[BlockRule, ...]:
+        return self._groups(text)[2]
 
 
 @dataclass(frozen=True)
@@ -138,6 +244,18 @@ class BlockRule:
     interrupts_paragraph: bool = False
     transparent: bool = False
     starts: StartTest | None = None
+    # The characters the layout's first line can start with (after its indentation);
+    # empty when it can start with anything. Lets the rules skip lines they cannot read.
+    first: str = ""
+
+    def may_start_with(self, char: str) -> bool:
+        if not self.first:
+            return True
+        if not char:  # a blank line
+            return False
+        if char.isalnum():  # letters and digits are grouped: "a" any lower case, "0" digits
+            return any(_same_group(char, mark) for mark in self.first)
+        return char in self.first
 
 
 def read_blocks(state: LineState) -> tuple[StructuredBlock, ...]:
@@ -168,7 +286,7 @@ def _pending_caption(state: LineState) -> list[Caption]:
 
 
 def _first_match(state: LineState, index: int) -> RuleMatch | None:
-    for rule in state.rules:
+    for rule in state.candidates(index):
         found = rule.match(state, index)
         if found is not None:
             return found
@@ -228,7 +346,18 @@ def min_indent(state: LineState, start: int, end: int) -> int:
 def closing_line(state: LineState, start: int, delimiter: str) -> int:
     """The index of the first line after ``start`` that is exactly ``delimiter`` (trailing
     spaces aside); ``len(state)`` when the block is never closed (it runs to the end)."""
-    for index in range(start + 1, len(state)):
-        if state.text(index).rstrip() == delimiter:
-            return index
-    return len(state)
+    found = state.next_where(
+        ("closing", delimiter), lambda index: state.text(index).rstrip() == delimiter, start
+    )
+    return len(state) if found is None else found
+
+
+def _same_group(char: str, mark: str) -> bool:
+    """Letters and digits as :class:`RuleIndex` groups them."""
+    if char.isdigit():
+        return mark.isdigit()
+    if char.islower():
+        return mark.islower()
+    if char.isupper():
+        return mark.isupper()
+    return char == mark

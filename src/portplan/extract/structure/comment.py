@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from portplan.extract.structure.base import LineState, RuleMatch
+from portplan.extract.structure.base import LineState, RuleMatch, closing_line
 
 _BLOCK = re.compile(r"^/{4,}\s*$")
 # In AsciiDoc any "//" line is a comment; elsewhere only "// text" (not "//host/share").
@@ -22,16 +22,9 @@ def comment(state: LineState, start: int) -> RuleMatch | None:
     if not text.startswith("//"):
         return None
     if _BLOCK.match(text):
-        return RuleMatch((), _block_end(state, start, text.rstrip()))
+        end = closing_line(state, start, text.rstrip())  # an unclosed block runs to the end
+        return RuleMatch((), min(end + 1, len(state)))
     line = _LINE_ASCIIDOC if state.markup == "asciidoc" else _LINE_OTHER
     if line.match(text):
         return RuleMatch((), start + 1)
     return None
-
-
-def _block_end(state: LineState, start: int, delimiter: str) -> int:
-    """After the closing delimiter (the same line again); an unclosed block runs to the end."""
-    for index in range(start + 1, len(state)):
-        if state.text(index).rstrip() == delimiter:
-            return index + 1
-    return len(state)

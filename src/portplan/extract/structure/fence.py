@@ -48,12 +48,10 @@ def fence(state: LineState, start: int) -> RuleMatch | None:
     found = _OPEN.match(state.text(start))
     assert found is not None
     indent, marks, info = len(found.group(1)), found.group(2), found.group(3)
-    end = len(state)
-    for index in range(start + 1, len(state)):
-        closing = state.text(index).strip()
-        if closing.startswith(marks) and not closing.strip(marks[0]) and state.indent(index) < 4:
-            end = index
-            break
+    closing = state.next_where(
+        ("fence", marks), lambda line: _closes(state.text(line), marks), start
+    )
+    end = len(state) if closing is None else closing
     body = tuple(
         TextLine(line.line, _outdent(line.text, indent)) for line in state.lines[start + 1 : end]
     )
@@ -62,6 +60,15 @@ def fence(state: LineState, start: int) -> RuleMatch | None:
     if name.lower() in _ADMONITIONS:
         return RuleMatch(state.read_nested(body), after)
     return RuleMatch((CodeBlock(body, name),), after)
+
+
+def _closes(text: str, marks: str) -> bool:
+    """A closing fence: at least as many of the same marks, indented less than four."""
+    closing = text.strip()
+    if not closing.startswith(marks):
+        return False
+    indent = len(text) - len(text.lstrip(" "))
+    return not closing.strip(marks[0]) and indent < 4
 
 
 def _language(info: str) -> str:

@@ -21,9 +21,8 @@ def fenced_admonition(state: LineState, start: int) -> RuleMatch | None:
     found = _OPEN.match(state.text(start))
     assert found is not None
     marks = found.group(1)
-    end = len(state)
-    for index in range(start + 1, len(state)):
-        if state.stripped(index) == marks:
-            end = index
-            break
+    closing = state.next_where(
+        ("admonition", marks), lambda line: state.stripped(line) == marks, start
+    )
+    end = len(state) if closing is None else closing
     return RuleMatch(state.read_nested(state.lines[start + 1 : end]), min(end + 1, len(state)))

@@ -24,7 +24,6 @@ _TAG = rf"</?(?:(?i:{_ELEMENTS})\b|[A-Z][a-z]+[A-Za-z0-9.]*)(?:\s[^<>]*)?/?>"
 _TAG_LINE = re.compile(rf"^\s*(?:{_TAG}\s*)+$")
 _COMMENT_OPEN = "<!--"
 _COMMENT_CLOSE = "-->"
-_MAX_SPAN = 2000  # an unclosed comment is a stray "<!--", not half the document
 _RAW = re.compile(r"^\s*<(script|style)\b[^>]*>", re.IGNORECASE)
 
 
@@ -48,12 +47,20 @@ def _until(
 ) -> RuleMatch | None:
     """Everything up to the line that holds ``closing`` (after ``offset`` on the first
     line); text after the closing mark on that line must be blank."""
-    for index in range(start, min(len(state), start + _MAX_SPAN)):
+    first = state.text(start)
+    position = (first.lower() if lower else first).find(closing, offset)
+    index: int | None = start
+    if position < 0:
+        index = state.next_where(
+            ("contains", closing, lower),
+            lambda line: closing in (state.text(line).lower() if lower else state.text(line)),
+            start,
+        )
+        if index is None:
+            return None
         text = state.text(index)
-        haystack = text.lower() if lower else text
-        position = haystack.find(closing, offset if index == start else 0)
-        if position >= 0:
-            if text[position + len(closing) :].strip():
-                return None  # text follows the comment: the line is a paragraph
-            return RuleMatch((), index + 1)
-    return None
+        position = (text.lower() if lower else text).find(closing)
+    assert index is not None
+    if state.text(index)[position + len(closing) :].strip():
+        return None  # text follows the closing mark: the line is a paragraph
+    return RuleMatch((), index + 1)

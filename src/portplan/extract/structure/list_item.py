@@ -43,7 +43,11 @@ class _Marker:
 
 
 def _marker(state: LineState, index: int) -> _Marker | None:
-    text = state.text(index).expandtabs(4)
+    text = state.text(index)
+    first = text.lstrip()[:2]
+    if first[:1].isalpha() and first[1:] not in (".", ")"):
+        return None  # a word, not a lettered marker (the common case, tested first)
+    text = text.expandtabs(4)
     if state.markup == "asciidoc":
         found = _ASCIIDOC_MARKER.match(text)
         if found:
@@ -109,9 +113,11 @@ def _item_end(state: LineState, start: int, item: _Marker) -> int:
             attached, after_blank = True, False
             index += 1
             continue
-        lazy = state.indent(index) < item.content and not attached
-        if lazy and (after_blank or _ends_item(state, index, start, end, item)):
-            break
+        if state.indent(index) < item.content:
+            if _marker(state, index) is not None:
+                break  # the next item at this level or above
+            if not attached and (after_blank or _ends_item(state, index, start, end, item)):
+                break
         index += 1
         end = index
         after_blank = False
@@ -121,7 +127,7 @@ def _item_end(state: LineState, start: int, item: _Marker) -> int:
 def _ends_item(state: LineState, index: int, start: int, end: int, item: _Marker) -> bool:
     """Whether a line indented less than the item's text ends it (a lazy line continues it).
     In plain text the item's text is a paragraph, ended as plain paragraphs end."""
-    if _marker(state, index) is not None or state.interrupts(index):
+    if state.interrupts(index):
         return state.transparent(index) is None
     if state.markup == "plain":
         lines = [TextLine(state.line(start), item.text)]
@@ -135,7 +141,10 @@ def _item_blocks(
     state: LineState, start: int, end: int, item: _Marker, depth: int
 ) -> list[StructuredBlock]:
     """The item and what its body holds besides its own text (nested lists, code…)."""
-    body = [TextLine(state.line(start), item.text)]
+    first = TextLine(state.line(start), item.text)
+    if end == start + 1 and item.text[:1].isalpha() and item.text[1:2] not in (".", ")"):
+        return [ListItem(depth, item.marker, (first,))]  # one line of text: nothing to nest
+    body = [first]
     for index in range(start + 1, end):
         text = state.text(index).expandtabs(4)
         if state.markup == "asciidoc" and text.strip() == "+":
@@ -143,11 +152,14 @@ def _item_blocks(
         cut = item.content if state.indent(index) >= item.content else state.indent(index)
         body.append(TextLine(state.line(index), text[cut:]))
     nested = list(state.read_nested(body))
-    first = nested[0] if nested else None
-    if isinstance(first, Paragraph):
-        lines = first.lines
+    lines: tuple[TextLine, ...] = ()
+    while nested:  # its text, over blank lines too
+        block = nested[0]
+        if not isinstance(block, Paragraph):
+            break
+        lines += block.lines
         nested.pop(0)
-    else:  # the item's text starts with another block (a table, a fence): keep the line
+    if not lines:  # the item's text starts with another block (a table, a fence)
         lines = (body[0],)
     shifted: list[StructuredBlock] = [
         replace(block, depth=block.depth + depth + 1) if isinstance(block, ListItem) else block

@@ -40,7 +40,8 @@ def pipe_table(state: LineState, start: int) -> RuleMatch | None:
             end = skipped
             continue
         text = state.text(end)
-        if not _PIPE.search(text) or (len(_PIPE.findall(text)) < 2 and state.interrupts(end)):
+        pipes = len(_PIPE.findall(text))
+        if not pipes or (pipes < 2 and not text.lstrip().startswith("|") and state.interrupts(end)):
             break  # a line with pipes is a row, even if it starts like a list item ("* | …")
         rows.append(split_row(text))
         lines.append(state.line(end))

@@ -5,8 +5,9 @@ dropping text a reader sees would lose it. The body is read again by the rules a
 appear in place; an admonition's text may start on the directive line.
 
 A ``.. table:: Title`` directive gives its title to the table in its body; other titled
-containers (``.. topic:: Title``, ``.. admonition:: Title``, ``.. rubric:: Title``) keep the
-title as a :class:`~portplan.extract.document.Caption`.
+containers (``.. topic:: Title``, ``.. admonition:: Title``, ``.. rubric:: Title``, tabs)
+keep the title as a :class:`~portplan.extract.document.Caption`. The argument of any other
+directive (``.. only:: html``) is an instruction, not text.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ _ADMONITIONS = frozenset(
 )
 
 
+# Containers whose argument is a title a reader sees.
+_TITLED = frozenset(
+    {"admonition", "topic", "sidebar", "rubric", "tab", "group-tab", "tab-item", "dropdown", "card"}
+)
+
+
 def rst_directive(state: LineState, start: int) -> RuleMatch | None:
     if directive_name(state, start) is None:
         return None
@@ -54,6 +61,6 @@ def rst_directive(state: LineState, start: int) -> RuleMatch | None:
         blocks = state.read_nested(body, title)
     else:
         blocks = state.read_nested(body)
-        if argument:
+        if argument and directive.name in _TITLED:
             blocks = (Caption(clean_inline(argument), directive.line), *blocks)
     return RuleMatch(blocks, directive.end)

@@ -40,7 +40,7 @@ DROPPED = frozenset(
 
 def rst_dropped_directive(state: LineState, start: int) -> RuleMatch | None:
     name = directive_name(state, start)
-    if name is None:
+    if name is None or (name not in DROPPED and "|" not in state.text(start)):
         return None
     directive = read_directive(state, start)
     if directive is None or not (directive.substitution or name in DROPPED):

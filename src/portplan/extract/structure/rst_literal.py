@@ -1,6 +1,6 @@
 """reStructuredText literal blocks: a paragraph that ends with ``::`` introduces the indented
-block after it, which is code. (The paragraph itself is the paragraph rule's; a ``::`` alone
-on its line belongs to it too.)"""
+block after it, which is code. (The paragraph itself is the paragraph rule's.) A ``::`` alone
+on its line after a blank line only introduces the block and produces nothing."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ _LOOK_BACK = 4  # blank lines allowed between the "::" paragraph and its block
 def rst_literal(state: LineState, start: int) -> RuleMatch | None:
     if state.markup != "rst" or state.blank(start):
         return None
+    if state.stripped(start) == "::":  # the expanded form: the marker alone shows nothing
+        return RuleMatch((), start + 1)
     outer = _marker_indent(state, start)
     if outer is None or state.indent(start) <= outer:
         return None

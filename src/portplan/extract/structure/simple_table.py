@@ -24,7 +24,6 @@ from portplan.extract.structure.table_grid import GridCell, build_table
 
 _BORDER = re.compile(r"^\s*=+(?:[ \t]+=+)+\s*$")
 _SPAN_RULE = re.compile(r"^\s*-+(?:[ \t]+-+)*\s*$")
-_MAX_LINES = 5000
 
 
 def starts(state: LineState, start: int) -> bool:
@@ -64,16 +63,25 @@ def simple_table(state: LineState, start: int) -> RuleMatch | None:
 
 def _borders(state: LineState, start: int) -> list[int] | None:
     """The border lines from ``start``: the table ends at a border followed by a blank line
-    (or the end); a blank line before a second border means this is no table."""
+    (or the end); a blank line before the second border means this is no table."""
+    second = state.next_where("simple-border", lambda line: starts(state, line), start)
+    blank = state.next_where("blank", state.blank, start)
+    if second is None or (blank is not None and blank < second):
+        return None
+    last = state.next_where(
+        "simple-last-border",
+        lambda line: starts(state, line) and state.blank(line + 1),
+        second - 1,
+    )
+    if last is None:
+        return None
     borders = [start]
-    for index in range(start + 1, min(len(state), start + _MAX_LINES)):
-        if starts(state, index):
+    index: int | None = start
+    while index is not None and index < last:
+        index = state.next_where("simple-border", lambda line: starts(state, line), index)
+        if index is not None:
             borders.append(index)
-            if index + 1 >= len(state) or state.blank(index + 1):
-                return borders if len(borders) >= 2 else None
-        elif state.blank(index) and len(borders) < 2:
-            return None
-    return None
+    return borders
 
 
 def _slice(text: str, columns: list[tuple[int, int]]) -> list[str]:

@@ -56,14 +56,17 @@ def starts(state: LineState, start: int) -> bool:
 
 def _shape(state: LineState, start: int) -> tuple[str, int, bool] | None:
     """(mark, title index, overlined) when a heading starts at ``start``."""
-    mark = _mark(state, start)
-    if (
-        mark is not None
-        and state.markup == "rst"
-        and _title_line(state, start + 1, overlined=True)
-        and _mark(state, start + 2) == mark
-    ):
-        return mark, start + 1, True
+    if state.markup == "rst" and not state.text(start).lstrip()[:1].isalnum():
+        mark = _mark(state, start)
+        if (
+            mark is not None
+            and _title_line(state, start + 1, overlined=True)
+            and _mark(state, start + 2) == mark
+        ):
+            return mark, start + 1, True
+    below = state.text(start + 1).lstrip()[:1]
+    if not below or below.isalnum():
+        return None  # no underline follows (the common case, tested first)
     if not _title_line(state, start, overlined=False):
         return None
     under = _mark(state, start + 1)
