@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from portplan.extract.document import (
     Caption,
@@ -25,6 +25,7 @@ from portplan.extract.document import (
     Table,
 )
 from portplan.extract.frames import Frame, read_sentence, read_title
+from portplan.extract.vocabulary import ENTITY_HEADS
 
 _INHERIT_NAMES = re.compile(
     r"\b(?:empty|blank)\s+(?:\w+\s+){0,4}cells?\b.{0,60}?\b(?:same|above|previous|preceding)\b",
@@ -113,7 +114,10 @@ class _Walker:
         plain = [h for h in self.headings if h[0].plain]
         if block.plain and len(plain) >= _PLAIN_TITLES_KEPT:
             self.headings.remove(plain[0])
-        self.headings.append((block, read_title(block.text)))
+        frame = read_title(block.text)
+        if block.plain and frame.local and not _telling_name(frame.local):
+            frame = replace(frame, local="")  # "Jump to: navigation" over a saved page
+        self.headings.append((block, frame))
         self.leads[block.line] = []
         self.leading = True
         if not self.title:
@@ -142,6 +146,17 @@ class _Walker:
         context = self.context(parents=True)
         self.items.append((block, _item_frame(block.text)))
         return context
+
+
+def _telling_name(name: str) -> bool:
+    """A name a plain-text title can give as a system: an endpoint noun, a product spelled in
+    capitals inside the word ("FreeSWITCH", "ESXi"), or two capitalised words."""
+    found = name.split()
+    if any(word.lower().rstrip("s") in ENTITY_HEADS or word.lower() in ENTITY_HEADS for word in found):
+        return True
+    if any(any(c.isupper() for c in word[1:]) for word in found):
+        return True
+    return sum(1 for word in found if word[:1].isupper()) >= 2
 
 
 def _intro_frame(text: str) -> Frame:

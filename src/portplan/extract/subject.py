@@ -41,7 +41,8 @@ _NOT_SUBJECTS = words_of(
     January February March April May June July August September October November December"""
 )
 _TRANSPORT_RULE = re.compile(
-    r"\b(?:all|every|only|primarily)\b[^.]{0,60}\b(tcp|udp)\b|\b(tcp|udp)\s+port\s+requirements\b",
+    r"\b(?:all|every|only|primarily)\b[^.]{0,60}\b(tcp|udp)\b|\b(tcp|udp)\s+port\s+requirements\b"
+    r"|\b(tcp|udp)(?:/ip)?\s+for\s+all\b",
     re.IGNORECASE,
 )
 
@@ -114,7 +115,7 @@ def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ..
         if match and not re.search(r"\d{2,5}", match.group(0)):
             named = {m.lower() for m in re.findall(r"\b(tcp|udp)\b", text, re.IGNORECASE)}
             if len(named) == 1 or "not needed" in text.lower() or "is not used" in text.lower():
-                protocol = (match.group(1) or match.group(2)).lower()
+                protocol = next(g for g in match.groups() if g).lower()
                 return (protocol,), f"the document says its ports use {protocol.upper()}"
         udp = udp or _names_udp(text)
     if udp:

@@ -38,6 +38,8 @@ _COMPONENT_AFTER = re.compile(
     r"\bports?\b.*\b(?:component|service|server|daemon|process|device|host|node|application)s?\b",
     re.IGNORECASE,
 )
+_NOT_A_NAME = re.compile(r"\bports?\b|\($|\([^)]*$|\b(?:usually|e\.g|such as|is|are|on|to|at)\s*$", re.I)
+_MAX_NOTES = 3
 _BULLET = re.compile(r"^\s*(?:[•·▪◦!\-*]\s+)")
 _MAX_LEAD_WORDS = 7
 _MAX_ROW_WORDS = 24
@@ -67,8 +69,8 @@ def _port_led(text: str) -> tuple[str, str, str, str] | None:
     if match is None or not _valid(match.group("port")):
         return None
     name = stripped[: match.start()].strip(" :–—-")
-    if not _LEAD.match(name) or len(name.split()) > _MAX_LEAD_WORDS:
-        return None
+    if not _LEAD.match(name) or len(name.split()) > _MAX_LEAD_WORDS or _NOT_A_NAME.search(name):
+        return None  # "LPR communication (port 515) is …": a sentence, not a row
     rest = stripped[match.end() :].strip()
     protocol = (match.group("proto") or "").strip(" /")
     lead = _PROTOCOL_LEAD.match(rest)
@@ -145,10 +147,20 @@ class _Reader:
         if following is not None and not following[0] and len(stripped.split()) <= _MAX_LEAD_WORDS:
             self.label.append(stripped)
             return True
-        if self.rows and len(stripped.split()) <= _MAX_ROW_WORDS and not self.label:
+        if self.rows and self._open(self.rows[-1]) and self._continuation(stripped) and len(stripped.split()) <= _MAX_ROW_WORDS:
             self.rows[-1].notes.append(stripped)
             return True
         return False
+
+    def _open(self, row: _Row) -> bool:
+        """Whether a row's text may go on to the next line (it has not ended a sentence)."""
+        if self.label or len(row.notes) >= _MAX_NOTES:
+            return False
+        last = (row.notes[-1] if row.notes else row.rest).rstrip()
+        return bool(last) and not last.endswith((".", ":", "!", "?"))
+
+    def _continuation(self, text: str) -> bool:
+        return not text.rstrip().endswith(":")
 
 
 def port_lines(state: LineState, start: int) -> RuleMatch | None:
