@@ -25,6 +25,7 @@ from portplan.extract.document import (
     Table,
 )
 from portplan.extract.frames import Frame, read_sentence, read_title
+from portplan.extract.statements import split_sentences
 from portplan.extract.vocabulary import ENTITY_HEADS
 
 _INHERIT_NAMES = re.compile(
@@ -130,8 +131,8 @@ class _Walker:
         frame = read_sentence(text) if not text.rstrip().endswith(":") else _intro_frame(text)
         if frame.headings_incoming:
             self.headings_incoming = True
-        elif not frame.empty and (frame.src and frame.dst) and _is_statement(text):
-            self.statements.append((frame, f"sentence line {block.line}"))
+        else:
+            self.statements.extend((found, f"sentence line {block.line}") for found in _statements(text))
         self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
         if self.leading and self.headings and frame.local and not _is_statement(text):
             # Only the system a lead paragraph names carries into subsections.
@@ -183,9 +184,23 @@ def _item_frame(text: str) -> Frame:
     return read_sentence(text)
 
 
+_STATEMENT = re.compile(r"\balways\b|\ball\s+(?:traffic|connections|communication)\b|\binitiated\s+by\b", re.I)
+
+
 def _is_statement(text: str) -> bool:
-    lowered = text.lower()
-    return any(w in lowered for w in ("always", "all traffic", "every connection", "initiated by"))
+    return bool(_STATEMENT.search(text))
+
+
+def _statements(text: str) -> list[Frame]:
+    """What a paragraph says of all the document's flows: a sentence without port numbers that
+    names both ends and says it always holds ("Traffic is always initiated by the Agent")."""
+    found = []
+    for sentence in split_sentences(text):
+        if _is_statement(sentence) and not re.search(r"\d{2,}", sentence):
+            frame = read_sentence(sentence)
+            if frame.src and frame.dst:
+                found.append(frame)
+    return found
 
 
 def outline(blocks: Sequence[StructuredBlock]) -> Outline:

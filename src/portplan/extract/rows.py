@@ -62,6 +62,8 @@ _DIRECTION_NAMES = re.compile(
     r"|to\s+(?:the\s+)?(?P<dst_only>[^,;()]{2,60}?))\s*$",
     re.IGNORECASE,
 )
+# Labels of a column that names the system of each row ("Name" is left out: in a ports table
+# it names the port's function more often than a system).
 _LISTENER_WORDS = frozenset(
     [
         "component",
@@ -85,7 +87,7 @@ _LISTENER_WORDS = frozenset(
         "roles",
         "device",
         "devices",
-        "name",
+        
     ]
 )
 
@@ -129,15 +131,21 @@ def _mostly_names(rows: list[Row], index: int) -> bool:
     if not values:
         return False
     names = [
-        v for v in values if len(v.split()) <= 5 and not parse_protocols(v)[0] and not port_ish(v)
+        v
+        for v in values
+        if len(v.split()) <= 8 and not _is_service_name(v) and not parse_ports(v).has_ports
     ]
     return len(names) >= 0.6 * len(values)
 
 
 def _is_service_name(value: str) -> bool:
-    """ "HTTP", "DHCP", "TCP/UDP": a value that is only service or transport names."""
+    """ "HTTP", "DHCP", "TCP/UDP", "Hypertext Transfer Protocol (HTTP)": a value that is only
+    service or transport names, or spells one out with its short name in parentheses."""
     found = re.findall(r"[A-Za-z][A-Za-z0-9+\-]*", re.sub(r"\([^)]*\)", "", value))
-    return bool(found) and all(word_protocols(word) is not None for word in found)
+    if found and all(word_protocols(word) is not None for word in found):
+        return True
+    short = re.fullmatch(r"[^()]*\(\s*([A-Za-z0-9+/\-]+)\s*\)\s*", value)
+    return short is not None and word_protocols(short.group(1)) is not None
 
 
 def _service_names(rows: list[Row], index: int) -> bool:

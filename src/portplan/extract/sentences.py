@@ -374,6 +374,8 @@ def _destination(parse: SentenceParse, found: list[str], start: int, verb: int |
         cue, i = _is_cue(found, i, verb)
         if cue:
             if _RECIPROCAL.match(" ".join(found[i + 1 : i + 3])):
+                if parse.src is None:
+                    _by_agent(parse, found, reciprocal=True)  # "used by indexers to talk to each other"
                 parse.dst = parse.src
                 return
             phrase, _ = noun_phrase(found, i + 1)
@@ -385,12 +387,12 @@ def _destination(parse: SentenceParse, found: list[str], start: int, verb: int |
         i += 1
 
 
-def _by_agent(parse: SentenceParse, found: list[str]) -> None:
+def _by_agent(parse: SentenceParse, found: list[str], *, reciprocal: bool = False) -> None:
     """ "Port 5060 (SIP) is used by the phones to register with the call manager"."""
     for j, word in enumerate(found[:-1]):
         if word.lower() == "by":
             phrase, _ = noun_phrase(found, j + 1)
-            if is_entity(phrase) and _name(phrase) != parse.dst:
+            if is_entity(phrase) and (reciprocal or _name(phrase) != parse.dst):
                 parse.src = _name(phrase)
                 parse.subject_only = False
                 return

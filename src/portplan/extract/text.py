@@ -192,6 +192,9 @@ class TextReader:
             if not groups:
                 self._unparsed(statement, "mentions a protocol or port but states no port number")
                 continue
+            if _restates_heading(groups, self.contexts[index]):
+                self.reading.used.update(statement.lines)
+                continue  # "The default port is TCP 4023" under "Ingest Port: TCP 4023"
             if before is not None and statement.follows:
                 groups = [_same_transport(found, before) for found in groups]
             src, dst = self._sentence_ends(statement, earlier)
@@ -505,6 +508,16 @@ def _names_host(text: str) -> bool:
     """An item that starts with a host name ("scc.suse.com", "*.example.com (updates)")."""
     first = clean_inline(text).strip().split()
     return bool(first) and bool(HOST_NAME.match(first[0].strip(",;:")))
+
+
+def _restates_heading(groups: list[list[PortGroup]], context: Context) -> bool:
+    """Whether a sentence only repeats the ports its section's heading states."""
+    heading = context.headings[0][0] if context.headings else None
+    if heading is None or heading.service is None:
+        return False
+    stated = {span for group in heading.service.groups for span in group.ports}
+    found = {span for group_list in groups for group in group_list for span in group.ports}
+    return bool(found) and found <= stated
 
 
 def _same_transport(groups: list[PortGroup], before: Mention) -> list[PortGroup]:
