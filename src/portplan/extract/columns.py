@@ -193,6 +193,9 @@ def _names_systems(cell: str) -> bool:
     return bool(found) and len(found) <= 3 and found[-1] in _SYSTEM_LABELS
 
 
+_IDENTIFIER = re.compile(r"\w_\w|[a-z]\.[a-z]")
+
+
 def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     """A Header if these cells are the header of a ports table, else None.
 
@@ -210,14 +213,15 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
         return None
     if any(len(c) > 60 or re.search(r"\d{2,}", c) for c in stripped):
         return None  # header cells are short labels without port numbers
+    if any(_IDENTIFIER.search(c) for c in stripped):
+        return None  # "SPARK_WORKER_PORT", "spark.ui.port": a setting's name, a data cell
     roles = [column_role(c) if c else ColumnRole.OTHER for c in stripped]
     known = [r for r in roles if r is not ColumnRole.OTHER]
     if ColumnRole.PORT in roles or ColumnRole.SOURCE_PORT in roles:
-        named = any(
-            _names_systems(c) for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER
-        )
-        if len(known) >= 2 or named:
-            return Header(stripped, tuple(roles))  # "Component | Port" names the listener
+        # "Component | Port", "Name | Default port": a port column and any labelled column.
+        others = [c for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER and c]
+        if len(known) >= 2 or others:
+            return Header(stripped, tuple(roles))
         return None
     if ColumnRole.SOURCE in roles and ColumnRole.DESTINATION in roles and len(stripped) >= 3:
         # "Source | Destination | Service": the rows must show which column holds the ports.

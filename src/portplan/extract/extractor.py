@@ -125,9 +125,8 @@ def _flows(
 ) -> Iterator[ExtractedFlow]:
     groups = mention.groups or (PortGroup((), ()),)
     for group in groups:
-        protocols, reason = (
-            _protocols(group, default) if group.ports or group.protocols else ((), "")
-        )
+        stated = group.ports or group.protocols or mention.kind == "row"
+        protocols, reason = _protocols(group, default) if stated else ((), "")
         evidence = Evidence(
             name,
             mention.line,

@@ -132,7 +132,9 @@ class _Walker:
         if frame.headings_incoming:
             self.headings_incoming = True
         else:
-            self.statements.extend((found, f"sentence line {block.line}") for found in _statements(text))
+            self.statements.extend(
+                (found, f"sentence line {block.line}") for found in _statements(text)
+            )
         self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
         if self.leading and self.headings and frame.local and not _is_statement(text):
             # Only the system a lead paragraph names carries into subsections.
@@ -153,7 +155,9 @@ def _telling_name(name: str) -> bool:
     """A name a plain-text title can give as a system: an endpoint noun, a product spelled in
     capitals inside the word ("FreeSWITCH", "ESXi"), or two capitalised words."""
     found = name.split()
-    if any(word.lower().rstrip("s") in ENTITY_HEADS or word.lower() in ENTITY_HEADS for word in found):
+    if any(
+        word.lower().rstrip("s") in ENTITY_HEADS or word.lower() in ENTITY_HEADS for word in found
+    ):
         return True
     if any(any(c.isupper() for c in word[1:]) for word in found):
         return True
@@ -184,7 +188,9 @@ def _item_frame(text: str) -> Frame:
     return read_sentence(text)
 
 
-_STATEMENT = re.compile(r"\balways\b|\ball\s+(?:traffic|connections|communication)\b|\binitiated\s+by\b", re.I)
+_STATEMENT = re.compile(
+    r"\balways\b|\ball\s+(?:traffic|connections|communication)\b|\binitiated\s+by\b", re.I
+)
 
 
 def _is_statement(text: str) -> bool:

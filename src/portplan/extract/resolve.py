@@ -79,7 +79,9 @@ def _apply_local(
         return src or local, dst or local
     if dst is None:
         return src, local  # incoming, or a list of the system's own ports
-    named_by_place = not dst.clue.startswith(("heading", "title", "caption", "sentence", "group", "list"))
+    named_by_place = not dst.clue.startswith(
+        ("heading", "title", "caption", "sentence", "group", "list")
+    )
     if src is None and named_by_place and not _overlaps(dst.name, local.name):
         return local, dst  # "Central server | Destination | Port": the section's system calls out
     return src, dst

@@ -64,6 +64,7 @@ _DIRECTION_NAMES = re.compile(
 )
 # Labels of a column that names the system of each row ("Name" is left out: in a ports table
 # it names the port's function more often than a system).
+_NO_FIXED_PORT = re.compile(r"^\s*\(?(?:random|dynamic|auto(?:matic)?)\b", re.IGNORECASE)
 _LISTENER_WORDS = frozenset(
     [
         "component",
@@ -87,7 +88,6 @@ _LISTENER_WORDS = frozenset(
         "roles",
         "device",
         "devices",
-        
     ]
 )
 
@@ -652,8 +652,8 @@ def _groups(
         return [PortGroup(column_protocols, (), bool(column_protocols))]
     if "icmp" in protocols:
         return [PortGroup(("icmp",), ())]
-    if port_cell and is_any_port(port_cell):
-        return [PortGroup(protocols, ())]
+    if port_cell and (is_any_port(port_cell) or _NO_FIXED_PORT.match(port_cell)):
+        return [PortGroup(protocols, ())]  # "any", "(random)": no port to name
     if protocols and not spec.ephemeral:
         # "RDP", "TCP port": the protocol without a number (ports stay empty, not guessed).
         return [PortGroup(protocols, ())]

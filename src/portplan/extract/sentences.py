@@ -375,7 +375,9 @@ def _destination(parse: SentenceParse, found: list[str], start: int, verb: int |
         if cue:
             if _RECIPROCAL.match(" ".join(found[i + 1 : i + 3])):
                 if parse.src is None:
-                    _by_agent(parse, found, reciprocal=True)  # "used by indexers to talk to each other"
+                    _by_agent(
+                        parse, found, reciprocal=True
+                    )  # "used by indexers to talk to each other"
                 parse.dst = parse.src
                 return
             phrase, _ = noun_phrase(found, i + 1)

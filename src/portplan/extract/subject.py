@@ -55,7 +55,9 @@ def _texts(blocks: Sequence[StructuredBlock]) -> list[tuple[str, int]]:
         elif isinstance(block, Paragraph | ListItem):
             out.append((clean_inline(block.text), 1))
         elif isinstance(block, Table):
-            out.extend((clean_inline(cell), 1) for row in block.rows[1:] for cell in row if len(cell) > 20)
+            out.extend(
+                (clean_inline(cell), 1) for row in block.rows[1:] for cell in row if len(cell) > 20
+            )
     return out
 
 

@@ -28,6 +28,7 @@ from portplan.extract.structure import (
     block_macro,
     blockquote,
     caption,
+    cell_lines,
     colon_definition,
     comment,
     csv_table,
@@ -118,6 +119,7 @@ RULES: list[BlockRule] = [
     BlockRule("tab_table", tab_table.tab_table, interrupts_paragraph=True),
     BlockRule("aligned_table", aligned.aligned_table, interrupts_paragraph=True),
     BlockRule("one_cell_per_line", one_cell_per_line.one_cell_per_line, interrupts_paragraph=True),
+    BlockRule("cell_lines", cell_lines.cell_lines),
     BlockRule("inline_record", records.inline_record, interrupts_paragraph=True),
     BlockRule("field_record", records.field_record, interrupts_paragraph=True),
     # Headings.

@@ -32,13 +32,17 @@ _PORT = re.compile(
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"^[^\d]{0,80}$")
-_PROTOCOL_LEAD = re.compile(r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,)\s*(?:tcp|udp|sctp))*)\b", re.I)
+_PROTOCOL_LEAD = re.compile(
+    r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,)\s*(?:tcp|udp|sctp))*)\b", re.I
+)
 _HEADER_PORT = re.compile(r"\bports?\b", re.IGNORECASE)
 _COMPONENT_AFTER = re.compile(
     r"\bports?\b.*\b(?:component|service|server|daemon|process|device|host|node|application)s?\b",
     re.IGNORECASE,
 )
-_NOT_A_NAME = re.compile(r"\bports?\b|\($|\([^)]*$|\b(?:usually|e\.g|such as|is|are|on|to|at)\s*$", re.I)
+_NOT_A_NAME = re.compile(
+    r"\bports?\b|\($|\([^)]*$|\b(?:usually|e\.g|such as|is|are|on|to|at)\s*$", re.I
+)
 _MAX_NOTES = 3
 _BULLET = re.compile(r"^\s*(?:[•·▪◦!\-*]\s+)")
 _MAX_LEAD_WORDS = 7
@@ -131,7 +135,9 @@ class _Reader:
         name, port, protocol, rest = found
         previous = self.rows[-1] if self.rows else None
         if previous is not None and not name and not rest and not self.label:
-            previous.port = f"{previous.port}, {port}/{protocol}" if protocol else f"{previous.port}, {port}"
+            previous.port = (
+                f"{previous.port}, {port}/{protocol}" if protocol else f"{previous.port}, {port}"
+            )
             return  # "6005–7039/UDP(RTCP)" under "6004–7038/UDP(RTP)": one more port of the row
         name = " ".join([*self.label, name]).strip()
         self.label = []
@@ -147,7 +153,12 @@ class _Reader:
         if following is not None and not following[0] and len(stripped.split()) <= _MAX_LEAD_WORDS:
             self.label.append(stripped)
             return True
-        if self.rows and self._open(self.rows[-1]) and self._continuation(stripped) and len(stripped.split()) <= _MAX_ROW_WORDS:
+        if (
+            self.rows
+            and self._open(self.rows[-1])
+            and self._continuation(stripped)
+            and len(stripped.split()) <= _MAX_ROW_WORDS
+        ):
             self.rows[-1].notes.append(stripped)
             return True
         return False
