@@ -95,8 +95,9 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     if any("." in w and HOST_NAME.match(w) for w in lowered):
         return True
     head = _head_words(content)
-    if _has_head([w.lower() for w in head]):
-        return True
+    last = next((w for w in reversed(head) if not w.isdigit() and w not in "/&-"), "")
+    if _has_head([w.lower() for w in head]) and not (last[:1].islower() and is_activity(last)):
+        return True  # "ordinary network operation" is an activity, not a network
     return _is_proper_name(head, phrase, sentence_start=sentence_start)
 
 

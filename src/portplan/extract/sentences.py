@@ -190,8 +190,8 @@ def verb_index(found: list[str]) -> int | None:
             and found[i + 1] not in ("to", "on")
         ):
             continue  # "the tax tables update service": a verb word naming a kind of system
-        if word[:1].islower() and word.lower() in VERBS:
-            return i
+        if (word[:1].islower() or word.isupper()) and word.lower() in VERBS:
+            return i  # "must", and "MUST" as RFC-style requirements write it
         if _looks_like_verb(word, found[i - 1]):
             return i
         if word in (",", ";", ":") and i > 8:

@@ -74,6 +74,8 @@ def _candidates(text: str, *, title: bool) -> list[str]:
     found = []
     for match in _NAME.finditer(text):
         first, second = match.group(1), match.group(2)
+        if "-" in first and first.split("-", 1)[1][:1].islower():
+            first, second = first.split("-", 1)[0], None  # "Neo4j-specific" names Neo4j
         before = text[: match.start()].rstrip()
         sentence_start = not before or before[-1] in ".:!?•-*"
         if sentence_start and not title and second is None:
@@ -103,7 +105,7 @@ def document_subject(blocks: Sequence[StructuredBlock]) -> str:
     singles = [(n, c) for n, c in counts.items() if " " not in n]
     pairs = [(n, c) for n, c in counts.items() if " " in n]
     name, count = max([*singles, *pairs], key=lambda item: item[1], default=("", 0))
-    return name if count >= 4 else ""
+    return name if count >= 3 else ""
 
 
 def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ...], str]:

@@ -253,7 +253,8 @@ GENERIC_TITLE_WORDS = words_of(
     local remote ports/protocols service services appendix chapter section part page contents
     misc miscellaneous various optional recommended typical standard example examples
     monitoring management access accessible administration troubleshooting debugging internet
-    wan lan intranet linux windows macos unix"""
+    wan lan intranet linux windows macos unix
+    settings setting address addresses listen values options parameters properties"""
 )
 
 

@@ -254,7 +254,9 @@ def _glued_header(text: str) -> Header | None:
     if not text or len(text.split()) > 10:
         return None
     parts = split_concatenated_header(text.strip())
-    return read_header(parts) if parts else None
+    if not parts or len(parts) < 3 or any(len(part.split()) > 4 for part in parts):
+        return None  # "ProtocolMVE serverPrinterUsed for": three or more short labels
+    return read_header(parts)
 
 
 def _ends(state: LineState, index: int) -> bool:

@@ -37,7 +37,7 @@ _PROTOCOL_LEAD = re.compile(
 )
 _HEADER_PORT = re.compile(r"\bports?\b", re.IGNORECASE)
 _COMPONENT_AFTER = re.compile(
-    r"\bports?\b.*\b(?:component|service|server|daemon|process|device|host|node|application)s?\b",
+    r"\bports?\b.*\b(?:component|server|daemon|process|device|host|node)s?\b",
     re.IGNORECASE,
 )
 _NOT_A_NAME = re.compile(
