@@ -100,8 +100,11 @@ _CONNECTORS = words_of(
 )
 
 
+_CONDITION = re.compile(r"\(\s*(?:only|if|when|unless|e\.g\.|not)\b[^)]*\)", re.IGNORECASE)
+
+
 def _title_text(text: str) -> str:
-    text = clean_inline(text).strip()
+    text = _CONDITION.sub(" ", clean_inline(text)).strip()  # "(only for on-site servers)"
     text = _NUMBERING.sub("", text)
     return text.rstrip(":").strip().strip("*").strip()
 
@@ -210,10 +213,19 @@ _OPEN_ON = re.compile(
     r"\s*(?=[.,;:(]|\band\b|\bfor\b|\bto\b|$)",
     re.IGNORECASE,
 )
+_END_OF_NAME = r"\s*(?=[.,;:()]|\bto\b|\bfor\b|\bin\s+order\b|\bwhen\b|\bif\b|$)"
+# "… accessible from the X", "connections from X", "(originating from X)": X connects.
 _FROM_SIDE = re.compile(
-    r"\b(?:accessible|reachable|available|access(?:ed)?|connections?|requests?|traffic)\s+"
-    r"(?:from|by|to)\s+(?:the\s+|all\s+|each\s+|any\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)"
-    r"\s*(?=[.,;:(]|\bto\b|\bfor\b|\bin\s+order\b|\bwhen\b|\bif\b|$)",
+    r"\b(?:(?:accessible|reachable|available|access(?:ed)?)\s+(?:from|by|to)"
+    r"|(?:connections?|requests?|traffic)\s+(?:from|by)|originat\w*\s+from|sent\s+from)"
+    r"\s+(?:the\s+|all\s+|each\s+|any\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)" + _END_OF_NAME,
+    re.IGNORECASE,
+)
+# "… connections to X", "must be forwarded to the internal IP address of your X": X receives.
+_TO_SIDE = re.compile(
+    r"\b(?:(?:connections?|requests?|traffic)\s+to|forward(?:ed)?\s+(?:\w+\s+){0,3}?to)"
+    r"\s+(?:the\s+)?(?:(?:internal|external|public|private)\s+)?(?:ip\s+)?(?:address(?:es)?\s+of\s+)?"
+    r"(?:the\s+|your\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)" + _END_OF_NAME,
     re.IGNORECASE,
 )
 _FOR_SYSTEM = re.compile(
@@ -341,6 +353,9 @@ def _sentence_frame(sentence: str) -> Frame:
     side = _FROM_SIDE.search(sentence)
     if side and _name_of(side.group("name")) and _name_of(side.group("name")) != frame.dst:
         frame = replace(frame, src=_name_of(side.group("name")))
+    receiving = _TO_SIDE.search(sentence)
+    if receiving and not frame.dst and _name_of(receiving.group("name")):
+        frame = replace(frame, dst=_name_of(receiving.group("name")))
     if not (frame.src and frame.dst):
         frame = _grammar_frame(sentence, frame)
     if not (frame.src or frame.dst or frame.local):

@@ -136,9 +136,15 @@ class _Walker:
                 (found, f"sentence line {block.line}") for found in _statements(text)
             )
         self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
-        if self.leading and self.headings and frame.local and not _is_statement(text):
-            # Only the system a lead paragraph names carries into subsections.
-            lead = Frame(local=frame.local, direction=frame.direction)
+        if self.leading and self.headings and _carried(frame) and not _is_statement(text):
+            # The system a lead paragraph names, or the one end it names ("allowed outbound
+            # (originating from the phones)"), carries into subsections; a pair is advice.
+            lead = Frame(
+                local=frame.local,
+                src=frame.src if not frame.dst else "",
+                dst=frame.dst if not frame.src else "",
+                direction=frame.direction,
+            )
             self.leads[self.headings[-1][0].line].append((lead, f"sentence line {block.line}"))
         self.items = []
 
@@ -149,6 +155,10 @@ class _Walker:
         context = self.context(parents=True)
         self.items.append((block, _item_frame(block.text)))
         return context
+
+
+def _carried(frame: Frame) -> bool:
+    return bool(frame.local) or bool(frame.src) != bool(frame.dst)
 
 
 def _telling_name(name: str) -> bool:

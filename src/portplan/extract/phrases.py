@@ -49,7 +49,8 @@ def _content(phrase: list[str]) -> list[str]:
 
 
 def _has_head(lowered: list[str]) -> bool:
-    return any(w in ENTITY_HEADS or w.rstrip("s") in ENTITY_HEADS for w in lowered)
+    parts = [part for w in lowered for part in w.split("/")]  # "deskphones/computers"
+    return any(w in ENTITY_HEADS or w.rstrip("s") in ENTITY_HEADS for w in parts)
 
 
 def _is_port_phrase(lowered: list[str], heads: bool) -> bool:
@@ -122,7 +123,12 @@ def _is_proper_name(content: list[str], phrase: list[str], *, sentence_start: bo
     """A capitalised word that does not just start the sentence, is not an activity
     ("Synchronization"), and not only people."""
     capitals = [
-        w for w in content if w[:1].isupper() and not w.isdigit() and not _ACTIVITY.search(w)
+        w
+        for w in content
+        if w[:1].isupper()
+        and not w.isdigit()
+        and not _ACTIVITY.search(w)
+        and w.lower() not in VERBS
     ]
     if (
         sentence_start
@@ -149,6 +155,7 @@ def tidy_name(text: str) -> str:
     text = clean_inline(text).replace("*", "")
     text = " ".join(text.split())
     text = re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s+(?:itself|themselves)$", "", text, flags=re.IGNORECASE)
     text = re.sub(r"\s+\((s|es)\)", r"(\1)", text)
     return text.strip(" ,;:.-–—'\"")
 
@@ -178,4 +185,4 @@ def names_system(text: str) -> bool:
         return False
     if len(lowered) == 1 and lowered[0].endswith(("ed", "ing")):
         return False  # "Distributed", "Monitoring": a manner, not a system
-    return is_entity(found) or bool(tidy[:1].isupper())
+    return is_entity(found) or (bool(tidy[:1].isupper()) and found[0].lower() not in VERBS)

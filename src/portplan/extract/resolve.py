@@ -57,8 +57,8 @@ def _context_frames(mention: Mention, context: Context) -> list[tuple[Frame, str
     above), the context's list items, the caption, the sentence that introduces the table or
     list, then the headings from the innermost out. An introducing sentence that only names a
     common noun ("open on the VM") comes after the headings."""
-    intro = [item for item in context.intro[:1] if not _generic(item[0])]
-    weak = [item for item in context.intro[:1] if _generic(item[0])]
+    intro = [item for item in context.intro if not _generic(item[0])]
+    weak = [item for item in context.intro if _generic(item[0])]
     return [
         *mention.frames,
         *context.parents,
@@ -66,7 +66,6 @@ def _context_frames(mention: Mention, context: Context) -> list[tuple[Frame, str
         *intro,
         *context.headings,
         *weak,
-        *context.intro[1:],
     ]
 
 

@@ -82,7 +82,7 @@ _LABEL_X_TO_Y = re.compile(
 )
 # "Master server to media server requires …", "Client to master server: …".
 _LEADING_X_TO_Y = re.compile(
-    r"^\s*(?:from\s+)?(?P<src>[A-Za-z][\w .'\-/]{0,50}?)\s+to\s+(?:the\s+)?"
+    r"^\s*(?:from\s+)?(?P<src>[A-Za-z](?:(?!\b(?:must|should|be|is|are|MUST)\b)[\w .'\-/]){0,50}?)\s+to\s+(?:the\s+)?"
     r"(?P<dst>[A-Za-z][\w .'\-/]{1,50}?)\s+(?=requires?\b|needs?\b|uses?\b|must\b|communicat"
     r"|connect|:|-\s)",
     re.IGNORECASE,

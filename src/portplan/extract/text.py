@@ -147,6 +147,9 @@ def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: st
 _DIRECTED = re.compile(
     r"^\W*(?:inbound|outbound|incoming|outgoing|ingress|egress)\b\s*(?::|to\b|from\b)", re.I
 )
+_PORT_FIRST = re.compile(
+    r"^\W*\d{2,5}(?:\s*[-–]\s*\d{2,5})?(?:\s*/\s*|\s+)(?:tcp|udp|sctp)\b|^\W*(?:tcp|udp)\W*\d", re.I
+)
 _LABEL = re.compile(r"^\W*(?P<label>\d[^:]{0,60}?)\s*(?::|\s[-–—]\s)")
 
 
@@ -241,7 +244,9 @@ class TextReader:
         if index in self.consumed:
             return
         statement = item_statement(block.lines)
-        step = block.ordered or block.marker[:1].isdigit()
+        # A numbered step tells a conversation; a numbered list of ports ("1. 80 TCP - web
+        # admin panel") is a list like any other.
+        step = (block.ordered or block.marker[:1].isdigit()) and not _PORT_FIRST.match(block.text)
         if step:
             statement = self._with_comms(statement, index)
         # A short item is a list of ports ("allow 53 from all"); a long one is prose; a step's
