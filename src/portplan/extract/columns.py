@@ -130,6 +130,15 @@ def _column_role(text: str) -> ColumnRole:
     if not words:
         return ColumnRole.OTHER
     wordset = set(words)
+    if wordset & _PORT_WORDS and wordset & {
+        "purpose",
+        "description",
+        "usage",
+        "comment",
+        "comments",
+        "notes",
+    }:
+        return ColumnRole.PURPOSE  # "Port purpose", "Port description": what the port is for
     if wordset & _PORT_WORDS:
         source_side = {"source", "src", "client", "sender", "from", "local", "initiator", "origin"}
         listening_side = {"destination", "dest", "dst", "server", "listening", "listener"}

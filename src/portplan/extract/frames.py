@@ -216,7 +216,7 @@ _OPEN_ON = re.compile(
 _END_OF_NAME = r"\s*(?=[.,;:()]|\bto\b|\bfor\b|\bin\s+order\b|\bwhen\b|\bif\b|$)"
 # "… accessible from the X", "connections from X", "(originating from X)": X connects.
 _FROM_SIDE = re.compile(
-    r"\b(?:(?:accessible|reachable|available|access(?:ed)?)\s+(?:from|by|to)"
+    r"\b(?:(?:accessible|reachable|available)\s+(?:from|by|to)|accessed\s+(?:from|by)"
     r"|(?:connections?|requests?|traffic)\s+(?:from|by)|originat\w*\s+from|sent\s+from)"
     r"\s+(?:the\s+|all\s+|each\s+|any\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)" + _END_OF_NAME,
     re.IGNORECASE,

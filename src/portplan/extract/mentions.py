@@ -49,6 +49,7 @@ class Mention:
     peer_src: End | None = None
     peer_dst: End | None = None
     implied_direction: Direction | None = None  # what the notes imply (weaker than stated)
+    peer_other: End | None = None  # "the port for Prometheus": the end that is still open
     service: str = ""  # the application the place names ("NTP"), for "NTP server" as a last resort
     optional: bool = False
     configurable: bool = False

@@ -36,7 +36,8 @@ _FROM_CLIENTS = re.compile(
     re.IGNORECASE,
 )
 _FOR = re.compile(
-    r"\b(?:required|needed|used|port)?\s*for\s+(?:the\s+)?(?P<name>[A-Z][\w .'/\-]{1,50}?)\s*(?:[.,;(]|$)"
+    r"\b(?:required|needed|used|port)?\s*for\s+(?:the\s+)?(?P<name>[A-Za-z][\w .'/\-]{1,50}?)"
+    r"\s*(?:[.,;(]|\bto\b|\baccess\b|$)"
 )
 
 
@@ -45,6 +46,9 @@ class NotedEnds:
     src: str = ""
     dst: str = ""
     direction: Direction | None = None
+    # "the port for Prometheus to pull metrics", "Port for NTP": the other end, whichever it
+    # is — the client of a port a system listens on, the server of one it connects out to.
+    other: str = ""
 
 
 def _name(text: str) -> str:
@@ -68,8 +72,9 @@ def read_notes(text: str) -> NotedEnds:
         src = parsed.src
     dst = parsed.dst if parsed.dst and parsed.dst != parsed.src else ""
     direction = Direction.OUT if dst and not src else Direction.IN if src and not dst else None
-    if not dst:
+    other = ""
+    if not dst and not src:
         named = _FOR.search(text)
         if named and (_name(named.group("name")) or word_protocols(named.group("name").split()[0])):
-            dst = tidy_name(named.group("name"))
-    return NotedEnds(src, dst, direction)
+            other = tidy_name(named.group("name"))
+    return NotedEnds(src, dst, direction, other)

@@ -93,6 +93,8 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         return False  # "allow remote agent trigger": an action ("access points" is a thing)
     if all(word_protocols(w) is not None or w.lower() in STOP for w in content):
         return False  # "UDP and TCP", "HTTP or HTTPS"
+    if any(w.lower() in ("is", "are", "was", "were", "be") for w in content):
+        return False  # "URLs is sufficient": a clause, not a name
     if any("." in w and HOST_NAME.match(w) for w in lowered):
         return True
     head = _head_words(content)
@@ -185,4 +187,6 @@ def names_system(text: str) -> bool:
         return False
     if len(lowered) == 1 and lowered[0].endswith(("ed", "ing")):
         return False  # "Distributed", "Monitoring": a manner, not a system
+    if is_activity(found[-1]):
+        return False  # "Hardware Recommendations": a topic
     return is_entity(found) or (bool(tidy[:1].isupper()) and found[0].lower() not in VERBS)

@@ -78,8 +78,8 @@ def _apply_local(
         return src or local, dst or local
     if dst is None:
         return src, local  # incoming, or a list of the system's own ports
-    named_by_place = not dst.clue.startswith(
-        ("heading", "title", "caption", "sentence", "group", "list")
+    named_by_place = dst.clue.startswith(
+        ("column", "arrow", "port column", "notes", "sentence words")
     )
     if src is None and named_by_place and not _overlaps(dst.name, local.name):
         return local, dst  # "Central server | Destination | Port": the section's system calls out
@@ -132,6 +132,8 @@ def _statement(
     Inbound heading its source is the system that receives."""
     if direction is Direction.IN and frame.src:
         return src, dst or End(frame.src, clue)
+    if src is None and frame.src and dst is None:
+        return End(frame.src, clue), None  # the source first: the row's notes may name its peer
     return _apply_pair(src, dst, frame, clue)
 
 
@@ -153,12 +155,26 @@ def resolve(mention: Mention, context: Context, outline: Outline, subject: str) 
             continue
         # The nearest context that says anything goes first, then the mention's own notes.
         src, dst = _apply_frame(src, dst, frame, clue, mention, direction, outline)
-        src, dst, peers_used = src or mention.peer_src, dst or mention.peer_dst, True
+        src, dst, peers_used = _apply_peers(src, dst, mention)
     if not peers_used:
-        src, dst = src or mention.peer_src, dst or mention.peer_dst
+        src, dst, _ = _apply_peers(src, dst, mention)
     for frame, clue in outline.statements:
         src, dst = _statement(src, dst, frame, clue, direction)
+        src, dst, _ = _apply_peers(src, dst, mention)
+        src, dst = _statement(src, dst, frame, clue, direction)
     return _last_resorts(src, dst, mention, subject)
+
+
+def _apply_peers(
+    src: End | None, dst: End | None, mention: Mention
+) -> tuple[End | None, End | None, bool]:
+    src, dst = src or mention.peer_src, dst or mention.peer_dst
+    if mention.peer_other is not None and (src is None) != (dst is None):
+        if src is None:
+            src = mention.peer_other
+        else:
+            dst = mention.peer_other
+    return src, dst, True
 
 
 def _apply_frame(

@@ -373,6 +373,7 @@ class _Ends:
     local: End | None = None
     peer_src: End | None = None
     peer_dst: End | None = None
+    peer_other: End | None = None
     implied: Direction | None = None
     service: str = ""
 
@@ -418,7 +419,7 @@ def _column_ends(cells: Cells, previous: Cells | None, inherit: bool = False) ->
         pair = read_title(component)
         if pair.src and pair.dst:  # "Graylog to Elasticsearch"
             return _Ends(End(pair.src, clue), End(pair.dst, clue))
-        ends.local = End(component, clue)
+        ends.local = End(component, f"component {clue}")
     return ends
 
 
@@ -490,9 +491,10 @@ def _note_peer(cells: Cells, purpose: str, ends: _Ends) -> None:
     notes = [cells.cells[i] for i in cells.header.indexes(ColumnRole.PURPOSE)] or [purpose]
     for note in (n for n in notes if n):
         found = read_notes(note)
-        if found.src or found.dst:
+        if found.src or found.dst or found.other:
             ends.peer_src = End(found.src, "notes of the row") if found.src else None
             ends.peer_dst = End(found.dst, "notes of the row") if found.dst else None
+            ends.peer_other = End(found.other, "notes of the row") if found.other else None
             ends.implied = found.direction
             return
 
@@ -592,6 +594,7 @@ def _with_ends(mention: Mention, ends: _Ends, pending: _Pending) -> Mention:
         local=ends.local,
         peer_src=ends.peer_src,
         peer_dst=ends.peer_dst,
+        peer_other=ends.peer_other,
         implied_direction=ends.implied,
         service=ends.service,
         frames=pending.frames,

@@ -126,6 +126,7 @@ def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: st
     return Mention(
         peer_src=End(noted.src, f"{kind} notes") if noted.src else None,
         peer_dst=End(noted.dst, f"{kind} notes") if noted.dst else None,
+        peer_other=End(noted.other, f"{kind} notes") if noted.other else None,
         implied_direction=noted.direction,
         groups=tuple(groups),
         line=statement.line,

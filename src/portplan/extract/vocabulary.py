@@ -228,7 +228,7 @@ ENTITY_HEADS = words_of(
     indexers webserver webservers ingester ingesters datastore datastores coordinator
     coordinators executor executors driver drivers leader leaders follower followers primary
     secondary standby pbx trunk trunks handset handsets extension extensions deployment
-    deployments installation installations
+    deployments
     deskphone deskphones smartphone smartphones softphone softphones carrier carriers"""
 )
 PERSONS = words_of(
@@ -255,7 +255,7 @@ GENERIC_TITLE_WORDS = words_of(
     misc miscellaneous various optional recommended typical standard example examples
     monitoring management access accessible administration troubleshooting debugging internet
     wan lan intranet linux windows macos unix
-    settings setting address addresses listen values options parameters properties voip telephony forward forwarding allow deny permit block"""
+    settings setting address addresses listen values options parameters properties voip telephony forward forwarding allow deny permit block software hardware recommendations"""
 )
 
 
