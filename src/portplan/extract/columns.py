@@ -205,6 +205,16 @@ def _names_systems(cell: str) -> bool:
 _IDENTIFIER = re.compile(r"\w_\w|[a-z]\.[a-z]")
 
 
+# Words of a sentence, never of a column label ("that are", "not a ports table").
+_SENTENCE_WORDS = frozenset("a an the not is are was were that this these which".split())
+_MAX_LABEL_WORDS = 4
+
+
+def _label_like(cell: str) -> bool:
+    found = cell.lower().split()
+    return len(found) <= _MAX_LABEL_WORDS and not _SENTENCE_WORDS.intersection(found)
+
+
 def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     """A Header if these cells are the header of a ports table, else None.
 
@@ -220,8 +230,8 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     stripped = tuple(" ".join(c.split()) for c in cells)
     if len([c for c in stripped if c]) < 2:
         return None
-    if any(len(c) > 60 or re.search(r"\d{2,}", c) for c in stripped):
-        return None  # header cells are short labels without port numbers
+    if any(len(c) > 60 or re.search(r"\d{2,}", c) or c.isdigit() for c in stripped):
+        return None  # header cells are short labels without port numbers (or column numbers)
     if any(_IDENTIFIER.search(c) for c in stripped):
         return None  # "SPARK_WORKER_PORT", "spark.ui.port": a setting's name, a data cell
     roles = [column_role(c) if c else ColumnRole.OTHER for c in stripped]
@@ -229,7 +239,7 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     if ColumnRole.PORT in roles or ColumnRole.SOURCE_PORT in roles:
         # "Component | Port", "Name | Default port": a port column and any labelled column.
         others = [c for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER and c]
-        if len(known) >= 2 or others:
+        if len(known) >= 2 or (others and all(_label_like(c) for c in stripped if c)):
             return Header(stripped, tuple(roles))
         return None
     if ColumnRole.SOURCE in roles and ColumnRole.DESTINATION in roles and len(stripped) >= 3:

@@ -136,8 +136,24 @@ class Table:
         return self.lines[0] if self.lines else 0
 
 
-Block = TextLine | Heading | Paragraph | ListItem | DefinitionItem | CodeBlock | Caption | Table
-StructuredBlock = Heading | Paragraph | ListItem | DefinitionItem | CodeBlock | Caption | Table
+@dataclass(frozen=True)
+class Contents:
+    """A table of contents: section titles with page numbers, which state no ports. Kept
+    (not dropped) so that every line of the text is in some block."""
+
+    lines: tuple[TextLine, ...]
+
+    @property
+    def line(self) -> int:
+        return self.lines[0].line if self.lines else 0
+
+
+Block = (
+    TextLine | Heading | Paragraph | ListItem | DefinitionItem | CodeBlock | Caption | Table | Contents
+)
+StructuredBlock = (
+    Heading | Paragraph | ListItem | DefinitionItem | CodeBlock | Caption | Table | Contents
+)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,8 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         return False  # "HTTPS", "ICMP"
     if content and all(w.lower() in NOT_NAMES for w in content):
         return False
+    if content and content[-1] in ("firewall", "firewalls") and all(w.islower() for w in content):
+        return False  # "opened on a firewall": where the rules go, not an end of the flow
     if (
         content
         and content[0][:1].islower()
@@ -172,6 +174,23 @@ def join_words(phrase: list[str]) -> str:
 
 
 @lru_cache(maxsize=4096)
+def names_function(text: str) -> bool:
+    """Whether a name says what a port does rather than what runs it: "KVM redirection",
+    "Syslog forwarding" (an activity, with no endpoint noun), or a transport ("TCP/IP")."""
+    found = [w for w in words(tidy_name(text)) if w not in "(),"]
+    if not found:
+        return False
+    if _TRANSPORTS.fullmatch(" ".join(found)):
+        return True
+    # One word ("Monitoring", "Replication") may be a component's name; "KVM redirection"
+    # is what something does.
+    return len(found) > 1 and is_activity(found[-1]) and not _has_head([w.lower() for w in found])
+
+
+_TRANSPORT = r"(?:tcp|udp|sctp)(?:\s*/\s*ip)?"
+_TRANSPORTS = re.compile(rf"{_TRANSPORT}(?:\s*(?:/|&|,|and|or)\s*{_TRANSPORT})*", re.IGNORECASE)
+
+
 def names_system(text: str) -> bool:
     """Whether a short text (a heading, a cell) is the name of a system rather than a topic:
     "Monitored host", "The Checkmk server", "Poller" — not "Default ports" or "Overview"."""

@@ -23,6 +23,7 @@ from portplan.extract.columns import ColumnRole, Header
 from portplan.extract.frames import Frame, read_title
 from portplan.extract.mentions import End, Mention
 from portplan.extract.notes import read_notes
+from portplan.extract.phrases import names_function
 from portplan.extract.ports import (
     PortGroup,
     PortSpec,
@@ -414,13 +415,19 @@ def _column_ends(cells: Cells, previous: Cells | None, inherit: bool = False) ->
     if dst:
         ends.dst = End(dst, f"column {cells.name(ColumnRole.DESTINATION)}")
     component = cells.get(ColumnRole.COMPONENT)
-    if component:
+    if component and _names_component(component):
         clue = f"column {cells.name(ColumnRole.COMPONENT)}"
         pair = read_title(component)
         if pair.src and pair.dst:  # "Graylog to Elasticsearch"
             return _Ends(End(pair.src, clue), End(pair.dst, clue))
         ends.local = End(component, f"component {clue}")
     return ends
+
+
+def _names_component(text: str) -> bool:
+    """Whether one cell of a component column names a system: in a Service column beside
+    "VNETD" stand "TCP/IP" (a transport) and "KVM redirection" (what the port does)."""
+    return not names_function(text)
 
 
 def _named_columns(cells: Cells) -> list[str]:

@@ -40,6 +40,9 @@ _NOT_SUBJECTS = words_of(
     Amazon AWS Azure GCP Cloud DNS NTP HTTP HTTPS SSH TLS SSL API REST UI Web IP TCP UDP ICMP
     January February March April May June July August September October November December"""
 )
+# "…, the exception being restores, where UDP is used": the other transport is an exception the
+# rule itself names, not a port the document leaves without one.
+_EXCEPTED = re.compile(r"not needed|is not used|\bexcept(?:ion|ed)?\b", re.IGNORECASE)
 _TRANSPORT_RULE = re.compile(
     r"\b(?:all|every|only|primarily)\b[^.]{0,60}\b(tcp|udp)\b|\b(tcp|udp)\s+port\s+requirements\b"
     r"|\b(tcp|udp)(?:/ip)?\s+for\s+all\b",
@@ -118,7 +121,7 @@ def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ..
         match = _TRANSPORT_RULE.search(text) if isinstance(block, Paragraph) else None
         if match and not re.search(r"\d{2,5}", match.group(0)):
             named = {m.lower() for m in re.findall(r"\b(tcp|udp)\b", text, re.IGNORECASE)}
-            if len(named) == 1 or "not needed" in text.lower() or "is not used" in text.lower():
+            if len(named) == 1 or _EXCEPTED.search(text):
                 protocol = next(g for g in match.groups() if g).lower()
                 return (protocol,), f"the document says its ports use {protocol.upper()}"
         udp = udp or _names_udp(text)

@@ -27,6 +27,7 @@ import yaml
 from portplan.extract.document import (
     Caption,
     CodeBlock,
+    Contents,
     DefinitionItem,
     Heading,
     ListItem,
@@ -58,6 +59,8 @@ def describe(block: StructuredBlock) -> dict[str, Any]:
         return {"code": _lines(block.lines), "language": block.language}
     if isinstance(block, Caption):
         return {"caption": block.text, "line": block.line}
+    if isinstance(block, Contents):
+        return {"contents": _lines(block.lines)}
     assert isinstance(block, Table)
     table: dict[str, Any] = {
         "table": [list(row) for row in block.rows],

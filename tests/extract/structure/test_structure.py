@@ -12,6 +12,7 @@ import pytest
 from portplan.extract.document import (
     Caption,
     CodeBlock,
+    Contents,
     DefinitionItem,
     Document,
     Heading,
@@ -70,7 +71,7 @@ def _text(block: StructuredBlock) -> str:
         return block.text
     if isinstance(block, DefinitionItem):
         return f"{block.term.text} {block.text}"
-    assert isinstance(block, Paragraph | ListItem | CodeBlock)
+    assert isinstance(block, Paragraph | ListItem | CodeBlock | Contents)
     return " ".join(line.text for line in block.lines)
 
 

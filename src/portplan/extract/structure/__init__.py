@@ -44,6 +44,7 @@ from portplan.extract.structure import (
     link_reference,
     list_item,
     list_table,
+    contents,
     mdx_import,
     mkdocs_admonition,
     one_cell_per_line,
@@ -99,6 +100,13 @@ RULES: list[BlockRule] = [
     BlockRule("html_markup", html_markup.html_markup, interrupts_paragraph=True, first="<"),
     BlockRule("link_reference", link_reference.link_reference, first="["),
     BlockRule("mdx_import", mdx_import.mdx_import, first="a"),
+    BlockRule("contents", contents.contents, interrupts_paragraph=True, starts=contents.starts),
+    BlockRule(
+        "announced_title",
+        contents.announced_title,
+        interrupts_paragraph=True,
+        starts=contents.starts_announced,
+    ),
     # Tables (before headings: a grid border or a simple-table rule is a run of marks too).
     BlockRule(
         "asciidoc_table",
@@ -205,7 +213,9 @@ RULES: list[BlockRule] = [
     BlockRule("rst_block_quote", rst_block_quote.rst_block_quote),
     # Paragraphs.
     # Lines that each state a port (tables a PDF or a saved web page left as text).
-    BlockRule("port_lines", port_lines.port_lines),
+    BlockRule(
+        "port_lines", port_lines.port_lines, interrupts_paragraph=True, starts=port_lines.starts
+    ),
     BlockRule("styled_paragraph", styled_paragraph.styled_paragraph),
     BlockRule("paragraph", paragraph.paragraph),
 ]

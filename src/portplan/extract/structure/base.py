@@ -57,6 +57,8 @@ class LineState:
     # What a rule remembers for later runs of the same layout (the header of the last
     # tab-separated table, for rows that continue it after a page break).
     memory: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Section titles a table of contents announced, as lower-case words, and their levels.
+    outline: dict[str, int] = field(default_factory=dict)
     # Heading adornment styles in the order they first appeared (reStructuredText levels).
     heading_styles: list[str] = field(default_factory=list)
     # How deep in containers this body is (0: the document itself). Front matter and other
@@ -152,6 +154,7 @@ class LineState:
             self.markup,
             pending_attributes=dict(attributes or {}),
             memory=self.memory,
+            outline=self.outline,
             heading_styles=self.heading_styles,
             depth=self.depth + 1,
         )

@@ -41,7 +41,16 @@ def _label(text: str) -> bool:
         0 < len(words) <= _MAX_LABEL_WORDS
         and not re.search(r"\d\d", stripped)
         and not stripped.endswith((".", ":", ";"))
+        and ". " not in stripped  # "Table 7. Ports for the collector": a caption
+        and not _GLUED.search(stripped)  # "SourceDestinationProtocol": a header of its own
     )
+
+
+# Three words run together ("SourceDestinationProtocolPort"): a header copied without spaces.
+_GLUED = re.compile(r"[a-z][A-Z][a-z]+[A-Z]")
+# A port column's label is a name for it ("Port", "Default port", "TCP ports"), not a
+# sentence or a title that happens to say "port" ("The gateway listens on port").
+_MAX_PORT_LABEL_WORDS = 3
 
 
 def is_port_cell(text: str) -> bool:
@@ -96,6 +105,8 @@ def _header(cells: list[TextLine], gaps: list[bool]) -> tuple[int, int] | None:
         if header is None or header.index(ColumnRole.PORT) is None:
             continue
         port = header.index(ColumnRole.PORT)
+        if port is None or len(labels[port].split()) > _MAX_PORT_LABEL_WORDS:
+            continue
         leading = labels[size:]
         spacing = set(gaps[1 : size + 1])
         if port is not None and len(leading) == port and len(spacing) <= 1:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from portplan.extract.ports import parse_protocols
 from portplan.extract.structure.base import LineState, RuleMatch
 from portplan.extract.structure.cells import make_table
+from portplan.extract.vocabulary import direction_of
 
 _PORT = re.compile(
     r"(?<![\w.:/#$-])(?P<port>\d{2,5}(?:\s*[–—-]\s*\d{2,5})?(?:\s*,\s*\d{2,5})*)"
@@ -41,8 +42,12 @@ _COMPONENT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_NAME = re.compile(
-    r"\bports?\b|\($|\([^)]*$|\b(?:usually|e\.g|such as|is|are|on|to|at)\s*$", re.I
+    r"(?:^|\s)--?[A-Za-z]|\||(?<![\w-])ports?(?![\w-])|\($|\([^)]*$|\b(?:usually|e\.g|such as|is|are|on|to|at)\s*$", re.I
 )
+_INSTRUCTION = re.compile(
+    r"^(?:allow|open|permit|enable|ensure|make|set|add|create|block|deny|configure)\b", re.I
+)
+_LIST_MARK = re.compile(r"^\s*(?:[•·▪◦*\-–]|\d{1,2}[.)])\s")
 _MAX_NOTES = 3
 _BULLET = re.compile(r"^\s*(?:[•·▪◦!\-*]\s+)")
 _MAX_LEAD_WORDS = 7
@@ -75,12 +80,62 @@ def _port_led(text: str) -> tuple[str, str, str, str] | None:
     name = stripped[: match.start()].strip(" :–—-")
     if not _LEAD.match(name) or len(name.split()) > _MAX_LEAD_WORDS or _NOT_A_NAME.search(name):
         return None  # "LPR communication (port 515) is …": a sentence, not a row
+    if direction_of(name) is not None or _INSTRUCTION.match(name):
+        return None  # "Inbound: 443/tcp (local UI), 22/tcp from …", "Allow inbound TCP 443 to …"
     rest = stripped[match.end() :].strip()
     protocol = (match.group("proto") or "").strip(" /")
     lead = _PROTOCOL_LEAD.match(rest)
     if lead and not protocol:
         protocol, rest = lead.group(1), rest[lead.end() :].strip()
     return name, match.group("port").strip(), protocol, rest
+
+
+def _shape(words: list[str]) -> str:
+    """How a name is written, word by word: "A" capitals ("VNETD", "CD-ROM"), "C"
+    capitalised, "a" lower case, "0" other."""
+    out = []
+    for word in words:
+        letters = re.sub(r"[^A-Za-z]", "", word)
+        if not letters:
+            out.append("0")
+        elif letters.isupper() and len(letters) > 1:
+            out.append("A")
+        elif letters[0].isupper():
+            out.append("C")
+        elif word[0].isalpha():
+            out.append("a")
+        else:
+            out.append("0")
+    return "".join(out)
+
+
+def _records(name: str, port: str, protocol: str, rest: str) -> list[tuple[str, str, str, str]]:
+    """A line that holds more than one row, as PDF text joins the two columns of a page:
+    "KVM redirection 7578 Remote management Virtual CD-ROM redirection 5120 Remote
+    management". A later port starts a row when the words before it are written like the
+    line's own name (as many words, capitals and lower case alike): rows of one table name
+    their services alike, while "Windows Server 2019" under "KVM redirection" is a note."""
+    words = name.split()
+    if not 1 <= len(words) <= 3:
+        return [(name, port, protocol, rest)]
+    for found in _PORT.finditer(rest):
+        if not _valid(found.group("port")):
+            continue
+        before = rest[: found.start()].split()
+        candidate = before[-len(words) :]
+        if len(before) <= len(words) or _shape(candidate) != _shape(words):
+            continue
+        text = " ".join(candidate)
+        if _NOT_A_NAME.search(text) or re.search(r"\d", text):
+            continue
+        tail = rest[found.end() :].strip()
+        following = (found.group("proto") or "").strip(" /")
+        lead = _PROTOCOL_LEAD.match(tail)
+        if lead and not following:
+            following, tail = lead.group(1), tail[lead.end() :].strip()
+        head = (name, port, protocol, " ".join(before[: -len(words)]))
+        return [head, *_records(text, found.group("port").strip(), following, tail)]
+    return [(name, port, protocol, rest)]
 
 
 def _header(text: str) -> bool:
@@ -94,7 +149,7 @@ def _rows_start(state: LineState, start: int) -> bool:
     while index < len(state) and seen < 3:
         if not state.blank(index):
             if _port_led(state.text(index)) is None:
-                return False
+                break
             seen += 1
         index += 1
     return seen >= 2
@@ -142,12 +197,15 @@ class _Reader:
         name = " ".join([*self.label, name]).strip()
         self.label = []
         line = self.state.lines[index]
-        self.rows.append(_Row(name, port, protocol, rest, line.line, line.text.strip()))
+        for name, port, protocol, rest in _records(name, port, protocol, rest):
+            self.rows.append(_Row(name, port, protocol, rest, line.line, line.text.strip()))
 
     def _other(self, text: str, index: int) -> bool:
         """A line without a port inside the table: a name for the next row, or more words for
         the row above; False when the table has ended."""
         stripped = _BULLET.sub("", text.strip())
+        if self.state.interrupts(index):
+            return False  # a heading or another layout starts: the table has ended
         nxt = next((i for i in range(index + 1, len(self.state)) if not self.state.blank(i)), None)
         following = _port_led(self.state.text(nxt)) if nxt is not None else None
         if following is not None and not following[0] and len(stripped.split()) <= _MAX_LEAD_WORDS:
@@ -174,15 +232,23 @@ class _Reader:
         return not text.rstrip().endswith(":")
 
 
+def starts(state: LineState, index: int) -> bool:
+    """Inside a paragraph, only a header line over rows starts the table (PDF text has no
+    blank line before it)."""
+    return _header(state.text(index)) and _rows_start(state, index + 1)
+
+
 def port_lines(state: LineState, start: int) -> RuleMatch | None:
+    if state.pending_attributes:
+        return None  # "[source,sh]" above: the lines are the styled block's
     header = state.text(start) if _header(state.text(start)) else ""
     first = start + 1 if header else start
     if not _rows_start(state, first):
         return None
     reader = _Reader(state)
     end = reader.read(first)
-    if len(reader.rows) < 2:
-        return None
+    if len(reader.rows) < 2 or all(_LIST_MARK.match(row.source) for row in reader.rows):
+        return None  # "• TCP 443 to the hub" on every line: a list, read as one
     columns = _columns(header)
     table_rows: list[tuple[str, ...]] = [columns]
     lines = [state.lines[start].line]
