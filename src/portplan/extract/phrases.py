@@ -40,6 +40,11 @@ NOT_NAMES = words_of(
 )
 
 
+_STATES = frozenset(
+    "enabled disabled installed configured required allowed blocked opened closed".split()
+)
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
@@ -84,6 +89,8 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         return False  # "HTTPS", "ICMP"
     if content and all(w.lower() in NOT_NAMES for w in content):
         return False
+    if content and content[-1].lower() in _STATES:
+        return False  # "NAT enabled", "TLS required": a state, not a name
     if content and content[-1] in ("firewall", "firewalls") and all(w.islower() for w in content):
         return False  # "opened on a firewall": where the rules go, not an end of the flow
     if (

@@ -38,8 +38,13 @@ _NOT_SUBJECTS = words_of(
     What Which Who How Why Can May Must Should Will Would Required Optional Open Enable Allow
     Inbound Outbound Incoming Outgoing External Internal Local Remote Example Examples Step Steps
     Amazon AWS Azure GCP Cloud DNS NTP HTTP HTTPS SSH TLS SSL API REST UI Web IP TCP UDP ICMP
-    January February March April May June July August September October November December"""
+    January February March April May June July August September October November December
+    Private Public Secure Primary Secondary Standard Basic Advanced General Additional Main New
+    Manual Guide Appendix Chapter Section Page Issue Release Version Specifications"""
 )
+# "Mitel® 5000", "Acme™ Server": a trademark sign follows a product's name.
+_TRADEMARK = re.compile(r"(?<![\w.\-/])([A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)\s*[®™]")
+_TRADEMARK_WEIGHT = 3
 # "…, the exception being restores, where UDP is used": the other transport is an exception the
 # rule itself names, not a port the document leaves without one.
 _EXCEPTED = re.compile(r"not needed|is not used|\bexcept(?:ion|ed)?\b", re.IGNORECASE)
@@ -99,6 +104,9 @@ def document_subject(blocks: Sequence[StructuredBlock]) -> str:
     for text, weight in _texts(blocks):
         for name in _candidates(text, title=weight > 1):
             counts[name] += weight
+        for found in _TRADEMARK.finditer(text):
+            if not _generic(found.group(1)):
+                counts[found.group(1)] += _TRADEMARK_WEIGHT
     for name in [n for n in counts if n.startswith("^")]:
         if not _generic(name[1:]) and name[1:] in counts:
             counts[name[1:]] += counts[name]
@@ -108,7 +116,10 @@ def document_subject(blocks: Sequence[StructuredBlock]) -> str:
     singles = [(n, c) for n, c in counts.items() if " " not in n]
     pairs = [(n, c) for n, c in counts.items() if " " in n]
     name, count = max([*singles, *pairs], key=lambda item: item[1], default=("", 0))
-    return name if count >= 3 else ""
+    if count >= 3:
+        return name
+    # A name said twice is the subject when no other name is said more than once.
+    return name if count == 2 and sum(1 for c in counts.values() if c >= 2) == 1 else ""
 
 
 def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ...], str]:

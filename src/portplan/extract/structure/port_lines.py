@@ -49,6 +49,8 @@ _INSTRUCTION = re.compile(
 )
 _LIST_MARK = re.compile(r"^\s*(?:[•·▪◦*\-–]|\d{1,2}[.)])\s")
 _MAX_NOTES = 3
+_MAX_LABEL_LINES = 2  # lines of a name above its port (besides the line itself)
+_FOOTNOTE_MARK = re.compile(r"^[a-z*†‡]$")
 _BULLET = re.compile(r"^\s*(?:[•·▪◦!\-*]\s+)")
 _MAX_LEAD_WORDS = 7
 _MAX_ROW_WORDS = 24
@@ -143,13 +145,15 @@ def _header(text: str) -> bool:
     return 1 < len(words) <= 12 and not re.search(r"\d", text) and bool(_HEADER_PORT.search(text))
 
 
-def _rows_start(state: LineState, start: int) -> bool:
+def _rows_start(state: LineState, start: int, *, headed: bool = False) -> bool:
+    """Whether rows start at ``start``: three port-led lines in a row (or up to the end), or
+    under a header two, which a row's second line of text may follow."""
     seen = 0
     index = start
     while index < len(state) and seen < 3:
         if not state.blank(index):
             if _port_led(state.text(index)) is None:
-                break
+                return headed and seen >= 2
             seen += 1
         index += 1
     return seen >= 2
@@ -157,7 +161,21 @@ def _rows_start(state: LineState, start: int) -> bool:
 
 def _columns(header: str) -> tuple[str, ...]:
     last = "Component" if header and _COMPONENT_AFTER.search(header) else "Description"
-    return ("Service", "Port", "Protocol", last)
+    return (_name_label(header), "Port", "Protocol", last)
+
+
+_PORT_MODIFIERS = frozenset("default listening local remote source destination tcp udp".split())
+
+
+def _name_label(header: str) -> str:
+    """What the header calls the column before the port: "Type" in "Type Default Ports and
+    Protocol Comments"; "Service" when it does not say."""
+    words = header.split()
+    at = next((i for i, w in enumerate(words) if _HEADER_PORT.fullmatch(w.strip(",:"))), 0)
+    before = words[:at]
+    while before and before[-1].lower() in _PORT_MODIFIERS:
+        before.pop()
+    return " ".join(before) if 0 < len(before) <= 3 else "Service"
 
 
 @dataclass
@@ -190,6 +208,9 @@ class _Reader:
         name, port, protocol, rest = found
         previous = self.rows[-1] if self.rows else None
         if previous is not None and not name and not rest and not self.label:
+            # Each port keeps its own protocol ("5566/TCP" over "5567/UDP").
+            if previous.protocol:
+                previous.port, previous.protocol = f"{previous.port}/{previous.protocol}", ""
             previous.port = (
                 f"{previous.port}, {port}/{protocol}" if protocol else f"{previous.port}, {port}"
             )
@@ -206,10 +227,9 @@ class _Reader:
         stripped = _BULLET.sub("", text.strip())
         if self.state.interrupts(index):
             return False  # a heading or another layout starts: the table has ended
-        nxt = next((i for i in range(index + 1, len(self.state)) if not self.state.blank(i)), None)
-        following = _port_led(self.state.text(nxt)) if nxt is not None else None
-        if following is not None and not following[0] and len(stripped.split()) <= _MAX_LEAD_WORDS:
-            self.label.append(stripped)
+        if len(stripped.split()) <= _MAX_LEAD_WORDS and self._names_next_row(index):
+            if not _FOOTNOTE_MARK.match(stripped):  # "a": a footnote's mark beside the name
+                self.label.append(stripped)
             return True
         if (
             self.rows
@@ -221,12 +241,30 @@ class _Reader:
             return True
         return False
 
+    def _names_next_row(self, index: int) -> bool:
+        """Whether the line at ``index`` is (part of) the name of a row below that has none:
+        "Private Networking" and a footnote mark "a" over "5570/TCP Private Networking …"."""
+        seen = 0
+        for ahead in range(index + 1, len(self.state)):
+            if self.state.blank(ahead):
+                continue
+            found = _port_led(self.state.text(ahead))
+            if found is not None:
+                return not found[0]
+            text = _BULLET.sub("", self.state.stripped(ahead))
+            seen += 1
+            if seen >= _MAX_LABEL_LINES or len(text.split()) > _MAX_LEAD_WORDS:
+                return False
+            if text.endswith((".", ":")):
+                return False
+        return False
+
     def _open(self, row: _Row) -> bool:
         """Whether a row's text may go on to the next line (it has not ended a sentence)."""
         if self.label or len(row.notes) >= _MAX_NOTES:
             return False
         last = (row.notes[-1] if row.notes else row.rest).rstrip()
-        return bool(last) and not last.endswith((".", ":", "!", "?"))
+        return not last.endswith((".", ":", "!", "?"))  # an empty row: its text is below
 
     def _continuation(self, text: str) -> bool:
         return not text.rstrip().endswith(":")
@@ -235,7 +273,7 @@ class _Reader:
 def starts(state: LineState, index: int) -> bool:
     """Inside a paragraph, only a header line over rows starts the table (PDF text has no
     blank line before it)."""
-    return _header(state.text(index)) and _rows_start(state, index + 1)
+    return _header(state.text(index)) and _rows_start(state, index + 1, headed=True)
 
 
 def port_lines(state: LineState, start: int) -> RuleMatch | None:
@@ -243,7 +281,7 @@ def port_lines(state: LineState, start: int) -> RuleMatch | None:
         return None  # "[source,sh]" above: the lines are the styled block's
     header = state.text(start) if _header(state.text(start)) else ""
     first = start + 1 if header else start
-    if not _rows_start(state, first):
+    if not _rows_start(state, first, headed=bool(header)):
         return None
     reader = _Reader(state)
     end = reader.read(first)
