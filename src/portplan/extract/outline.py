@@ -56,6 +56,9 @@ class Outline:
     title: str
     # "An empty Source or Destination cell means the same value as the row above."
     inherit_names: bool = False
+    # Paths the prose describes without ports ("forward connections from external clients to
+    # the BigBlueButton server"), with the line each is on, in document order.
+    paths: tuple[tuple[Frame, str, int], ...] = ()
 
 
 def _first_sentence(text: str) -> str:
@@ -73,6 +76,7 @@ class _Walker:
         self.intro: list[tuple[Frame, str]] = []
         self.items: list[tuple[ListItem, Frame]] = []
         self.statements: list[tuple[Frame, str]] = []
+        self.paths: list[tuple[Frame, str, int]] = []
         self.headings_incoming = False
         self.title = ""
         self.seen: set[str] = set()
@@ -134,6 +138,9 @@ class _Walker:
         else:
             self.statements.extend(
                 (found, f"sentence line {block.line}") for found in _statements(text)
+            )
+            self.paths.extend(
+                (found, f"sentence line {block.line}", block.line) for found in _paths(text)
             )
         self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
         if self.leading and self.headings and _carried(frame) and not _is_statement(text):
@@ -219,6 +226,25 @@ def _statements(text: str) -> list[Frame]:
     return found
 
 
+_PATH = re.compile(r"\bfrom\b.+\bto\b", re.IGNORECASE)
+
+
+def _paths(text: str) -> list[Frame]:
+    """Sentences that name a path from one system to another and no port ("… forward TCP/UDP
+    connections from external clients to the internal BigBlueButton server")."""
+    found = []
+    for sentence in split_sentences(text):
+        if not _PATH.search(sentence) or _PORTISH.search(sentence):
+            continue
+        frame = read_sentence(sentence)
+        if frame.src and frame.dst and frame.src != frame.dst:
+            found.append(frame)
+    return found
+
+
+_PORTISH = re.compile(r"\bports?\b|(?<![\d.])\d{2,5}(?![\d.])", re.IGNORECASE)
+
+
 def outline(blocks: Sequence[StructuredBlock]) -> Outline:
     """One Context per block, and what the document says about itself."""
     walker = _Walker()
@@ -243,6 +269,7 @@ def outline(blocks: Sequence[StructuredBlock]) -> Outline:
         tuple(walker.statements),
         walker.title,
         walker.inherit_names,
+        tuple(walker.paths),
     )
 
 

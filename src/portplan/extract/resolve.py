@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from portplan.extract.frames import Frame
 from portplan.extract.mentions import End, Mention
 from portplan.extract.outline import Context, Outline
-from portplan.extract.vocabulary import ENTITY_HEADS, Direction
+from portplan.extract.vocabulary import DETERMINERS, ENTITY_HEADS, Direction
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,34 @@ def resolve(mention: Mention, context: Context, outline: Outline, subject: str) 
         src, dst = _statement(src, dst, frame, clue, direction)
         src, dst, _ = _apply_peers(src, dst, mention)
         src, dst = _statement(src, dst, frame, clue, direction)
+    if (src is None) != (dst is None):
+        src, dst = _along_path(src, dst, mention, outline)
     return _last_resorts(src, dst, mention, subject)
+
+
+def _along_path(
+    src: End | None, dst: End | None, mention: Mention, outline: Outline
+) -> tuple[End | None, End | None]:
+    """One end known: a path the prose described earlier to (or from) that system gives the
+    other ("from external clients to the BigBlueButton server" for "to BigBlueButton")."""
+    earlier = [path for path in outline.paths if path[2] < mention.line]
+    for frame, clue, _ in reversed(earlier):
+        if dst is not None and _same_system(dst.name, frame.dst):
+            return End(frame.src, clue), dst
+        if src is not None and _same_system(src.name, frame.src):
+            return src, End(frame.dst, clue)
+    return src, dst
+
+
+def _same_system(one: str, other: str) -> bool:
+    """Whether two names name one system: the words of one are among the other's
+    ("BigBlueButton", "the internal BigBlueButton server")."""
+    a, b = _name_words(one), _name_words(other)
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in DETERMINERS)
 
 
 def _apply_peers(

@@ -113,6 +113,15 @@ def port_ish(cell: str) -> bool:
     return spec.has_ports or spec.ephemeral or bool(re.search(r"\bports?\b", cell, re.I))
 
 
+# "dialer1", "db-02", "app.example.com": a host's name, whatever the column is called.
+_HOST_LIKE = re.compile(r"^(?:[a-z][a-z\-]*\d{1,3}|[a-z0-9\-]+(?:\.[a-z0-9\-]+)+\.[a-z]{2,})$")
+
+
+def _host_names(rows: list[Row], index: int) -> bool:
+    values = [r.cells[index].strip() for r in rows if index < len(r.cells) and r.cells[index].strip()]
+    return len(values) >= 2 and all(_HOST_LIKE.match(v) for v in values)
+
+
 def _names_column(header: Header, index: int) -> bool:
     words = set(re.findall(r"[a-z]+", header.cells[index].lower()))
     return bool(words) and bool(words & _LISTENER_WORDS) and len(words) <= 3
@@ -179,7 +188,9 @@ def listener_column(header: Header, rows: list[Row]) -> Header:
     directed = header.index(ColumnRole.DIRECTION) is not None
     candidates = []
     for i, role in enumerate(header.roles):
-        if role not in (ColumnRole.OTHER, ColumnRole.PURPOSE) or not _names_column(header, i):
+        if role not in (ColumnRole.OTHER, ColumnRole.PURPOSE):
+            continue
+        if not _names_column(header, i) and not _host_names(rows, i):
             continue
         if directed and not _names_systems_only(header.cells[i]):
             continue  # "Service | … | Direction": rows relative to one system; Service says why

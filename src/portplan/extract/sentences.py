@@ -344,6 +344,10 @@ def _arrow_in(text: str) -> tuple[str, str] | None:
 
 def _subject(parse: SentenceParse, subject_words: list[str]) -> None:
     lowered = [w.lower() for w in subject_words if w.lower() not in DETERMINERS]
+    if _SUBORDINATE.intersection(lowered):
+        # "when you create an instance you (need …)": a clause, its subject a person's
+        parse.pronoun_subject = bool(PRONOUNS.union({"you", "we", "i"}).intersection(lowered))
+        return
     if lowered and is_person(subject_words):
         parse.person_subject = True
     elif lowered and all(w in PRONOUNS for w in lowered):
@@ -351,6 +355,9 @@ def _subject(parse: SentenceParse, subject_words: list[str]) -> None:
     elif is_entity(subject_words, sentence_start=True):
         parse.src = _name(subject_words)
         parse.subject_only = True
+
+
+_SUBORDINATE = frozenset("when if after before while once because unless until whenever".split())
 
 
 def _is_cue(found: list[str], i: int, verb: int | None) -> tuple[bool, int]:
@@ -439,7 +446,9 @@ def _strip_clauses(text: str) -> tuple[str, str | None]:
     match = _LOCATIVE.match(text)
     if match:
         place = words(match.group(1))
-        if is_entity(place):
+        # "From the console, you connect …" names the source; "On Microsoft Azure, …" only
+        # the setting.
+        if is_entity(place) and match.group(0)[:4].lower() == "from":
             locative = _name(place)
         text = text[match.end() :]
     return _LEADING_CLAUSE.sub("", text), locative

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from portplan.extract.document import TextLine
 from portplan.extract.inline import clean_inline
 from portplan.extract.ports import PortGroup, fill_protocols, parse_ports, word_protocols
+from portplan.extract.vocabulary import WELL_KNOWN_PORTS
 
 STEP = re.compile(r"^\s*(?:step\s+)?(\d{1,2})\s*[.):]\s+(?=\S)", re.IGNORECASE)
 # "…to.HTTPS via", "…QR code.)HTTPS": two table cells glued together by a copy from HTML.
@@ -91,10 +92,31 @@ def port_groups(phrases: Sequence[str], *, strict: bool = False) -> list[list[Po
             flows.append(list(spec.groups))
         else:
             flows[-1].extend(spec.groups)
-    return [
-        fill_protocols(groups, next((g.protocols for g in groups if g.protocols), ()))
-        for groups in flows
-    ]
+    return [_fill(groups) for groups in flows]
+
+
+def _fill(groups: list[PortGroup]) -> list[PortGroup]:
+    """Ports without a protocol take the one written beside them ("TCP 80, 443"), unless they
+    are well-known ports that never use it ("ports 80, 443, and UDP port range 16384-32768":
+    80 and 443 are web ports, not UDP)."""
+    stated = next((g.protocols for g in groups if g.protocols), ())
+    out = []
+    for group in groups:
+        known = _well_known(group)
+        if not group.protocols and stated and known and not set(stated) & set(known):
+            group = PortGroup(known, group.ports, group.explicit)
+        out.append(group)
+    return fill_protocols(out, stated)
+
+
+def _well_known(group: PortGroup) -> tuple[str, ...]:
+    """The transports every port of the group is known to use, when all are well known."""
+    found: set[tuple[str, ...]] = set()
+    for low, high in group.ports:
+        if low != high or low not in WELL_KNOWN_PORTS:
+            return ()
+        found.add(WELL_KNOWN_PORTS[low])
+    return found.pop() if len(found) == 1 else ()
 
 
 def _port_sentences(text: str) -> list[tuple[str, str]]:
