@@ -343,6 +343,8 @@ def _arrow_in(text: str) -> tuple[str, str] | None:
 
 
 def _subject(parse: SentenceParse, subject_words: list[str]) -> None:
+    while subject_words and subject_words[0].lower() in _CONJUNCTIONS:
+        subject_words = subject_words[1:]  # "But most connections …"
     lowered = [w.lower() for w in subject_words if w.lower() not in DETERMINERS]
     if _SUBORDINATE.intersection(lowered):
         # "when you create an instance you (need …)": a clause, its subject a person's
@@ -357,6 +359,8 @@ def _subject(parse: SentenceParse, subject_words: list[str]) -> None:
         parse.subject_only = True
 
 
+_BOTH_WAYS = re.compile(r"\bbi-?directional(?:ly)?\b|\bin\s+both\s+directions\b", re.I)
+_CONJUNCTIONS = frozenset("but and or so yet however also".split())
 _SUBORDINATE = frozenset("when if after before while once because unless until whenever".split())
 
 
@@ -485,6 +489,11 @@ def parse_sentence(sentence: str) -> SentenceParse:
         _by_agent(result, found)
     if result.person_subject and locative is None and verb is not None:
         _person_tool(result, found, verb)
+    if result.src and result.dst is None and _BOTH_WAYS.search(text):
+        # "SAN client and master/media servers require … ports …, bi-directional"
+        first, _, second = result.src.partition(" and ")
+        if second and is_entity(words(first)) and is_entity(words(second)):
+            result.src, result.dst, result.subject_only = first, second, False
     return result
 
 

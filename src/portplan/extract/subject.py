@@ -115,7 +115,8 @@ def document_subject(blocks: Sequence[StructuredBlock]) -> str:
         return ""
     singles = [(n, c) for n, c in counts.items() if " " not in n]
     pairs = [(n, c) for n, c in counts.items() if " " in n]
-    name, count = max([*singles, *pairs], key=lambda item: item[1], default=("", 0))
+    # On a tie the two-word name wins: it is the more specific ("Cisco ISE" over "Bond").
+    name, count = max([*pairs, *singles], key=lambda item: item[1], default=("", 0))
     if count >= 3:
         return name
     # A name said twice is the subject when no other name is said more than once.

@@ -42,6 +42,7 @@ from portplan.extract.ports import (
     looks_port_like,
     parse_ports,
     parse_protocols,
+    word_protocols,
 )
 from portplan.extract.result import Unparsed
 from portplan.extract.sentences import Endpoints, SentenceParse, parse_sentence
@@ -140,7 +141,23 @@ def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: st
             parse_ports(p, numbers_are_ports=False).configurable for p in statement.port_phrases
         ),
         protocol_stated=any(g.explicit and g.protocols for g in groups),
+        service=_named_services(clean_inline(whole)),
     )
+
+
+# "vrts-at 2821", "PBX 1556": a daemon's or service's name written right before its port.
+_NAMED_PORT = re.compile(
+    r"(?<![\w./-])([a-z][a-z0-9]*[-_][a-z0-9_-]*[a-z0-9]|[A-Z][A-Z0-9]{1,9})\s+(?=\d{2,5}\b)"
+)
+
+
+def _named_services(text: str) -> str:
+    names: list[str] = []
+    for found in _NAMED_PORT.finditer(text):
+        name = found.group(1)
+        if word_protocols(name) is None and name not in names:
+            names.append(name)
+    return " and ".join(names)
 
 
 # "Inbound: 443/tcp from the management network", "Outbound to the X: 443/tcp": a line relative

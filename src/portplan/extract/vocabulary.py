@@ -238,6 +238,7 @@ PERSONS = words_of(
 )
 DETERMINERS = words_of(
     "the a an their its his her your our this that these those each every any some all both"
+    " most many few several other"
 )
 # Words of a section title that say what the section is about in general, not which system:
 # "Default ports", "Network requirements", "Overview".
