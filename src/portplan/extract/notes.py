@@ -56,9 +56,30 @@ def _name(text: str) -> str:
     return tidy_name(text) if found and is_entity(found) else ""
 
 
+# "SSH port clients connect to": the clients connect to the row's port.
+_STRANDED = re.compile(
+    r"(?:^|\bports?\s+)(?P<who>[A-Za-z][\w /-]{1,40}?)\s+(?:connect|connects|talk|talks|send|sends)"
+    r"\s+(?:to|with)\s*(?:[.;,]|$)",
+    re.IGNORECASE,
+)
+# "used by the Auth Service to serve its API to other nodes": the nodes are the clients.
+_SERVES = re.compile(
+    r"\bused\s+by\s+(?:the\s+)?(?P<server>[\w .'/-]{1,40}?)\s+to\s+(?:serve|provide|offer|expose)\b"
+    r"[^.;]{0,40}?\bto\s+(?:the\s+)?(?P<clients>[\w .'/-]{1,50}?)\s*(?:[.,;(]|$)",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=8192)
 def read_notes(text: str) -> NotedEnds:
     """The source and/or destination a note names, and the direction that implies."""
+    stranded = _STRANDED.search(text)
+    who = re.split(r"\bports?\b", stranded.group("who"), flags=re.I)[-1] if stranded else ""
+    if who and _name(who):
+        return NotedEnds(src=_name(who), direction=Direction.IN)
+    serves = _SERVES.search(text)
+    if serves and _name(serves.group("server")) and _name(serves.group("clients")):
+        return NotedEnds(src=_name(serves.group("clients")), dst=_name(serves.group("server")))
     spelled = _FROM_TO.match(text)
     if spelled:
         name = tidy_name(spelled.group(2))

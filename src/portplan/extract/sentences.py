@@ -209,8 +209,8 @@ def _from_to_pair(found: list[str], lowered: list[str]) -> tuple[str, str] | Non
         if word not in ("from", "to", "between"):
             continue
         first, end = noun_phrase(found, i + 1)
-        joiner = {"from": "to", "to": "from", "between": "and"}[word]
-        if end < len(found) and lowered[end] == joiner and is_entity(first):
+        joiner = {"from": ("to", "into"), "to": ("from",), "between": ("and",)}[word]
+        if end < len(found) and lowered[end] in joiner and is_entity(first):
             second, _ = noun_phrase(found, _after_verb(found, lowered, end + 1))
             if is_entity(second):
                 a, b = _name(first), _name(second)

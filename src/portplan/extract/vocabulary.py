@@ -229,7 +229,8 @@ ENTITY_HEADS = words_of(
     coordinators executor executors driver drivers leader leaders follower followers primary
     secondary standby pbx trunk trunks handset handsets extension extensions deployment
     deployments
-    deskphone deskphones smartphone smartphones softphone softphones carrier carriers"""
+    deskphone deskphones smartphone smartphones softphone softphones carrier carriers
+    environment environments"""
 )
 PERSONS = words_of(
     """user users end-user end-users enduser administrator administrators admin admins you we
