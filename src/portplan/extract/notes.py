@@ -22,7 +22,7 @@ from functools import lru_cache
 
 from portplan.extract.phrases import is_entity, tidy_name, words
 from portplan.extract.ports import word_protocols
-from portplan.extract.sentences import parse_sentence
+from portplan.extract.sentences import available_pair, parse_sentence
 from portplan.extract.vocabulary import Direction
 
 _FROM_TO = re.compile(
@@ -70,6 +70,7 @@ _SERVES = re.compile(
 )
 
 
+
 @lru_cache(maxsize=8192)
 def read_notes(text: str) -> NotedEnds:
     """The source and/or destination a note names, and the direction that implies."""
@@ -77,6 +78,9 @@ def read_notes(text: str) -> NotedEnds:
     who = re.split(r"\bports?\b", stranded.group("who"), flags=re.I)[-1] if stranded else ""
     if who and _name(who):
         return NotedEnds(src=_name(who), direction=Direction.IN)
+    available = available_pair(text)
+    if available is not None:
+        return NotedEnds(src=available[0], dst=available[1])
     serves = _SERVES.search(text)
     if serves and _name(serves.group("server")) and _name(serves.group("clients")):
         return NotedEnds(src=_name(serves.group("clients")), dst=_name(serves.group("server")))

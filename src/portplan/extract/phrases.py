@@ -89,6 +89,8 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         return False  # "HTTPS", "ICMP"
     if content and all(w.lower() in NOT_NAMES for w in content):
         return False
+    if content and content[-1].lower() in _PREPOSITIONS:
+        return False  # "HTTP, used by Let's Encrypt to": a phrase cut before its verb
     if content and content[-1].lower() in _STATES:
         return False  # "NAT enabled", "TLS required": a state, not a name
     if content and content[-1] in ("firewall", "firewalls") and all(w.islower() for w in content):

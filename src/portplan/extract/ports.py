@@ -47,6 +47,11 @@ _NOT_A_PORT = re.compile(
     r"|\b(?:RFC|ISO(?:/IEC)?|IEC|IEEE|CVE|KB|NIST)[\s#-]*\d+(?:[-:.]\d+)*\b",
     re.IGNORECASE,
 )
+_EXCLUDED = re.compile(
+    r"\b(?:other\s+than|except(?:\s+for)?|instead\s+of|rather\s+than)\s+(?:(?:tcp|udp)\s+)?"
+    r"(?:ports?\s+)?\d{1,5}(?:\s*(?:,|and|or)\s*\d{1,5})*",
+    re.IGNORECASE,
+)
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _REFERENCE_HINT = re.compile(r"\b(?:rfc|iso|iec|ieee|cve|kb|nist)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"\[\d{1,2}\]|(?<=\d)\s*\(\d\)")
@@ -168,6 +173,8 @@ def normalise_numbers(text: str) -> str:
         text = _NOT_A_PORT.sub(" ", text)
     if ":" in text:
         text = _COLON_RANGE.sub(_colon_range, text)
+    if "than" in text or "xcept" in text or "instead" in text:
+        text = _EXCLUDED.sub(" ", text)  # "a port other than 443": not 443
     if "-" in text or "." in text or "/" in text:
         text = _DATE.sub(" ", text)
     if "'" in text or "’" in text or "\u2009" in text or "\u202f" in text or "\u00a0" in text:

@@ -292,7 +292,7 @@ def _passive_pair(found: list[str], lowered: list[str]) -> tuple[str, str] | Non
 def explicit_pair(text: str) -> tuple[str, str] | None:
     """Both ends named outright: "A → B: TCP 443", "from the clients to the server",
     "Master server to media server requires …", "X is contacted by Y"."""
-    arrow = _arrow_part(text)
+    arrow = _arrow_part(text) or available_pair(text)
     if arrow is not None:
         return arrow
     for pattern in (_LABEL_X_TO_Y, _LEADING_X_TO_Y):
@@ -306,6 +306,26 @@ def explicit_pair(text: str) -> tuple[str, str] | None:
     return (
         _from_to_pair(found, lowered) or _opened_on(found, lowered) or _passive_pair(found, lowered)
     )
+
+
+# "required to make Headscale available to Tailscale clients": the clients reach Headscale.
+_AVAILABLE = re.compile(
+    r"\bmak(?:e|es|ing)\s+(?:the\s+)?(?P<server>[\w .'/-]{1,40}?)\s+"
+    r"(?:available|accessible|reachable)\s+(?:to|for|from)\s+(?:the\s+)?"
+    r"(?P<clients>[\w .'/-]{1,50}?)\s*(?:[.,;(\[]|$)",
+    re.IGNORECASE,
+)
+
+
+def available_pair(text: str) -> tuple[str, str] | None:
+    """(clients, server) of "make X available to Y"."""
+    found = _AVAILABLE.search(text)
+    if found is None:
+        return None
+    server, clients = words(found.group("server")), words(found.group("clients"))
+    if is_entity(server) and is_entity(clients):
+        return _name(clients), _name(server)
+    return None
 
 
 _PARTS = re.compile(r"\s[—–-]{1,2}\s|:\s|;\s")

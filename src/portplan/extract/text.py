@@ -86,7 +86,7 @@ class TextReading:
 
 
 def _own_ends(sentence: str, kind: str) -> tuple[End | None, End | None, SentenceParse]:
-    parsed = parse_sentence(_MARKUP.sub("", sentence))
+    parsed = parse_sentence(_MARKUP.sub("", clean_inline(sentence)))
     clue = f"{kind} words"
     src = End(parsed.src, clue) if parsed.src else None
     dst = End(parsed.dst, clue) if parsed.dst else None
@@ -350,8 +350,13 @@ class TextReader:
                     End(pair.dst, "step words") if pair.dst else None,
                 )
             return None, None
-        src, dst, _ = _own_ends(statement.sentence or whole, "list item")
-        return src, dst
+        # Each sentence on its own: the notes under "tcp/80" are several ("Expose publicly: yes.
+        # HTTP, used by Let's Encrypt to verify …").
+        for sentence in split_sentences(statement.sentence or whole) or [whole]:
+            src, dst, _ = _own_ends(sentence, "list item")
+            if src or dst:
+                return src, dst
+        return None, None
 
     def _item_without_ports(
         self, block: ListItem, index: int, statement: Statement, context: Context, *, step: bool
