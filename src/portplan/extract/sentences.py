@@ -380,6 +380,11 @@ def _subject(parse: SentenceParse, subject_words: list[str]) -> None:
 
 
 _BOTH_WAYS = re.compile(r"\bbi-?directional(?:ly)?\b|\bin\s+both\s+directions\b", re.I)
+_CONFIGURING = re.compile(
+    r"\b(?:add|adds|enable|enables|create|creates|configure|configures|allow|allows|open|opens)\b"
+    r"[^.]{0,40}\b(?:rules?|ports?|traffic|connections?|firewall)\b",
+    re.IGNORECASE,
+)
 _CONJUNCTIONS = frozenset("but and or so yet however also".split())
 _SUBORDINATE = frozenset("when if after before while once because unless until whenever".split())
 
@@ -470,9 +475,10 @@ def _strip_clauses(text: str) -> tuple[str, str | None]:
     match = _LOCATIVE.match(text)
     if match:
         place = words(match.group(1))
-        # "From the console, you connect …" names the source; "On Microsoft Azure, …" only
-        # the setting.
-        if is_entity(place) and match.group(0)[:4].lower() == "from":
+        # "From the console, …", "At the MFD, the user logs in …" name the source; "On
+        # Microsoft Azure, you need to add rules …" only the setting of an administrator's task.
+        setting = match.group(0)[:4].lower() != "from" and _CONFIGURING.search(text)
+        if is_entity(place) and not setting:
             locative = _name(place)
         text = text[match.end() :]
     return _LEADING_CLAUSE.sub("", text), locative
