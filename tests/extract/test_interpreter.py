@@ -325,8 +325,9 @@ def test_sentences_naming_both_ends_in_other_word_orders() -> None:
         ("application servers", "database server", "tcp/5432"),
         ("Browsers", "portal", "tcp/443"),
         ("Lab instruments", "Quartz Gateway", "tcp/2575"),
+        ("", "web console", "tcp/8443"),  # a listener: the text names no client
     ]
-    assert [u.line for u in result.unparsed] == [7]  # a listener without a client
+    assert result.flows[-1].evidence.src_from == ""  # and no sentence before lends it one
 
 
 def test_direction_arrows_between_two_component_columns() -> None:

@@ -139,7 +139,13 @@ def _pair(text: str) -> tuple[str, str] | None:
         if pattern is _PAIR_JOINERS[0] and " and " in match.group(0).lower() and "/" not in body:
             continue  # "A and B" alone is a list of names, not a direction
         return tidy_name(first), tidy_name(second)
+    inside = _FROM_TO_INSIDE.search(body)  # "Ports used during communication from A to B"
+    if inside and _end_like(inside.group("a")) and _end_like(inside.group("b")):
+        return tidy_name(inside.group("a")), tidy_name(inside.group("b"))
     return None
+
+
+_FROM_TO_INSIDE = re.compile(r"\bfrom\s+(?:the\s+)?(?P<a>.+?)\s+to\s+(?:the\s+)?(?P<b>.+)$", re.I)
 
 
 def _direction_words(lowered: list[str]) -> Direction | None:

@@ -93,8 +93,8 @@ def read_notes(text: str) -> NotedEnds:
     clients = _FROM_CLIENTS.search(text)
     src = _name(clients.group("from") or clients.group("by")) if clients else ""
     parsed = parse_sentence(text)
-    if not src and parsed.src and not parsed.subject_only:
-        src = parsed.src
+    if not src and parsed.src and (not parsed.subject_only or parsed.dst):
+        src = parsed.src  # "The client communicates with the Cloud Service": both ends
     dst = parsed.dst if parsed.dst and parsed.dst != parsed.src else ""
     direction = Direction.OUT if dst and not src else Direction.IN if src and not dst else None
     other = ""

@@ -76,6 +76,7 @@ class _Walker:
         self.intro: list[tuple[Frame, str]] = []
         self.items: list[tuple[ListItem, Frame]] = []
         self.statements: list[tuple[Frame, str]] = []
+        self.preamble: list[tuple[Frame, str]] = []
         self.paths: list[tuple[Frame, str, int]] = []
         self.headings_incoming = False
         self.title = ""
@@ -89,6 +90,8 @@ class _Walker:
             chain.append((frame, f"{'title' if heading.plain else 'heading'} line {heading.line}"))
             if n:  # the innermost heading's lead paragraphs are the intro already
                 chain.extend(reversed(self.leads.get(heading.line, [])))
+        if self.headings:
+            chain.extend(reversed(self.preamble))
         return Context(
             headings=tuple(chain),
             caption=(self.caption,) if self.caption else (),
@@ -143,6 +146,10 @@ class _Walker:
                 (found, f"sentence line {block.line}", block.line) for found in _paths(text)
             )
         self.intro = [*self.intro, (frame, f"sentence line {block.line}")][-_INTRO_KEPT:]
+        if not self.headings and frame.local and not _is_statement(text):
+            # Before the first heading: "The following ports must be open on the X." speaks
+            # for the sections below ("Inbound ports", "Outbound ports").
+            self.preamble.append((Frame(local=frame.local), f"sentence line {block.line}"))
         if self.leading and self.headings and _carried(frame) and not _is_statement(text):
             # The system a lead paragraph names, or the one end it names ("allowed outbound
             # (originating from the phones)"), carries into subsections; a pair is advice.

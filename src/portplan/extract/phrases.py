@@ -175,7 +175,7 @@ def tidy_name(text: str) -> str:
 
 def join_words(phrase: list[str]) -> str:
     """Words back to text, tidied, without a leading determiner."""
-    while phrase and phrase[0].lower() in DETERMINERS - {"all", "both", "each", "every"}:
+    while phrase and phrase[0].lower() in DETERMINERS - {"all", "both", "each"}:
         phrase = phrase[1:]
     text = " ".join(phrase)
     text = text.replace("( ", "(").replace(" )", ")").replace(" ,", ",")

@@ -27,7 +27,7 @@ taken ("between the Uyuni Server and its clients" under a table about the client
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from portplan.extract.frames import Frame
 from portplan.extract.mentions import End, Mention
@@ -79,7 +79,7 @@ def _apply_local(
     if dst is None:
         return src, local  # incoming, or a list of the system's own ports
     named_by_place = dst.clue.startswith(
-        ("column", "arrow", "port column", "notes", "sentence words")
+        ("column", "arrow", "port column", "notes", "sentence words", "list item words")
     )
     if src is None and named_by_place and not _overlaps(dst.name, local.name):
         return local, dst  # "Central server | Destination | Port": the section's system calls out
@@ -213,13 +213,28 @@ def _apply_frame(
     direction: Direction | None,
     outline: Outline,
 ) -> tuple[End | None, End | None]:
+    if clue.startswith("sentence line") and frame.src and frame.dst and _other_flow(src, dst, frame):
+        return src, dst  # the sentence before describes another flow, not this one's context
     src, dst = _apply_pair(src, dst, frame, clue)
+    one = frame.dst if not frame.src else frame.src if not frame.dst else ""
+    if one and not frame.local and clue.startswith(("heading", "title")):
+        # "Inbound to the Payroll Server" over "TCP/UDP 53 to the DNS servers": the section's
+        # system is the item's other end, whichever way the item goes.
+        frame = replace(frame, local=one)
     if frame.local and (src is None or dst is None):
         own = mention.direction or frame.direction or direction or mention.implied_direction
         if own is None and clue.startswith(("heading", "title")) and outline.headings_incoming:
             own = Direction.IN
         src, dst = _apply_local(src, dst, End(frame.local, clue), own)
     return src, dst
+
+
+def _other_flow(src: End | None, dst: End | None, frame: Frame) -> bool:
+    """Whether a frame naming both ends is about a different flow than one with these ends."""
+    known = dst if src is None else src if dst is None else None
+    if known is None:
+        return False
+    return not _overlaps(known.name, frame.dst) and not _overlaps(known.name, frame.src)
 
 
 def _last_resorts(src: End | None, dst: End | None, mention: Mention, subject: str) -> Ends:

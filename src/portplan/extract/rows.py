@@ -581,6 +581,9 @@ def read_row(
     _directed(cells, ends)
     _continue_service(cells, previous)
     purpose = cells.get(ColumnRole.PURPOSE)
+    port_words = cells.get(ColumnRole.PORT)
+    if port_words and not looks_port_like(port_words) and not parse_ports(port_words).has_ports:
+        purpose = " ".join(p for p in (port_words, purpose) if p)  # words where a port would be
     _note_peer(cells, purpose, ends)
     proto_cell = cells.get(ColumnRole.PROTOCOL) or _marked_protocols(cells)
     ends.service = _service_name(proto_cell, purpose)

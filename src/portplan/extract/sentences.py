@@ -298,7 +298,9 @@ def explicit_pair(text: str) -> tuple[str, str] | None:
     for pattern in (_LABEL_X_TO_Y, _LEADING_X_TO_Y):
         match = pattern.match(text)
         if match:
-            first, second = words(match.group("src")), words(match.group("dst"))
+            first, second = words(match.group("src")), _before_means(words(match.group("dst")))
+            if _is_clause(first) or _is_clause(second):
+                continue  # "Step 1: The scanner sends the image to …": a sentence, not a label
             if is_entity(first) and is_entity(second):
                 return _name(first), _name(second)
     found = words(text)
@@ -326,6 +328,23 @@ def available_pair(text: str) -> tuple[str, str] | None:
     if is_entity(server) and is_entity(clients):
         return _name(clients), _name(server)
     return None
+
+
+def _is_clause(phrase: list[str]) -> bool:
+    """A verb with its object inside ("scanner sends the scanned image")."""
+    lowered = [w.lower() for w in phrase]
+    return any(
+        lowered[i] in VERBS and lowered[i + 1] in DETERMINERS for i in range(1, len(lowered) - 1)
+    )
+
+
+_MEANS = frozenset("over via using through with".split())
+
+
+def _before_means(phrase: list[str]) -> list[str]:
+    """ "capture server over SMB": the name ends where how it is reached begins."""
+    cut = next((i for i, w in enumerate(phrase) if i and w.lower() in _MEANS), len(phrase))
+    return phrase[:cut]
 
 
 _PARTS = re.compile(r"\s[—–-]{1,2}\s|:\s|;\s")
@@ -383,6 +402,12 @@ _BOTH_WAYS = re.compile(r"\bbi-?directional(?:ly)?\b|\bin\s+both\s+directions\b"
 _CONFIGURING = re.compile(
     r"\b(?:add|adds|enable|enables|create|creates|configure|configures|allow|allows|open|opens)\b"
     r"[^.]{0,40}\b(?:rules?|ports?|traffic|connections?|firewall)\b",
+    re.IGNORECASE,
+)
+# "checks that every player is reachable": the player is what is reached.
+_CHECKED = re.compile(
+    r"\b(?:that|whether|if)\s+(?P<what>[\w' -]{1,50}?)\s+(?:is|are)\s+"
+    r"(?:reachable|available|online|alive|up|responding|listening)\b",
     re.IGNORECASE,
 )
 _CONJUNCTIONS = frozenset("but and or so yet however also".split())
@@ -468,7 +493,11 @@ _DASHED_CONDITION = re.compile(
 )
 
 
+_STEP_LABEL = re.compile(r"^\s*(?:step\s+)?\d{1,2}\s*[.):]\s+", re.IGNORECASE)
+
+
 def _strip_clauses(text: str) -> tuple[str, str | None]:
+    text = _STEP_LABEL.sub("", text)  # "Step 1: The scanner sends …"
     text = _DASHED_CONDITION.sub("", text) if "—" in text or "–" in text or " - " in text else text
     text = _LEADING_CLAUSE.sub("", _NEGATED_PAREN.sub("", text).strip())
     locative: str | None = None
@@ -515,6 +544,11 @@ def parse_sentence(sentence: str) -> SentenceParse:
         _by_agent(result, found)
     if result.person_subject and locative is None and verb is not None:
         _person_tool(result, found, verb)
+    if result.dst is None:
+        checked = _CHECKED.search(text)
+        what = [w for w in words(checked.group("what")) if w.lower() not in DETERMINERS] if checked else []
+        if what and is_entity(what):
+            result.dst, result.subject_only = _name(what), False
     if result.src and result.dst is None and _BOTH_WAYS.search(text):
         # "SAN client and master/media servers require … ports …, bi-directional"
         first, _, second = result.src.partition(" and ")

@@ -43,12 +43,25 @@ def pipe_table(state: LineState, start: int) -> RuleMatch | None:
         pipes = len(_PIPE.findall(text))
         if not pipes or (pipes < 2 and not text.lstrip().startswith("|") and state.interrupts(end)):
             break  # a line with pipes is a row, even if it starts like a list item ("* | …")
-        rows.append(split_row(text))
-        lines.append(state.line(end))
+        row = split_row(text)
+        if _continues(rows, text, row, len(rows[0])):
+            rows[-1] = [*rows[-1], *row]  # "Server 01 | Net.pipe / TCP |" then "| LUCS-CIC |"
+        else:
+            rows.append(row)
+            lines.append(state.line(end))
         end += 1
     width = max(len(row) for row in rows)
     grid = tuple(tuple(row + [""] * (width - len(row))) for row in rows)
     return RuleMatch((Table(grid, tuple(lines), header_rows=1),), end)
+
+
+def _continues(rows: list[list[str]], text: str, row: list[str], width: int) -> bool:
+    """A row that a line break cut in two (copied from a web page): the row above is short,
+    this line starts with a pipe and holds no more than the cells still missing."""
+    if len(rows) < 2 or not text.lstrip().startswith("|"):
+        return False
+    above = rows[-1]
+    return len(above) < width and len(above) + len(row) <= width
 
 
 def split_row(text: str) -> list[str]:
