@@ -6,9 +6,10 @@ Both documents are generated in a temporary directory (realistic port tables, co
 numbered steps and prose), then extracted in this process exactly as ``portplan extract FILE
 --format json -o OUT`` does. A third document, as large as the text one and written in Markdown,
 AsciiDoc and reStructuredText, is read into its block tree alone. Prints a table against the
-goals (>= 5 MB of text in < 10 s; a 200-page PDF in < 20 s; the block tree of 5 MB in < 5 s; peak
-memory < 500 MB; "found" counts flows, or blocks for the block tree) and exits 0: it is a
-measurement, not a test.
+goals (>= 5 MB of text in < 10 s; a 200-page PDF in < 20 s; the block tree of 5 MB in < 5 s; each
+pathological line in < 10 s; peak memory < 500 MB; "found" counts flows, or blocks for the block
+tree) and exits 0: it is a measurement, not a test. Goals are judged on CPU seconds, which a busy
+machine does not inflate the way it does the wall clock.
 """
 
 from __future__ import annotations
@@ -207,6 +208,18 @@ def generate_pdf(path: Path, pages: int, seed: int = 11) -> int:
     return path.stat().st_size
 
 
+# Single lines that would make a quadratic step take minutes: 100,000 ports in one cell, a
+# list item of 20,000 clauses, a 50,000-cell pipe row, a 100,000-letter word.
+PATHOLOGICAL = {
+    "100k ports, 1 cell": "Port\tType\tSource\tDestination\n"
+    + ", ".join(str(i % 65535 + 1) for i in range(100_000))
+    + "\tTCP\tA\tB\n",
+    "20k clauses, 1 item": "## Inbound to the Server\n- TCP 443 " + "to the server and " * 20_000,
+    "50k-cell pipe row": "| a " * 50_000 + "|\n",
+    "100k-letter word": "Ab" * 50_000 + "\n",
+}
+
+
 @dataclass
 class Result:
     label: str
@@ -290,13 +303,18 @@ def main() -> int:
         blocks, seconds, cpu = timed("block tree", lambda: structure_blocks(markup))
         label = "markup → blocks"
         results.append(Result(label, markup_size, seconds, cpu, blocks, 5.0, "≥ 5 MB in < 5 s"))
+        for name, line in PATHOLOGICAL.items():
+            path = work / f"{name}.txt"
+            path.write_text(line, encoding="utf-8")
+            found, seconds, cpu = timed(name, lambda p=path, n=name: extract(p, work / f"{n}.json"))
+            results.append(Result(name, len(line), seconds, cpu, found, 10.0, "< 10 s"))
     peak = peak_mb()
 
     print()
     print(f"{'document':18} {'size':>9} {'seconds':>8} {'CPU s':>7} {'MB/s':>7} {'found':>7}  goal")
     for r in results:
         mb = r.size / 1024 / 1024
-        verdict = "ok" if r.seconds < r.goal_seconds else "MISSED"
+        verdict = "ok" if r.cpu < r.goal_seconds else "MISSED"  # CPU: the machine may be busy
         print(
             f"{r.label:18} {mb:7.2f}MB {r.seconds:8.2f} {r.cpu:7.2f} {mb / r.seconds:7.2f}"
             f" {r.flows:7d}  {r.goal_label}: {verdict}"
