@@ -157,7 +157,9 @@ def test_nft_text_is_read_by_the_kernel(kernel: None, shop_plan: Plan, tmp_path:
 
 def test_iptables_save_rejects_what_it_cannot_evaluate(tmp_path: Path) -> None:
     path = tmp_path / "rules.v4"
-    path.write_text("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j NFQUEUE --queue-num 1\nCOMMIT\n")
+    path.write_text(
+        "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j NFQUEUE --queue-num 1\nCOMMIT\n"
+    )
     with pytest.raises(Exception, match=r"rules.v4: line 3: the target 'NFQUEUE'"):
         read_ruleset(path)
 

@@ -265,16 +265,17 @@ class _RuleCompiler:
 
     def _text_statement(self, node: Node) -> None:
         # nft prints a few statements it cannot express in JSON as text, e.g. a map update
-        # "update @sticky { ip saddr : 0x2 }": they fill a set and decide nothing.
+        # "update @sticky { ip saddr : 0x2 }": they fill a set and decide nothing. A jump
+        # into an anonymous chain ("jump { … }") is printed so too: its rules are not there.
         words = node.text().split()
+        if words[:1] in (["jump"], ["goto"]):
+            raise self.fail("a jump into an anonymous chain ('nft -j' does not show its rules)")
         if len(words) < 2 or words[0] not in ("add", "update") or not words[1].startswith("@"):
             raise self.fail(f"the statement '{node.text()[:60]}' (nft prints it only as text)")
 
     def _verdict(self, kind: str, body: Node) -> Statement:
         if kind in ("jump", "goto"):
-            if body.is_object() and body.has("target"):
-                return Statement(kind, body.key("target").text())
-            raise self.fail(f"a {kind} into an anonymous chain (nft -j cannot show its rules)")
+            return Statement(kind, body.key("target").text())
         return Statement(kind)
 
     # --- statements -----------------------------------------------------------------------
