@@ -139,6 +139,7 @@ class Verdict:
     otherwise: str | None = None
     rewrites: tuple[str, ...] = ()
     possible: frozenset[str] = frozenset()
+    destination: tuple[str | None, int | None] | None = None  # after dnat/redirect
 
     @property
     def allowed(self) -> bool:
@@ -265,6 +266,18 @@ class _Leaf:
     chain: str | None
     conditions: tuple[str, ...]
     rewrites: tuple[str, ...]
+    destination: tuple[str | None, int | None] | None = None
+
+
+def _leaf(action: Action, rule: str | None, chain: str | None, way: _Way) -> _Leaf:
+    state = way.state
+    destination = None
+    if "dnat" in state.nat:  # where the rewritten packet goes (None: an address not known)
+        address = state.daddr if isinstance(state.daddr, int) else None
+        port = state.dport if isinstance(state.dport, int) else None
+        make = ipaddress.IPv4Address if state.family == "ip" else ipaddress.IPv6Address
+        destination = (str(make(address)) if address is not None else None, port)
+    return _Leaf(action, rule, chain, way.conditions, way.rewrites, destination)
 
 
 class Ruleset:
@@ -369,7 +382,7 @@ class Ruleset:
                 way.binding = None
                 continue
             if action != "accept":
-                return _Leaf(action, rule, base.label, way.conditions, way.rewrites)
+                return _leaf(action, rule, base.label, way)
             rank = (0 if base.policy == "drop" else 1) if rule else 2
             way.accepts += ((rank, rule, base.label),)
 
@@ -656,9 +669,9 @@ def _order(chain: Chain, hook: str) -> tuple[int, int]:
 
 def _accepted(way: _Way) -> _Leaf:
     if not way.accepts:
-        return _Leaf("accept", None, None, way.conditions, way.rewrites)
+        return _leaf("accept", None, None, way)
     _, rule, label = min(way.accepts, key=lambda a: a[0])
-    return _Leaf("accept", rule, label, way.conditions, way.rewrites)
+    return _leaf("accept", rule, label, way)
 
 
 def _combine(leaves: list[_Leaf]) -> Verdict:
@@ -669,7 +682,12 @@ def _combine(leaves: list[_Leaf]) -> Verdict:
     accepting = [leaf for leaf in leaves if leaf.action == "accept"]
     if possible == {"accept"} or not accepting:
         return Verdict(
-            first.action, first.rule, first.chain, rewrites=first.rewrites, possible=possible
+            first.action,
+            first.rule,
+            first.chain,
+            rewrites=first.rewrites,
+            possible=possible,
+            destination=first.destination,
         )
     blocking = next(leaf for leaf in leaves if leaf.action != "accept")
     conditions = tuple(dict.fromkeys(" and ".join(leaf.conditions) for leaf in accepting))
@@ -683,6 +701,7 @@ def _combine(leaves: list[_Leaf]) -> Verdict:
         otherwise=f"{word} by {by}",
         rewrites=accepting[0].rewrites,
         possible=possible,
+        destination=accepting[0].destination,
     )
 
 

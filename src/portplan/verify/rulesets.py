@@ -22,6 +22,7 @@ from portplan.verify.netns import Namespace, NetnsGroup, missing_requirements
 __all__ = [
     "FORMATS",
     "IpSet",
+    "add_devices",
     "dump_ruleset",
     "guess_format",
     "nft_text_to_json",
@@ -129,8 +130,7 @@ def nft_text_to_json(text: str) -> str:
         )
     with NetnsGroup(prefix="ppa") as group:
         namespace = group.add("audit")
-        for device in named_devices(text):
-            namespace.run("ip", "link", "add", device, "type", "dummy", check=False)
+        add_devices(namespace, named_devices(text))
         result = namespace.run("nft", "-f", "-", input=text, check=False)
         if result.returncode != 0:
             first = (result.stderr.strip().splitlines() or ["nft rejected it"])[0]
@@ -147,6 +147,16 @@ def named_devices(text: str) -> list[str]:
             if word not in found and len(word) <= 15 and not word.isdigit():
                 found.append(word)
     return [name for name in found if name != "lo"]
+
+
+def add_devices(namespace: Namespace, names: Sequence[str]) -> None:
+    """Make network devices with these names (dummies, or veth pairs where the kernel has
+    no dummy driver), so a ruleset binding chains to them loads."""
+    for index, name in enumerate(names):
+        made = namespace.run("ip", "link", "add", name, "type", "dummy", check=False)
+        if made.returncode != 0:
+            peer = f"ppdev{index}"
+            namespace.run("ip", "link", "add", name, "type", "veth", "peer", "name", peer, check=False)
 
 
 def dump_ruleset(namespace: Namespace) -> dict[str, Any]:
