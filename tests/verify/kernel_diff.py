@@ -81,7 +81,10 @@ def ruleset_kind(path: Path) -> str:
     if path.suffix == ".json":
         return "nft-json"
     head = path.read_bytes()[:4000].decode("utf-8", "replace")
-    if any(line.startswith(("*filter", "*nat", "*mangle", "*raw", ":", "-A ")) for line in head.splitlines()):
+    if any(
+        line.startswith(("*filter", "*nat", "*mangle", "*raw", ":", "-A "))
+        for line in head.splitlines()
+    ):
         return "iptables"
     return "nft"
 
@@ -147,11 +150,16 @@ def interesting(ruleset: Ruleset) -> tuple[dict[int, list[str]], list[int]]:
 def interface_names(ruleset: Ruleset, rng: random.Random) -> tuple[str, str]:
     """Names for the router's client-side and server-side interfaces: ones the ruleset tells
     apart where it has them (a pattern like eth* becomes eth0)."""
+
     def concrete(names: tuple[str, ...]) -> list[str]:
         out = []
         for name in names:
             name = name[:-1] + "0" if name.endswith("*") else name
-            if name != "lo" and 0 < len(name) <= 15 and name.replace("-", "").replace(".", "").replace("_", "").isalnum():
+            if (
+                name != "lo"
+                and 0 < len(name) <= 15
+                and name.replace("-", "").replace(".", "").replace("_", "").isalnum()
+            ):
                 out.append(name)
         return out
 
@@ -164,7 +172,10 @@ def interface_names(ruleset: Ruleset, rng: random.Random) -> tuple[str, str]:
 def sample(ruleset: Ruleset, count: int, seed: int) -> list[Probe]:
     rng = random.Random(seed)
     named, ports = interesting(ruleset)
-    families = sorted({4 if c.family == "ip" else 6 for c in ruleset.chains.values() if c.family in ("ip", "ip6")} or {4, 6})
+    families = sorted(
+        {4 if c.family == "ip" else 6 for c in ruleset.chains.values() if c.family in ("ip", "ip6")}
+        or {4, 6}
+    )
     if any(c.family in ("inet", "netdev") for c in ruleset.chains.values()):
         families = [4, 6]
     roles: dict[str, str] = {}  # address -> client / router / server
@@ -178,11 +189,23 @@ def sample(ruleset: Ruleset, count: int, seed: int) -> list[Probe]:
         saddr = _address(rng, named[version], version)
         daddr = _address(rng, named[version], version)
         where = "router" if path == "input" else "server"
-        if saddr == daddr or roles.get(saddr, "client") != "client" or roles.get(daddr, where) != where:
+        if (
+            saddr == daddr
+            or roles.get(saddr, "client") != "client"
+            or roles.get(daddr, where) != where
+        ):
             continue
         roles[saddr], roles[daddr] = "client", where
         ported = proto in ("tcp", "udp")
-        dport = (rng.choice(ports) if ports and rng.random() < 0.7 else rng.choice((22, 80, 443, 53, 8080, 3306))) if ported else None
+        dport = (
+            (
+                rng.choice(ports)
+                if ports and rng.random() < 0.7
+                else rng.choice((22, 80, 443, 53, 8080, 3306))
+            )
+            if ported
+            else None
+        )
         sport = 20000 + len(probes) if ported else None
         if ported and ports and rng.random() < 0.1:
             sport = rng.choice(ports)
@@ -202,7 +225,12 @@ def _address(rng: random.Random, named: list[str], version: int) -> str:
     if named and rng.random() < 0.7:
         return rng.choice(named)
     if version == 4:
-        return str(ipaddress.IPv4Address(rng.choice((0xC6120000, 0x0A000000, 0xC0A80000, 0x64400000)) + rng.randrange(1, 65000)))
+        return str(
+            ipaddress.IPv4Address(
+                rng.choice((0xC6120000, 0x0A000000, 0xC0A80000, 0x64400000))
+                + rng.randrange(1, 65000)
+            )
+        )
     return str(ipaddress.IPv6Address(0x20010DB8 << 96 | rng.randrange(1, 2**32)))
 
 
@@ -257,7 +285,13 @@ def expected(ruleset: Ruleset, probe: Probe, iif: str, oif: str) -> tuple[set[st
             allowed |= {"accept", "drop"}  # the reply is un-NATed on its way: not modelled here
         else:
             back = ruleset.verdict(reply(probe, iif, oif))
-            allowed |= {"accept"} if back.allowed else {"drop"} if not back.conditional else {"accept", "drop"}
+            allowed |= (
+                {"accept"}
+                if back.allowed
+                else {"drop"}
+                if not back.conditional
+                else {"accept", "drop"}
+            )
     return allowed, verdict
 
 
@@ -281,7 +315,7 @@ def run_file(path: Path, *, probes: int = 24, seed: int = 1) -> Result:
             expectations = [expected(ruleset, p, iif, oif) for p in plan]
         except PortplanError as exc:
             return Result(name, "error", str(exc))
-        observed = _probe(group, router, iif, oif, plan, expectations)
+        observed = _probe(group, router, iif, oif, plan, expectations, path)
     result = Result(name, "loaded", probes=len(plan))
     for probe, (allowed, verdict) in zip(plan, expectations, strict=True):
         seen = observed.get(probe.id, "missing")
@@ -301,11 +335,13 @@ def _probe(
     oif: str,
     plan: list[Probe],
     expectations: list[tuple[set[str], Verdict]],
+    path: Path,
 ) -> dict[int, str]:
     client, server = group.add("c"), group.add("s")
     _rename_for(router, iif, oif)
     group.veth(client, "c0", router, iif)
     group.veth(router, oif, server, "s0")
+    _reload(router, path)
     targets = {"input": set(), "forward": set()}
     for probe in plan:
         targets[probe.path].add(probe.daddr)
@@ -317,14 +353,26 @@ def _probe(
         v.destination[1] for _, v in expectations if v.destination and v.destination[1]
     }
     listeners = [
-        ns.popen(sys.executable, str(PROBER), "listen", ",".join(map(str, sorted(ports))), *addresses)
-        for ns, addresses in ((router, sorted(targets["input"])), (server, sorted(targets["forward"])))
+        ns.popen(
+            sys.executable, str(PROBER), "listen", ",".join(map(str, sorted(ports))), *addresses
+        )
+        for ns, addresses in (
+            (router, sorted(targets["input"])),
+            (server, sorted(targets["forward"])),
+        )
     ]
     for listener in listeners:
         assert listener.stdout is not None and listener.stdout.readline().strip() == b"ready"
     payload = [
-        {"id": p.id, "family": p.family, "proto": p.proto, "saddr": p.saddr, "daddr": p.daddr,
-         "dport": p.dport, "sport": p.sport}
+        {
+            "id": p.id,
+            "family": p.family,
+            "proto": p.proto,
+            "saddr": p.saddr,
+            "daddr": p.daddr,
+            "dport": p.dport,
+            "sport": p.sport,
+        }
         for p in plan
     ]
     result = client.run(sys.executable, str(PROBER), "probe", input=json.dumps(payload), timeout=30)
@@ -335,6 +383,15 @@ def _rename_for(router: Namespace, *names: str) -> None:
     """Dummy devices made for the ruleset may carry the names the veths need: drop them."""
     for name in names:
         router.run("ip", "link", "del", name, check=False)
+
+
+def _reload(router: Namespace, path: Path) -> None:
+    """Load the ruleset again once the router's interfaces exist: ``iif``/``oif`` compare
+    interface indexes, taken when the rules are loaded."""
+    if ruleset_kind(path) != "iptables":
+        router.run("nft", "flush", "ruleset")
+    status, message = load(router, path)
+    assert not status, message
 
 
 def _address_plan(
@@ -350,9 +407,18 @@ def _address_plan(
     for version, (inside, outside) in INFRA.items():
         extra = " nodad" if version == 6 else ""
         prefix = 24 if version == 4 else 64
-        commands["c"] += [f"addr add {inside}2/{prefix} dev c0{extra}", f"route add default via {inside}1"]
-        commands["r"] += [f"addr add {inside}1/{prefix} dev {iif}{extra}", f"addr add {outside}1/{prefix} dev {oif}{extra}"]
-        commands["s"] += [f"addr add {outside}2/{prefix} dev s0{extra}", f"route add default via {outside}1"]
+        commands["c"] += [
+            f"addr add {inside}2/{prefix} dev c0{extra}",
+            f"route add default via {inside}1",
+        ]
+        commands["r"] += [
+            f"addr add {inside}1/{prefix} dev {iif}{extra}",
+            f"addr add {outside}1/{prefix} dev {oif}{extra}",
+        ]
+        commands["s"] += [
+            f"addr add {outside}2/{prefix} dev s0{extra}",
+            f"route add default via {outside}1",
+        ]
     for probe in plan:
         extra = " nodad" if probe.family == 6 else ""
         host = 32 if probe.family == 4 else 128
@@ -380,7 +446,9 @@ def _address_plan(
         commands["r"].append(f"neigh replace {outside}2 lladdr {macs['s']} dev {oif} nud permanent")
         commands["s"].append(f"neigh replace {outside}1 lladdr {macs['ro']} dev s0 nud permanent")
     for key, namespace in (("c", client), ("r", router), ("s", server)):
-        namespace.run("ip", "-force", "-batch", "-", input="\n".join(commands[key]) + "\n", check=False)
+        namespace.run(
+            "ip", "-force", "-batch", "-", input="\n".join(commands[key]) + "\n", check=False
+        )
     for namespace in (router, server):
         namespace.run(
             "sh",

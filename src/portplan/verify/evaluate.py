@@ -27,7 +27,7 @@ raises :class:`UnsupportedError` naming the rule, so a verdict is never a guess.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -60,6 +60,7 @@ from portplan.verify.rules import (
     Chain,
     Effect,
     Nat,
+    Rewrite,
     Rule,
     Statement,
     VerdictMap,
@@ -252,10 +253,15 @@ class _Way:
     rewrites: tuple[str, ...] = ()
     nat_hooks: frozenset[str] = frozenset()
     reroute: str | None = None  # "input" after a redirect (or dnat to loopback) of a forward
+    # Where the packet's interface is not known: the interfaces this way may still be on
+    # (None: one no rule names), per direction; a way left with one knows it.
+    interfaces: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    every_interface: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     destination_rule: Rule | None = None  # the rule that rewrote the destination
 
     def fork(self, **changes: Any) -> _Way:
         changes.setdefault("assumed", dict(self.assumed))
+        changes.setdefault("interfaces", dict(self.interfaces))
         return replace(self, **changes)
 
 
@@ -271,13 +277,18 @@ class _Leaf:
 
 def _leaf(action: Action, rule: str | None, chain: str | None, way: _Way) -> _Leaf:
     state = way.state
+    conditions = way.conditions + tuple(
+        _interface_condition(direction, names, way.every_interface[direction])
+        for direction, names in way.interfaces.items()
+        if len(names) < len(way.every_interface[direction])
+    )
     destination = None
     if "dnat" in state.nat:  # where the rewritten packet goes (None: an address not known)
         address = state.daddr if isinstance(state.daddr, int) else None
         port = state.dport if isinstance(state.dport, int) else None
         make = ipaddress.IPv4Address if state.family == "ip" else ipaddress.IPv6Address
         destination = (str(make(address)) if address is not None else None, port)
-    return _Leaf(action, rule, chain, way.conditions, way.rewrites, destination)
+    return _Leaf(action, rule, chain, conditions, way.rewrites, destination)
 
 
 class Ruleset:
@@ -342,7 +353,18 @@ class Ruleset:
         return Trace(_combine(leaves), list(matched.values()))
 
     def _walk(self, state: PacketState, matched: dict[int, Rule]) -> list[_Leaf]:
-        ways = [_Way(state, HOOK_PATH[state.path])]
+        start = _Way(state, HOOK_PATH[state.path])
+        local = _loopback(state.family, state.saddr) or state.saddr == state.daddr
+        for direction in ("iifname", "oifname"):
+            if getattr(state, direction) == ANY_INTERFACE:
+                names = self.interface_names[direction[:3]]
+                # Only this host's own traffic arrives on (or leaves by) lo.
+                start.interfaces[direction] = (
+                    OTHER_INTERFACE,
+                    *(n for n in names if n != "lo" or local),
+                )
+        start.every_interface = dict(start.interfaces)
+        ways = [start]
         leaves: list[_Leaf] = []
         while ways:
             way = ways.pop()
@@ -405,9 +427,10 @@ class Ruleset:
             way.state = replace(way.state, conntrack="tracked")
         if chain.device_bound:
             direction = "iifname" if chain.hook == "ingress" else "oifname"
+            devices = _devices(chain)
             if getattr(way.state, direction) == ANY_INTERFACE:
-                self._fork_interface(way, ways, direction)
-            if getattr(way.state, direction) not in _devices(chain):
+                self._split(way, ways, direction, lambda s: getattr(s, direction) in devices)
+            if getattr(self._representative(way), direction) not in devices:
                 way.base_at += 1
                 return None
         if chain.type == "nat":
@@ -434,6 +457,13 @@ class Ruleset:
         redirected forward packet is delivered here, a packet to this host rewritten to
         another address is routed on (through forward, as with forwarding on)."""
         state = way.state
+        rule = way.destination_rule
+        if rule is not None and way.reroute != "input" and not isinstance(state.daddr, int):
+            raise rule.fail(
+                "it rewrites the destination to an address the packet does not decide (a "
+                "hash, a counter, a network); where routing sends it is not in the ruleset — "
+                "audit this rule by hand."
+            )
         if way.reroute == "input" and state.path == "forward":
             way.state = replace(state, path="input")
             way.hooks, way.hook_at = HOOK_PATH["input"], HOOK_PATH["input"].index("input")
@@ -493,13 +523,14 @@ class Ruleset:
                 self._after_effect(step, rule, way, changed)
                 index += 1
                 continue
+            state = way.state
             if isinstance(step, Match) and step.interfaces and _unknown_interface(step, way):
                 if self._rest_fails(rule, index, way.state):
-                    return False  # fails whichever interface it is: no need to fork
+                    return False  # fails whichever interface it is: no need to split
                 way.step_at = index
-                if self._needs_interface(step.interfaces, way, ways):
-                    return None
-            result = step.test(way.state)
+                self._split_by(way, ways, step.interfaces, step.test)
+                state = self._representative(way)
+            result = step.test(state)
             if isinstance(result, Condition):
                 result = self._decide(result, rule, index, way, ways)
             if not result:
@@ -511,41 +542,61 @@ class Ruleset:
         if isinstance(step, Nat):
             way.nat_hooks |= {way.state.hook}
             way.rewrites += (f"{step.text} ({rule.label})",)
-            if step.kind in ("dnat", "redirect") and changed.daddr != way.state.daddr:
-                way.destination_rule = rule
             if way.state.path == "forward" and (
                 step.kind == "redirect" or _loopback(changed.family, changed.daddr)
             ):
                 way.reroute = "input"
                 if step.kind == "redirect":
                     changed = replace(changed, daddr=UNKNOWN)  # the arrival interface's address
+        elif isinstance(step, Rewrite) and changed.daddr != way.state.daddr:
+            way.rewrites += (f"{step.text} ({rule.label})",)
+        if changed.daddr != way.state.daddr and way.reroute != "input":
+            way.destination_rule = rule  # routing decides again where it goes
         way.state = changed
 
-    def _needs_interface(self, directions: frozenset[str], way: _Way, ways: list[_Way]) -> bool:
-        forked = False
-        for direction in ("iifname", "oifname"):
-            if direction[:3] in directions and getattr(way.state, direction) == ANY_INTERFACE:
-                self._fork_interface(way, ways, direction)
-                forked = True
-        return forked
+    def _split_by(
+        self,
+        way: _Way,
+        ways: list[_Way],
+        directions: frozenset[str],
+        outcome: Callable[[PacketState], Hashable],
+    ) -> None:
+        """Split a way whose interface is not known by what a test makes of it. A test of
+        both directions at once settles the input interface first."""
+        unknown = [d for d in ("iifname", "oifname") if d[:3] in directions]
+        unknown = [d for d in unknown if getattr(way.state, d) == ANY_INTERFACE]
+        if len(unknown) == 2:
+            self._split(way, ways, "iifname", lambda s: s.iifname)
+            unknown = ["oifname"]
+        for direction in unknown:
+            self._split(way, ways, direction, outcome)
 
-    def _fork_interface(self, way: _Way, ways: list[_Way], direction: str) -> None:
-        """The packet's interface is not known: one way per interface the ruleset names (and
-        one it does not); this way takes the one no rule names."""
-        names = self.interface_names["iif" if direction == "iifname" else "oif"]
+    def _split(
+        self,
+        way: _Way,
+        ways: list[_Way],
+        direction: str,
+        outcome: Callable[[PacketState], Hashable],
+    ) -> None:
+        """Group the interfaces the way may be on by ``outcome``: this way keeps the first
+        group, a new way takes each other one."""
+        groups: dict[Hashable, list[str | None]] = {}
+        for name in way.interfaces[direction]:
+            key = outcome(_on_interface(way.state, direction, name))
+            groups.setdefault(key, []).append(name)
+        first, *others = groups.values()
+        for group in others:
+            ways.append(_narrow(way.fork(), direction, group))
+        _narrow(way, direction, first)
+
+    def _representative(self, way: _Way) -> PacketState:
+        """The way's state with an interface it may be on where it is not known (every one
+        left behaves alike in the tests run so far)."""
         state = way.state
-        local = _loopback(state.family, state.saddr) or state.saddr == state.daddr
-        for name in names:
-            if name == "lo" and not local:
-                continue  # only this host's own traffic arrives on (or leaves by) lo
-            ways.append(
-                way.fork(
-                    state=_on_interface(state, direction, name),
-                    conditions=(*way.conditions, _interface_condition(direction, name)),
-                )
-            )
-        way.state = _on_interface(state, direction, OTHER_INTERFACE)
-        way.conditions = (*way.conditions, _interface_condition(direction, None))
+        for direction, names in way.interfaces.items():
+            if getattr(state, direction) == ANY_INTERFACE:
+                state = _on_interface(state, direction, names[0])
+        return state
 
     def _decide(
         self, condition: Condition, rule: Rule, index: int, way: _Way, ways: list[_Way]
@@ -584,12 +635,11 @@ class Ruleset:
     def _verdict(self, rule: Rule, way: _Way, ways: list[_Way]) -> tuple[Action, str | None] | None:
         verdict = rule.verdict
         if isinstance(verdict, VerdictMap):
-            way.step_at = len(rule.steps)  # forked ways resume at the verdict
-            if self._needs_interface(verdict.interfaces, way, ways):
+            if verdict.interfaces:
+                way.step_at = len(rule.steps)  # new ways resume at the verdict
+                self._split_by(way, ways, verdict.interfaces, verdict.pick)
                 way.step_at = 0
-                return self._verdict(rule, way, ways)
-            way.step_at = 0
-            picked = verdict.pick(way.state)
+            picked = verdict.pick(self._representative(way))
             if isinstance(picked, Condition):
                 raise rule.fail(
                     "its verdict map is keyed on a value the flow does not decide "
@@ -649,15 +699,32 @@ def _on_interface(state: PacketState, direction: str, name: str | None) -> Packe
     return replace(state, oifname=name)
 
 
-def _interface_condition(direction: str, name: str | None) -> str:
+def _narrow(way: _Way, direction: str, names: list[str | None]) -> _Way:
+    way.interfaces[direction] = tuple(names)
+    if len(names) == 1:
+        way.state = _on_interface(way.state, direction, names[0])
+    return way
+
+
+def _interface_condition(
+    direction: str, names: tuple[str | None, ...], every: tuple[str | None, ...]
+) -> str:
+    """ "arriving on eth0 or eth1", "arriving on an interface other than eth0", …"""
     verb = "arriving on" if direction == "iifname" else "leaving by"
-    if name is None:
+    if names == (None,):
         return f"{verb} an interface the ruleset does not name"
+    if None in names:
+        others = [_interface_text(n) for n in every if n is not None and n not in names]
+        return f"{verb} an interface other than {', '.join(others)}"
+    return f"{verb} {' or '.join(_interface_text(n) for n in names if n is not None)}"
+
+
+def _interface_text(name: str) -> str:
     if name.startswith(":device of "):
-        return f"{verb} the device of {name[len(':device of ') :]}"
-    if name.endswith("*"):
-        return f"{verb} an interface matching {name}"
-    return f"{verb} {name}"
+        return f"the device of {name[len(':device of ') :]}"
+    if name.endswith("*") and not name.endswith("\\*"):
+        return f"an interface matching {name}"
+    return name
 
 
 def _order(chain: Chain, hook: str) -> tuple[int, int]:

@@ -139,14 +139,21 @@ def nft_text_to_json(text: str) -> str:
 
 
 def named_devices(text: str) -> list[str]:
-    """Interface names an nft ruleset binds chains or flowtables to (``device eth0``,
-    ``devices = { eth0, "wg0" }``) — never variables, at most 15 characters."""
+    """Interface names an nft ruleset needs to exist when it loads: the devices it binds
+    chains and flowtables to, and those ``iif``/``oif`` compare by index (variables from
+    ``define`` resolved) — at most 15 characters each, never ``lo``."""
+    defines = dict(re.findall(r"^\s*define\s+(\w+)\s*=\s*(.+?)\s*$", text, re.M))
     found: list[str] = []
-    for match in re.finditer(r"\bdevices?\s*=?\s*(\{[^}]*\}|\"[^\"]*\"|[\w.@-]+)", text):
-        for word in re.findall(r"[\"']?([\w.@-]+)[\"']?", match.group(1)):
+    pattern = r"\b(?:devices?\s*=?|[io]if(?:\s*!=)?)\s*(\{[^}]*\}|\"[^\"]*\"|\$\w+|[\w.@-]+)"
+    for match in re.finditer(pattern, text):
+        value = match.group(1)
+        for _ in range(4):  # a variable may name another
+            value = re.sub(r"\$(\w+)", lambda m: defines.get(m.group(1), ""), value)
+        for word in re.findall(r"[\"']?([\w.@-]+)[\"']?", value):
             if word not in found and len(word) <= 15 and not word.isdigit():
                 found.append(word)
-    return [name for name in found if name != "lo"]
+    keywords = {"type", "hook", "priority", "accept", "drop", "name", "lo"}
+    return [name for name in found if name not in keywords]
 
 
 def add_devices(namespace: Namespace, names: Sequence[str]) -> None:
@@ -156,7 +163,9 @@ def add_devices(namespace: Namespace, names: Sequence[str]) -> None:
         made = namespace.run("ip", "link", "add", name, "type", "dummy", check=False)
         if made.returncode != 0:
             peer = f"ppdev{index}"
-            namespace.run("ip", "link", "add", name, "type", "veth", "peer", "name", peer, check=False)
+            namespace.run(
+                "ip", "link", "add", name, "type", "veth", "peer", "name", peer, check=False
+            )
 
 
 def dump_ruleset(namespace: Namespace) -> dict[str, Any]:
