@@ -10,8 +10,9 @@ by that rule.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, cast
 
@@ -20,15 +21,18 @@ from portplan.verify.evaluate import IP_PROTOCOLS, PORTED, Hook, Packet, Ruleset
 from portplan.verify.matches import Match
 from portplan.verify.netfilter import CT_STATES, Interval
 from portplan.verify.regions import (
+    DIMS,
     FAMILIES,
     MAX_BOXES,
     PATHS,
     Box,
     D,
     IntervalSet,
+    Point,
     RuleRegion,
     Space,
     changes_packet,
+    contains,
     normalize,
     region_intersect,
     region_subtract,
@@ -80,6 +84,7 @@ def rule_findings(
     decisions = _Decisions(ruleset, space)
     contexts = _contexts(ruleset, space)
     wanted = _wanted(space, needs, own)
+    picker = _Picker(space, cuts)
     too_wide: list[RuleFinding] = []
     shadowed: list[RuleFinding] = []
     for key, chain in ruleset.chains.items():
@@ -87,30 +92,42 @@ def rule_findings(
         deciders: list[_Decider] = []
         for rule in chain.rules:
             region = space.rule_region(rule, chain)
-            if not context:
-                detail = f"chain {chain.name} is never jumped to: it never runs"
+            matching = region_intersect(context, region.boxes)
+            detail = _never(chain, context, region.boxes, matching)
+            if detail is None:
+                # A point no earlier rule decides settles it at once; only rules without one
+                # are worth the exact subtraction.
+                free = any(
+                    _covered(point, deciders) is None for point in picker.points(matching, 3)
+                )
+                reaching, used = (None, []) if free else _reaching(matching, deciders)
+                if reaching == []:
+                    detail = "every packet it matches is decided earlier, by " + "; ".join(used[:3])
+                elif _accepts(rule) and not _is_loopback(rule) and wanted is not None:
+                    finding = _too_wide(
+                        ruleset, picker, rule, reaching or matching, deciders, wanted, needs
+                    )
+                    if finding is not None:
+                        too_wide.append(finding)
+            if detail is not None:
                 shadowed.append(RuleFinding("shadowed", rule.label, detail))
-                continue
-            if not region.boxes:
-                detail = "its own matches contradict: it never matches"
-                shadowed.append(RuleFinding("shadowed", rule.label, detail))
-                continue
-            reaching, used = _reaching(region_intersect(context, region.boxes), deciders)
-            if reaching == []:
-                detail = "every packet it matches is decided earlier, by " + "; ".join(used[:3])
-                shadowed.append(RuleFinding("shadowed", rule.label, detail))
-            elif _accepts(rule) and not _is_loopback(rule) and wanted is not None:
-                if reaching is None:  # too fragmented to subtract: what matches, at least
-                    reaching = region_intersect(context, region.boxes)
-                finding = _too_wide(ruleset, space, rule, reaching, wanted, needs, cuts)
-                if finding is not None:
-                    too_wide.append(finding)
             if changes_packet(rule):
                 break  # later rules compare another packet: no more shadowing claims here
             boxes = decisions.within_chain(rule, chain, region)
             if boxes:
                 deciders.append(_Decider(rule.label, boxes, _bounds(boxes)))
     return too_wide + shadowed
+
+
+def _never(chain: Chain, context: list[Box], own: Sequence[Box], matching: list[Box]) -> str | None:
+    """Why a rule never matches, whatever comes before it (None: it can)."""
+    if not context:
+        return f"chain {chain.name} is never jumped to: it never runs"
+    if not own:
+        return "its own matches contradict: it never matches"
+    if not matching:
+        return f"no packet that reaches chain {chain.name} matches it"
+    return None
 
 
 class _Decisions:
@@ -191,6 +208,16 @@ class _Decider:
     label: str
     boxes: list[Box]
     bounds: tuple[Interval, ...]
+
+
+def _covered(point: Point, deciders: Sequence[_Decider]) -> _Decider | None:
+    """The first decider that takes the packet at ``point``."""
+    for decider in deciders:
+        if any(not a <= v <= b for v, (a, b) in zip(point, decider.bounds, strict=True)):
+            continue
+        if any(contains(box, point) for box in decider.boxes):
+            return decider
+    return None
 
 
 def _bounds(boxes: Sequence[Box]) -> tuple[Interval, ...]:
@@ -346,24 +373,29 @@ def _wanted(space: Space, needs: Sequence[NeedLike], own: list[Interval] | None)
 
 def _too_wide(
     ruleset: Ruleset,
-    space: Space,
+    picker: _Picker,
     rule: Rule,
     reaching: list[Box],
+    deciders: Sequence[_Decider],
     wanted: _Wanted,
     needs: Sequence[NeedLike],
-    cuts: Mapping[str, set[int]],
 ) -> RuleFinding | None:
+    """An example of a new connection the rule accepts and no flow needs, confirmed by
+    evaluating it through the whole ruleset."""
     candidates = region_intersect(reaching, wanted.scope)
-    unneeded = region_subtract(candidates, wanted.needed)
-    if unneeded is None:
-        unneeded = candidates  # too fragmented: each example is checked against the flows
-    for box in unneeded[:WITNESSES]:
-        packet = _example(space, box, cuts)
+    tried = 0
+    for point in picker.points(candidates, WITNESSES * 2):
+        if tried >= WITNESSES:
+            break
+        if any(contains(box, point) for box in wanted.needed) or _covered(point, deciders):
+            continue
+        packet = picker.packet(point)
         if packet is None or _needed(packet, needs):
             continue
+        tried += 1
         trace = ruleset.trace(packet)
         if trace.verdict.action == "accept" and rule in trace.matched:
-            return RuleFinding("too-wide", rule.label, _wide_detail(space, rule, packet))
+            return RuleFinding("too-wide", rule.label, _wide_detail(picker.space, rule, packet))
     return None
 
 
@@ -376,50 +408,87 @@ def _needed(packet: Packet, needs: Sequence[NeedLike]) -> bool:
     return any(n.covers(packet, saddr, daddr, proto) for n in needs)
 
 
-def _example(space: Space, box: Box, cuts: Mapping[str, set[int]]) -> Packet | None:
-    """A readable packet inside a box: values next to the hosts and ports the ruleset and
-    the flows name where the box allows, the ends of its ranges otherwise."""
-    path = PATHS[box[D["path"]][0][0]]
-    family = FAMILIES[box[D["family"]][0][0]]
-    top = 2**32 - 1 if family == "ip" else 2**128 - 1
-    saddr = _pick(box[D["saddr"]], cuts.get("saddr", set()), top)
-    daddr = _pick(box[D["daddr"]], cuts.get("daddr", set()), top)
-    if saddr is None or daddr is None:
-        return None
-    proto = _pick_proto(box[D["proto"]], family)
-    if proto is None:
-        return None
-    dport = sport = icmp = None
-    if proto in PORTED:
-        dport = _pick(box[D["dport"]], cuts.get("dport", set()), 65535, low=1)
-        sport = _pick(box[D["sport"]], {40000}, 65535, low=1)
-        if dport is None or sport is None:
+class _Picker:
+    """Points inside boxes, as packets: readable ones first — addresses and ports next to the
+    ones the ruleset and the flows name — then the corners."""
+
+    def __init__(self, space: Space, cuts: Mapping[str, set[int]]):
+        self.space = space
+        self.cuts = {dim: sorted(values) for dim, values in cuts.items()}
+        self.cuts.setdefault("sport", [40000])
+        self.cuts["icmp"] = [8, 128]
+
+    def points(self, boxes: Sequence[Box], limit: int) -> Iterator[Point]:
+        seen: set[Point] = set()
+        for style in ("readable", "low", "high"):
+            for box in boxes[:limit]:
+                point = self._point(box, style)
+                if point is not None and point not in seen:
+                    seen.add(point)
+                    yield point
+                    if len(seen) >= limit:
+                        return
+
+    def _point(self, box: Box, style: str) -> Point | None:
+        values = [0] * len(DIMS)
+        family = box[D["family"]][0][0] if style != "high" else box[D["family"]][-1][1]
+        top = 2**32 - 1 if family == 0 else 2**128 - 1
+        for index, dim in enumerate(DIMS):
+            spans = box[index]
+            if dim == "family":
+                value: int | None = family
+            elif dim == "proto" and style == "readable":
+                value = _pick_proto(spans, FAMILIES[family])
+            elif dim == "ct" and any(a <= CT_STATES.index("new") <= b for a, b in spans):
+                value = CT_STATES.index("new")
+            elif dim in ("iif", "oif"):
+                value = spans[-1][1]  # an interface no rule names, where allowed
+            else:
+                high = top if dim in ("saddr", "daddr") else spans[-1][1]
+                low = 1 if dim in ("dport", "sport") else 0
+                value = _pick(spans, self.cuts.get(dim, []), style, low, high)
+            if value is None:
+                return None
+            values[index] = value
+        return tuple(values)
+
+    def packet(self, point: Point) -> Packet | None:
+        path, family = PATHS[point[D["path"]]], FAMILIES[point[D["family"]]]
+        proto = point[D["proto"]]
+        ported = proto in PORTED
+        if ported and not (point[D["dport"]] and point[D["sport"]]):
             return None
-    elif proto in (1, 58):
-        icmp = _pick(box[D["icmp"]], {8, 128}, 255)
-    make = ipaddress.IPv4Address if family == "ip" else ipaddress.IPv6Address
-    return Packet(
-        cast(Hook, path),
-        family,
-        str(make(saddr)),
-        str(make(daddr)),
-        proto,
-        dport,
-        sport=sport,
-        icmp_type=icmp,
-        ct_state=CT_STATES[box[D["ct"]][0][0]],
-        iifname=space.candidate("iif", box[D["iif"]][-1][1]),
-        oifname=space.candidate("oif", box[D["oif"]][-1][1]),
-    )
+        make = ipaddress.IPv4Address if family == "ip" else ipaddress.IPv6Address
+        return Packet(
+            cast(Hook, path),
+            family,
+            str(make(point[D["saddr"]])),
+            str(make(point[D["daddr"]])),
+            proto,
+            point[D["dport"]] if ported else None,
+            sport=point[D["sport"]] if ported else None,
+            icmp_type=point[D["icmp"]] if proto in (1, 58) else None,
+            ct_state=CT_STATES[point[D["ct"]]],
+            iifname=self.space.candidate("iif", point[D["iif"]]),
+            oifname=self.space.candidate("oif", point[D["oif"]]),
+        )
 
 
-def _pick(spans: IntervalSet, cuts: set[int], top: int, low: int = 0) -> int | None:
-    usable = [(max(a, low), min(b, top)) for a, b in spans if max(a, low) <= min(b, top)]
+def _pick(spans: IntervalSet, cuts: list[int], style: str, low: int, high: int) -> int | None:
+    usable = [(max(a, low), min(b, high)) for a, b in spans if max(a, low) <= min(b, high)]
     if not usable:
         return None
-    inside = sorted(c for c in cuts if any(a <= c <= b for a, b in usable))
-    inner = [c for c in inside if all(c not in (a, b) for a, b in usable)]
-    return (inner or inside or [usable[0][0]])[0]
+    if style == "low":
+        return usable[0][0]
+    if style == "high":
+        return usable[-1][1]
+    ends: list[int] = []
+    for a, b in usable:
+        # A named value strictly inside the span reads best; then the span's ends.
+        for cut in cuts[bisect.bisect_right(cuts, a) : bisect.bisect_left(cuts, b)]:
+            return cut
+        ends += [a, b]
+    return ends[0]
 
 
 def _pick_proto(spans: IntervalSet, family: str) -> int | None:

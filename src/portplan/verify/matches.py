@@ -254,8 +254,13 @@ class Match:
         default=None, init=False, repr=False, compare=False
     )
     _wide: tuple[Element, ...] = field(default=(), init=False, repr=False, compare=False)
+    interfaces: frozenset[str] = field(default=frozenset(), init=False, compare=False)
 
     def __post_init__(self) -> None:
+        # "iif"/"oif" when the match reads the packet's interfaces (the evaluator then needs
+        # to know them), computed once: every packet asks.
+        found = frozenset(f.interface for f in self.fields if f.interface)
+        object.__setattr__(self, "interfaces", found)
         parts = [e[0] for e in self.elements]
         if len(self.fields) == 1 and parts and all(not isinstance(p, str) for p in parts):
             merged: list[list[int]] = []
@@ -278,10 +283,6 @@ class Match:
                     wide.append(element)  # a network or range first: always a candidate
             object.__setattr__(self, "_by_first", {k: tuple(v) for k, v in index.items()})
             object.__setattr__(self, "_wide", tuple(wide))
-
-    @property
-    def interfaces(self) -> frozenset[str]:
-        return frozenset(f.interface for f in self.fields if f.interface)
 
     def _lookup(self, values: list[int | str]) -> bool:
         first = values[0]

@@ -36,7 +36,8 @@ from portplan.verify.netfilter import (
 from portplan.verify.rules import Chain, Nat, Notrack, Rewrite, Rule, SetMark, Statement
 
 IntervalSet = tuple[Interval, ...]
-DIMS = ("path", "family", "saddr", "daddr", "proto", "dport", "sport", "icmp", "ct", "iif", "oif")
+# The most telling dimensions first: box tests stop at the first one that differs.
+DIMS = ("daddr", "saddr", "dport", "proto", "sport", "icmp", "ct", "iif", "oif", "family", "path")
 D = {name: index for index, name in enumerate(DIMS)}
 PATHS = ("input", "forward", "output")
 FAMILIES = ("ip", "ip6")
@@ -76,6 +77,9 @@ def normalize(intervals: Iterable[Interval]) -> IntervalSet:
 
 
 def intersect_sets(a: IntervalSet, b: IntervalSet) -> IntervalSet:
+    if len(a) == 1 and len(b) == 1:  # the usual case, without the merge walk
+        low, high = max(a[0][0], b[0][0]), min(a[0][1], b[0][1])
+        return ((low, high),) if low <= high else ()
     out: list[Interval] = []
     i = j = 0
     while i < len(a) and j < len(b):
@@ -109,6 +113,11 @@ def subtract_sets(a: IntervalSet, b: IntervalSet) -> IntervalSet:
 # --- boxes ------------------------------------------------------------------------------------
 
 Box = tuple[IntervalSet, ...]  # one interval set per dimension of DIMS
+Point = tuple[int, ...]  # one value per dimension of DIMS
+
+
+def contains(box: Box, point: Point) -> bool:
+    return all(any(a <= v <= b for a, b in spans) for spans, v in zip(box, point, strict=True))
 
 
 def box_intersect(a: Box, b: Box) -> Box | None:
@@ -177,6 +186,7 @@ class Space:
         self.names = {d: ruleset.interface_names[d] for d in ("iif", "oif")}
         # candidate n (0-based) is names[n]; the last index is an interface no rule names
         self.full = domains((len(self.names["iif"]), len(self.names["oif"])))
+        self._regions: dict[int, RuleRegion] = {}
 
     def box(self, **constraints: IntervalSet) -> Box:
         values = list(self.full)
@@ -222,6 +232,12 @@ class Space:
         return chain.hook in CONNTRACK_HOOKS and chain.priority < CONNTRACK_PRIORITY
 
     def rule_region(self, rule: Rule, chain: Chain) -> RuleRegion:
+        found = self._regions.get(id(rule))
+        if found is None:
+            found = self._regions[id(rule)] = self._rule_region(rule, chain)
+        return found
+
+    def _rule_region(self, rule: Rule, chain: Chain) -> RuleRegion:
         boxes = [self.box(**self._family_of(rule.family))]
         exact = True
         changed = False  # a statement ran: later tests see another packet
