@@ -163,9 +163,8 @@ def interface_names(ruleset: Ruleset, rng: random.Random) -> tuple[str, str]:
                 out.append(name)
         return out
 
-    inside = concrete(ruleset.interface_names["iif"]) + ["ppin0"]
-    iif = rng.choice(inside)
-    outside = [n for n in concrete(ruleset.interface_names["oif"]) + ["ppout0"] if n != iif]
+    iif = rng.choice([*concrete(ruleset.interface_names["iif"]), "ppin0"])
+    outside = [n for n in [*concrete(ruleset.interface_names["oif"]), "ppout0"] if n != iif]
     return iif, rng.choice(outside)
 
 
@@ -440,7 +439,7 @@ def _address_plan(
         "ro": _mac(router, oif),
         "s": _mac(server, "s0"),
     }
-    for version, (inside, outside) in INFRA.items():
+    for inside, outside in INFRA.values():
         commands["c"].append(f"neigh replace {inside}1 lladdr {macs['ri']} dev c0 nud permanent")
         commands["r"].append(f"neigh replace {inside}2 lladdr {macs['c']} dev {iif} nud permanent")
         commands["r"].append(f"neigh replace {outside}2 lladdr {macs['s']} dev {oif} nud permanent")

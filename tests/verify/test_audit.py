@@ -353,3 +353,53 @@ def test_iptables_syn_and_address_ranges() -> None:
     assert action("10.0.0.4", "10.9.0.1", 22) == "drop"
     assert action("10.0.0.4", "10.9.0.1", 22, "established") == "accept"
     assert action("10.0.0.4", "10.8.0.1", 80) == "reject"
+
+
+CONDITIONAL_IPTABLES = """\
+*filter
+:FORWARD DROP [0:0]
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -s 10.10.1.0/24 -d 10.10.2.5 -p tcp -m multiport --dports 443,8443 \
+-m limit --limit 50/sec -j ACCEPT
+-A FORWARD -i eth2 -s 10.10.2.5 -d 10.10.3.6 -p tcp --dport 1433 -j ACCEPT
+-A FORWARD -s 10.10.3.7 -d 10.10.2.5 -p udp --dport 161 -j ACCEPT
+-A FORWARD -s 10.10.3.7 -d 10.10.2.5 -p icmp --icmp-type echo-request -j ACCEPT
+COMMIT
+"""
+
+
+def test_conditional_flows_are_listed_apart_and_fail_only_when_strict(
+    shop: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from portplan.cli.main import cli
+
+    deployment, catalog = shop
+    rules = tmp_path / "rules.v4"
+    rules.write_text(CONDITIONAL_IPTABLES.replace("\\\n", ""))
+    args = ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", str(rules)]
+    result = CliRunner().invoke(cli, [*args, "--point", "core"])
+    assert result.exit_code == 0, result.output
+    assert "(2 allowed, 3 conditional, 0 partial, 0 blocked)" in result.output
+    assert "3 flow(s) allowed only subject to conditions" in result.output
+    assert "-m limit --limit 50/sec" in result.output and "arriving on eth2" in result.output
+    assert "--strict fails on them" in result.output
+    strict = CliRunner().invoke(cli, [*args, "--point", "core", "--strict"])
+    assert strict.exit_code == 1 and "3 required flow(s) not fully allowed" in strict.output
+    data = json.loads(
+        CliRunner().invoke(cli, [*args, "--point", "core", "--output-format", "json"]).stdout
+    )
+    assert not data["failed"]
+    assert sorted(data["conditional"]) == [
+        "shop/sql/app1->db1",
+        "shop/web/ws1->app1",
+        "shop/web/ws2->app1",
+    ]
+    web = next(f for f in data["flows"] if f["flow"] == "shop/web/ws1->app1")
+    assert web["status"] == "conditional" and web["conditional"] == ["tcp/443,8443"]
+    # Naming the interface of the servers' zone settles the SQL flow.
+    mapped = CliRunner().invoke(
+        cli, [*args, "--point", "core", "--interface", "servers=eth2", "--output-format", "json"]
+    )
+    assert "shop/sql/app1->db1" not in json.loads(mapped.stdout)["conditional"]

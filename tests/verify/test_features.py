@@ -184,19 +184,25 @@ def test_hop_limit_fib_pkttype_and_fragments(netns: NetnsGroup) -> None:
     assert conditional_on(routed, "not `fib saddr . iif oif missing`")
 
 
-def test_iptables_match_modules(tmp_path: object) -> None:
-    ruleset = parse_iptables_save(
-        textwrap.dedent(
-            """\
+def iptables(text: str) -> Ruleset:
+    """iptables-save text, written here with long rules continued on the next line."""
+    return parse_iptables_save(textwrap.dedent(text).replace(" \\\n    ", " "))
+
+
+def test_iptables_match_modules() -> None:
+    ruleset = iptables(
+        """\
             *filter
             :INPUT DROP [0:0]
             :FORWARD DROP [0:0]
             :OUTPUT ACCEPT [0:0]
             -A INPUT -p tcp -m tcp --dport 22 -m recent --set --name ssh --rsource
-            -A INPUT -p tcp -m tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 --name ssh --rsource -j DROP
+            -A INPUT -p tcp -m tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 \
+                --name ssh --rsource -j DROP
             -A INPUT -p tcp -m tcp --dport 22 -j ACCEPT
             -A INPUT -p icmp -m icmp --icmp-type 8 -m limit --limit 1/sec -j ACCEPT
-            -A INPUT -p tcp -m tcp --dport 80 -m hashlimit --hashlimit-above 20/sec --hashlimit-mode srcip --hashlimit-name http -j DROP
+            -A INPUT -p tcp -m tcp --dport 80 -m hashlimit --hashlimit-above 20/sec \
+                --hashlimit-mode srcip --hashlimit-name http -j DROP
             -A INPUT -p tcp -m tcp --dport 80 -j ACCEPT
             -A INPUT -p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -m tcp --dport 25 -j ACCEPT
             -A INPUT -m addrtype --dst-type LOCAL -p tcp -m tcp --dport 26 -j ACCEPT
@@ -205,7 +211,6 @@ def test_iptables_match_modules(tmp_path: object) -> None:
             -A FORWARD -m addrtype --dst-type LOCAL -j ACCEPT
             COMMIT
             """
-        )
     )
     ssh = ruleset.verdict(tcp(22))
     assert conditional_on(ssh, "not `-m recent --update --seconds 60 --hitcount 4")
@@ -224,9 +229,8 @@ def test_iptables_match_modules(tmp_path: object) -> None:
 
 
 def test_iptables_tables_and_targets() -> None:
-    ruleset = parse_iptables_save(
-        textwrap.dedent(
-            """\
+    ruleset = iptables(
+        """\
             *raw
             :PREROUTING ACCEPT [0:0]
             :OUTPUT ACCEPT [0:0]
@@ -248,10 +252,10 @@ def test_iptables_tables_and_targets() -> None:
             :FORWARD DROP [0:0]
             -A INPUT -m state --state UNTRACKED -j ACCEPT
             -A INPUT -m mark --mark 0x7 -j ACCEPT
-            -A FORWARD -d 10.9.9.9/32 -p tcp -m tcp --dport 443 -m conntrack --ctstate DNAT -j ACCEPT
+            -A FORWARD -d 10.9.9.9/32 -p tcp -m tcp --dport 443 -m conntrack --ctstate DNAT \
+                -j ACCEPT
             COMMIT
             """
-        )
     )
     dns = Packet("input", None, "10.0.0.9", "10.0.0.1", "udp", 53)
     assert ruleset.verdict(dns).allowed  # notracked in raw: ct state untracked in filter

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import click
 from rich.table import Table
@@ -26,7 +27,9 @@ from portplan.verify.rulesets import FORMATS
 
 def audit_table(report: AuditReport) -> str:
     where = f"enforcement point {report.point}" if report.point else "a router every flow passes"
-    table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks")
+    counts = Counter(check.status for check in report.checks)
+    tally = ", ".join(f"{counts[s]} {s}" for s in ("allowed", "conditional", "partial", "blocked"))
+    table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks ({tally})")
     for heading in ("Flow", "Hook", "Result", "Allowed", "Blocked", "Decided by"):
         table.add_column(heading, overflow="fold")
     for check in report.checks:
