@@ -12,9 +12,9 @@ user can call them directly. Later stages (compile, lab, audit, …) take the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from portplan.catalog import Catalog, load_catalog
 from portplan.compile.base import Artifact
@@ -25,6 +25,9 @@ from portplan.model.deployment import Deployment
 from portplan.report import get_format
 
 if TYPE_CHECKING:
+    from portplan.fleet.apply import ApplyReport
+    from portplan.fleet.inventory import FleetHost
+    from portplan.fleet.verify import FleetOptions, FleetReport
     from portplan.verify.audit import AuditReport
     from portplan.verify.lab import LabReport
     from portplan.verify.targets import ListenPort, ProbeTarget
@@ -162,3 +165,74 @@ def lab(
 
     deployment, resolution = plan(deployment_path, catalog_dirs)
     return run_lab(deployment, resolution, target=target, keep_going=keep_going)
+
+
+# ── Fleet: the same proof on real hosts, through Ansible ───────────────────────────────────
+def fleet_inventory(
+    deployment_path: PathLike, catalog_dirs: Sequence[PathLike] = ()
+) -> dict[str, Any]:
+    """An Ansible inventory (as data, for YAML) with every host, its groups and duties."""
+    from portplan.fleet.inventory import build_inventory
+
+    return build_inventory(*plan(deployment_path, catalog_dirs))
+
+
+def fleet_hosts(
+    deployment_path: PathLike,
+    inventory: PathLike,
+    *,
+    limit: str | None = None,
+    catalog_dirs: Sequence[PathLike] = (),
+) -> tuple[Deployment, Resolution, dict[str, FleetHost], list[str]]:
+    """The plan, and each deployment host mapped to its inventory host (by name or address)."""
+    from portplan.fleet.ansible import find_tool
+    from portplan.fleet.inventory import map_hosts, read_inventory
+
+    deployment, resolution = plan(deployment_path, catalog_dirs)
+    entries = read_inventory(Path(inventory), find_tool("ansible-inventory"), limit)
+    hosts, notices = map_hosts(deployment, entries, str(inventory), limited=limit is not None)
+    return deployment, resolution, hosts, notices
+
+
+def fleet(
+    operation: str,
+    deployment_path: PathLike,
+    inventory: PathLike,
+    options: FleetOptions,
+    *,
+    catalog_dirs: Sequence[PathLike] = (),
+    progress: Callable[[int, int], None] | None = None,
+    **apply_options: Any,
+) -> FleetReport | ApplyReport:
+    """``verify`` every flow on the fleet, ``apply`` its host firewalls (commit-confirmed;
+    ``apply_options``: target, check, confirm_within, management, confirm, verify), or
+    ``confirm`` a pending apply."""
+    from portplan.fleet.apply import apply_fleet, confirm_fleet
+    from portplan.fleet.verify import verify_fleet
+
+    deployment, resolution, hosts, notices = fleet_hosts(
+        deployment_path, inventory, limit=options.limit, catalog_dirs=catalog_dirs
+    )
+    if operation == "verify":
+        return verify_fleet(
+            deployment, resolution, hosts, Path(inventory), options,
+            progress=progress, notices=notices,
+        )  # fmt: skip
+    if operation == "apply":
+        report = apply_fleet(
+            deployment, resolution, hosts, Path(inventory),
+            options=options, progress=progress, **apply_options,
+        )  # fmt: skip
+    else:
+        report = confirm_fleet(hosts, Path(inventory), options)
+        report.deployment = deployment.name
+    report.notices[:0] = notices
+    return report
+
+
+def fleet_playbooks(directory: PathLike) -> list[Path]:
+    """The playbooks and callback plugin ``portplan fleet`` runs, for teams that run Ansible
+    themselves."""
+    from portplan.fleet.ansible import emit_playbooks
+
+    return emit_playbooks(Path(directory))
