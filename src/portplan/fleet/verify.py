@@ -15,6 +15,7 @@ part in are reported as not verified (never as blocked), and the rest are judged
 from __future__ import annotations
 
 import ipaddress
+import os
 import secrets
 import tempfile
 import time
@@ -208,7 +209,7 @@ def verify_fleet(
     report.notices.extend(said)
     jobs = host_jobs(cases, hosts, options)
     with tempfile.TemporaryDirectory(prefix="portplan-fleet-") as directory:
-        workdir = Path(directory)
+        workdir = Path(os.environ.get("PORTPLAN_FLEET_KEEP") or directory)
         extra: dict[str, Any] = {
             "portplan_agent": str(write_agent(workdir)),
             "portplan_run": secrets.token_hex(4),

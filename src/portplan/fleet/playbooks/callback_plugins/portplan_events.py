@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 from ansible.plugins.callback import CallbackBase
@@ -34,6 +35,7 @@ class CallbackModule(CallbackBase):  # type: ignore[misc]
             "host": result._host.get_name(),
             "task": result._task.get_name(),
             "status": status,
+            "time": round(time.time(), 3),
             "stdout": data.get("stdout", "") if status in ("ok", "failed") else "",
             "message": str(message)[:2000],
         }
