@@ -107,7 +107,11 @@ class SshFleet:
                     break
                 if time.monotonic() > deadline:
                     process = self.sshd[host]
-                    error = process.stderr.read(2000).decode() if process.poll() is not None and process.stderr else ""
+                    error = (
+                        process.stderr.read(2000).decode()
+                        if process.poll() is not None and process.stderr
+                        else ""
+                    )
                     raise RuntimeError(f"sshd in {host} did not start: {error}")
                 time.sleep(0.05)
 
@@ -120,7 +124,18 @@ class SshFleet:
 def _keys(directory: Path) -> None:
     for name in ("host_key", "client_key"):
         subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "portplan-test", "-f", str(directory / name)],
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "portplan-test",
+                "-f",
+                str(directory / name),
+            ],
             check=True,
         )
     (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
@@ -184,7 +199,9 @@ def ssh_fleet(
                 f"route add {a}/32 dev m{index}" for a in node.addresses if a.version == 4
             ]
         subprocess.run(["ip", "-batch", "-"], input="\n".join(links) + "\n", text=True, check=True)
-        controller.run("sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0")
+        controller.run(
+            "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"
+        )
         controller.run("ip", "-batch", "-", input="\n".join(controller_lines) + "\n")
         hosts = {}
         for node in host_nodes:
@@ -235,18 +252,41 @@ flows:
 """
 
 
-def generated_deployment(directory: Path, hosts: int) -> tuple[Path, Path]:
+def generated_deployment(
+    directory: Path, hosts: int, *, client_firewalls: bool = False
+) -> tuple[Path, Path]:
     """A two-site deployment of ``hosts`` hosts (four servers, the rest workstations split
-    between the sites), with network firewalls and host firewalls on the servers. Returns the
-    deployment path and the catalog directory."""
+    between the sites), with network firewalls and host firewalls on the servers (and on the
+    workstations with ``client_firewalls``). Returns the deployment path and the catalog
+    directory."""
     catalog = directory / "catalog"
     catalog.mkdir(exist_ok=True)
     (catalog / "fleetapp.yaml").write_text(PRODUCT)
     servers = [
-        {"name": "app1", "zone": "hq-servers", "addresses": ["10.41.0.11"], "roles": ["fleetapp:app"]},
-        {"name": "app2", "zone": "hq-servers", "addresses": ["10.41.0.12"], "roles": ["fleetapp:app"]},
-        {"name": "db1", "zone": "hq-servers", "addresses": ["10.41.0.21"], "roles": ["fleetapp:db"]},
-        {"name": "mon1", "zone": "hq-servers", "addresses": ["10.41.0.31"], "roles": ["fleetapp:monitor"]},
+        {
+            "name": "app1",
+            "zone": "hq-servers",
+            "addresses": ["10.41.0.11"],
+            "roles": ["fleetapp:app"],
+        },
+        {
+            "name": "app2",
+            "zone": "hq-servers",
+            "addresses": ["10.41.0.12"],
+            "roles": ["fleetapp:app"],
+        },
+        {
+            "name": "db1",
+            "zone": "hq-servers",
+            "addresses": ["10.41.0.21"],
+            "roles": ["fleetapp:db"],
+        },
+        {
+            "name": "mon1",
+            "zone": "hq-servers",
+            "addresses": ["10.41.0.31"],
+            "roles": ["fleetapp:monitor"],
+        },
     ]
     clients = []
     for index in range(max(0, hosts - len(servers))):
@@ -273,10 +313,20 @@ def generated_deployment(directory: Path, hosts: int) -> tuple[Path, Path]:
         "firewalls": [
             {"name": "fw-hq", "kind": "network", "zones": ["hq-users", "hq-servers"]},
             {"name": "fw-branch", "kind": "network", "sites": ["branch"]},
-            {"name": "server-fw", "kind": "host", "platform": "nftables", "hosts": ["app1", "app2", "db1", "mon1"]},
+            {
+                "name": "server-fw",
+                "kind": "host",
+                "platform": "nftables",
+                "hosts": ["app1", "app2", "db1", "mon1"],
+            },
         ],
         "products": [{"product": "fleetapp"}],
     }
+    if client_firewalls:
+        data["firewalls"].append(
+            {"name": "client-fw", "kind": "host", "platform": "nftables",
+             "hosts": [c["name"] for c in clients]}
+        )  # fmt: skip
     path = directory / f"fleet-{hosts}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path, catalog

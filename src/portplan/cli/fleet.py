@@ -77,9 +77,7 @@ def fleet_options(function: Callable[..., Any]) -> Callable[..., Any]:
                 help="Ansible inventory (yours, or from portplan fleet inventory).",
             ),
             click.option("--limit", help="Ansible host pattern: run on these hosts only."),
-            click.option(
-                "--forks", type=click.IntRange(1, 1000), default=20, show_default=True
-            ),
+            click.option("--forks", type=click.IntRange(1, 1000), default=20, show_default=True),
             click.option(
                 "--remote-dir",
                 help="Directory on the hosts where the agent works (default /tmp; /var/tmp "
@@ -228,9 +226,11 @@ def fleet_junit(report: FleetReport) -> str:
     suites = ElementTree.Element("testsuites")
     suites.append(suite)
     ElementTree.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(
-        suites, encoding="unicode"
-    ) + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        + ElementTree.tostring(suites, encoding="unicode")
+        + "\n"
+    )
 
 
 def raise_if_failed(report: FleetReport) -> None:

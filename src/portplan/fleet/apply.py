@@ -100,9 +100,10 @@ def apply_fleet(
     management: str = "auto",
     confirm: bool = True,
     verify: bool = False,
-    options: FleetOptions = FleetOptions(),
+    options: FleetOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ApplyReport:
+    options = options or FleetOptions()
     report = ApplyReport(deployment.name, target, check, confirm_within)
     started = time.monotonic()
     rulesets = host_rulesets(deployment, resolution, target)
@@ -177,9 +178,10 @@ def apply_fleet(
 
 
 def confirm_fleet(
-    hosts: Mapping[str, FleetHost], inventory: Path, options: FleetOptions = FleetOptions()
+    hosts: Mapping[str, FleetHost], inventory: Path, options: FleetOptions | None = None
 ) -> ApplyReport:
     """Confirm a pending apply on every host, each over a new SSH connection."""
+    options = options or FleetOptions()
     report = ApplyReport("", "", False, 0)
     with tempfile.TemporaryDirectory(prefix="portplan-fleet-") as directory:
         extra: dict[str, Any] = {}

@@ -146,8 +146,8 @@ class Iptables:
             address, port = management
             key = "v6" if ":" in address else "v4"
             rule = (
-                f'-A INPUT -s {address} -p tcp -m tcp --dport {port} -m comment --comment "{COMMENT}"'
-                " -j ACCEPT\n"
+                f"-A INPUT -s {address} -p tcp -m tcp --dport {port} "
+                f'-m comment --comment "{COMMENT}" -j ACCEPT\n'
             )
             head, found, tail = texts[key].partition("COMMIT")
             texts[key] = head + rule + found + tail if found else texts[key]
@@ -156,18 +156,15 @@ class Iptables:
     def render(self, text: str) -> str:
         """The filter tables as iptables-save lists them, restored in a throw-away namespace."""
         texts = json.loads(text)
-        with _scratch(texts["ipset"]) as ipset, _scratch(texts["v4"]) as v4:
-            with _scratch(texts["v6"]) as v6:
-                script = (
-                    f"ipset restore -exist < {ipset} && iptables-restore < {v4} && "
-                    f"ip6tables-restore < {v6} && iptables-save -t filter && "
-                    "echo '#v6' && ip6tables-save -t filter"
-                )
-                if not texts["ipset"]:
-                    script = script.split(" && ", 1)[1]
-                if not texts["v6"]:
-                    script = script.replace(f"ip6tables-restore < {v6} && ", "")
-                out = _run(["unshare", "--net", "sh", "-c", script])
+        scratch = _scratch(texts["ipset"]), _scratch(texts["v4"]), _scratch(texts["v6"])
+        with scratch[0] as ipset, scratch[1] as v4, scratch[2] as v6:
+            steps = [
+                f"ipset restore -exist < {ipset}" if texts["ipset"] else "",
+                f"iptables-restore < {v4}" if texts["v4"] else "",
+                f"ip6tables-restore < {v6}" if texts["v6"] else "",
+                "iptables-save -t filter && echo '#v6' && ip6tables-save -t filter",
+            ]
+            out = _run(["unshare", "--net", "sh", "-c", " && ".join(filter(None, steps))])
         four, _, six = out.partition("#v6")
         return _saved_filter(four) + _saved_filter(six)
 
@@ -275,7 +272,15 @@ def _saved_filter(text: str) -> str:
 
 def _spawn_watchdog(state: str, after: float) -> None:
     """A detached process (own session, no inherited pipes) that outlives this SSH session."""
-    argv = [sys.executable, os.path.abspath(sys.argv[0]), "watchdog", "--state", state, "--after", str(after)]
+    argv = [
+        sys.executable,
+        os.path.abspath(sys.argv[0]),
+        "watchdog",
+        "--state",
+        state,
+        "--after",
+        str(after),
+    ]
     with open(os.devnull, "rb") as null, open(_path(state, "watchdog.log"), "ab") as log:
         process = subprocess.Popen(
             argv, stdin=null, stdout=log, stderr=log, start_new_session=True, close_fds=True
@@ -315,8 +320,8 @@ def confirm(state: str) -> int:
         os.unlink(_path(state, "pending"))
         with open(_path(state, "confirmed"), "w") as handle:
             handle.write(str(time.time()))
-    with contextlib.suppress(OSError, ValueError, ProcessLookupError):
-        with open(_path(state, "watchdog.pid")) as handle:
-            os.kill(int(handle.read().strip()), signal.SIGTERM)
+    stopped = contextlib.suppress(OSError, ValueError, ProcessLookupError)
+    with stopped, open(_path(state, "watchdog.pid")) as handle:
+        os.kill(int(handle.read().strip()), signal.SIGTERM)
     print(json.dumps({"confirmed": True}))
     return 0

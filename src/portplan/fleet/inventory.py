@@ -93,7 +93,9 @@ def read_inventory(
 ) -> dict[str, dict[str, Any]]:
     """Inventory host name → its variables, as Ansible itself reads the inventory."""
     if not path.exists():
-        raise InputError("no such inventory — give an Ansible inventory file or directory.", file=str(path))
+        raise InputError(
+            "no such inventory — give an Ansible inventory file or directory.", file=str(path)
+        )
     argv = [ansible_inventory, "-i", str(path), "--list"]
     if limit:
         argv += ["--limit", limit]

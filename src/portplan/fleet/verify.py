@@ -31,7 +31,7 @@ from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.verify.agent import format_spec
 from portplan.verify.lab import PROBE_TIMEOUT, LabCase, LabResult, plan_cases
-from portplan.verify.probe import ProbeResult, ProbeTarget, far_end
+from portplan.verify.probe import ProbeResult, far_end
 from portplan.verify.topology import plan_topology
 
 VERIFY_TASKS = 4  # copy, start, probe, stop: for the progress bar
@@ -106,8 +106,12 @@ def host_jobs(
         versions = {ipaddress.ip_address(a).version for a in host.addresses}
         binds = [a for v, a in ((4, "0.0.0.0"), (6, "::")) if v in versions]
         jobs[host.inventory_name] = {
-            "start": ["--duration", str(options.listen_for), format_spec(listen[name]) or "-"]
-            + binds,
+            "start": [
+                "--duration",
+                str(options.listen_for),
+                format_spec(listen[name]) or "-",
+                *binds,
+            ],
             "probe": [
                 "--timeout",
                 str(options.timeout),

@@ -94,9 +94,7 @@ def _listen_forever(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        return await listen(
-            parse_spec(spec), addresses, duration, on_ready, watch=watch, stop=stop
-        )
+        return await listen(parse_spec(spec), addresses, duration, on_ready, watch=watch, stop=stop)
 
     on_done(asyncio.run(run()))
 
@@ -139,7 +137,9 @@ def start_daemon(state: str, spec: str, addresses: list[str], duration: float) -
         with os.fdopen(read_end) as pipe:
             line = pipe.readline().strip()
         if not line:
-            print(json.dumps({"error": "the listener did not start (see its log in the state dir)"}))
+            print(
+                json.dumps({"error": "the listener did not start (see its log in the state dir)"})
+            )
             return 1
         print(line)
         return 0
@@ -181,9 +181,9 @@ def stop_daemon(state: str, wait: float = 10.0) -> int:
 
     report: dict[str, Any] = {"ready": None, "arrivals": None}
     pid: int | None = None
-    with contextlib.suppress(OSError, ValueError):
-        with open(os.path.join(state, "listener.pid")) as handle:
-            pid = int(handle.read().strip())
+    unreadable = contextlib.suppress(OSError, ValueError)
+    with unreadable, open(os.path.join(state, "listener.pid")) as handle:
+        pid = int(handle.read().strip())
     if pid is not None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
@@ -192,9 +192,9 @@ def stop_daemon(state: str, wait: float = 10.0) -> int:
     while not os.path.exists(arrivals) and time.monotonic() < deadline and pid is not None:
         time.sleep(0.05)
     for key, name in (("ready", "ready.json"), ("arrivals", "arrivals.json")):
-        with contextlib.suppress(OSError, ValueError):
-            with open(os.path.join(state, name)) as handle:
-                report[key] = json.load(handle)
+        unreadable = contextlib.suppress(OSError, ValueError)
+        with unreadable, open(os.path.join(state, name)) as handle:
+            report[key] = json.load(handle)
     if pid is not None and report["arrivals"] is None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)

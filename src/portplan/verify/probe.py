@@ -35,7 +35,7 @@ from typing import Literal
 State = Literal["LISTENING", "NOT LISTENING", "FILTERED", "SKIPPED"]
 # asyncio.wait_for raises asyncio.TimeoutError, an alias of TimeoutError only from Python 3.11;
 # the fleet agent runs these probes on hosts with Python 3.9 and 3.10 too.
-TIMEOUTS = (TimeoutError, asyncio.TimeoutError)  # noqa: UP041
+TIMEOUTS = (TimeoutError, asyncio.TimeoutError)
 CHALLENGE = b"PORTPLAN?"
 ANSWER = b"PORTPLAN!"
 
