@@ -44,6 +44,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/compile.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/fleet.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
