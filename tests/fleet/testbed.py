@@ -90,9 +90,15 @@ class SshFleet:
         )
 
     def start_sshd(self, host: str) -> None:
+        # A fresh server's login environment: this machine's own shell start-up files (a
+        # developer's ~/.bashrc) are hidden from the host's sessions, in its mount namespace.
+        hide = "".join(
+            f"if [ -e {path} ]; then mount --bind {self.directory}/empty {path}; fi && "
+            for path in ("/root/.bashrc", "/root/.profile", "/root/.bash_profile")
+        )
         script = (
             "mount -t tmpfs -o mode=755 portplan-test /run && mkdir -m 755 /run/sshd && "
-            f"exec {SSHD} -D -e -f {self.directory}/sshd_config"
+            f"{hide}exec {SSHD} -D -e -f {self.directory}/sshd_config"
         )
         self.sshd[host] = self.hosts[host].popen(
             "unshare", "--mount", "--propagation", "private", "sh", "-c", script
@@ -138,6 +144,7 @@ def _keys(directory: Path) -> None:
             ],
             check=True,
         )
+    (directory / "empty").write_text("")
     (directory / "authorized_keys").write_text((directory / "client_key.pub").read_text())
     host_public = (directory / "host_key.pub").read_text().split()
     (directory / "known_hosts").write_text(f"* {host_public[0]} {host_public[1]}\n")
@@ -155,6 +162,7 @@ def write_inventory(deployment: Path, catalog: Sequence[str], directory: Path) -
             "-o ConnectTimeout=5 -o ServerAliveInterval=5"
         ),
         "ansible_python_interpreter": "/usr/bin/python3",
+        "portplan_python": "/usr/bin/python3",
         "ansible_remote_tmp": str(directory / "ansible-remote"),
     }
     path = directory / "inventory.yml"

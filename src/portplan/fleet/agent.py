@@ -7,10 +7,12 @@ Ansible copies it again only when its content changed.
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import io
+import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import portplan
 
@@ -48,10 +50,12 @@ def build_agent() -> bytes:
     return buffer.getvalue()
 
 
-def write_agent(directory: Path) -> Path:
-    """Write the agent into ``directory`` (a run's temporary directory); returns its path."""
-    data = build_agent()
-    path = directory / f"portplan-agent-{hashlib.sha256(data).hexdigest()[:12]}.pyz"
-    path.write_bytes(data)
-    path.chmod(0o755)
-    return path
+def agent_base64() -> str:
+    return base64.b64encode(build_agent()).decode()
+
+
+def pack(data: Any) -> str:
+    """JSON, compressed and base64-encoded: what ``--packed`` agent commands read on stdin."""
+    import zlib
+
+    return base64.b64encode(zlib.compress(json.dumps(data).encode(), 9)).decode()

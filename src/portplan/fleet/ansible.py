@@ -164,7 +164,10 @@ def run_playbook(
             # Ctrl-C or SIGTERM: stop Ansible (and its SSH children) before anything else.
             _stop(process)
             raise
-    if process.returncode not in (0, 2, 4):  # 2: a host failed, 4: a host was unreachable
+    ran = events.exists() and events.stat().st_size > 0
+    if process.returncode not in (0, 2, 4) or (process.returncode and not ran):
+        # 2: a host failed, 4: a host was unreachable; any other code, or no task result at
+        # all, means Ansible itself failed (a parse error, a bad inventory).
         tail = log.read_text(errors="replace").strip().splitlines()[-3:]
         raise EnvironmentProblem(
             f"ansible-playbook {name} failed (exit {process.returncode}): {' | '.join(tail)}"

@@ -19,7 +19,7 @@ from typing import Any
 
 from portplan.compile.registry import get_compiler
 from portplan.errors import InputError
-from portplan.fleet.agent import write_agent
+from portplan.fleet.agent import agent_base64, pack
 from portplan.fleet.ansible import HostOutcome, agent_output, run_playbook
 from portplan.fleet.inventory import FleetHost
 from portplan.fleet.verify import FleetOptions, FleetReport, verify_fleet
@@ -114,14 +114,17 @@ def apply_fleet(
             "are left as they are."
         )
     arguments = ["--kind", target, "--confirm-within", str(confirm_within)]
-    arguments += ["--management", management] + (["--check"] if check else [])
+    arguments += ["--management", management, "--packed"] + (["--check"] if check else [])
     jobs = {
-        host.inventory_name: {"apply": arguments, "files": rulesets[name]}
+        host.inventory_name: {
+            "apply": arguments,
+            "bundle": pack({"files": rulesets[name]}),
+        }
         for name, host in chosen.items()
     }
     with tempfile.TemporaryDirectory(prefix="portplan-fleet-") as directory:
         workdir = Path(directory)
-        extra: dict[str, Any] = {"portplan_agent": str(write_agent(workdir)), "portplan_jobs": jobs}
+        extra: dict[str, Any] = {"portplan_agent_b64": agent_base64(), "portplan_jobs": jobs}
         if options.remote_base:
             extra["portplan_remote_base"] = options.remote_base
         names = [h.inventory_name for h in chosen.values()]
@@ -133,7 +136,7 @@ def apply_fleet(
             hosts=names,
             forks=options.forks,
             limit=options.limit,
-            tasks_per_host=2,
+            tasks_per_host=1,
             progress=progress,
         )
         report.timings["apply"] = run.seconds

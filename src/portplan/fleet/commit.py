@@ -43,6 +43,7 @@ def add_arguments(sub: Any) -> None:
     apply_args.add_argument("--confirm-within", type=float, default=120)
     apply_args.add_argument("--check", action="store_true")
     apply_args.add_argument("--management", default="auto")
+    apply_args.add_argument("--packed", action="store_true")
     confirm_args = sub.add_parser("confirm")
     confirm_args.add_argument("--state", required=True)
     watchdog_args = sub.add_parser("watchdog")
@@ -52,7 +53,9 @@ def add_arguments(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.mode == "apply":
-        files = json.load(sys.stdin)["files"]
+        from portplan.verify.agent import read_input
+
+        files = read_input(args.packed)["files"]
         return apply(args.state, args.kind, files, args.confirm_within, args.check, args.management)
     if args.mode == "confirm":
         return confirm(args.state)

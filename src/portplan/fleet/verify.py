@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portplan.fleet.agent import write_agent
+from portplan.fleet.agent import agent_base64, pack
 from portplan.fleet.ansible import HostOutcome, agent_output, run_playbook
 from portplan.fleet.inventory import FleetHost
 from portplan.model.concrete import Resolution
@@ -34,7 +34,7 @@ from portplan.verify.lab import PROBE_TIMEOUT, LabCase, LabResult, plan_cases
 from portplan.verify.probe import ProbeResult, far_end
 from portplan.verify.topology import plan_topology
 
-VERIFY_TASKS = 4  # copy, start, probe, stop: for the progress bar
+VERIFY_TASKS = 3  # start, probe, stop: for the progress bar
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ def host_jobs(
                 *binds,
             ],
             "probe": [
+                "--packed",
                 "--timeout",
                 str(options.timeout),
                 "--retries",
@@ -120,7 +121,7 @@ def host_jobs(
                 "--concurrency",
                 str(options.concurrency),
             ],
-            "targets": targets[name],
+            "targets": pack(targets[name]) if targets[name] else "",
         }
     return jobs
 
@@ -215,7 +216,7 @@ def verify_fleet(
     with tempfile.TemporaryDirectory(prefix="portplan-fleet-") as directory:
         workdir = Path(os.environ.get("PORTPLAN_FLEET_KEEP") or directory)
         extra: dict[str, Any] = {
-            "portplan_agent": str(write_agent(workdir)),
+            "portplan_agent_b64": agent_base64(),
             "portplan_run": secrets.token_hex(4),
             "portplan_jobs": jobs,
         }

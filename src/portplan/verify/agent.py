@@ -203,8 +203,20 @@ def stop_daemon(state: str, wait: float = 10.0) -> int:
     return 0
 
 
+def read_input(packed: bool) -> Any:
+    """JSON on stdin; ``packed``: zlib-compressed and base64-encoded (what the fleet sends
+    inside one SSH command line, where a single argument may hold at most 128 KiB)."""
+    text = sys.stdin.read()
+    if packed:
+        import base64
+        import zlib
+
+        text = zlib.decompress(base64.b64decode(text)).decode()
+    return json.loads(text)
+
+
 def _probe(args: argparse.Namespace) -> int:
-    targets = [ProbeTarget(**item) for item in json.load(sys.stdin)]
+    targets = [ProbeTarget(**item) for item in read_input(args.packed)]
     results = probe(
         targets, concurrency=args.concurrency, timeout=args.timeout, retries=args.retries
     )
@@ -244,6 +256,7 @@ def _parser() -> argparse.ArgumentParser:
     probe_args.add_argument("--timeout", type=float, default=1.0)
     probe_args.add_argument("--retries", type=int, default=1)
     probe_args.add_argument("--concurrency", type=int, default=256)
+    probe_args.add_argument("--packed", action="store_true")
     from portplan.fleet.commit import add_arguments
 
     add_arguments(sub)
