@@ -114,7 +114,6 @@ def test_emit_playbook_writes_what_the_fleet_runs(tmp_path: Path) -> None:
         t["name"] for t in play[0]["tasks"][0]["always"]
     ]
     assert names == [
-        "portplan: copy the agent",
         "portplan: start listening",
         "portplan: probe",
         "portplan: stop listening",
