@@ -20,7 +20,8 @@ from portplan.verify.lab import run_lab
 from tests.conftest import EXAMPLES
 from tests.fleet.testbed import CONTROLLER, SshFleet, generated_deployment, ssh_fleet
 
-pytestmark = [pytest.mark.root, pytest.mark.slow]
+# One at a time: each runs Ansible with 50 forks on a 2-CPU machine.
+pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.xdist_group("fleet")]
 
 
 def verify_json(bed: SshFleet, tmp_path: Path, *args: str) -> tuple[int, str, dict[str, Any]]:

@@ -159,7 +159,7 @@ def write_inventory(deployment: Path, catalog: Sequence[str], directory: Path) -
         "ansible_ssh_private_key_file": str(directory / "client_key"),
         "ansible_ssh_common_args": (
             f"-o UserKnownHostsFile={directory}/known_hosts -o StrictHostKeyChecking=yes "
-            "-o ConnectTimeout=5 -o ServerAliveInterval=5"
+            "-o ConnectTimeout=20 -o ServerAliveInterval=10"
         ),
         "ansible_python_interpreter": "/usr/bin/python3",
         "portplan_python": "/usr/bin/python3",
