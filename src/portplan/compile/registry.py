@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-import importlib
-
 from portplan.compile.base import Compiler
-from portplan.errors import ValidationError
+from portplan.registry import Registry
 
-# name -> "module:attribute" of a Compiler instance or of a factory taking no arguments.
-TARGETS: dict[str, str] = {
-    "nftables": "portplan.compile.nftables:NftablesCompiler",
-    "iptables": "portplan.compile.iptables:IptablesCompiler",
-    "firewalld": "portplan.compile.firewalld:FirewalldCompiler",
-    "windows": "portplan.compile.windows:WindowsCompiler",
-    "aws": "portplan.compile.aws:AwsCompiler",
-    "azure": "portplan.compile.azure:AzureCompiler",
-    "kubernetes": "portplan.compile.kubernetes:KubernetesCompiler",
-    "aerleon": "portplan.compile.aerleon:AerleonCompiler",
-    "aerleon:*": "portplan.compile.aerleon:AerleonPlatformCompiler",
-}
+# name -> "module:attribute" of a Compiler class or of a factory; "aerleon:*" stands for every
+# Aerleon platform and is called with the platform's name.
+TARGETS: Registry[Compiler] = Registry(
+    {
+        "nftables": "portplan.compile.nftables:NftablesCompiler",
+        "iptables": "portplan.compile.iptables:IptablesCompiler",
+        "firewalld": "portplan.compile.firewalld:FirewalldCompiler",
+        "windows": "portplan.compile.windows:WindowsCompiler",
+        "aws": "portplan.compile.aws:AwsCompiler",
+        "azure": "portplan.compile.azure:AzureCompiler",
+        "kubernetes": "portplan.compile.kubernetes:KubernetesCompiler",
+        "aerleon": "portplan.compile.aerleon:AerleonCompiler",
+        "aerleon:*": "portplan.compile.aerleon:AerleonPlatformCompiler",
+    },
+    unknown="unknown target '{name}' — run 'portplan compile --list-targets' to see them.",
+)
 
 
 def target_names() -> list[str]:
@@ -28,12 +30,6 @@ def target_names() -> list[str]:
 def get_compiler(name: str) -> Compiler:
     """The compiler for ``name``; ``aerleon:<platform>`` selects an Aerleon platform."""
     base, _, platform = name.partition(":")
-    spec = TARGETS.get(name) or (TARGETS.get(base + ":*") if platform else None)
-    if spec is None:
-        raise ValidationError(
-            f"unknown target '{name}' — run 'portplan compile --list-targets' to see them."
-        )
-    module_name, _, attribute = spec.partition(":")
-    factory = getattr(importlib.import_module(module_name), attribute)
-    compiler: Compiler = factory(platform) if platform else factory()
-    return compiler
+    if platform and name not in TARGETS and f"{base}:*" in TARGETS:
+        return TARGETS.create(f"{base}:*", platform)
+    return TARGETS.create(name)
