@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import STRICT, catalog_dirs, render_plain, terminal_width
+from portplan.cli.options import STRICT, add_data_row, catalog_dirs, render_plain, terminal_width
 from portplan.cli.plan import report_problems
 from portplan.io import write_tree
 
@@ -19,7 +19,7 @@ def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[st
     for heading in headings:
         table.add_column(heading, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        add_data_row(table, *row)  # cells are data: "[aerleon]" is not rich markup
     return render_plain(table, terminal_width(120))
 
 
