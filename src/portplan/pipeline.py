@@ -293,9 +293,7 @@ diagram_format = format_for
 render_diagram = render
 
 
-def draw(
-    argument: str, fmt: DiagramFormat, catalog_dirs: Sequence[PathLike] = ()
-) -> str | bytes:
+def draw(argument: str, fmt: DiagramFormat, catalog_dirs: Sequence[PathLike] = ()) -> str | bytes:
     """The diagram of a deployment file, product file or catalog product id, rendered."""
     return render_diagram(diagram(load_subject(argument, catalog_dirs)), fmt)
 
