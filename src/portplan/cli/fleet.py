@@ -31,9 +31,7 @@ from portplan.cli.options import (
     print_notes,
 )
 from portplan.errors import CheckFailed
-from portplan.fleet.apply import ApplyReport
-from portplan.fleet.verify import FleetOptions, FleetReport
-from portplan.verify.lab import LabResult
+from portplan.pipeline import ApplyReport, FleetOptions, FleetReport, LabResult
 
 
 @click.group("fleet")
@@ -313,11 +311,9 @@ def verify_command(
         remote_base=remote_dir,
     )
     with interruptible(), progress_bar("verifying the fleet") as progress:
-        report = pipeline.fleet(
-            "verify", deployment, inventory, options,
-            catalog_dirs=catalog_dirs(ctx), progress=progress,
-        )  # fmt: skip
-    assert isinstance(report, FleetReport)
+        report = pipeline.fleet_verify(
+            deployment, inventory, options, catalog_dirs=catalog_dirs(ctx), progress=progress
+        )
     print_notes(report.notices)
     render = {"table": fleet_table, "json": fleet_json, "junit": fleet_junit}[output_format]
     emit(render(report), output)
@@ -419,13 +415,12 @@ def apply_command(
     """
     options = FleetOptions(forks=forks, limit=limit, remote_base=remote_dir)
     with interruptible(), progress_bar("applying") as progress:
-        report = pipeline.fleet(
-            "apply", deployment, inventory, options,
+        report = pipeline.fleet_apply(
+            deployment, inventory, options,
             catalog_dirs=catalog_dirs(ctx), progress=progress, target=target, check=check,
             confirm_within=confirm_within, management=management, confirm=not no_confirm,
             verify=verify,
         )  # fmt: skip
-    assert isinstance(report, ApplyReport)
     print_notes(report.notices)
     title = f"Fleet apply {report.deployment} ({target}{', check only' if check else ''})"
     emit(changes_json(report) if output_format == "json" else changes_table(report, title), output)
@@ -455,10 +450,7 @@ def confirm_command(
     each over a new SSH connection. Exit 1 if a host could not be confirmed (its saved rules
     come back by themselves)."""
     options = FleetOptions(forks=forks, limit=limit, remote_base=remote_dir)
-    report = pipeline.fleet(
-        "confirm", deployment, inventory, options, catalog_dirs=catalog_dirs(ctx)
-    )
-    assert isinstance(report, ApplyReport)
+    report = pipeline.fleet_confirm(deployment, inventory, options, catalog_dirs=catalog_dirs(ctx))
     print_notes(report.notices)
     title = f"Fleet confirm {report.deployment}"
     emit(changes_json(report) if output_format == "json" else changes_table(report, title), output)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from portplan.errors import EnvironmentProblem
+from portplan.extras import require
 
 PLAYBOOKS = ("verify.yml", "stop.yml", "apply.yml", "confirm.yml")
 CALLBACK = "callback_plugins/portplan_events.py"
@@ -47,6 +48,7 @@ def emit_playbooks(directory: Path) -> list[Path]:
 
 def find_tool(name: str) -> str:
     """An Ansible command: beside this Python (a virtualenv's bin/), else on PATH."""
+    require("fleet", "ansible")
     beside = Path(sys.executable).parent / name
     if beside.exists():
         return str(beside)
