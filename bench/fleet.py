@@ -45,6 +45,7 @@ def verify_size(size: int, directory: Path) -> tuple[str, int, int]:
     }
     out = directory / f"verify-{size}.json"
     with ssh_fleet(deployment, [str(catalog)]) as bed:
+        bed.forks = 50
         started = time.monotonic()
         result = bed.fleet("verify", "--format", "json", "-o", str(out))
         seconds = time.monotonic() - started
@@ -67,6 +68,7 @@ def verify_size(size: int, directory: Path) -> tuple[str, int, int]:
 def apply_and_verify(size: int, directory: Path) -> str:
     deployment, catalog = generated_deployment(directory, size, client_firewalls=True)
     with ssh_fleet(deployment, [str(catalog)], host_firewalls=False) as bed:
+        bed.forks = 50
         started = time.monotonic()
         result = bed.fleet("apply", "--target", "nftables", "--verify", "--format", "json")
         seconds = time.monotonic() - started

@@ -20,7 +20,7 @@ from portplan.verify.lab import run_lab
 from tests.conftest import EXAMPLES
 from tests.fleet.testbed import CONTROLLER, SshFleet, generated_deployment, ssh_fleet
 
-# One at a time: each runs Ansible with 50 forks on a 2-CPU machine.
+# One at a time: each runs Ansible (and a fleet of sshd) on a 2-CPU machine.
 pytestmark = [pytest.mark.root, pytest.mark.slow, pytest.mark.xdist_group("fleet")]
 
 

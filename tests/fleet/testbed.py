@@ -63,6 +63,9 @@ class SshFleet:
     deployment: Path
     catalog: tuple[str, ...] = ()
     sshd: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Ansible's parallelism: modest in the test suite, which shares two CPUs with other tests
+    # (some of them timed); bench/fleet.py raises it.
+    forks: int = 10
 
     @property
     def remote_dir(self) -> Path:
@@ -85,7 +88,7 @@ class SshFleet:
             "--remote-dir",
             str(self.remote_dir),
             "--forks",
-            "50",
+            str(self.forks),
             *args,
         )
 
