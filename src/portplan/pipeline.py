@@ -12,9 +12,9 @@ user can call them directly. Later stages (compile, lab, audit, …) take the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from portplan.catalog import Catalog, load_catalog
 from portplan.compile.base import Artifact
@@ -25,6 +25,9 @@ from portplan.model.deployment import Deployment
 from portplan.report import get_format
 
 if TYPE_CHECKING:
+    from portplan.extract import Document, Extraction
+    from portplan.flows.conflicts import Conflict
+    from portplan.model.product import Product
     from portplan.verify.audit import AuditReport
     from portplan.verify.lab import LabReport
     from portplan.verify.targets import ListenPort, ProbeTarget
@@ -156,9 +159,106 @@ def lab(
     target: str = "nftables",
     keep_going: bool = False,
     catalog_dirs: Sequence[PathLike] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> LabReport:
-    """Build the deployment in namespaces (root), load the compiled rules, try every flow."""
+    """Build the deployment in namespaces (root), load the compiled rules, try every flow;
+    ``progress`` is told each step as a line of text."""
     from portplan.verify.lab import run_lab
 
     deployment, resolution = plan(deployment_path, catalog_dirs)
-    return run_lab(deployment, resolution, target=target, keep_going=keep_going)
+    return run_lab(
+        deployment, resolution, target=target, keep_going=keep_going, progress=progress
+    )
+
+
+def lab_problems() -> list[str]:
+    """What this machine lacks to run the lab (root, ip, nft); empty when it can."""
+    from portplan.verify.netns import missing_requirements
+
+    return missing_requirements()
+
+
+# ── Extract: a vendor document → flows with evidence → a draft product a person reviews ────
+def read_document(document_path: PathLike) -> Document:
+    """The document as the extractor sees it: blocks with the line numbers evidence cites."""
+    from portplan.extract import read_document as read
+
+    return read(document_path)
+
+
+def extract(document: Document) -> Extraction:
+    """Every flow the document states, and the port-like lines that fed no flow."""
+    from portplan.extract import extract_flows
+
+    return extract_flows(document)
+
+
+def draft_product(document_name: str, flows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A draft product (plain data) from flows in extraction JSON form, e.g. as a reviewer
+    edited them; roles, variables and features are derived as ``extract --format yaml`` does."""
+    from portplan.extract import Evidence, ExtractedFlow, Extraction
+    from portplan.extract.draft import draft_product as draft
+
+    extracted = tuple(
+        ExtractedFlow(
+            src=str(flow["src"]),
+            dst=str(flow["dst"]),
+            protocols=tuple(str(p) for p in flow["protocols"]),
+            ports=tuple(str(p) for p in flow["ports"]),
+            purpose=str(flow["purpose"]),
+            optional=bool(flow["optional"]),
+            configurable=bool(flow["configurable"]),
+            evidence=Evidence(
+                str(flow["evidence"]["file"]),
+                int(flow["evidence"]["line"]),
+                str(flow["evidence"]["text"]),
+            ),
+        )
+        for flow in flows
+    )
+    return draft([Extraction(document_name, extracted, ())])
+
+
+def product_yaml(data: Mapping[str, Any], source: str = "<product>") -> str:
+    """Product YAML text for ``data``, checked exactly as the catalog loader checks a file
+    (a ``file:line`` ValidationError when it would not load)."""
+    import yaml
+
+    from portplan.model.product import Product
+    from portplan.yamlio import parse_yaml, validate_model
+
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    validate_model(Product, *parse_yaml(text, source))
+    return text
+
+
+# ── Catalog, diagrams, conflicts and reports on loaded values ──────────────────────────────
+def catalog(catalog_dirs: Sequence[PathLike] = ()) -> Catalog:
+    """The bundled products plus the user's directories."""
+    return load_catalog(catalog_dirs)
+
+
+def product_diagram_svg(product: Product) -> bytes:
+    """The SVG ``portplan diagram PRODUCT`` draws (needs Graphviz)."""
+    from portplan.report.diagram import product_diagram, run_dot, to_dot
+
+    return run_dot(to_dot(product_diagram(product)), "svg")
+
+
+def deployment_diagram_svg(deployment: Deployment, resolution: Resolution) -> bytes:
+    """The SVG ``portplan diagram DEPLOYMENT`` draws (needs Graphviz)."""
+    from portplan.report.diagram import deployment_diagram, run_dot, to_dot
+
+    return run_dot(to_dot(deployment_diagram(deployment, resolution)), "svg")
+
+
+def conflicts(deployment: Deployment, products: Mapping[str, Product]) -> tuple[Conflict, ...]:
+    """Ports two roles would fight over on one host, each with a suggested fix."""
+    from portplan.flows.conflicts import find_conflicts
+
+    return find_conflicts(deployment, products)
+
+
+def render_report(deployment: Deployment, resolution: Resolution, format_name: str) -> str | bytes:
+    """The port matrix of a planned deployment, exactly as ``report`` writes it."""
+    return get_format(format_name).render(deployment, resolution)

@@ -33,6 +33,7 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.probe",
     "portplan.cli.lab",
     "portplan.cli.extract",
+    "portplan.cli.serve",
 ]
 
 
