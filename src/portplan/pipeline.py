@@ -52,7 +52,14 @@ def plan(
     strict: bool = False,
 ) -> tuple[Deployment, Resolution]:
     """Resolve a deployment; ``strict`` turns unbound roles and unrouted sites into errors."""
-    catalog, deployment = load(deployment_path, catalog_dirs)
+    return plan_in(load_catalog(catalog_dirs), deployment_path, strict)
+
+
+def plan_in(
+    catalog: Catalog, deployment_path: PathLike, strict: bool = False
+) -> tuple[Deployment, Resolution]:
+    """:func:`plan` with a catalog already loaded (a long-running caller loads it once)."""
+    deployment = load_deployment(deployment_path, catalog)
     resolution = resolve_flows(deployment, catalog, strict=strict)
     if catalog.notices:
         # Catalog notices (a user product replacing a bundled one) travel with the plan, so
@@ -166,9 +173,7 @@ def lab(
     from portplan.verify.lab import run_lab
 
     deployment, resolution = plan(deployment_path, catalog_dirs)
-    return run_lab(
-        deployment, resolution, target=target, keep_going=keep_going, progress=progress
-    )
+    return run_lab(deployment, resolution, target=target, keep_going=keep_going, progress=progress)
 
 
 def lab_problems() -> list[str]:

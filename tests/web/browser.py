@@ -42,7 +42,9 @@ def missing_browser() -> list[str]:
 
 
 @contextmanager
-def chromium(downloads: Path | None = None, width: int = 1500, height: int = 1000) -> Iterator[object]:
+def chromium(
+    downloads: Path | None = None, width: int = 1500, height: int = 1000
+) -> Iterator[object]:
     """A headless Chromium driven by Selenium; ``downloads`` receives downloaded files."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -42,9 +42,7 @@ def _cells(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
 
 
-def test_matrix_filter_sort_and_downloads(
-    serve: Serve, browser: Any, tmp_path: Path
-) -> None:
+def test_matrix_filter_sort_and_downloads(serve: Serve, browser: Any, tmp_path: Path) -> None:
     url = serve("--deployment", str(MESH))
     browser.get(url + "deployments/papercut-hive-mesh")
     report_csv = portplan("report", str(MESH), "--format", "csv").stdout
@@ -100,7 +98,9 @@ def test_matrix_filter_sort_and_downloads(
     # The diagram is the SVG `diagram` draws, loaded as an image.
     diagram = browser.find_element(By.ID, "deployment-diagram")
     browser.execute_script("arguments[0].scrollIntoView()", diagram)
-    wait_for(lambda: browser.execute_script("return arguments[0].naturalWidth", diagram), what="svg")
+    wait_for(
+        lambda: browser.execute_script("return arguments[0].naturalWidth", diagram), what="svg"
+    )
 
 
 def test_catalog_search_and_product_page(serve: Serve, browser: Any) -> None:
@@ -134,4 +134,6 @@ def test_catalog_search_and_product_page(serve: Serve, browser: Any) -> None:
     assert len(flows) == 58
     assert "luware-lucs.txt:" in flows[0].text  # each flow cites its evidence line
     diagram = browser.find_element(By.ID, "product-diagram")
-    wait_for(lambda: browser.execute_script("return arguments[0].naturalWidth", diagram), what="svg")
+    wait_for(
+        lambda: browser.execute_script("return arguments[0].naturalWidth", diagram), what="svg"
+    )

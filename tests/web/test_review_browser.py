@@ -53,7 +53,10 @@ def test_review_edit_save_validate_plan(
     # Click a flow: the document scrolls to its line and marks it.
     _row(browser, 18).find_element(By.CSS_SELECTOR, "button.jump").click()
     assert "current" in browser.find_element(By.ID, "L18").get_attribute("class")
-    in_view = "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight;"
+    in_view = (
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.top >= 0 && r.bottom <= innerHeight;"
+    )
     wait_for(lambda: browser.execute_script(in_view, browser.find_element(By.ID, "L18")))
 
     # Rename an endpoint once: every flow that names it follows.
@@ -104,7 +107,8 @@ def test_review_edit_save_validate_plan(
         "hosts:\n"
         "  - {name: vpsx01, zone: lan, addresses: [10.20.0.10], roles: [lrs-reviewed:vpsx]}\n"
         "  - {name: prn01, zone: lan, addresses: [10.20.0.31], roles: [lrs-reviewed:printer]}\n"
-        "  - {name: pull01, zone: lan, addresses: [10.20.0.40], roles: [lrs-reviewed:pull-service]}\n"
+        "  - {name: pull01, zone: lan, addresses: [10.20.0.40],"
+        " roles: [lrs-reviewed:pull-service]}\n"
     )
     planned = portplan("--catalog", str(catalog_dir), "plan", str(deployment), "--format", "json")
     assert planned.returncode == 0, planned.stderr
@@ -163,3 +167,29 @@ def test_line_click_makes_a_flow_and_saving_twice_asks(
     wait_for(lambda: "Saved" in status.text, what="second save")
     assert "tcp/8443,8444" in saved.read_text()
     assert [p.name for p in catalog_dir.iterdir()] == ["lrs-vpsx.yaml"]  # no temporary left
+
+
+def test_upload_a_document_to_review(serve: Serve, browser: Any, tmp_path: Path) -> None:
+    document = tmp_path / "agent guide.md"
+    document.write_text(
+        "# Ports\n\n| Port | Protocol | Source | Destination | Purpose |\n|---|---|---|---|---|\n"
+        "| 4118 | TCP | Manager | Agent | Heartbeat |\n"
+    )
+    url = serve()
+    browser.get(url + "review")
+    browser.find_element(By.ID, "upload-file").send_keys(str(document))
+    browser.find_element(By.ID, "upload-button").click()
+    rows = wait_for(
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#flow-grid tbody tr"), what="grid"
+    )
+    assert browser.find_element(By.CSS_SELECTOR, ".doc-pane h2").text == "agent guide.md"
+    assert [e.get_attribute("value") for e in rows[0].find_elements(By.TAG_NAME, "input")][:4] == [
+        "Manager",
+        "Agent",
+        "tcp",
+        "4118",
+    ]
+    assert "evidence" in browser.find_element(By.ID, "L5").get_attribute("class")
+    # Without --catalog there is nowhere to save: the page says how to get one.
+    assert not browser.find_elements(By.ID, "save-button")
+    assert "--catalog DIR" in browser.find_element(By.ID, "product-form").text

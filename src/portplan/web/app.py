@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,11 +21,14 @@ from portplan.web.security import AccessGuard
 from portplan.web.settings import WebSettings
 from portplan.web.state import Workbench
 
+
 def create_app(settings: WebSettings) -> FastAPI:
     bench = Workbench(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.warm_up:
+            threading.Thread(target=bench.warm_up, daemon=True, name="warm-up").start()
         try:
             yield
         finally:

@@ -34,7 +34,9 @@ def document_lines(path: Path, blocks: Iterable[object]) -> list[DocumentLine]:
         try:
             text = path.read_text(encoding="utf-8-sig", errors="replace")
         except OSError as exc:
-            raise InputError(f"cannot read the document ({exc.strerror}).", file=path.name) from None
+            raise InputError(
+                f"cannot read the document ({exc.strerror}).", file=path.name
+            ) from None
         return [DocumentLine(n, line) for n, line in enumerate(text.splitlines(), start=1)]
     by_line: dict[int, list[str]] = {}
     for number, text in _block_lines(blocks):

@@ -14,10 +14,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portplan import pipeline
 from portplan.errors import EnvironmentProblem, PortplanError
+
+if TYPE_CHECKING:
+    from portplan.verify.lab import LabReport, LabResult
 
 _ids = itertools.count(1)
 
@@ -81,7 +84,9 @@ class LabRunner:
         job.add("progress", line=f"planning {path.name}")
         try:
             report = pipeline.lab(
-                path, catalog_dirs=catalog_dirs, progress=lambda line: job.add("progress", line=line)
+                path,
+                catalog_dirs=catalog_dirs,
+                progress=lambda line: job.add("progress", line=line),
             )
         except PortplanError as exc:
             job.add("failure", message=str(exc))
@@ -92,9 +97,9 @@ class LabRunner:
         job.add("result", **lab_summary(report))
 
 
-def lab_summary(report: Any) -> dict[str, Any]:
+def lab_summary(report: LabReport) -> dict[str, Any]:
     """Per flow: probes, expected, observed states and the verdict (``portplan lab``'s table)."""
-    flows: dict[str, list[Any]] = {}
+    flows: dict[str, list[LabResult]] = {}
     for result in report.results:
         flows.setdefault(result.case.flow, []).append(result)
     rows = []

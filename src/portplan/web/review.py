@@ -122,13 +122,15 @@ def save_product(request: SaveRequest, catalog: Catalog) -> Saved:
         )
     text, data = product_text(request)
     target = request.directory / request.filename
-    owner = catalog.origins.get(data["id"])
-    if owner is not None and Path(owner).parent.resolve() == request.directory.resolve():
-        if Path(owner).resolve() != target.resolve():
-            raise ValidationError(
-                f"product '{data['id']}' is already defined in {Path(owner).name} in this "
-                "catalog — save over that file or choose another product id."
-            )
+    owner = Path(catalog.origins.get(data["id"], target))
+    if (
+        owner.parent.resolve() == request.directory.resolve()
+        and owner.resolve() != target.resolve()
+    ):
+        raise ValidationError(
+            f"product '{data['id']}' is already defined in {owner.name} in this catalog — "
+            "save over that file or choose another product id."
+        )
     if request.overwrite:
         write_atomic(target, text)
     else:

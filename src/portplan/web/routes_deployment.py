@@ -81,9 +81,7 @@ def api_matrix(
             raise ValueError(f"filter '{item}' must read column:text, e.g. protocol:udp")
         filters.append((key, text))
     matrix = _planned(request, deployment_id).matrix
-    result = matrix.query(
-        MatrixQuery(q, tuple(filters), sort, order == "desc", offset, limit)
-    )
+    result = matrix.query(MatrixQuery(q, tuple(filters), sort, order == "desc", offset, limit))
     return {
         "columns": Matrix.columns(),
         "total": result.total,
@@ -98,7 +96,10 @@ def api_conflicts(request: Request, deployment_id: str) -> Any:
     """Ports two roles would fight over on one host, each with a suggested fix."""
     planned = _planned(request, deployment_id)
     found = pipeline.conflicts(planned.deployment, workbench(request).catalog().products)
-    return {"deployment": planned.deployment.name, "conflicts": [conflict_to_dict(c) for c in found]}
+    return {
+        "deployment": planned.deployment.name,
+        "conflicts": [conflict_to_dict(c) for c in found],
+    }
 
 
 @router.get("/deployments/{deployment_id}/report.{format_name}", tags=["deployments"])

@@ -43,7 +43,8 @@ SECURITY_HEADERS = [
         b"object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on form posts.
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
 
@@ -83,11 +84,14 @@ class AccessGuard:
         if self.token is None and _host_name(host) not in LOOPBACK_NAMES:
             return 421, "this workbench answers only on loopback addresses (127.0.0.1, localhost)"
         if self.token is not None and not self._has_token(scope, headers):
-            return 401, "this workbench needs its access token — open the URL portplan serve printed"
+            return (
+                401,
+                "this workbench needs its access token — open the URL portplan serve printed",
+            )
         origin = headers.get("origin")
-        if scope["method"] in UNSAFE_METHODS and origin is not None:
-            if urlsplit(origin).netloc.lower() != host.lower():
-                return 403, "cross-site request refused — use the workbench's own pages"
+        unsafe = scope["method"] in UNSAFE_METHODS
+        if unsafe and origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+            return 403, "cross-site request refused — use the workbench's own pages"
         return None
 
     def _has_token(self, scope: Scope, headers: dict[str, str]) -> bool:

@@ -23,6 +23,7 @@ class WebSettings:
     deployments: tuple[Path, ...] = ()
     documents: tuple[Path, ...] = ()
     token: str | None = None
+    warm_up: bool = True  # plan every deployment at start-up, before its page is asked for
 
 
 def is_loopback(host: str) -> bool:

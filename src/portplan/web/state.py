@@ -69,7 +69,7 @@ class Planned:
 class Workbench:
     settings: WebSettings
     uploads: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="portplan-web-")))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
     _catalog: _Cached[Catalog] | None = None
     _plans: dict[str, _Cached[Planned]] = field(default_factory=dict)
 
@@ -111,14 +111,24 @@ class Workbench:
 
     def planned(self, deployment_id: str) -> Planned:
         path = self.deployment_path(deployment_id)
-        key = (*signature([path]), *self.catalog_signature())
-        cached = self._plans.get(deployment_id)
-        if cached is not None and cached.key == key:
-            return cached.value
-        deployment, resolution = pipeline.plan(path, self.settings.catalog_dirs)
-        planned = Planned(deployment_id, path, deployment, resolution, Matrix.of(resolution))
-        self._plans[deployment_id] = _Cached(key, planned)
-        return planned
+        with self._lock:  # one planning at a time; a second asker waits and gets the result
+            key = (*signature([path]), *self.catalog_signature())
+            cached = self._plans.get(deployment_id)
+            if cached is not None and cached.key == key:
+                return cached.value
+            deployment, resolution = pipeline.plan_in(self.catalog(), path)
+            planned = Planned(deployment_id, path, deployment, resolution, Matrix.of(resolution))
+            self._plans[deployment_id] = _Cached(key, planned)
+            return planned
+
+    def warm_up(self) -> None:
+        """Load the catalog and plan every deployment ahead of the first page (run in a
+        thread at start-up); a problem shows when its page is opened."""
+        for deployment_id in self.deployments():
+            try:
+                self.planned(deployment_id)
+            except Exception:  # the deployment's page shows the error when it is opened
+                continue
 
     # ── documents ─────────────────────────────────────────────────────────────────────────
     def document_roots(self) -> dict[str, Path]:
