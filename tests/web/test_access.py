@@ -75,7 +75,7 @@ def test_loopback_refuses_other_host_names_and_cross_site_posts() -> None:
         rebound = web.get("/", headers={"host": "attacker.example"})
         assert rebound.status_code == 421
         flow = {"protocols": ["tcp"], "ports": ["443"]}
-        assert web.post("/api/review/check", json=flow).json() == {"error": None}
+        assert web.post("/api/review/check", json=flow).json() == {"error": None, "note": None}
         same = web.post("/api/review/check", json=flow, headers={"origin": LOCAL})
         assert same.status_code == 200
         forged = web.post(

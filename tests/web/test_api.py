@@ -15,7 +15,7 @@ from portplan.catalog import load_product_file
 from portplan.errors import ValidationError
 from portplan.web import WebSettings, create_app
 from portplan.web.documents import document_lines
-from portplan.web.review import FileExists, flow_problem, write_new
+from portplan.web.review import FileExists, flow_note, flow_problem, write_new
 from tests.conftest import EXAMPLES
 from tests.web.conftest import portplan
 
@@ -173,8 +173,11 @@ def test_a_bad_port_reads_as_the_catalog_loader_says_it(tmp_path: Path) -> None:
     assert flow_problem({"protocols": [], "ports": ["1"]}) == (
         "no protocol — write one, e.g. tcp, udp, tcp+udp or icmp."
     )
-    # A configurable port without a documented default becomes a variable without one.
-    assert flow_problem({"protocols": ["tcp"], "ports": [], "configurable": True}) is None
+    # A flow without a port becomes a variable without a default: not wrong, but noted.
+    portless = {"protocols": ["tcp"], "ports": [], "configurable": True}
+    assert flow_problem(portless) is None
+    assert "variable without a default" in (flow_note(portless) or "")
+    assert flow_note({"protocols": ["icmp"], "ports": []}) is None
 
 
 def test_write_new_never_replaces_and_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -136,13 +136,20 @@ def test_line_click_makes_a_flow_and_saving_twice_asks(
     new = rows[-1]
     assert new.find_element(By.CSS_SELECTOR, "button.jump").text == "4"
     assert browser.switch_to.active_element == new.find_element(By.CSS_SELECTOR, "input.src")
-    # A new flow has no port yet: the parser says what is missing.
-    problem = new.find_element(By.CSS_SELECTOR, ".problem")
-    wait_for(lambda: "needs destination ports" in problem.text, what="missing-port message")
+    # A new flow has no port yet: saving would make it a variable, and the grid says so.
+    note = new.find_element(By.CSS_SELECTOR, ".note")
+    wait_for(lambda: "saved as a variable" in note.text, what="the no-port note")
     new.find_element(By.CSS_SELECTOR, "input.src").send_keys("Admin")
     new.find_element(By.CSS_SELECTOR, "input.dst").send_keys("VPSX")
+    protocols = new.find_element(By.CSS_SELECTOR, "input.protocols")
+    protocols.clear()
+    protocols.send_keys("tcp+quic")
+    problem = new.find_element(By.CSS_SELECTOR, ".problem")
+    wait_for(lambda: "unknown protocol 'quic'" in problem.text, what="the protocol message")
+    protocols.clear()
+    protocols.send_keys("tcp")
     new.find_element(By.CSS_SELECTOR, "input.ports").send_keys("8443")
-    wait_for(lambda: problem.text == "", what="the message to clear")
+    wait_for(lambda: problem.text == "" and note.text == "", what="the messages to clear")
     assert "evidence" in browser.find_element(By.ID, "L4").get_attribute("class")
 
     browser.find_element(By.ID, "save-button").click()

@@ -43,8 +43,8 @@ def flow_problem(flow: Mapping[str, Any]) -> str | None:
     """What is wrong with one flow's service, in the parser's words; None when it is fine."""
     protocols = [str(p) for p in flow.get("protocols", [])]
     ports = [str(p) for p in flow.get("ports", []) if str(p).strip()]
-    if flow.get("configurable") and not ports:
-        ports = ["1"]  # a configurable port without a documented default is a variable
+    if not ports:
+        ports = ["1"]  # no port stated: the product gets a variable without a default
     services = flow_services(protocols, ports)
     if not services:
         return "no protocol — write one, e.g. tcp, udp, tcp+udp or icmp."
@@ -53,6 +53,14 @@ def flow_problem(flow: Mapping[str, Any]) -> str | None:
             parse_service(text)
     except ServiceSyntaxError as exc:
         return exc.message
+    return None
+
+
+def flow_note(flow: Mapping[str, Any]) -> str | None:
+    """What saving will make of a flow that is not wrong but needs a decision later."""
+    transports = [p for p in flow.get("protocols", []) if str(p).lower() not in ICMP_PROTOCOLS]
+    if transports and not [p for p in flow.get("ports", []) if str(p).strip()]:
+        return "no port: saved as a variable without a default — set it in the deployment."
     return None
 
 

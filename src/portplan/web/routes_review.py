@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from portplan import pipeline
 from portplan.web.documents import document_lines, upload_name
 from portplan.web.pages import page, workbench
-from portplan.web.review import SaveRequest, flow_problem, save_product
+from portplan.web.review import SaveRequest, flow_note, flow_problem, save_product
 from portplan.web.security import inside
 from portplan.web.state import UPLOADS
 
@@ -70,6 +70,11 @@ def review_data(request: Request, folder: str, name: str) -> dict[str, Any]:
             for i, flow in enumerate(extraction.flows)
             if (problem := flow_problem(flow.as_json()))
         },
+        "notes": {
+            str(i): note
+            for i, flow in enumerate(extraction.flows)
+            if (note := flow_note(flow.as_json()))
+        },
         "unparsed": data["unparsed"],
         "notices": list(extraction.notices),
         "catalogs": [str(d) for d in workbench(request).settings.catalog_dirs],
@@ -96,8 +101,10 @@ def api_review(request: Request, folder: str = Query(...), document: str = Query
 
 @router.post("/api/review/check", tags=["review"])
 def api_check(flow: FlowIn) -> Any:
-    """Check one flow's service as the catalog will: ``error`` is the parser's message."""
-    return {"error": flow_problem(flow.model_dump())}
+    """Check one flow's service as the catalog will: ``error`` is the parser's message,
+    ``note`` what saving will make of a flow that needs a decision later."""
+    data = flow.model_dump()
+    return {"error": flow_problem(data), "note": flow_note(data)}
 
 
 @router.post("/api/review/save", tags=["review"])

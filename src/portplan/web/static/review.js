@@ -7,6 +7,7 @@
   const data = JSON.parse(document.getElementById("review-data").textContent);
   const flows = data.flows.map((flow) => ({ ...flow }));
   const problems = new Map(); // flow object -> message
+  const notes = new Map(); // flow object -> what saving will make of it
   const body = document.querySelector("#flow-grid tbody");
   const status = document.getElementById("save-status");
   const saveButton = document.getElementById("save-button");
@@ -46,6 +47,8 @@
         const answer = await postJSON("/api/review/check", flow);
         if (answer.data.error) problems.set(flow, answer.data.error);
         else problems.delete(flow);
+        if (answer.data.note) notes.set(flow, answer.data.note);
+        else notes.delete(flow);
         showProblem(flow);
       }, 150));
     }
@@ -57,6 +60,7 @@
     if (row) {
       const message = problems.get(flow) || "";
       row.querySelector(".problem").textContent = message;
+      row.querySelector(".note").textContent = message ? "" : notes.get(flow) || "";
       for (const input of row.querySelectorAll("input.service")) input.classList.toggle("bad", !!message);
       row.classList.toggle("has-problem", !!message);
     }
@@ -88,12 +92,12 @@
     const configurable = element("input", { type: "checkbox", class: "configurable", checked: !!flow.configurable, "aria-label": "configurable" });
     configurable.addEventListener("change", () => { flow.configurable = configurable.checked; scheduleCheck(flow); });
     const remove = element("button", { type: "button", class: "remove", text: "✕", title: "remove this flow" });
-    remove.addEventListener("click", () => { flows.splice(flows.indexOf(flow), 1); problems.delete(flow); render(); showProblem(flow); });
+    remove.addEventListener("click", () => { flows.splice(flows.indexOf(flow), 1); problems.delete(flow); notes.delete(flow); render(); showProblem(flow); });
     const tr = element("tr", { "data-index": String(index) },
       element("td", {}, jump),
       endpointCell(flow, "src"), endpointCell(flow, "dst"),
       element("td", {}, protocols),
-      element("td", {}, ports, element("div", { class: "problem", role: "alert" })),
+      element("td", {}, ports, element("div", { class: "problem", role: "alert" }), element("div", { class: "note" })),
       element("td", {}, purpose),
       element("td", {}, optional), element("td", {}, configurable),
       element("td", {}, remove));
@@ -124,7 +128,7 @@
 
   function render() {
     body.replaceChildren(...flows.map(row));
-    for (const flow of problems.keys()) showProblem(flow);
+    for (const flow of new Set([...problems.keys(), ...notes.keys()])) showProblem(flow);
     renderEndpoints();
     markEvidence();
     document.getElementById("flow-count").textContent = `${flows.length} flow(s)`;
@@ -185,6 +189,6 @@
   form.addEventListener("submit", (event) => { event.preventDefault(); if (saveButton) save(false); });
 
   for (const [index, message] of Object.entries(data.problems || {})) problems.set(flows[Number(index)], message);
+  for (const [index, message] of Object.entries(data.notes || {})) notes.set(flows[Number(index)], message);
   render();
-  for (const flow of problems.keys()) showProblem(flow);
 })();
