@@ -62,7 +62,7 @@ def in_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         },
     }
     plain = {**flow, "evidence": {"file": "agent.md", "line": 4, "text": "| 4118 | TCP |"}}
-    monkeypatch.setattr(pipeline, "extract", lambda document: _Extraction([flow, plain]))
+    monkeypatch.setattr(pipeline, "extract_document", lambda document: _Extraction([flow, plain]))
     sock = socket.create_server(("127.0.0.1", 0))
     server = uvicorn.Server(
         uvicorn.Config(create_app(WebSettings(documents=(docs,))), log_level="warning")

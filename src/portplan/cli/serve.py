@@ -9,6 +9,7 @@ import click
 
 from portplan.cli.options import catalog_dirs
 from portplan.errors import EnvironmentProblem, InputError
+from portplan.extras import require
 
 
 def _existing(paths: tuple[str, ...], kind: str, want_dir: bool) -> tuple[Path, ...]:
@@ -75,15 +76,13 @@ def command(
     \b
     Example:  portplan serve --catalog my-products --deployment examples/papercut-hive/mesh.yaml
     """
-    try:
-        import uvicorn
+    for module in ("fastapi", "uvicorn", "jinja2", "multipart"):
+        require("web", module)  # a missing one is a one-line error naming the extra
+    import uvicorn
 
-        from portplan.web import WebSettings, create_app
-        from portplan.web.settings import access_token
-    except ImportError as exc:
-        raise EnvironmentProblem(
-            f"the web workbench needs {exc.name} — install it with: pip install 'portplan[web]'"
-        ) from None
+    from portplan.web import WebSettings, create_app
+    from portplan.web.settings import access_token
+
     settings = WebSettings(
         catalog_dirs=_existing((*catalog_dirs(ctx), *extra_catalogs), "catalog", True),
         deployments=_existing(deployments, "deployment", False),

@@ -20,7 +20,7 @@ from portplan import pipeline
 from portplan.errors import EnvironmentProblem, PortplanError
 
 if TYPE_CHECKING:
-    from portplan.verify.lab import LabReport, LabResult
+    from portplan.pipeline import LabReport, LabResult
 
 _ids = itertools.count(1)
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, fields
 
 from portplan.model.concrete import Resolution
-from portplan.report import COLUMNS, MatrixRow, matrix_rows
+from portplan.pipeline import MATRIX_COLUMNS, MatrixRow, matrix_rows
 
 KEYS: tuple[str, ...] = tuple(f.name for f in fields(MatrixRow))
 # MatrixRow.cells() is dataclasses.astuple, which deep-copies every cell: ten times slower.
@@ -60,7 +60,7 @@ class Matrix:
 
     @staticmethod
     def columns() -> list[dict[str, str]]:
-        return [{"key": k, "title": t} for k, t in zip(KEYS, COLUMNS, strict=True)]
+        return [{"key": k, "title": t} for k, t in zip(KEYS, MATRIX_COLUMNS, strict=True)]
 
     def query(self, query: MatrixQuery) -> MatrixPage:
         for key, _ in query.filters:

@@ -29,10 +29,10 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> HTML
     )
 
 
-def svg_response(data: bytes) -> Response:
+def svg_response(data: str | bytes) -> Response:
     # Opened on its own, an SVG is a document: it may not run scripts or load anything.
     return Response(
-        data,
+        data.encode("utf-8") if isinstance(data, str) else data,
         media_type="image/svg+xml",
         headers={"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'"},
     )

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from portplan import pipeline
-from portplan.catalog import Catalog
 from portplan.errors import InputError, PortplanError, ServiceSyntaxError, ValidationError
 from portplan.io import write_atomic
 from portplan.model.service import ICMP_PROTOCOLS, parse_service
@@ -122,7 +121,7 @@ def product_text(request: SaveRequest) -> tuple[str, dict[str, Any]]:
     return header + pipeline.product_yaml(data, request.filename), data
 
 
-def save_product(request: SaveRequest, catalog: Catalog) -> Saved:
+def save_product(request: SaveRequest, catalog: pipeline.Catalog) -> Saved:
     if not PRODUCT_FILE.fullmatch(request.filename):
         raise InputError(
             f"'{request.filename}' is not a product file name — use letters, digits, '.', '-' "

@@ -9,15 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from portplan import pipeline
-from portplan.catalog import Catalog, bundled_dir
-from portplan.catalog.render import product_document
 from portplan.model.product import Product
 from portplan.web.pages import page, svg_response, workbench
 
 router = APIRouter()
 
 
-def search_products(catalog: Catalog, query: str) -> list[Product]:
+def search_products(catalog: pipeline.Catalog, query: str) -> list[Product]:
     """Products matching every word of ``query`` — in the id, name, vendor, roles, features,
     flow purposes or services; a port number also matches a product that opens that port."""
     terms = query.casefold().split()
@@ -45,7 +43,7 @@ def _haystack(product: Product) -> str:
     return "\n".join(parts).casefold()
 
 
-def summary(catalog: Catalog, product: Product) -> dict[str, Any]:
+def summary(catalog: pipeline.Catalog, product: Product) -> dict[str, Any]:
     origin = catalog.origins.get(product.id, "")
     return {
         "id": product.id,
@@ -54,7 +52,7 @@ def summary(catalog: Catalog, product: Product) -> dict[str, Any]:
         "version": product.version,
         "roles": len(product.roles),
         "flows": len(product.flows),
-        "origin": "bundled" if Path(origin).parent == bundled_dir() else origin,
+        "origin": "bundled" if Path(origin).parent == pipeline.bundled_dir() else origin,
     }
 
 
@@ -76,7 +74,7 @@ def api_product(request: Request, product_id: str) -> Any:
     if product_id not in catalog:
         raise LookupError(f"no product '{product_id}' in the catalog")
     product = catalog.get(product_id)
-    return {**product_document(product), "summary": summary(catalog, product)}
+    return {**pipeline.product_document(product), "summary": summary(catalog, product)}
 
 
 @router.get("/catalog", response_class=HTMLResponse, include_in_schema=False)
@@ -95,4 +93,5 @@ def product_svg(request: Request, product_id: str) -> Response:
     catalog = workbench(request).catalog()
     if product_id not in catalog:
         raise LookupError(f"no product '{product_id}' in the catalog")
-    return svg_response(pipeline.product_diagram_svg(catalog.get(product_id)))
+    subject = pipeline.Subject(product_id, product=catalog.get(product_id))
+    return svg_response(pipeline.render_diagram(pipeline.diagram(subject), "svg"))

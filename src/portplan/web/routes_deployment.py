@@ -12,9 +12,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from portplan import pipeline
-from portplan.flows.conflicts import conflict_to_dict
-from portplan.flows.serialize import unbound_to_dict
-from portplan.report import format_names, get_format
 from portplan.web.lab import LabRunner
 from portplan.web.matrix import Matrix, MatrixQuery
 from portplan.web.pages import page, svg_response, workbench
@@ -37,9 +34,14 @@ def overview(planned: Planned) -> dict[str, Any]:
         "flows": len(resolution.flows),
         "rows": len(planned.matrix.rows),
         "hosts": len(planned.deployment.hosts),
-        "unbound": [unbound_to_dict(u) for u in resolution.unbound],
+        "unbound": [
+            {"product": u.product, "flow": u.flow, "role": u.role, "reason": u.reason}
+            for u in resolution.unbound
+        ],
         "notices": list(resolution.notices),
-        "downloads": {name: f"/deployments/{planned.id}/report.{name}" for name in format_names()},
+        "downloads": {
+            name: f"/deployments/{planned.id}/report.{name}" for name in pipeline.format_names()
+        },
     }
 
 
@@ -95,17 +97,19 @@ def api_matrix(
 def api_conflicts(request: Request, deployment_id: str) -> Any:
     """Ports two roles would fight over on one host, each with a suggested fix."""
     planned = _planned(request, deployment_id)
-    found = pipeline.conflicts(planned.deployment, workbench(request).catalog().products)
+    found = pipeline.find_conflicts(planned.deployment, workbench(request).catalog())
     return {
         "deployment": planned.deployment.name,
-        "conflicts": [conflict_to_dict(c) for c in found],
+        "conflicts": [pipeline.conflict_to_dict(c) for c in found],
     }
 
 
 @router.get("/deployments/{deployment_id}/report.{format_name}", tags=["deployments"])
 def download_report(request: Request, deployment_id: str, format_name: str) -> Response:
     """The whole port matrix as a file, exactly as ``portplan report --format …`` writes it."""
-    report = get_format(format_name)
+    if format_name not in pipeline.format_names():
+        known = ", ".join(pipeline.format_names())
+        raise ValueError(f"unknown report format '{format_name}' — use one of {known}")
     planned = _planned(request, deployment_id)
     content = pipeline.render_report(planned.deployment, planned.resolution, format_name)
     media = {
@@ -115,7 +119,7 @@ def download_report(request: Request, deployment_id: str, format_name: str) -> R
         "json": "application/json",
         "md": "text/markdown; charset=utf-8",
     }.get(format_name, "application/octet-stream")
-    filename = f"{planned.id}-matrix.{report.extension}"
+    filename = f"{planned.id}-matrix.{format_name}"
     headers = {"content-disposition": f'attachment; filename="{filename}"'}
     return Response(content, media_type=media, headers=headers)
 
@@ -123,7 +127,10 @@ def download_report(request: Request, deployment_id: str, format_name: str) -> R
 @router.get("/deployments/{deployment_id}/diagram.svg", include_in_schema=False)
 def deployment_svg(request: Request, deployment_id: str) -> Response:
     planned = _planned(request, deployment_id)
-    return svg_response(pipeline.deployment_diagram_svg(planned.deployment, planned.resolution))
+    subject = pipeline.Subject(
+        planned.id, deployment=planned.deployment, resolution=planned.resolution
+    )
+    return svg_response(pipeline.render_diagram(pipeline.diagram(subject), "svg"))
 
 
 @router.get("/deployments/{deployment_id}", response_class=HTMLResponse, include_in_schema=False)

@@ -56,7 +56,7 @@ def _document(request: Request, folder: str, name: str) -> Path:
 def review_data(request: Request, folder: str, name: str) -> dict[str, Any]:
     path = _document(request, folder, name)
     document = pipeline.read_document(path)
-    extraction = pipeline.extract(document)
+    extraction = pipeline.extract_document(document)
     data = extraction.as_json()
     lines = document_lines(path, getattr(document, "blocks", ()))
     return {

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from portplan import pipeline
-from portplan.catalog import Catalog, bundled_dir
 from portplan.errors import InputError
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
@@ -70,7 +69,7 @@ class Workbench:
     settings: WebSettings
     uploads: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="portplan-web-")))
     _lock: threading.RLock = field(default_factory=threading.RLock)
-    _catalog: _Cached[Catalog] | None = None
+    _catalog: _Cached[pipeline.Catalog] | None = None
     _plans: dict[str, _Cached[Planned]] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -78,14 +77,14 @@ class Workbench:
 
     # ── catalog ───────────────────────────────────────────────────────────────────────────
     def catalog_signature(self) -> Signature:
-        dirs = [bundled_dir(), *self.settings.catalog_dirs]
+        dirs = [pipeline.bundled_dir(), *self.settings.catalog_dirs]
         return signature(f for d in dirs for f in _yaml_files(d))
 
-    def catalog(self) -> Catalog:
+    def catalog(self) -> pipeline.Catalog:
         key = self.catalog_signature()
         with self._lock:
             if self._catalog is None or self._catalog.key != key:
-                self._catalog = _Cached(key, pipeline.catalog(self.settings.catalog_dirs))
+                self._catalog = _Cached(key, pipeline.load_catalog(self.settings.catalog_dirs))
             return self._catalog.value
 
     # ── deployments ───────────────────────────────────────────────────────────────────────
