@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := nftables iptables ipset iproute2 procps graphviz nmap conntrack python3-firewall openssh-server
+DEBIAN_PACKAGES := nftables iptables ipset iproute2 procps graphviz nmap conntrack python3-firewall \
+                   openssh-server chromium chromium-driver
 
 .PHONY: demo test lint typecheck pytest system-deps bench clean
 
@@ -45,6 +46,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/compile.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/fleet.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -27,7 +27,15 @@ from portplan.compile.dispatch import compile_deployment
 from portplan.compile.registry import target_descriptions
 from portplan.deployment import check_deployment, load_deployment
 from portplan.errors import InputError
-from portplan.extract import Document, Extraction, extract_flows, read_document
+from portplan.extract import (
+    Document,
+    Evidence,
+    ExtractedFlow,
+    Extraction,
+    extract_flows,
+    read_document,
+)
+from portplan.extract.draft import draft_product as draft_of
 from portplan.extract.draft import draft_product_yaml
 from portplan.extract.render import render_table
 from portplan.fleet.ansible import emit_playbooks, find_tool
@@ -41,7 +49,8 @@ from portplan.flows.serialize import resolution_json
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.product import Product
-from portplan.report import format_names, get_format
+from portplan.report import COLUMNS as MATRIX_COLUMNS
+from portplan.report import MatrixRow, format_names, get_format, matrix_rows
 from portplan.report.base import addresses_text, path_text
 from portplan.report.diagram import FORMATS as DIAGRAM_FORMATS
 from portplan.report.diagram import (
@@ -67,16 +76,18 @@ from portplan.verify.audit import audit as audit_ruleset
 from portplan.verify.evaluate import Ruleset
 from portplan.verify.lab import LabReport, LabResult, run_lab
 from portplan.verify.listen import Listening, listen
+from portplan.verify.netns import missing_requirements
 from portplan.verify.probe import ProbeResult, probe
 from portplan.verify.rulesets import FORMATS as RULESET_FORMATS
 from portplan.verify.rulesets import read_rulesets
 from portplan.verify.targets import RANGE_SAMPLE, ListenPort, ProbeTarget
 from portplan.verify.targets import listen_ports as ports_to_receive
 from portplan.verify.targets import probe_targets as probes_to_send
-from portplan.yamlio import SourceMap, load_yaml
+from portplan.yamlio import SourceMap, load_yaml, parse_yaml, validate_model
 
 __all__ = [
     "DIAGRAM_FORMATS",
+    "MATRIX_COLUMNS",
     "RANGE_SAMPLE",
     "RULESET_FORMATS",
     "ApplyReport",
@@ -97,6 +108,7 @@ __all__ = [
     "LabResult",
     "ListenPort",
     "Listening",
+    "MatrixRow",
     "ProbeResult",
     "ProbeTarget",
     "Ruleset",
@@ -114,6 +126,7 @@ __all__ = [
     "diagram_format",
     "diff",
     "diff_subjects",
+    "draft_product",
     "draw",
     "extract",
     "extract_document",
@@ -126,21 +139,26 @@ __all__ = [
     "fleet_verify",
     "format_names",
     "lab",
+    "lab_problems",
     "listen",
     "listen_ports",
     "load",
     "load_catalog",
     "load_product",
     "load_subject",
+    "matrix_rows",
     "path_text",
     "plan",
     "plan_deployment",
+    "plan_in",
     "ports_to_receive",
     "probe",
     "probe_targets",
     "probes_to_send",
     "product_document",
     "product_files",
+    "product_yaml",
+    "read_document",
     "render_diagram",
     "render_diff",
     "render_extractions",
@@ -186,6 +204,39 @@ def render_extractions(extractions: Sequence[Extraction], fmt: Literal["yaml", "
     return draft_product_yaml(extractions) if fmt == "yaml" else render_table(extractions)
 
 
+def draft_product(document_name: str, flows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A draft product (plain data) from flows in extraction JSON form, e.g. as a reviewer
+    edited them; roles, variables and features are derived as ``extract --format yaml`` does."""
+    extracted = tuple(
+        ExtractedFlow(
+            src=str(flow["src"]),
+            dst=str(flow["dst"]),
+            protocols=tuple(str(p) for p in flow["protocols"]),
+            ports=tuple(str(p) for p in flow["ports"]),
+            purpose=str(flow["purpose"]),
+            optional=bool(flow["optional"]),
+            configurable=bool(flow["configurable"]),
+            evidence=Evidence(
+                str(flow["evidence"]["file"]),
+                int(flow["evidence"]["line"]),
+                str(flow["evidence"]["text"]),
+            ),
+        )
+        for flow in flows
+    )
+    return draft_of([Extraction(document_name, extracted, ())])
+
+
+def product_yaml(data: Mapping[str, Any], source: str = "<product>") -> str:
+    """Product YAML text for ``data``, checked exactly as the catalog loader checks a file
+    (a ``file:line`` ValidationError when it would not load)."""
+    import yaml
+
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    validate_model(Product, *parse_yaml(text, source))
+    return text
+
+
 # ── Load: the catalog (bundled products + user directories) and one deployment ─────────────
 def load(
     deployment_path: PathLike, catalog_dirs: Sequence[PathLike] = ()
@@ -211,6 +262,14 @@ def plan(
 ) -> tuple[Deployment, Resolution]:
     """Load (and check) a deployment file, then resolve it."""
     catalog, deployment = load(deployment_path, catalog_dirs)
+    return deployment, _resolve(deployment, catalog, strict)
+
+
+def plan_in(
+    catalog: Catalog, deployment_path: PathLike, strict: bool = False
+) -> tuple[Deployment, Resolution]:
+    """:func:`plan` with the catalog already loaded (a long-running caller loads it once)."""
+    deployment = load_deployment(deployment_path, catalog)
     return deployment, _resolve(deployment, catalog, strict)
 
 
@@ -461,8 +520,10 @@ def lab(
     target: str = "nftables",
     keep_going: bool = False,
     catalog_dirs: Sequence[PathLike] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> LabReport:
-    """Build the deployment in namespaces (root), load the compiled rules, try every flow."""
+    """Build the deployment in namespaces (root), load the compiled rules, try every flow;
+    ``progress`` is told each step as a line of text."""
     deployment, resolution = plan(deployment_path, catalog_dirs)
     return run_lab(deployment, resolution, target=target, keep_going=keep_going)
 
@@ -551,3 +612,9 @@ def fleet_playbooks(directory: PathLike) -> list[Path]:
     """The playbooks and callback plugin ``portplan fleet`` runs, for teams that run Ansible
     themselves."""
     return emit_playbooks(Path(directory))
+    return run_lab(deployment, resolution, target=target, keep_going=keep_going, progress=progress)
+
+
+def lab_problems() -> list[str]:
+    """What this machine lacks to run the lab (root, ip, nft); empty when it can."""
+    return missing_requirements()

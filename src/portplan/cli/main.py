@@ -34,6 +34,7 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.lab",
     "portplan.cli.extract",
     "portplan.cli.fleet",
+    "portplan.cli.serve",
 ]
 
 
