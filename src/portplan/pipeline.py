@@ -525,7 +525,7 @@ def lab(
     """Build the deployment in namespaces (root), load the compiled rules, try every flow;
     ``progress`` is told each step as a line of text."""
     deployment, resolution = plan(deployment_path, catalog_dirs)
-    return run_lab(deployment, resolution, target=target, keep_going=keep_going)
+    return run_lab(deployment, resolution, target=target, keep_going=keep_going, progress=progress)
 
 
 # ── Fleet: the same proof on real hosts, through Ansible ───────────────────────────────────
@@ -612,7 +612,6 @@ def fleet_playbooks(directory: PathLike) -> list[Path]:
     """The playbooks and callback plugin ``portplan fleet`` runs, for teams that run Ansible
     themselves."""
     return emit_playbooks(Path(directory))
-    return run_lab(deployment, resolution, target=target, keep_going=keep_going, progress=progress)
 
 
 def lab_problems() -> list[str]:
