@@ -53,3 +53,7 @@ class CheckFailed(PortplanError):
 
 class EnvironmentProblem(PortplanError):
     """The machine lacks something a command needs (root, nft, ip netns)."""
+
+
+class MissingExtra(EnvironmentProblem):
+    """An optional extra (``portplan[pdf]``, ``[office]``, ``[aerleon]``) is not installed."""

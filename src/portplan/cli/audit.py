@@ -21,11 +21,9 @@ from portplan.cli.options import (
 )
 from portplan.errors import CheckFailed, InputError
 from portplan.model.service import format_services
-from portplan.verify.audit import AuditReport
-from portplan.verify.rulesets import FORMATS
 
 
-def audit_table(report: AuditReport) -> str:
+def audit_table(report: pipeline.AuditReport) -> str:
     where = f"enforcement point {report.point}" if report.point else "a router every flow passes"
     counts = Counter(check.status for check in report.checks)
     tally = ", ".join(f"{counts[s]} {s}" for s in ("allowed", "conditional", "partial", "blocked"))
@@ -71,7 +69,7 @@ def audit_table(report: AuditReport) -> str:
     return "".join(lines)
 
 
-def audit_json(report: AuditReport) -> str:
+def audit_json(report: pipeline.AuditReport) -> str:
     data = {
         "point": report.point,
         "failed": report.failed,
@@ -126,7 +124,7 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--format",
     "ruleset_format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(pipeline.RULESET_FORMATS),
     default=None,
     help="Format of the ruleset (default: guessed from its content). 'nft' text is "
     "read by the real nft in a throwaway namespace (needs root).",

@@ -3,51 +3,15 @@ point, written all-or-nothing; ``--list-targets`` shows what can be compiled to.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 
 import click
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import STRICT, catalog_dirs, render_plain, terminal_width
+from portplan.cli.options import STRICT, add_data_row, catalog_dirs, render_plain, terminal_width
 from portplan.cli.plan import report_problems
-from portplan.compile.base import Artifact
-from portplan.compile.registry import TARGETS, get_compiler, target_names
-from portplan.errors import PortplanError
 from portplan.io import write_tree
-
-
-def target_rows() -> list[tuple[str, str]]:
-    """(target, description) for every registered target; a family such as ``aerleon:*``
-    lists each platform its module names (``platform_names()``, else ``PLATFORMS``)."""
-    rows: list[tuple[str, str]] = []
-    for name in target_names():
-        if not name.endswith(":*"):
-            rows.append((name, _description(name)))
-            continue
-        family = name[:-2]
-        module_name = TARGETS[name].partition(":")[0]
-        try:
-            module = importlib.import_module(module_name)
-            # Prefer the platforms the installed library really has over the module's table.
-            listing = getattr(module, "platform_names", None)
-            platforms: object = listing() if callable(listing) else getattr(module, "PLATFORMS", ())
-        except ImportError as exc:
-            rows.append((f"{family}:<platform>", f"unavailable: {exc}"))
-            continue
-        names: Iterable[object] = platforms if isinstance(platforms, Iterable) else ()
-        listed = sorted(str(p) for p in names)
-        rows.append((f"{family}:<platform>", f"{family} renders to: {', '.join(listed)}"))
-        rows.extend((f"{family}:{p}", _description(f"{family}:{p}")) for p in listed)
-    return rows
-
-
-def _description(name: str) -> str:
-    try:
-        return get_compiler(name).description
-    except (PortplanError, ImportError) as exc:
-        return f"unavailable: {exc}"
 
 
 def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -55,11 +19,11 @@ def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[st
     for heading in headings:
         table.add_column(heading, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        add_data_row(table, *row)  # cells are data: "[aerleon]" is not rich markup
     return render_plain(table, terminal_width(120))
 
 
-def summary_rows(artifacts: Sequence[Artifact]) -> list[tuple[str, str, str, str]]:
+def summary_rows(artifacts: Sequence[pipeline.Artifact]) -> list[tuple[str, str, str, str]]:
     return [
         (
             a.enforcement_point or "-",
@@ -109,7 +73,8 @@ def command(
     """
     if list_targets:
         click.echo(
-            render_table("compile targets", ("Target", "Description"), target_rows()), nl=False
+            render_table("compile targets", ("Target", "Description"), pipeline.compile_targets()),
+            nl=False,
         )
         return
     if deployment is None:

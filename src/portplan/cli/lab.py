@@ -23,17 +23,16 @@ from portplan.cli.options import (
     print_notes,
 )
 from portplan.errors import CheckFailed
-from portplan.verify.lab import LabReport, LabResult
 
 
-def _group(report: LabReport) -> dict[str, list[LabResult]]:
-    rows: dict[str, list[LabResult]] = {}
+def _group(report: pipeline.LabReport) -> dict[str, list[pipeline.LabResult]]:
+    rows: dict[str, list[pipeline.LabResult]] = {}
     for result in report.results:
         rows.setdefault(result.case.flow, []).append(result)
     return rows
 
 
-def lab_table(report: LabReport) -> str:
+def lab_table(report: pipeline.LabReport) -> str:
     groups = _group(report)
     table = Table(
         title=f"Lab {report.deployment}: {len(report.results)} probes in {report.namespaces} "
@@ -70,7 +69,7 @@ def lab_table(report: LabReport) -> str:
     return buffer.getvalue()
 
 
-def lab_json(report: LabReport) -> str:
+def lab_json(report: pipeline.LabReport) -> str:
     data = {
         "deployment": report.deployment,
         "namespaces": report.namespaces,

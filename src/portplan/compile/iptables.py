@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from portplan.compile.base import Artifact
-from portplan.compile.boxes import Box, allow_boxes
+from portplan.compile.boxes import RuleBox, allow_boxes
 from portplan.compile.chains import FilterScope, filter_scopes
 from portplan.compile.text import IPTABLES_COMMENT_BYTES, comment_text, labels_comment
 from portplan.model.concrete import Network, Resolution
@@ -117,7 +117,7 @@ class IptablesCompiler:
 
 
 def _filter_table(
-    scope: FilterScope, boxes: dict[str, list[Box]], family: int, ipsets: _Ipsets
+    scope: FilterScope, boxes: dict[str, list[RuleBox]], family: int, ipsets: _Ipsets
 ) -> tuple[list[str], int]:
     owned = {CHAIN_NAMES[chain] for chain, _ in scope.chains}
     lines = ["*filter"]
@@ -147,9 +147,9 @@ def _filter_table(
     return [*lines, *rules, "COMMIT"], len(rules)
 
 
-def _flow_rules(boxes: list[Box], ipsets: _Ipsets) -> list[str]:
+def _flow_rules(boxes: list[RuleBox], ipsets: _Ipsets) -> list[str]:
     """Rule bodies (after ``-A CHAIN``) for boxes, ports of one address pair joined."""
-    groups: dict[tuple[str, tuple[Network, ...], tuple[Network, ...]], list[Box]] = defaultdict(
+    groups: dict[tuple[str, tuple[Network, ...], tuple[Network, ...]], list[RuleBox]] = defaultdict(
         list
     )
     for box in boxes:
@@ -178,7 +178,7 @@ def _address_match(
     return f"-m set --match-set {ipsets.name(family, networks)} {direction}"
 
 
-def _service_matches(protocol: str, boxes: list[Box]) -> list[tuple[str, tuple[str, ...]]]:
+def _service_matches(protocol: str, boxes: list[RuleBox]) -> list[tuple[str, tuple[str, ...]]]:
     """(match text, labels) per rule: ICMP one type per rule; ports in multiport chunks."""
     if protocol in PROTOCOL_NAMES:
         option = "--icmp-type" if protocol == "icmp" else "--icmpv6-type"
@@ -192,7 +192,7 @@ def _service_matches(protocol: str, boxes: list[Box]) -> list[tuple[str, tuple[s
                     (f"-p {name} {option} {t}", box.labels) for t in range(box.low, box.high + 1)
                 ]
         return out
-    chunks: list[list[Box]] = [[]]
+    chunks: list[list[RuleBox]] = [[]]
     used = 0
     for box in boxes:
         slots = 1 if box.low == box.high else 2

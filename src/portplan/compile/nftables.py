@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from portplan.compile.base import Artifact
-from portplan.compile.boxes import Box, allow_boxes
+from portplan.compile.boxes import RuleBox, allow_boxes
 from portplan.compile.chains import FilterScope, filter_scopes
 from portplan.compile.text import NFT_COMMENT_BYTES, comment_text, labels_comment
 from portplan.model.concrete import Network, Resolution
@@ -125,7 +125,7 @@ class NftablesCompiler:
 
 
 def _chain(
-    table: _Table, chain: str, boxes: list[Box], options: NftablesCompiler, *, host: bool
+    table: _Table, chain: str, boxes: list[RuleBox], options: NftablesCompiler, *, host: bool
 ) -> None:
     rules = [
         '\t\tct state established,related accept comment "replies of allowed connections"',
@@ -160,7 +160,7 @@ def _chain(
     table.chains.append("\n".join([*head, *rules, "\t}"]))
 
 
-def _dispatch(table: _Table, chain: str, boxes: list[Box]) -> str:
+def _dispatch(table: _Table, chain: str, boxes: list[RuleBox]) -> str:
     """A verdict map from (protocol, port range) to a chain holding the rules of the boxes that
     cover it. Map keys may not overlap, so the ports are cut where any box starts or ends."""
     targets: dict[tuple[int, ...], str] = {}
@@ -194,7 +194,7 @@ def _dispatch(table: _Table, chain: str, boxes: list[Box]) -> str:
     )
 
 
-def _port_pieces(boxes: list[Box]) -> list[tuple[str, int, int, tuple[int, ...]]]:
+def _port_pieces(boxes: list[RuleBox]) -> list[tuple[str, int, int, tuple[int, ...]]]:
     """Disjoint (protocol, low, high, indices of the boxes covering it), adjacent pieces with
     the same boxes joined; a sweep over the range ends."""
     pieces: list[tuple[str, int, int, tuple[int, ...]]] = []
@@ -227,7 +227,7 @@ def _port_pieces(boxes: list[Box]) -> list[tuple[str, int, int, tuple[int, ...]]
     return pieces
 
 
-def _set_rule(table: _Table, chain: str, family: int, icmp: bool, boxes: list[Box]) -> str:
+def _set_rule(table: _Table, chain: str, family: int, icmp: bool, boxes: list[RuleBox]) -> str:
     """One concatenated interval set holding ``boxes`` and the rule that looks packets up in it."""
     ip = MATCH_FAMILY[family]
     address = ADDRESS_TYPE[family]
@@ -268,7 +268,7 @@ def _set_rule(table: _Table, chain: str, family: int, icmp: bool, boxes: list[Bo
     return f'\t\t{key} @{name} accept comment "{what}: {_count(len(elements), "element")}"'
 
 
-def _box_rule(table: _Table, box: Box, *, with_service: bool = True) -> str:
+def _box_rule(table: _Table, box: RuleBox, *, with_service: bool = True) -> str:
     """A rule of its own for a large group: named sets of its sources and destinations.
 
     The cheapest, most selective match goes first, as the kernel stops at the first that
@@ -319,7 +319,7 @@ def _range(low: int, high: int) -> str:
     return str(low) if low == high else f"{low}-{high}"
 
 
-def _icmp_type(box: Box) -> str:
+def _icmp_type(box: RuleBox) -> str:
     if box.low == box.high:
         names = {number: name for name, number in ICMP_TYPES[box.protocol].items()}
         return names.get(box.low, str(box.low))

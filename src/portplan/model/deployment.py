@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Container
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -227,67 +228,29 @@ class Deployment(StrictModel):
         sites = {s.name for s in self.sites}
         zones = {z.name: z for z in self.zones}
         for i, zone in enumerate(self.zones):
-            if zone.site not in sites:
-                raise fail(
-                    info,
-                    ("zones", i, "site"),
-                    f"zone '{zone.name}' names unknown site '{zone.site}'.",
-                )
+            _check_name(info, ("zones", i, "site"), f"zone '{zone.name}'", "site", zone.site, sites)
         for i, host in enumerate(self.hosts):
-            host_zone = zones.get(host.zone)
-            if host_zone is None:
-                raise fail(
-                    info,
-                    ("hosts", i, "zone"),
-                    f"host '{host.name}' names unknown zone '{host.zone}'.",
-                )
-            for j, address in enumerate(host.addresses):
-                if not any(_within(address, net) for net in host_zone.cidrs):
-                    cidrs = ", ".join(str(c) for c in host_zone.cidrs)
-                    raise fail(
-                        info,
-                        ("hosts", i, "addresses", j),
-                        f"address {address} of host '{host.name}' is outside zone "
-                        f"'{host_zone.name}' ({cidrs}) — fix the address or the zone's cidrs.",
-                    )
+            _check_name(info, ("hosts", i, "zone"), f"host '{host.name}'", "zone", host.zone, zones)
+            _check_addresses(info, i, host, zones[host.zone])
         for i, external in enumerate(self.externals):
-            if external.site is not None and external.site not in sites:
-                raise fail(
-                    info,
-                    ("externals", i, "site"),
-                    f"external '{external.name}' names unknown site '{external.site}'.",
-                )
+            if external.site is not None:
+                owner = f"external '{external.name}'"
+                _check_name(info, ("externals", i, "site"), owner, "site", external.site, sites)
         for i, link in enumerate(self.links):
             for j, site in enumerate(link.sites):
-                if site not in sites:
-                    raise fail(
-                        info,
-                        ("links", i, "sites", j),
-                        f"link '{link.name}' names unknown site '{site}'.",
-                    )
+                _check_name(
+                    info, ("links", i, "sites", j), f"link '{link.name}'", "site", site, sites
+                )
         hosts = {h.name for h in self.hosts}
         for i, point in enumerate(self.firewalls):
-            for j, zone_name in enumerate(point.zones):
-                if zone_name not in zones:
-                    raise fail(
-                        info,
-                        ("firewalls", i, "zones", j),
-                        f"firewall '{point.name}' names unknown zone '{zone_name}'.",
-                    )
-            for j, site in enumerate(point.sites):
-                if site not in sites:
-                    raise fail(
-                        info,
-                        ("firewalls", i, "sites", j),
-                        f"firewall '{point.name}' names unknown site '{site}'.",
-                    )
-            for j, host_name in enumerate(point.hosts):
-                if host_name not in hosts:
-                    raise fail(
-                        info,
-                        ("firewalls", i, "hosts", j),
-                        f"firewall '{point.name}' names unknown host '{host_name}'.",
-                    )
+            owner = f"firewall '{point.name}'"
+            for section, kind, names, known in (
+                ("zones", "zone", point.zones, zones),
+                ("sites", "site", point.sites, sites),
+                ("hosts", "host", point.hosts, hosts),
+            ):
+                for j, name in enumerate(names):
+                    _check_name(info, ("firewalls", i, section, j), owner, kind, name, known)
         return self
 
     def zone(self, name: str) -> Zone:
@@ -320,3 +283,28 @@ def _within(
     network: ipaddress.IPv4Network | ipaddress.IPv6Network,
 ) -> bool:
     return address.version == network.version and address in network
+
+
+def _check_name(
+    info: ValidationInfo,
+    path: tuple[str | int, ...],
+    owner: str,
+    kind: str,
+    name: str,
+    known: Container[str],
+) -> None:
+    """``<owner> names unknown <kind> '<name>'.`` at ``path`` when ``name`` is not known."""
+    if name not in known:
+        raise fail(info, path, f"{owner} names unknown {kind} '{name}'.")
+
+
+def _check_addresses(info: ValidationInfo, index: int, host: Host, zone: Zone) -> None:
+    for j, address in enumerate(host.addresses):
+        if not any(_within(address, net) for net in zone.cidrs):
+            cidrs = ", ".join(str(c) for c in zone.cidrs)
+            raise fail(
+                info,
+                ("hosts", index, "addresses", j),
+                f"address {address} of host '{host.name}' is outside zone "
+                f"'{zone.name}' ({cidrs}) — fix the address or the zone's cidrs.",
+            )

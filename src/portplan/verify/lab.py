@@ -17,7 +17,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -34,6 +34,7 @@ from portplan.verify.targets import RANGE_SAMPLE, ProbeTarget, sample_ports
 from portplan.verify.topology import Address, Node, Topology, plan_topology
 
 Expect = Literal["pass", "blocked"]
+Progress = Callable[[str], None]
 NEGATIVES_PER_FLOW = 3
 NEGATIVE_CAP = 400
 PROBE_TIMEOUT = 1.0
@@ -305,44 +306,77 @@ def _wire(topology: Topology) -> _Wiring:
     next_hops = topology.next_hops()
     neighbours = topology.neighbours()
     for name, node in topology.nodes.items():
-        lines: list[str] = []
-        for peer in neighbours[name]:
-            interface = wiring.interfaces[(name, peer)]
-            lines.append(f"link set {interface} up")
-            if node.kind != "host":
-                lines.append(f"address add {wiring.link_v4[(name, peer)]}/30 dev {interface}")
-                six = "fe80::1" if (name, peer) in topology.links else "fe80::2"
-                lines.append(f"address add {six}/64 dev {interface} nodad")
+        lines = _link_commands(topology, wiring, name, neighbours[name])
         if node.kind == "host":
             (peer,) = neighbours[name]
-            gateway = wiring.link_v4[(peer, name)]
-            gateway6 = "fe80::1" if (peer, name) in topology.links else "fe80::2"
-            for address in node.addresses:
-                suffix = "/32" if address.version == 4 else "/128 nodad"
-                lines.append(f"address add {address}{suffix} dev eth0")
-            lines.append(f"route add default via {gateway} dev eth0 onlink")
-            lines.append(f"route add ::/0 via {gateway6} dev eth0")
+            lines += _host_commands(topology, wiring, name, peer)
         else:
-            for address in node.addresses:
-                suffix = "/32" if address.version == 4 else "/128"
-                lines.append(f"address add {address}{suffix} dev lo")
-            for target, hops in next_hops.items():
-                if target == name or name not in hops:
-                    continue
-                via = hops[name]
-                interface = wiring.interfaces[(name, via)]
-                for address in topology.nodes[target].addresses:
-                    prefix = f"{address}/{address.max_prefixlen}"
-                    if topology.nodes[via].kind == "host":
-                        lines.append(f"route add {prefix} dev {interface}")
-                    elif address.version == 4:
-                        peer_address = wiring.link_v4[(via, name)]
-                        lines.append(f"route add {prefix} via {peer_address} dev {interface}")
-                    else:
-                        peer6 = "fe80::2" if (name, via) in topology.links else "fe80::1"
-                        lines.append(f"route add {prefix} via {peer6} dev {interface}")
+            lines += _router_commands(topology, wiring, name, next_hops)
         wiring.commands[name] = lines
     return wiring
+
+
+def _link_local6(topology: Topology, near: str, far: str) -> str:
+    """The IPv6 link-local address of ``near`` on its link to ``far``: fe80::1 on the side
+    the link was declared from, fe80::2 on the other."""
+    return "fe80::1" if (near, far) in topology.links else "fe80::2"
+
+
+def _link_commands(
+    topology: Topology, wiring: _Wiring, name: str, peers: Iterable[str]
+) -> list[str]:
+    """Every link of ``name`` up; a router numbers its side of each link."""
+    lines: list[str] = []
+    for peer in peers:
+        interface = wiring.interfaces[(name, peer)]
+        lines.append(f"link set {interface} up")
+        if topology.nodes[name].kind != "host":
+            lines.append(f"address add {wiring.link_v4[(name, peer)]}/30 dev {interface}")
+            lines.append(
+                f"address add {_link_local6(topology, name, peer)}/64 dev {interface} nodad"
+            )
+    return lines
+
+
+def _host_commands(topology: Topology, wiring: _Wiring, name: str, peer: str) -> list[str]:
+    """A host's addresses on its one interface, and default routes through its one peer."""
+    lines = []
+    for address in topology.nodes[name].addresses:
+        suffix = "/32" if address.version == 4 else "/128 nodad"
+        lines.append(f"address add {address}{suffix} dev eth0")
+    lines.append(f"route add default via {wiring.link_v4[(peer, name)]} dev eth0 onlink")
+    lines.append(f"route add ::/0 via {_link_local6(topology, peer, name)} dev eth0")
+    return lines
+
+
+def _router_commands(
+    topology: Topology,
+    wiring: _Wiring,
+    name: str,
+    next_hops: Mapping[str, Mapping[str, str]],
+) -> list[str]:
+    """A router's own addresses on lo, and a route to every address it forwards to."""
+    lines = []
+    for address in topology.nodes[name].addresses:
+        suffix = "/32" if address.version == 4 else "/128"
+        lines.append(f"address add {address}{suffix} dev lo")
+    for target, hops in next_hops.items():
+        if target == name or name not in hops:
+            continue
+        via = hops[name]
+        interface = wiring.interfaces[(name, via)]
+        for address in topology.nodes[target].addresses:
+            prefix = f"{address}/{address.max_prefixlen}"
+            if topology.nodes[via].kind == "host":
+                lines.append(f"route add {prefix} dev {interface}")
+            elif address.version == 4:
+                lines.append(
+                    f"route add {prefix} via {wiring.link_v4[(via, name)]} dev {interface}"
+                )
+            else:
+                peer6 = _link_local6(topology, via, name)
+                lines.append(f"route add {prefix} via {peer6} dev {interface}")
+    return lines
 
 
 def compile_rulesets(
@@ -475,7 +509,10 @@ def start_listeners(
 
 
 def run_cases(
-    namespaces: dict[str, Namespace], cases: Sequence[LabCase], timeout: float = PROBE_TIMEOUT
+    namespaces: dict[str, Namespace],
+    cases: Sequence[LabCase],
+    timeout: float = PROBE_TIMEOUT,
+    progress: Progress | None = None,
 ) -> list[LabResult]:
     by_node: dict[str, list[LabCase]] = {}
     for case in cases:
@@ -490,10 +527,14 @@ def run_cases(
             timeout=300,
         )
         answers = json.loads(result.stdout)
-        return [
+        results = [
             LabResult(case, answer["state"], answer["detail"])
             for case, answer in zip(batch, answers, strict=True)
         ]
+        if progress is not None:
+            bad = sum(not r.ok for r in results)
+            progress(f"probed from {node}: {len(results)} probes, {bad} mismatches")
+        return results
 
     # Source namespaces probe at once (up to 32 agents): they mostly wait on timeouts.
     with ThreadPoolExecutor(max_workers=min(32, max(1, len(by_node)))) as pool:
@@ -509,9 +550,12 @@ def run_lab(
     target: str = "nftables",
     keep_going: bool = False,
     sabotage: Callable[[dict[str, str], dict[str, str]], None] | None = None,
+    progress: Progress | None = None,
 ) -> LabReport:
     """Build, test and tear down the lab. ``sabotage`` may edit the compiled rulesets first
-    (tests use it to prove the lab notices a missing rule)."""
+    (tests use it to prove the lab notices a missing rule); ``progress`` is told each step as
+    one line of text (the web workbench streams them)."""
+    say = progress or (lambda line: None)
     require_kernel_access()
     report = LabReport(deployment.name)
     started = time.monotonic()
@@ -528,17 +572,21 @@ def run_lab(
         )
     cases, notices = plan_cases(deployment, resolution, topology)
     report.notices.extend(notices)
+    say(f"compiled {len(networks) + len(hosts)} rulesets; {len(cases)} probes planned")
     with NetnsGroup(prefix="ppl") as group:
+        say(f"building {len(topology.nodes)} namespaces")
         namespaces = build(
             group, topology, networks, hosts, keep_going=keep_going, notices=report.notices
         )
         report.namespaces = len(namespaces)
         report.notices.extend(start_listeners(namespaces, cases, topology))
         report.timings["build"] = time.monotonic() - started
+        say(f"built in {report.timings['build']:.1f} s; probing")
         tested = time.monotonic()
-        report.results = run_cases(namespaces, cases)
+        report.results = run_cases(namespaces, cases, progress=progress)
         report.timings["test"] = time.monotonic() - tested
         closing = time.monotonic()
+        say("removing the namespaces")
     report.timings["teardown"] = time.monotonic() - closing
     report.timings["total"] = time.monotonic() - started
     return report
