@@ -25,13 +25,13 @@ from typing import Literal, cast
 from portplan.errors import InputError
 from portplan.model.concrete import ConcreteFlow, Resolution
 from portplan.model.deployment import Deployment, EnforcementPoint
+from portplan.model.intervals import Interval
 from portplan.model.service import PortSet, Service
 from portplan.verify.evaluate import (
     ANY_INTERFACE,
     IP_PROTOCOLS,
     PORTED,
     Hook,
-    Interval,
     Packet,
     Ruleset,
     Verdict,

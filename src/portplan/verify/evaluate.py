@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from portplan.errors import InputError, UnsupportedError
+from portplan.model.intervals import Interval
 from portplan.verify.matches import (
     ANY_INTERFACE,
     UNKNOWN,
@@ -52,7 +53,6 @@ from portplan.verify.netfilter import (
     PORTED,
     Action,
     Hook,
-    Interval,
     icmp_type_number,
 )
 from portplan.verify.rules import (

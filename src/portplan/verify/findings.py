@@ -16,10 +16,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, cast
 
+from portplan.model.intervals import Interval
 from portplan.model.service import Service
 from portplan.verify.evaluate import IP_PROTOCOLS, PORTED, Hook, Packet, Ruleset
 from portplan.verify.matches import Match
-from portplan.verify.netfilter import CT_STATES, Interval
+from portplan.verify.netfilter import CT_STATES
 from portplan.verify.regions import (
     DIMS,
     FAMILIES,

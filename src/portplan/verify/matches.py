@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from portplan.model.intervals import Interval, merge_intervals
 from portplan.verify.netfilter import (
     ADDRESS_TYPES,
     CT_STATUS,
@@ -27,7 +28,6 @@ from portplan.verify.netfilter import (
     RELATED_STATE,
     TCP_FLAGS,
     UNTRACKED_STATE,
-    Interval,
 )
 
 
@@ -263,12 +263,7 @@ class Match:
         object.__setattr__(self, "interfaces", found)
         parts = [e[0] for e in self.elements]
         if len(self.fields) == 1 and parts and all(not isinstance(p, str) for p in parts):
-            merged: list[list[int]] = []
-            for low, high in sorted(p for p in parts if not isinstance(p, str)):
-                if merged and low <= merged[-1][1] + 1:
-                    merged[-1][1] = max(merged[-1][1], high)
-                else:
-                    merged.append([low, high])
+            merged = merge_intervals(p for p in parts if not isinstance(p, str) and p[0] <= p[1])
             object.__setattr__(self, "_starts", tuple(m[0] for m in merged))
             object.__setattr__(self, "_ends", tuple(m[1] for m in merged))
         elif len(self.fields) > 1 and all(not isinstance(p, str) for p in parts):

@@ -13,7 +13,6 @@ from portplan.model.service import ICMP_TYPES
 
 Hook = Literal["input", "output", "forward"]
 Action = Literal["accept", "drop", "reject"]
-Interval = tuple[int, int]
 
 # The netfilter hooks a packet passes, in order, for each kind of traffic a host or router
 # sees. Ingress runs on the device a packet arrives on, egress on the one it leaves by.

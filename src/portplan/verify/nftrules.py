@@ -12,20 +12,15 @@ rule.
 
 from __future__ import annotations
 
-import functools
-import ipaddress
-import json
 import operator
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from portplan.errors import InputError, UnsupportedError
+from portplan.errors import UnsupportedError
 from portplan.verify.evaluate import Ruleset
 from portplan.verify.matches import (
     UNKNOWN,
-    Constant,
     Element,
     Field,
     Match,
@@ -35,22 +30,26 @@ from portplan.verify.matches import (
     in_element,
 )
 from portplan.verify.netfilter import (
-    ADDRESS_TYPES,
-    CT_DIRECTIONS,
-    CT_STATES,
-    CT_STATUS,
-    ETHERTYPES,
-    IP_PROTOCOLS,
-    NFPROTO,
-    PKTTYPES,
-    PORTED,
     PRIORITY_NAMES,
-    TCP_FLAGS,
-    Interval,
     ascii_number,
-    icmp_type_number,
 )
 from portplan.verify.nftjson import Document, Node, RuleSpec, decode, parse_document
+from portplan.verify.nfttext import render, render_match, render_statement
+from portplan.verify.nftvalues import (
+    FLAG_KINDS,
+    Undecidable,
+    elements_of,
+    field_of,
+    fields_of,
+    flag_bits,
+    frag_off_match,
+    is_frag_off,
+    is_scalar,
+    number_of,
+    range_of,
+    single_or_unknown,
+    single_value,
+)
 from portplan.verify.rules import (
     MISS,
     Chain,
@@ -93,37 +92,6 @@ REFUSED = {
 MANGLED_FIELDS = {"ip saddr": "saddr", "ip6 saddr": "saddr", "ip daddr": "daddr"}
 MANGLED_FIELDS |= {"ip6 daddr": "daddr", "th dport": "dport", "th sport": "sport"}
 MANGLED_FIELDS |= {f"{p} {d}": d for p in ("tcp", "udp", "sctp") for d in ("dport", "sport")}
-KIND_LIMITS = {
-    "port": 65535,
-    "proto": 255,
-    "icmp": 255,
-    "icmpv6": 255,
-    "nfproto": 255,
-    "ethertype": 0xFFFF,
-    "mark": 2**32 - 1,
-    "ctstate": 2**32 - 1,
-    "ctstatus": 2**32 - 1,
-    "ctdir": 1,
-    "tcpflags": 255,
-    "pkttype": 255,
-    "addrtype": 255,
-}
-NAMES: dict[str, Mapping[str, int]] = {
-    "proto": IP_PROTOCOLS,
-    "nfproto": NFPROTO,
-    "ethertype": ETHERTYPES,
-    "ctstate": {name: 1 << i for i, name in enumerate(CT_STATES)},
-    "ctstatus": CT_STATUS,
-    "ctdir": CT_DIRECTIONS,
-    "tcpflags": TCP_FLAGS,
-    "pkttype": PKTTYPES,
-    "addrtype": ADDRESS_TYPES,
-}
-FLAG_KINDS = ("ctstate", "ctstatus")
-
-
-class _Undecidable(Exception):
-    """The left side of a match is not a field the evaluator models."""
 
 
 @dataclass
@@ -319,8 +287,8 @@ class _RuleCompiler:
     def _mangle(self, body: Node) -> Step | None:
         key, value = body.key("key"), body.key("value")
         try:
-            target = _field(key)
-        except _Undecidable:
+            target = field_of(key)
+        except Undecidable:
             return None  # a field no rule test reads (dscp, ttl, MSS...): no verdict changes
         text = f"{target.name} set {render(value)}"
         if target.name in ("meta mark", "ct mark"):
@@ -377,9 +345,9 @@ class _RuleCompiler:
     def _compute(self, node: Node, kind: str) -> Compute:
         """A value a statement writes: a constant, a mark, a bit operation, a map lookup."""
         if node.is_integer() or node.is_text():
-            return constant(_single_value(kind, node))
+            return constant(single_value(kind, node))
         if node.has("range"):
-            low, high = _range(node, kind)
+            low, high = range_of(node, kind)
             return constant(low) if low == high else unknown
         if node.is_object() and len(node.mapping()) == 1:
             name, body = node.single()
@@ -397,8 +365,8 @@ class _RuleCompiler:
         """``map { key : data }`` as a function of the packet (MISS when no element)."""
         key = body.key("key")
         try:
-            fields = _fields(key)
-        except _Undecidable:
+            fields = fields_of(key)
+        except Undecidable:
             return unknown
         data = body.key("data")
         items = self._map_items(data)
@@ -407,7 +375,7 @@ class _RuleCompiler:
             pair = item.items()
             if len(pair) != 2:
                 raise item.fail("a map element is a [key, value] pair")
-            (element,) = _elements_of([f.kind for f in fields], [pair[0]])
+            (element,) = elements_of([f.kind for f in fields], [pair[0]])
             entries.append((element, _data_value(pair[1], data_kinds)))
 
         def lookup(state: PacketState) -> Any:
@@ -448,7 +416,7 @@ class _RuleCompiler:
         text = render_match(left, op, right)
         try:
             return self._field_match(left, op, right, text)
-        except _Undecidable:
+        except Undecidable:
             return Undecided(text)
 
     def _field_match(self, left: Node, op: str, right: Node, text: str) -> Step:
@@ -458,13 +426,13 @@ class _RuleCompiler:
             if len(operands) != 2:
                 raise left.key("&").fail("a bitmask has two operands")
             inner, mask_node = operands
-            if _is_frag_off(inner):
-                return _frag_off(mask_node, op, right, text)
-            fields: tuple[Field, ...] = (_field(inner),)
+            if is_frag_off(inner):
+                return frag_off_match(mask_node, op, right, text)
+            fields: tuple[Field, ...] = (field_of(inner),)
             kind = fields[0].kind
-            mask = _flag_bits(mask_node) if kind == "tcpflags" else _number(kind, mask_node)
+            mask = flag_bits(mask_node) if kind == "tcpflags" else number_of(kind, mask_node)
         else:
-            fields = _fields(left)
+            fields = fields_of(left)
         kinds = [f.kind for f in fields]
         if right.is_text() and right.value.startswith("@"):
             named = self.sets.get(right.value[1:])
@@ -474,10 +442,10 @@ class _RuleCompiler:
                 raise self.fail(f"a lookup in the map '{right.value[:40]}'")
             if named.dynamic:
                 return Undecided(f"{text} (a set rules fill while traffic flows)")
-            elements = tuple(_elements_of(kinds, named.elements))
+            elements = tuple(elements_of(kinds, named.elements))
             return Match(fields, op if op != "in" else "==", elements, text=text)
         if kinds == ["tcpflags"]:
-            flags = _flag_bits(right)
+            flags = flag_bits(right)
             if mask is None and op == "in":
                 # ``tcp flags syn``: any of the named bits set.
                 return Match(fields, "==", (((flags, flags),),), flag_test=True, text=text)
@@ -485,11 +453,11 @@ class _RuleCompiler:
                 fields, op if op != "in" else "==", (((flags, flags),),), mask=mask, text=text
             )
         comparison = op in ("<", ">", "<=", ">=")
-        if comparison and (len(fields) != 1 or kinds[0] == "ifname" or not _scalar(right)):
+        if comparison and (len(fields) != 1 or kinds[0] == "ifname" or not is_scalar(right)):
             raise self.fail(f"the comparison '{text}'")
         flag_test = kinds[0] in FLAG_KINDS and len(kinds) == 1 and mask is None
         if flag_test:
-            state_bits = _flag_bits(right, kinds[0])
+            state_bits = flag_bits(right, kinds[0])
             return Match(fields, op, (((state_bits, state_bits),),), flag_test=True, text=text)
         elements = tuple(self._elements(kinds, right))
         return Match(fields, op if op != "in" else "==", elements, mask=mask, text=text)
@@ -497,41 +465,26 @@ class _RuleCompiler:
     def _elements(self, kinds: Sequence[str], right: Node) -> list[Element]:
         """The right side → elements (an anonymous set, a list or a constant)."""
         if right.has("set"):
-            return _elements_of(kinds, right.key("set").listed())
-        return _elements_of(kinds, right.items() if right.is_list() else [right])
+            return elements_of(kinds, right.key("set").listed())
+        return elements_of(kinds, right.items() if right.is_list() else [right])
 
     def _vmap(self, body: Node) -> VerdictMap:
         key = body.key("key")
         try:
-            fields = _fields(key)
-        except _Undecidable:
+            fields = fields_of(key)
+        except Undecidable:
             raise self.fail(f"a verdict map on '{render(key)}'") from None
         entries: list[tuple[Element, Statement]] = []
         for item in self._map_items(body.key("data")):
             pair = item.items()
             if len(pair) != 2:
                 raise item.fail("a map element is a [key, verdict] pair")
-            (element,) = _elements_of([f.kind for f in fields], [pair[0]])
+            (element,) = elements_of([f.kind for f in fields], [pair[0]])
             name, verdict_body = pair[1].single()
             if name not in VERDICTS:
                 raise pair[1].fail(f'"{name[:20]}" is not a verdict')
             entries.append((element, self._verdict(name, verdict_body)))
         return VerdictMap(fields, tuple(entries), text=f"{render(key)} vmap")
-
-
-def _elements_of(kinds: Sequence[str], items: Sequence[Node]) -> list[Element]:
-    out: list[Element] = []
-    for item in items:
-        if item.has("elem"):
-            item = item.key("elem").key("val")
-        if item.value == "*":  # the catch-all element: matches every value
-            out.append(tuple("*" if k == "ifname" else (0, 2**128 - 1) for k in kinds))
-            continue
-        parts = item.key("concat").items() if item.has("concat") else [item]
-        if len(parts) != len(kinds):
-            raise item.fail(f"an element of {len(parts)} parts where {len(kinds)} are matched")
-        out.append(tuple(_constant(k, p) for k, p in zip(kinds, parts, strict=True)))
-    return out
 
 
 def _first(value: Any) -> Any:
@@ -578,208 +531,9 @@ def _data_value(node: Node, kinds: tuple[str, ...]) -> Any:
         if len(parts) != 2:
             raise node.fail("an address . port pair expected")
         return tuple(
-            _single_or_unknown(kind, part) for kind, part in zip(kinds[1:], parts, strict=True)
+            single_or_unknown(kind, part) for kind, part in zip(kinds[1:], parts, strict=True)
         )
-    return _single_or_unknown(kinds[0], node)
-
-
-def _single_or_unknown(kind: str, node: Node) -> int | Unknown:
-    if node.is_integer() or node.is_text():
-        return _single_value(kind, node)
-    if node.has("range"):
-        low, high = _range(node, kind)
-        return low if low == high else UNKNOWN
-    return UNKNOWN  # a prefix (netmap) or a nested expression
-
-
-def _single_value(kind: str, node: Node) -> int:
-    value = _constant(kind, node)
-    if isinstance(value, str) or value[0] != value[1]:
-        raise node.fail(f"one {kind} value expected")
-    return value[0]
-
-
-# --- fields -----------------------------------------------------------------------------------
-
-_PAYLOAD_PORTS = ("tcp", "udp", "sctp", "udplite", "dccp")
-
-
-def _fields(node: Node) -> tuple[Field, ...]:
-    if node.has("concat"):
-        return tuple(_field(part) for part in node.key("concat").items())
-    return (_field(node),)
-
-
-def _field(node: Node) -> Field:
-    """A modelled field, or _Undecidable for anything else a rule may test."""
-    if not node.is_object() or len(node.mapping()) != 1:
-        raise _Undecidable
-    kind, body = node.single()
-    if kind == "payload" and body.has("protocol"):
-        proto, name = body.key("protocol").text(), body.key("field").text()
-        text = f"{proto} {name}"
-        if proto in ("ip", "ip6") and name in ("saddr", "daddr"):
-            return Field(text, "addr4" if proto == "ip" else "addr6", proto)
-        if (proto, name) in (("ip", "protocol"), ("ip6", "nexthdr")):
-            return Field(text, "proto", proto)
-        if proto in _PAYLOAD_PORTS and name in ("dport", "sport"):
-            return Field(text, "port", protocols=frozenset({IP_PROTOCOLS[proto]}))
-        if proto == "th" and name in ("dport", "sport"):
-            return Field(text, "port", protocols=PORTED)
-        if (proto, name) == ("tcp", "flags"):
-            return Field(text, "tcpflags", protocols=frozenset({6}))
-        if (proto, name) == ("icmp", "type"):
-            return Field(text, "icmp", "ip", frozenset({1}))
-        if (proto, name) == ("icmpv6", "type"):
-            return Field(text, "icmpv6", "ip6", frozenset({58}))
-        raise _Undecidable
-    if kind == "meta" and body.has("key"):
-        name = body.key("key").text()
-        kinds = {
-            "l4proto": "proto",
-            "nfproto": "nfproto",
-            "protocol": "ethertype",
-            "iifname": "ifname",
-            "oifname": "ifname",
-            "iif": "ifname",
-            "oif": "ifname",
-            "mark": "mark",
-            "pkttype": "pkttype",
-        }
-        if name in kinds:
-            return Field(f"meta {name}", kinds[name])
-        raise _Undecidable
-    if kind == "ct" and body.has("key") and not body.has("dir"):
-        name = body.key("key").text()
-        kinds = {"state": "ctstate", "status": "ctstatus", "mark": "mark", "direction": "ctdir"}
-        if name in kinds:
-            return Field(f"ct {name}", kinds[name])
-        raise _Undecidable
-    if kind == "fib" and body.has("result") and body.key("result").value == "type":
-        flags = {f.text() for f in body.key("flags").listed()} if body.has("flags") else set()
-        which = flags & {"saddr", "daddr"}
-        if len(which) == 1 and flags <= {"saddr", "daddr", "iif"}:
-            return Field(f"fib {which.pop()} type", "addrtype")
-    raise _Undecidable
-
-
-def _is_frag_off(node: Node) -> bool:
-    payload = node.value.get("payload") if isinstance(node.value, dict) else None
-    return isinstance(payload, dict) and (payload.get("protocol"), payload.get("field")) == (
-        "ip",
-        "frag-off",
-    )
-
-
-def _frag_off(bits: Node, op: str, right: Node, text: str) -> Step:
-    """``ip frag-off & 0x1fff != 0``: a first packet is no fragment (offset 0, no
-    more-fragments bit); only the don't-fragment bit (0x4000) depends on the sender."""
-    mask = _number("fragoff", bits)
-    if mask & 0x4000 or op not in ("==", "!="):
-        return Undecided(text)
-    value = _number("fragoff", right)
-    equal = (0 & mask) == value
-    return Constant(equal if op == "==" else not equal, text)
-
-
-# --- constants --------------------------------------------------------------------------------
-
-
-def _constant(kind: str, node: Node) -> Interval | str:
-    """One constant on the right of a match, as an interval (or an interface pattern)."""
-    if node.has("range"):
-        low, high = _range(node, kind)
-        return (low, high)
-    if node.has("prefix"):
-        return _prefix(node.key("prefix"), kind)
-    if node.is_object() or node.is_list():
-        raise node.fail(f"a {kind} value expected, not {render(node)}")
-    if kind in ("addr4", "addr6"):
-        text = node.text()
-        try:
-            address = ipaddress.ip_address(text)
-        except ValueError:
-            raise node.fail(f'"{text[:40]}" is not an IP address') from None
-        if (address.version == 4) != (kind == "addr4"):
-            raise node.fail(f'"{text[:40]}" is an address of the other IP version')
-        return (int(address), int(address))
-    if kind == "ifname":
-        return node.text()[:64]
-    number = _number(kind, node)
-    return (number, number)
-
-
-def _range(node: Node, kind: str) -> tuple[int, int]:
-    bounds = node.key("range").items()
-    if len(bounds) != 2:
-        raise node.key("range").fail(f"a range has two bounds, not {len(bounds)}")
-    low, high = (_constant(kind, bound) for bound in bounds)
-    if isinstance(low, str) or isinstance(high, str):
-        raise node.fail("a range of names")
-    return (low[0], high[1])
-
-
-def _prefix(node: Node, kind: str) -> Interval:
-    if kind not in ("addr4", "addr6"):
-        raise node.fail(f"a prefix where a {kind} value is expected")
-    top = 32 if kind == "addr4" else 128
-    length = node.key("len").integer(0, top)
-    address = _constant(kind, node.key("addr"))
-    assert not isinstance(address, str)
-    host_bits = top - length  # the address may have host bits set, as nft allows
-    first = address[0] >> host_bits << host_bits
-    return (first, first + (1 << host_bits) - 1)
-
-
-def _number(kind: str, node: Node) -> int:
-    high = KIND_LIMITS.get(kind, 2**32 - 1)
-    if node.is_integer():
-        return node.integer(0, high)
-    text = node.text()
-    value = ascii_number(text, high)
-    if value is not None:
-        return value
-    names = NAMES.get(kind)
-    if names is not None and text in names:
-        return names[text]
-    if kind in ("icmp", "icmpv6"):
-        try:
-            return icmp_type_number(kind, text)
-        except InputError:
-            pass
-    if kind == "port" and text.isascii() and text.replace("-", "").isalnum() and len(text) < 40:
-        try:
-            return socket.getservbyname(text)
-        except OSError:
-            pass
-    raise node.fail(f'"{text[:40]}" is not a {_KIND_WORDS.get(kind, kind)}')
-
-
-_KIND_WORDS = {
-    "port": "port",
-    "proto": "protocol",
-    "icmp": "ICMP type",
-    "icmpv6": "ICMPv6 type",
-    "mark": "mark",
-    "ctstate": "conntrack state",
-    "ctstatus": "conntrack status",
-    "tcpflags": "TCP flag",
-    "fragoff": "fragment offset",
-}
-
-
-def _flag_bits(node: Node, kind: str = "tcpflags") -> int:
-    if node.is_list():
-        return functools.reduce(operator.or_, (_flag_bits(v, kind) for v in node.items()), 0)
-    if node.has("|"):
-        return _flag_bits(node.key("|"), kind)
-    if node.has("set"):
-        return _flag_bits(node.key("set"), kind)
-    return _number(kind, node)
-
-
-def _scalar(node: Node) -> bool:
-    return node.is_integer() or (node.is_text() and not node.value.startswith("@"))
+    return single_or_unknown(kinds[0], node)
 
 
 def _reject_dependencies(body: Node) -> list[Step]:
@@ -796,90 +550,3 @@ def _reject_dependencies(body: Node) -> list[Step]:
         proto = Field("meta l4proto", "proto")
         return [Match((proto,), "==", (((6, 6),),), text="meta l4proto tcp")]
     return []
-
-
-# --- text, as nft writes it -------------------------------------------------------------------
-
-
-def render(node: Node | None) -> str:
-    """An expression as nft's text syntax, for conditions and messages (kept short)."""
-    if node is None:
-        return ""
-    return _shorten(_render(node.value))
-
-
-def _shorten(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _render(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "exists" if value else "missing"
-    if isinstance(value, int | str):
-        return str(value)
-    if isinstance(value, list):
-        return ", ".join(_render(v) for v in value)
-    if not isinstance(value, dict) or len(value) != 1:
-        return json.dumps(value)[:60]
-    ((kind, body),) = value.items()
-    if kind == "payload" and isinstance(body, dict):
-        if "protocol" in body:
-            return f"{body['protocol']} {body.get('field', '')}"
-        return f"@{body.get('base', '?')},{body.get('offset', '?')},{body.get('len', '?')}"
-    if kind in ("meta", "ct", "rt", "socket", "osf", "ipsec") and isinstance(body, dict):
-        direction = f" {body['dir']}" if "dir" in body else ""
-        return f"{kind}{direction} {body.get('key', '')}"
-    if kind == "fib" and isinstance(body, dict):
-        flags = body.get("flags", [])
-        flags = " . ".join(flags if isinstance(flags, list) else [flags])
-        return f"fib {flags} {body.get('result', '')}"
-    if kind == "exthdr" and isinstance(body, dict):
-        return f"exthdr {body.get('name', '')} {body.get('field', '')}".strip()
-    if kind == "concat" and isinstance(body, list):
-        return " . ".join(_render(v) for v in body)
-    if kind in ("&", "|", "^", "<<", ">>") and isinstance(body, list):
-        return f" {kind} ".join(_render(v) for v in body)
-    if kind == "set":
-        return "{ " + _render(body) + " }"
-    if kind == "range" and isinstance(body, list):
-        return "-".join(_render(v) for v in body)
-    if kind == "prefix" and isinstance(body, dict):
-        return f"{body.get('addr')}/{body.get('len')}"
-    if kind == "elem" and isinstance(body, dict):
-        return _render(body.get("val"))
-    if kind == "map" and isinstance(body, dict):
-        return f"{_render(body.get('key'))} map {_render(body.get('data'))}"
-    return f"{kind} {json.dumps(body)[:50]}"
-
-
-def render_match(left: Node, op: str, right: Node) -> str:
-    shown = "" if op in ("==", "in") else f" {op}"
-    return _shorten(f"{_render(left.value)}{shown} {_render(right.value)}")
-
-
-def render_statement(kind: str, body: Node) -> str:
-    value = body.value
-    if kind == "limit" and isinstance(value, dict):
-        over = " over" if value.get("inv") else ""
-        unit = f" {value['rate_unit']}" if "rate_unit" in value else ""
-        burst = f" burst {value['burst']} packets" if value.get("burst") else ""
-        return f"limit rate{over} {value.get('rate')}{unit}/{value.get('per', 'second')}{burst}"
-    if kind == "quota" and isinstance(value, dict):
-        over = " over" if value.get("inv") else ""
-        return f"quota{over} {value.get('val')} {value.get('val_unit', 'bytes')}"
-    if kind == "ct count" and isinstance(value, dict):
-        over = " over" if value.get("inv") else ""
-        return f"ct count{over} {value.get('val')}"
-    if kind in ("dnat", "snat") and isinstance(value, dict):
-        address = _render(value.get("addr")) if "addr" in value else ""
-        port = f":{_render(value['port'])}" if "port" in value else ""
-        return _shorten(f"{kind} to {address}{port}")
-    if kind in ("redirect", "masquerade") and isinstance(value, dict) and "port" in value:
-        return f"{kind} to :{_render(value['port'])}"
-    if isinstance(value, str | int):
-        return f"{kind} {value}"  # a named object, e.g. limit "ssh-rate"
-    if value is None or kind in ("redirect", "masquerade", "notrack"):
-        return kind
-    return _shorten(f"{kind} {_render(value)}")

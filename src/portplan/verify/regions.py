@@ -20,6 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from portplan.model.intervals import (
+    Interval,
+    intersect_intervals,
+    merge_intervals,
+    subtract_intervals,
+)
 from portplan.verify.evaluate import Ruleset
 from portplan.verify.matches import Constant, Field, Match, Undecided, in_element
 from portplan.verify.netfilter import (
@@ -31,7 +37,6 @@ from portplan.verify.netfilter import (
     PATHS_OF_HOOK,
     PORTED,
     TCP_FLAGS,
-    Interval,
 )
 from portplan.verify.rules import Chain, Nat, Notrack, Rewrite, Rule, SetMark, Statement
 
@@ -67,47 +72,16 @@ def domains(names: tuple[int, int]) -> tuple[IntervalSet, ...]:
 
 
 def normalize(intervals: Iterable[Interval]) -> IntervalSet:
-    merged: list[list[int]] = []
-    for low, high in sorted(i for i in intervals if i[0] <= i[1]):
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], high)
-        else:
-            merged.append([low, high])
-    return tuple((a, b) for a, b in merged)
+    """Canonical intervals; an empty one (a comparison below 0, a range saved backwards)
+    drops out."""
+    return merge_intervals(i for i in intervals if i[0] <= i[1])
 
 
 def intersect_sets(a: IntervalSet, b: IntervalSet) -> IntervalSet:
     if len(a) == 1 and len(b) == 1:  # the usual case, without the merge walk
         low, high = max(a[0][0], b[0][0]), min(a[0][1], b[0][1])
         return ((low, high),) if low <= high else ()
-    out: list[Interval] = []
-    i = j = 0
-    while i < len(a) and j < len(b):
-        low, high = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
-        if low <= high:
-            out.append((low, high))
-        if a[i][1] < b[j][1]:
-            i += 1
-        else:
-            j += 1
-    return tuple(out)
-
-
-def subtract_sets(a: IntervalSet, b: IntervalSet) -> IntervalSet:
-    out: list[Interval] = []
-    for low, high in a:
-        start = low
-        for c, d in b:
-            if d < start or c > high:
-                continue
-            if c > start:
-                out.append((start, c - 1))
-            start = max(start, d + 1)
-            if start > high:
-                break
-        if start <= high:
-            out.append((start, high))
-    return tuple(out)
+    return intersect_intervals(a, b)
 
 
 # --- boxes ------------------------------------------------------------------------------------
@@ -140,7 +114,7 @@ def box_subtract(a: Box, b: Box) -> list[Box]:
     pieces: list[Box] = []
     prefix: list[IntervalSet] = []
     for index, (x, y) in enumerate(zip(a, b, strict=True)):
-        rest = subtract_sets(x, y)
+        rest = subtract_intervals(x, y)
         if rest:
             pieces.append((*prefix, rest, *a[index + 1 :]))
         prefix.append(intersect_sets(x, y))
