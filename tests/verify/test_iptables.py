@@ -30,6 +30,7 @@ V6_RULES = "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACC
         (V6_RULES, "rules.v4", "ip", False),
         (V6_RULES, "firewall.txt", "ip", True),
         (V6_RULES.replace("-p tcp", "-s 10.0.0.0/8 -p tcp"), "rules.v6", "ip", False),
+        (V6_RULES.replace("-p tcp", "-6 -p tcp"), None, "ip6", False),
     ],
 )
 def test_ip_version_comes_from_the_file(

@@ -57,12 +57,15 @@ def detect_family(text: str, name: str | None = None) -> tuple[str, str | None]:
     if "ip6tables-save" in head or "ip6tables-restore" in head:
         return "ip6", None
     v6 = v4 = None
+    flagged: set[str] = set()  # rules marked for one IP version only (-4, -6)
     for number, raw in enumerate(text.splitlines(), start=1):
         line = _COUNTERS.sub("", raw.strip())
         if not line.startswith(("-A ", "-I ", "--append ", "--insert ")):
             continue
         words = line.split()
-        if "-4" in words or "-6" in words or "--ipv4" in words or "--ipv6" in words:
+        marks = {"-4": "ip", "--ipv4": "ip", "-6": "ip6", "--ipv6": "ip6"}
+        flagged |= {marks[w] for w in words if w in marks}
+        if any(w in marks for w in words):
             continue
         if v6 is None and _looks_ipv6(words):
             v6 = number
@@ -77,6 +80,8 @@ def detect_family(text: str, name: str | None = None) -> tuple[str, str | None]:
         return "ip6", None
     if v4 is not None or "iptables-save" in head:
         return "ip", None
+    if len(flagged) == 1:  # only -6 rules (or only -4): written for that version's restore
+        return flagged.pop(), None
     lowered = (name or "").lower()
     if lowered.endswith(".v6") or "ip6" in lowered or "ipv6" in lowered:
         return "ip6", "read as IPv6 (its name says so; nothing inside does)."
