@@ -23,17 +23,19 @@ from typing import Literal
 from portplan.catalog import Catalog, bundled_dir, load_catalog, load_product_file, product_files
 from portplan.catalog.render import product_document
 from portplan.compile.base import Artifact
-from portplan.compile.dispatch import compile_deployment
+from portplan.compile.dispatch import compile_deployment, only_point
 from portplan.compile.registry import target_descriptions
 from portplan.deployment import check_deployment, load_deployment
 from portplan.errors import InputError
 from portplan.extract import Document, Extraction, extract_flows, read_document
 from portplan.extract.draft import draft_product_yaml
+from portplan.extract.readers.text import decode_text, text_document
 from portplan.extract.render import render_table
 from portplan.flows import resolve_flows
 from portplan.flows.conflicts import Conflict, conflict_to_dict
 from portplan.flows.conflicts import find_conflicts as conflicts_of
 from portplan.flows.serialize import resolution_json
+from portplan.io import check_file_size, read_stdin
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.product import Product
@@ -152,11 +154,20 @@ def extract(paths: Sequence[PathLike]) -> list[Extraction]:
     """Read each document (``"-"`` is standard input) and extract it; an empty one is an error."""
     extractions: list[Extraction] = []
     for name in paths:
-        document = read_document(name)
+        document = _read_document(name)
         if not any(_has_text(block) for block in document.blocks):
             raise InputError("the document is empty — give a document with text", file=str(name))
         extractions.append(extract_document(document))
     return extractions
+
+
+def _read_document(name: PathLike) -> Document:
+    """A document within the input limit (``--max-size``): a file is measured before it is
+    opened, standard input read no further than the limit."""
+    if str(name) == "-":
+        return text_document(decode_text(read_stdin(), "<stdin>"), "<stdin>")
+    check_file_size(name)
+    return read_document(name)
 
 
 def _has_text(block: object) -> bool:
@@ -353,9 +364,15 @@ def conflicts(
 
 # ── Compile: concrete flows → firewall rules, one artifact per enforcement point ───────────
 def compile_plan(
-    deployment: Deployment, resolution: Resolution, target: str | None = None
+    deployment: Deployment,
+    resolution: Resolution,
+    target: str | None = None,
+    point: str | None = None,
 ) -> list[Artifact]:
-    """Rules for ``target``, or for each firewall's own ``platform`` when no target is named."""
+    """Rules for ``target``, or for each firewall's own ``platform`` when no target is named;
+    with ``point``, for that enforcement point only."""
+    if point is not None:
+        deployment = only_point(deployment, point)
     return compile_deployment(deployment, resolution, target)
 
 
@@ -364,9 +381,10 @@ def compile(
     target: str | None = None,
     catalog_dirs: Sequence[PathLike] = (),
     strict: bool = False,
+    point: str | None = None,
 ) -> tuple[Deployment, Resolution, list[Artifact]]:
     deployment, resolution = plan(deployment_path, catalog_dirs, strict)
-    return deployment, resolution, compile_plan(deployment, resolution, target)
+    return deployment, resolution, compile_plan(deployment, resolution, target, point)
 
 
 def compile_targets() -> list[tuple[str, str]]:
@@ -404,6 +422,8 @@ def audit(
     """Audit ruleset files (several, e.g. ``rules.v4`` and ``rules.v6``, make one ruleset)."""
     deployment, resolution = plan(deployment_path, catalog_dirs)
     paths = [ruleset_paths] if isinstance(ruleset_paths, str | Path) else list(ruleset_paths)
+    for path in paths:
+        check_file_size(path)
     ruleset = read_rulesets(
         [Path(p) for p in paths], ruleset_format, Path(ipset) if ipset is not None else None
     )

@@ -49,3 +49,15 @@ def compile_deployment(
             )
         seen.add(artifact.path)
     return artifacts
+
+
+def only_point(deployment: Deployment, name: str) -> Deployment:
+    """``deployment`` with one enforcement point, ``name`` (``compile --point``)."""
+    points = [p for p in deployment.firewalls if p.name == name]
+    if not points:
+        known = ", ".join(p.name for p in deployment.firewalls) or "none"
+        raise ValidationError(
+            f"deployment '{deployment.name}' has no firewall named '{name}' — its firewalls: "
+            f"{known}."
+        )
+    return deployment.model_copy(update={"firewalls": points})
