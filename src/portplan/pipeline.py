@@ -20,12 +20,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from portplan.catalog import Catalog, bundled_dir, load_catalog, load_product_file, product_files
+from portplan.catalog import (
+    Catalog,
+    NotAProduct,
+    bundled_dir,
+    load_catalog,
+    load_product_file,
+    product_files,
+)
 from portplan.catalog.render import product_document
 from portplan.compile.base import Artifact
 from portplan.compile.dispatch import compile_deployment, only_point
 from portplan.compile.registry import target_descriptions
 from portplan.deployment import check_deployment, load_deployment
+from portplan.deployment.semantics import check_names_filterable
 from portplan.errors import InputError
 from portplan.extract import Document, Extraction, extract_flows, read_document
 from portplan.extract.draft import draft_product_yaml
@@ -38,6 +46,7 @@ from portplan.flows.serialize import resolution_json
 from portplan.io import check_file_size, read_stdin
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
+from portplan.model.documents import document_kind
 from portplan.model.product import Product
 from portplan.report import format_names, get_format
 from portplan.report.base import addresses_text, path_text
@@ -91,6 +100,7 @@ __all__ = [
     "LabResult",
     "ListenPort",
     "Listening",
+    "NotAProduct",
     "ProbeResult",
     "ProbeTarget",
     "Ruleset",
@@ -213,6 +223,9 @@ def plan(
 
 def _resolve(deployment: Deployment, catalog: Catalog, strict: bool) -> Resolution:
     resolution = resolve_flows(deployment, catalog, strict=strict)
+    check_names_filterable(
+        deployment, resolution.flows, deployment.source or SourceMap(deployment.name)
+    )
     # Catalog notices (a user product replacing a bundled one) travel with the plan, so every
     # command that prints the plan's notices shows them too.
     return replace(resolution, notices=(*catalog.notices, *resolution.notices))
@@ -236,7 +249,7 @@ def load_subject(argument: str, catalog_dirs: Sequence[PathLike] = ()) -> Subjec
         data, _ = load_yaml(path)
         if _is_product(data):
             return Subject(argument, product=load_product_file(path))
-        if isinstance(data, dict) and ("hosts" in data or "zones" in data or "sites" in data):
+        if document_kind(data) == "deployment":
             deployment, resolution = plan(path, catalog_dirs)
             return Subject(argument, deployment=deployment, resolution=resolution)
         raise InputError(
@@ -270,7 +283,7 @@ def require_deployment(argument: str) -> None:
 
 
 def _is_product(data: object) -> bool:
-    return isinstance(data, dict) and "roles" in data and "hosts" not in data
+    return document_kind(data) == "product"
 
 
 # ── Report: the port matrix a network team attaches to a firewall change request ───────────

@@ -63,6 +63,7 @@ class _Ipsets:
 
 class IptablesCompiler:
     name = "iptables"
+    host_os = "linux"  # a host firewall of this target runs on Linux
     description = (
         "iptables-restore and ip6tables-restore files per network firewall (FORWARD) and per "
         "host (INPUT/OUTPUT), with hash:net ipsets for groups of hosts"

@@ -71,6 +71,7 @@ class _Table:
 
 class NftablesCompiler:
     name = "nftables"
+    host_os = "linux"  # a host firewall of this target runs on Linux
     description = (
         "nftables ruleset per network firewall (forward) and per host (input/output), "
         "inet table with concatenated interval sets; load with nft -f"
