@@ -74,6 +74,7 @@ from portplan.verify.audit import audit as audit_ruleset
 from portplan.verify.evaluate import Ruleset
 from portplan.verify.lab import LabReport, LabResult, run_lab
 from portplan.verify.listen import Listening, listen
+from portplan.verify.netns import LAB_PREFIX, Cleanup, cleanup_stale
 from portplan.verify.probe import ProbeResult, probe
 from portplan.verify.rulesets import FORMATS as RULESET_FORMATS
 from portplan.verify.rulesets import read_rulesets
@@ -90,6 +91,7 @@ __all__ = [
     "AuditReport",
     "Catalog",
     "ChangeRequest",
+    "Cleanup",
     "Conflict",
     "Diagram",
     "DiagramFormat",
@@ -124,6 +126,7 @@ __all__ = [
     "find_conflicts",
     "format_names",
     "lab",
+    "lab_cleanup",
     "listen",
     "listen_ports",
     "load",
@@ -484,3 +487,8 @@ def lab(
     """Build the deployment in namespaces (root), load the compiled rules, try every flow."""
     deployment, resolution = plan(deployment_path, catalog_dirs)
     return run_lab(deployment, resolution, target=target, keep_going=keep_going)
+
+
+def lab_cleanup() -> Cleanup:
+    """Remove what labs that are no longer running left behind (root)."""
+    return cleanup_stale(LAB_PREFIX)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from portplan.compile.base import Artifact
 from portplan.compile.boxes import RuleBox, allow_boxes
-from portplan.compile.chains import FilterScope, filter_scopes
+from portplan.compile.chains import FilterScope, filter_scopes, lockout_warning
 from portplan.compile.text import IPTABLES_COMMENT_BYTES, comment_text, labels_comment
 from portplan.model.concrete import Network, Resolution
 from portplan.model.deployment import Deployment
@@ -88,6 +88,9 @@ class IptablesCompiler:
             f"# portplan: deployment {comment_text(deployment.name, 200)}, {what}.",
             f"# {scope.flow_count} concrete flows.",
         ]
+        warning = lockout_warning(deployment) if scope.host is not None else None
+        if warning:
+            header.append(f"# {warning}")
         tables = {family: _filter_table(scope, boxes, family, ipsets) for family in (4, 6)}
         artifacts = []
         for family, suffix, tool in ((4, "v4", "iptables"), (6, "v6", "ip6tables")):

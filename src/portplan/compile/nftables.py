@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 
 from portplan.compile.base import Artifact
 from portplan.compile.boxes import RuleBox, allow_boxes
-from portplan.compile.chains import FilterScope, filter_scopes
+from portplan.compile.chains import (
+    FilterScope,
+    filter_scopes,
+    final_verdict_lines,
+    lockout_warning,
+)
 from portplan.compile.text import NFT_COMMENT_BYTES, comment_text, labels_comment
 from portplan.model.concrete import Network, Resolution
 from portplan.model.deployment import Deployment
@@ -72,6 +77,7 @@ class _Table:
 class NftablesCompiler:
     name = "nftables"
     host_os = "linux"  # a host firewall of this target runs on Linux
+    final_verdicts = ("drop", "continue")  # a network ruleset may live beside another one
     description = (
         "nftables ruleset per network firewall (forward) and per host (input/output), "
         "inet table with concatenated interval sets; load with nft -f"
@@ -90,9 +96,10 @@ class NftablesCompiler:
 
     def render(self, deployment: Deployment, scope: FilterScope) -> Artifact:
         table = _Table()
+        final = "continue" if scope.host is None and scope.point.final == "continue" else "drop"
         for chain, flows in scope.chains:
             boxes = allow_boxes(flows, self.name)
-            _chain(table, chain, boxes, self, host=scope.host is not None)
+            _chain(table, chain, boxes, self, host=scope.host is not None, final=final)
         what = (
             f"host firewall '{scope.point.name}' on host '{scope.host}'"
             if scope.host
@@ -104,6 +111,7 @@ class NftablesCompiler:
             f"# {_count(scope.flow_count, 'concrete flow')}; {_count(table.rules, 'rule')}, "
             f"{_count(table.elements, 'set element')}.",
             f"# Load with: nft -f {scope.stem}.nft  (replaces table inet {TABLE} only)",
+            *(f"# {line}" for line in _safety_lines(deployment, scope)),
             "",
             # Declaring then deleting the table makes the file replace it atomically whether or
             # not it exists yet (nft 1.0.6 has no 'destroy table').
@@ -125,13 +133,26 @@ class NftablesCompiler:
         )
 
 
+def _safety_lines(deployment: Deployment, scope: FilterScope) -> list[str]:
+    """What loading this file does to traffic it does not list (docs/safety.md)."""
+    if scope.host is None:
+        return final_verdict_lines(scope.point)
+    warning = lockout_warning(deployment)
+    return [warning] if warning else []
+
+
 def _chain(
-    table: _Table, chain: str, boxes: list[RuleBox], options: NftablesCompiler, *, host: bool
+    table: _Table,
+    chain: str,
+    boxes: list[RuleBox],
+    options: NftablesCompiler,
+    *,
+    host: bool,
+    final: str = "drop",
 ) -> None:
-    rules = [
-        '\t\tct state established,related accept comment "replies of allowed connections"',
-        "\t\tct state invalid drop",
-    ]
+    rules = ['\t\tct state established,related accept comment "replies of allowed connections"']
+    if final == "drop":
+        rules.append("\t\tct state invalid drop")  # with continue, this table drops nothing
     if host:
         interface = "iifname" if chain == "input" else "oifname"
         rules.append(f'\t\t{interface} "lo" accept comment "loopback"')
@@ -154,9 +175,11 @@ def _chain(
     else:
         rules.extend(_box_rule(table, box) for box in ported)
     table.rules += len(rules)
+    # policy accept: the packet goes on to the next base chain on this hook (continue).
+    policy = "drop" if final == "drop" else "accept"
     head = [
         f"\tchain {chain} {{",
-        f"\t\ttype filter hook {HOOKS[chain]} priority filter; policy drop;",
+        f"\t\ttype filter hook {HOOKS[chain]} priority filter; policy {policy};",
     ]
     table.chains.append("\n".join([*head, *rules, "\t}"]))
 

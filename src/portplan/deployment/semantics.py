@@ -160,9 +160,9 @@ def check_duplicate_addresses(deployment: Deployment, source: SourceMap) -> None
                 continue
             raise source.error(
                 ("hosts", i, "addresses", j),
-                f"address {address} of host '{host.name}' is also host '{other.name}''s — "
-                "fix one of them, or, for a cluster address, list it under shared_addresses "
-                "on both hosts.",
+                f"address {address} of host '{host.name}' also belongs to host "
+                f"'{other.name}' — fix one of them, or, for a cluster address, list it under "
+                "shared_addresses on both hosts.",
             )
 
 

@@ -81,7 +81,12 @@ class Unbound:
 
 @dataclass(frozen=True)
 class Resolution:
+    """The concrete flows of a deployment; what resolved to nothing (``unbound``); notes; and
+    ``warnings`` — what would hurt if compiled as is (a host firewall that locks admins out,
+    discovery that cannot cross a router), shown by every command and report."""
+
     deployment: str
     flows: tuple[ConcreteFlow, ...]
     unbound: tuple[Unbound, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = ()

@@ -1,8 +1,10 @@
 """The process the lab and the benchmark start inside a network namespace.
 
-``python -m portplan.verify.agent listen SPEC ADDRESS... [--duration S]`` opens listeners
-(SPEC: ``tcp=443,8000-8010;udp=161``), prints one JSON line ``{"ready": ..., "findings": ...}``
-when every port is open, then serves until the duration ends or it is stopped.
+``python -m portplan.verify.agent listen SPEC ADDRESS... [--duration S] [--pid-file F]`` opens
+listeners (SPEC: ``tcp=443,8000-8010;udp=161``), prints one JSON line ``{"ready": ...,
+"findings": ...}`` when every port is open, then serves until the duration ends or it is
+stopped. With ``--pid-file`` it writes its process id there while it runs, so a lab that was
+killed outright can still find it (``portplan lab --cleanup``).
 
 ``python -m portplan.verify.agent probe [--timeout S] [--retries N] [--concurrency N]`` reads
 a JSON list of targets on stdin and prints a JSON list of results.
@@ -13,8 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from portplan.verify.listen import Listening, listen
 from portplan.verify.probe import ProbeTarget, probe
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     listen_args.add_argument("spec")
     listen_args.add_argument("addresses", nargs="+")
     listen_args.add_argument("--duration", type=float, default=3600)
+    listen_args.add_argument("--pid-file", type=Path, default=None)
     probe_args = sub.add_parser("probe")
     probe_args.add_argument("--timeout", type=float, default=1.0)
     probe_args.add_argument("--retries", type=int, default=1)
@@ -86,7 +91,13 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
-        asyncio.run(listen(parse_spec(args.spec), args.addresses, args.duration, ready))
+        if args.pid_file is not None:
+            args.pid_file.write_text(f"{os.getpid()}\n")
+        try:
+            asyncio.run(listen(parse_spec(args.spec), args.addresses, args.duration, ready))
+        finally:
+            if args.pid_file is not None:
+                args.pid_file.unlink(missing_ok=True)
         return 0
     targets = [ProbeTarget(**item) for item in json.load(sys.stdin)]
     results = probe(
