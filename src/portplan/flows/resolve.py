@@ -29,6 +29,7 @@ from portplan.errors import ResolutionError, ValidationError
 from portplan.flows.endpoints import external_endpoint, host_endpoint
 from portplan.flows.management import management_flows
 from portplan.flows.paths import NoRoute, PathFinder
+from portplan.flows.protocols import discovery_warning, shape
 from portplan.model.concrete import ConcreteFlow, Endpoint, FlowEvidence, Resolution, Unbound
 from portplan.model.deployment import Deployment, ProductUse, split_binding
 from portplan.model.product import Flow, Product
@@ -74,6 +75,7 @@ class _Collector:
     flows: list[ConcreteFlow] = field(default_factory=list)
     unbound: list[Unbound] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def resolve_flows(
@@ -109,7 +111,7 @@ def resolve_flows(
         flows=(*out.flows, *managed),
         unbound=tuple(out.unbound),
         notices=tuple(out.notices),
-        warnings=tuple(warnings),
+        warnings=(*out.warnings, *warnings),
     )
 
 
@@ -133,6 +135,12 @@ def _resolve_use(
     for flow in product.flows:
         if not is_active(flow, use, features):
             inactive.append(flow)
+            continue
+        if flow.application == "ftp-data":
+            out.notices.append(
+                f"{use.key}/{flow.id}: an FTP data connection, resolved with the FTP control "
+                "flow between the same roles (application: ftp) — no flow of its own."
+            )
             continue
         sources = bound.get((use.key, flow.from_role), [])
         destinations = bound.get((use.key, flow.to_role), [])
@@ -181,6 +189,8 @@ def _pair(
     itself: list[str] = []
     kept_local = 0
     unrouted: dict[tuple[str, str], list[str]] = {}
+    crossing: list[str] = []  # discovery pairs a router would separate
+    routers: set[str] = set()
     for source in sources:
         for destination in destinations:
             if (source.kind, source.name) == (destination.kind, destination.name):
@@ -194,22 +204,28 @@ def _pair(
             except NoRoute as exc:
                 unrouted.setdefault(exc.sites, []).append(f"{source.name}→{destination.name}")
                 continue
-            out.flows.append(
-                ConcreteFlow(
-                    product=use.key,
-                    flow=flow.id,
-                    source=source,
-                    destination=destination,
-                    services=services,
-                    purpose=flow.purpose,
-                    feature=flow.feature,
-                    optional=flow.optional,
-                    path=path,
-                    evidence=evidence,
-                    note=flow.note,
-                )
+            concrete = ConcreteFlow(
+                product=use.key,
+                flow=flow.id,
+                source=source,
+                destination=destination,
+                services=services,
+                purpose=flow.purpose,
+                feature=flow.feature,
+                optional=flow.optional,
+                path=path,
+                evidence=evidence,
+                note=flow.note,
             )
+            shaped = shape(flow, concrete, paths.deployment, paths)  # FTP, discovery
+            if shaped is None:
+                crossing.append(f"{source.name}→{destination.name}")
+                routers.update(h.point for h in path if h.kind == "network")
+                continue
+            out.flows.extend(shaped)
     name = f"{use.key}/{flow.id}"
+    if crossing:
+        out.warnings.append(discovery_warning(use.key, flow, crossing, sorted(routers)))
     if itself:
         out.notices.append(
             f"{name}: both ends on one host ({_names(itself)}) left out — traffic inside a "

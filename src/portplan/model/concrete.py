@@ -63,6 +63,11 @@ class ConcreteFlow:
     path: tuple[Hop, ...] = ()
     evidence: FlowEvidence | None = None
     note: str | None = None
+    # "ftp": an FTP control connection (Linux targets attach the FTP conntrack helper);
+    # "ftp-data": its data connections, which those targets let in as related traffic and
+    # the others open as the ports they are.
+    application: str | None = None
+    discovery: str | None = None  # "multicast" or "broadcast": only inside one segment
 
     @property
     def id(self) -> str:

@@ -16,6 +16,7 @@ import ipaddress
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -164,14 +165,9 @@ def plan_cases(
     cases: list[LabCase] = []
     notices: list[str] = []
     flows = resolution.flows
-    managed = [f for f in flows if f.product == MANAGEMENT]
-    if managed:
-        notices.append(
-            f"{len(managed)} management flow(s) are compiled but not tried: administrators "
-            "and DNS, NTP and update servers live outside the lab."
-        )
+    notices += untried_notices(flows)
     for flow in flows:
-        if flow.product == MANAGEMENT:
+        if untried(flow) is not None:
             continue
         sources = _lab_addresses(topology, flow.source)
         targets = _lab_addresses(topology, flow.destination)
@@ -197,6 +193,32 @@ def plan_cases(
                 )
     negatives = _negatives(deployment, flows, topology)
     return cases + negatives, notices
+
+
+UNTRIED = {
+    "management": "management flow(s) are compiled but not tried: administrators and DNS, NTP "
+    "and update servers live outside the lab",
+    "ftp-data": "FTP data flow(s) are not tried on their own: they pass as related traffic of "
+    "their control connection (tried), through the kernel's FTP helper",
+    "discovery": "discovery flow(s) to a multicast group or broadcast are compiled but not "
+    "tried: the lab probes unicast",
+}
+
+
+def untried(flow: ConcreteFlow) -> str | None:
+    """Why the lab does not try ``flow`` (a key of :data:`UNTRIED`), or ``None``."""
+    if flow.product == MANAGEMENT:
+        return "management"
+    if flow.application == "ftp-data":
+        return "ftp-data"
+    if flow.discovery is not None:
+        return "discovery"
+    return None
+
+
+def untried_notices(flows: Sequence[ConcreteFlow]) -> list[str]:
+    counts = Counter(reason for flow in flows if (reason := untried(flow)) is not None)
+    return [f"{counts[reason]} {UNTRIED[reason]}." for reason in UNTRIED if counts[reason]]
 
 
 def _one_per_family(addresses: Sequence[Address]) -> list[Address]:
