@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from portplan.flows.endpoints import host_endpoint
 from portplan.flows.paths import host_hops
-from portplan.model.concrete import ConcreteFlow, Endpoint, Network
+from portplan.model.concrete import ConcreteFlow, Endpoint, FlowEvidence, Network
 from portplan.model.deployment import Deployment, Host, Management
 from portplan.model.service import Service, parse_services
 
@@ -119,6 +119,7 @@ def _flow(
         services=services,
         purpose=purpose,
         path=path,
+        evidence=_evidence(deployment, "admins" if flow == "admin-access" else flow),
         note="from the deployment's management block",
     )
 
@@ -130,3 +131,9 @@ def _servers(name: str, networks: Sequence[Network]) -> Endpoint:
         role=f"{PRODUCT}:{name}",
         addresses=tuple(networks),
     )
+
+
+def _evidence(deployment: Deployment, key: str) -> FlowEvidence:
+    """The line of the management block that asked for a flow (the report's evidence)."""
+    file, line = deployment.locate(("management", key))
+    return FlowEvidence(file or f"deployment {deployment.name}", line)
