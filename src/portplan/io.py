@@ -63,11 +63,6 @@ def limited_input(limit: int) -> Iterator[None]:
         _input_limit.reset(token)
 
 
-def set_input_limit(limit: int) -> None:
-    """Set the input limit for the rest of this context (the CLI's ``--max-size``)."""
-    _input_limit.set(limit)
-
-
 def parse_size(text: str) -> int:
     """``20M``, ``512k``, ``1G``, ``20MiB`` or plain bytes → bytes (K, M, G are powers of 1024)."""
     match = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]?)(?:i?[bB])?\s*", text)

@@ -40,6 +40,16 @@ def run_portplan(
     )
 
 
+def write_plan_files(directory: Path, product: str, deployment: str) -> tuple[Path, Path]:
+    """(deployment file, catalog directory) holding ``deployment`` and the one ``product``."""
+    catalog = directory / "catalog"
+    catalog.mkdir(exist_ok=True)
+    (catalog / "product.yaml").write_text(product)
+    path = directory / "deployment.yaml"
+    path.write_text(deployment)
+    return path, catalog
+
+
 def one_error_line(stderr: str, *expected: str) -> str:
     """The single ``portplan: error:`` line, checked to mention each of ``expected``."""
     errors = [line for line in stderr.splitlines() if line.startswith("portplan: error:")]

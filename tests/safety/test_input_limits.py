@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from portplan.cli.main import cli
 from portplan.errors import InputError
-from portplan.io import MIB, limited_input, parse_size
+from portplan.io import DEFAULT_INPUT_LIMIT, MIB, input_limit, limited_input, parse_size
 from portplan.yamlio import limited, parse_yaml
 from tests.safety.conftest import LRS, one_error_line, run_portplan
 
@@ -114,6 +114,7 @@ def test_standard_input_is_read_no_further_than_the_limit() -> None:
     )
     assert result.exit_code == 2
     assert "<stdin>: is larger than the input limit of 1 KiB" in result.output
+    assert input_limit() == DEFAULT_INPUT_LIMIT  # --max-size lasts one invocation
 
 
 @pytest.mark.parametrize("text", ["0", "lots", "12X", "-5M"])

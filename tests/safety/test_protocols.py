@@ -19,6 +19,7 @@ from portplan.cli.main import cli
 from portplan.errors import PortplanError
 from portplan.verify.netns import NetnsGroup
 from tests.conftest import EXAMPLES
+from tests.safety.conftest import write_plan_files
 from tests.safety.kernel import router
 
 HERE = Path(__file__).parent
@@ -62,12 +63,7 @@ products:
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
-    catalog = tmp_path / "catalog"
-    catalog.mkdir()
-    (catalog / "files.yaml").write_text(PRODUCT)
-    path = tmp_path / "files.yaml"
-    path.write_text(DEPLOYMENT)
-    return path, catalog
+    return write_plan_files(tmp_path, PRODUCT, DEPLOYMENT)
 
 
 def artifacts(files: tuple[Path, Path], target: str | None = None) -> dict[str, str]:

@@ -17,6 +17,7 @@ from portplan import pipeline
 from portplan.cli.main import cli
 from portplan.errors import UnsupportedError
 from portplan.verify.netns import NetnsGroup
+from tests.safety.conftest import write_plan_files
 from tests.safety.kernel import address, listen, probe, router
 
 PRODUCT = """\
@@ -57,12 +58,8 @@ management:
 
 
 def write(tmp_path: Path, final: str = "drop", management: bool = True) -> tuple[Path, Path]:
-    catalog = tmp_path / "catalog"
-    catalog.mkdir(exist_ok=True)
-    (catalog / "vault.yaml").write_text(PRODUCT)
-    path = tmp_path / "vault.yaml"
-    path.write_text(DEPLOYMENT.replace("FINAL", final) + (MANAGEMENT if management else ""))
-    return path, catalog
+    text = DEPLOYMENT.replace("FINAL", final) + (MANAGEMENT if management else "")
+    return write_plan_files(tmp_path, PRODUCT, text)
 
 
 def compiled(tmp_path: Path, final: str = "drop", management: bool = True) -> dict[str, str]:

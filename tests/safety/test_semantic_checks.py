@@ -6,7 +6,6 @@ at the line to change.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,14 @@ from click.testing import CliRunner
 
 from portplan import pipeline
 from portplan.cli.main import cli
-from portplan.deployment import load_deployment
-from portplan.errors import PortplanError
-from tests.plan.plan_fixtures import PRODUCT, catalog_of, product_from_text
+from tests.plan.plan_fixtures import PRODUCT
 from tests.plan.test_bad_input import line_of, write_case
+from tests.plan.test_bad_input import (
+    test_cli_reports_one_line_with_file_and_line as cli_points_at_the_line,
+)
+from tests.plan.test_bad_input import (
+    test_library_error_carries_file_and_line as library_points_at_the_line,
+)
 
 # (case, replacements in the deployment, text on the line the error must point at, message)
 CASES: list[tuple[str, dict[str, str], str, str]] = [
@@ -125,25 +128,14 @@ EVERY_CASE = pytest.mark.parametrize(
 def test_cli_says_what_is_wrong_at_the_line(
     tmp_path: Path, case: str, replacements: dict[str, str], marker: str, message: str
 ) -> None:
-    path, text = write_case(tmp_path, replacements)
-    result = CliRunner().invoke(cli, ["--catalog", str(tmp_path / "catalog"), "plan", str(path)])
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"portplan: error: {path}:{line_of(text, marker)}: "), lines[0]
-    assert message in lines[0]
+    cli_points_at_the_line(tmp_path, case, replacements, marker, message)
 
 
 @EVERY_CASE
 def test_library_error_carries_file_and_line(
     tmp_path: Path, case: str, replacements: dict[str, str], marker: str, message: str
 ) -> None:
-    path, text = write_case(tmp_path, replacements)
-    product = product_from_text(tmp_path / "p.yaml", PRODUCT)
-    with pytest.raises(PortplanError) as info:
-        load_deployment(path, catalog_of(product))
-    assert (info.value.file, info.value.line) == (str(path), line_of(text, marker))
-    assert re.search(re.escape(message), info.value.message)
+    library_points_at_the_line(tmp_path, case, replacements, marker, message)
 
 
 def test_an_address_shared_by_both_hosts_is_accepted(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import click
 
 from portplan import __version__
 from portplan.errors import ClosedPipe, PortplanError
-from portplan.io import DEFAULT_INPUT_LIMIT, output_error, parse_size, set_input_limit, size_text
+from portplan.io import DEFAULT_INPUT_LIMIT, limited_input, output_error, parse_size, size_text
 
 # One line per command module; each module exposes ``command`` (a click command or group).
 COMMAND_MODULES: list[str] = [
@@ -130,8 +130,8 @@ def cli(ctx: click.Context, catalog_dirs: tuple[str, ...], max_size: str | None)
     for entry in catalog_dirs:
         dirs.extend(part for part in entry.split(os.pathsep) if part)
     ctx.obj = {"catalog_dirs": tuple(dirs)}
-    if max_size is not None:
-        set_input_limit(parse_size(max_size))
+    if max_size is not None:  # for this invocation only (ended with the group's context)
+        ctx.with_resource(limited_input(parse_size(max_size)))
 
 
 for _module in COMMAND_MODULES:
