@@ -134,6 +134,6 @@ def _servers(name: str, networks: Sequence[Network]) -> Endpoint:
 
 
 def _evidence(deployment: Deployment, key: str) -> FlowEvidence:
-    """The line of the management block that asked for a flow (the report's evidence)."""
-    file, line = deployment.locate(("management", key))
-    return FlowEvidence(file or f"deployment {deployment.name}", line)
+    """Where a management flow comes from, for the report's evidence column: the block's key,
+    the same whether the deployment was read from a file or built in code."""
+    return FlowEvidence(f"{deployment.name}: management.{key}")

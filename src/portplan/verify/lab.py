@@ -238,6 +238,8 @@ def _negatives(
     for flow in flows:
         if len(cases) >= NEGATIVE_CAP:
             break
+        if untried(flow) is not None:
+            continue  # no plain rule carries it, so its variants say nothing about the rules
         sources = _lab_addresses(topology, flow.source)
         targets = _lab_addresses(topology, flow.destination)
         if not sources or not targets or not flow.path:
