@@ -9,8 +9,9 @@ Python value is built, so hostile input ends in a one-line error within a second
 
 - size: a file over the input limit (:func:`portplan.io.input_limit`, ``--max-size``) is not
   read at all;
-- depth: nesting deeper than ``max_depth`` stops the composer (100,000 ``[`` would otherwise
-  recurse until Python gives up);
+- depth: nesting deeper than ``max_depth`` stops the scanner (flow collections: it reads
+  ahead of the composer) and the composer (100,000 ``[`` would otherwise recurse until
+  Python gives up);
 - expansion: aliases share one node, so "billion laughs" is small as a node graph and huge
   as data; the values the graph expands to are counted on the graph, with each node's count
   memoised, and more than ``max_values`` is refused.
@@ -105,17 +106,27 @@ class _Builder(yaml.SafeLoader):
         self.limits = limits
         self.depth = 0
 
+    def too_deep(self, line: int) -> InputError:
+        return InputError(
+            f"the YAML nests deeper than {self.limits.max_depth} levels — portplan files nest "
+            "a handful; check that this is the right file.",
+            file=self.file,
+            line=line,
+        )
+
+    def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
+        # The scanner reads ahead of the composer (a '[' might start a key), so 100,000 '['
+        # would all be scanned before the composer's own check: count them here too.
+        if self.flow_level >= self.limits.max_depth:
+            raise self.too_deep(self.line + 1)
+        super().fetch_flow_collection_start(token_class)
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self.depth += 1
         try:
             if self.depth > self.limits.max_depth:
                 mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise InputError(
-                    f"the YAML nests deeper than {self.limits.max_depth} levels — portplan "
-                    "files nest a handful; check that this is the right file.",
-                    file=self.file,
-                    line=mark.line + 1,
-                )
+                raise self.too_deep(mark.line + 1)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
