@@ -59,7 +59,9 @@ def flows_table(resolution: Resolution) -> str:
 
 
 def report_problems(resolution: Resolution, verbose: bool = False) -> None:
-    """Unbound flows as warnings on stderr (stdout stays data); notes with ``-v``."""
+    """Unbound flows and the plan's warnings on stderr (stdout stays data); notes with ``-v``."""
+    for warning in resolution.warnings:
+        click.echo(f"portplan: warning: {warning}", err=True)
     for entry in resolution.unbound:
         click.echo(f"portplan: warning: {entry.product}/{entry.flow}: {entry.reason}", err=True)
     if verbose:
