@@ -219,7 +219,7 @@ def test_cli_reports_and_exits_1_on_a_gap(shop: tuple[Path, Path], tmp_path: Pat
     result = runner.invoke(
         cli, ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", "missing.json"]
     )
-    assert result.exit_code == 2 and "cannot read the ruleset" in result.output
+    assert result.exit_code == 2 and "missing.json: file not found" in result.output
 
 
 def test_ruleset_dumped_from_the_lab(netns: NetnsGroup, shop_plan: Plan) -> None:
@@ -403,3 +403,28 @@ def test_conditional_flows_are_listed_apart_and_fail_only_when_strict(
         cli, [*args, "--point", "core", "--interface", "servers=eth2", "--output-format", "json"]
     )
     assert "shop/sql/app1->db1" not in json.loads(mapped.stdout)["conditional"]
+
+
+def test_a_ruleset_past_the_input_limit_is_refused(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from portplan.cli.main import cli
+
+    deployment, catalog = shop
+    rules = tmp_path / "rules.v4"
+    rules.write_text(CORE_IPTABLES * 200)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--max-size",
+            "100k",
+            "--catalog",
+            str(catalog),
+            "audit",
+            str(deployment),
+            "--ruleset",
+            str(rules),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "rules.v4" in result.output and "limit" in result.output

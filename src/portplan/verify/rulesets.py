@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from portplan.errors import InputError, UnsupportedError
+from portplan.io import read_input
 from portplan.verify.evaluate import Chain, Ruleset, load_ruleset
 from portplan.verify.iptables import IpSet, parse_ipsets, parse_iptables_save
 from portplan.verify.netns import Namespace, NetnsGroup, missing_requirements
@@ -33,7 +34,6 @@ __all__ = [
 ]
 
 FORMATS = ("nft-json", "nft", "iptables-save")
-MAX_RULESET_BYTES = 64 * 1024 * 1024
 _IPTABLES_START = re.compile(r"^(\[\d+:\d+\]\s*)?(\*(filter|nat|mangle|raw|security)\b|:[A-Z]|-A )")
 
 
@@ -60,18 +60,8 @@ def read_rulesets(
 
 
 def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_RULESET_BYTES + 1)
-    except OSError as exc:
-        raise InputError(
-            f"cannot read the ruleset: {exc.strerror} — check the path.", file=str(path)
-        ) from None
-    if len(data) > MAX_RULESET_BYTES:
-        raise InputError(
-            f"larger than {MAX_RULESET_BYTES // 2**20} MB — is this a ruleset?", file=str(path)
-        )
-    return data
+    """The file's bytes, within the input limit (``--max-size``) like every input."""
+    return read_input(path)
 
 
 def _text(data: bytes, path: Path, *, strict: bool = True) -> str:
