@@ -1,7 +1,20 @@
 """One error tree for everything portplan reports to a user.
 
 Messages read ``file:line: what is wrong — what to do``. The CLI prints ``str(error)`` on one
-line and exits with ``error.exit_code`` (2: bad input; 1: a check found problems).
+line and exits with ``error.exit_code`` (2: bad input; 1: a check found problems)::
+
+    PortplanError                 exit 2
+    ├── ServiceSyntaxError        tcp/0, udp/70000, a reversed range
+    ├── InputError                unreadable, too large, not YAML
+    ├── ValidationError           well-formed but wrong (file:line)
+    ├── ResolutionError           cannot become concrete flows
+    ├── UnsupportedError          a target cannot express a flow
+    ├── OutputError               a result cannot be written
+    │   └── ClosedPipe            the reader went away (said quietly)
+    ├── CheckFailed               exit 1: audit, probe, lab, conflicts found problems
+    └── EnvironmentProblem        the machine lacks root, nft, ip netns
+        └── MissingExtra          an optional extra is not installed
+    Interrupted                   a KeyboardInterrupt: exit 128 + the signal's number
 """
 
 from __future__ import annotations
@@ -45,6 +58,15 @@ class UnsupportedError(PortplanError):
     """A target platform cannot express a flow; raised instead of dropping a rule."""
 
 
+class OutputError(PortplanError):
+    """A result could not be written: a full disk, a read-only file system, no permission, or
+    a path that is not a file portplan may write to."""
+
+
+class ClosedPipe(OutputError):
+    """The reader of standard output went away; the CLI exits quietly, like other Unix tools."""
+
+
 class CheckFailed(PortplanError):
     """A check (audit, probe, lab, conflicts) found problems."""
 
@@ -53,3 +75,17 @@ class CheckFailed(PortplanError):
 
 class EnvironmentProblem(PortplanError):
     """The machine lacks something a command needs (root, nft, ip netns)."""
+
+
+class MissingExtra(EnvironmentProblem):
+    """An optional extra (``portplan[pdf]``, ``[office]``, ``[aerleon]``) is not installed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) stopped a command after it cleaned up; the process
+    exits 128 + the signal's number, as a shell reports a process the signal ended."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum

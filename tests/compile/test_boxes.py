@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portplan.compile.boxes import Box, allow_boxes, interval_cidrs, laminar_regions, port_atoms
+from portplan.compile.boxes import RuleBox, allow_boxes, interval_cidrs, laminar_regions, port_atoms
 from portplan.errors import UnsupportedError
 from tests.compile.factories import external, flow, host
 
@@ -18,7 +18,7 @@ ADDRESSES = [ipaddress.ip_address(f"10.0.0.{i}") for i in range(8)]
 CIDRS = [f"10.0.0.{i}/32" for i in range(8)] + ["10.0.0.0/30", "10.0.0.4/31", "10.0.0.0/29"]
 
 
-def covered(boxes: list[Box]) -> list[tuple[str, str, str, int]]:
+def covered(boxes: list[RuleBox]) -> list[tuple[str, str, str, int]]:
     """Every (source, destination, protocol, port) the boxes allow, with repetitions."""
     out = []
     for box in boxes:

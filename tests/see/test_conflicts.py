@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from portplan import pipeline
-from portplan.flows.conflicts import Conflict, find_conflicts, intersect, subtract
+from portplan.flows.conflicts import Conflict, find_conflicts
 from portplan.model import Deployment, PortSet, Product
 
 
@@ -246,9 +246,9 @@ def test_same_role_on_two_flows_is_not_a_conflict() -> None:
 
 def test_port_arithmetic() -> None:
     a, b = PortSet.parse("10-20,30"), PortSet.parse("15-30")
-    assert str(intersect(a, b)) == "15-20,30"
-    assert str(subtract(a, b)) == "10-14"
-    assert str(subtract(b, a)) == "21-29"
+    assert str(a.intersect(b)) == "15-20,30"
+    assert str(a.subtract(b)) == "10-14"
+    assert str(b.subtract(a)) == "21-29"
 
 
 # --------------------------------------------------------------------------- bundled products

@@ -123,7 +123,7 @@ def hostile_diagram() -> dg.Diagram:
         title=HOSTILE,
         clusters=(dg.Cluster("cluster_s0", HOSTILE + "\nline2", "site"),),
         nodes=(
-            dg.Node(
+            dg.DiagramNode(
                 HOSTILE,
                 HOSTILE,
                 "host",
@@ -131,7 +131,7 @@ def hostile_diagram() -> dg.Diagram:
                 cluster="cluster_s0",
                 host_firewall='"fw"',
             ),
-            dg.Node("plain", "plain", "external"),
+            dg.DiagramNode("plain", "plain", "external"),
         ),
         edges=(dg.Edge(HOSTILE, "plain", ("tcp/443",), features=(HOSTILE,), flows=(HOSTILE,)),),
     )
@@ -197,7 +197,7 @@ def test_opposite_edges_are_drawn_as_one_multi_edge() -> None:
     diagram = dg.Diagram(
         "t",
         (),
-        (dg.Node("a", "a", "host"), dg.Node("b", "b", "host")),
+        (dg.DiagramNode("a", "a", "host"), dg.DiagramNode("b", "b", "host")),
         (dg.Edge("a", "b", ("tcp/1",)), dg.Edge("b", "a", ("tcp/2",))),
     )
     dot = dg.to_dot(diagram)
@@ -207,7 +207,7 @@ def test_opposite_edges_are_drawn_as_one_multi_edge() -> None:
 
 @needs_dot
 def test_same_label_edges_share_one_junction() -> None:
-    nodes = tuple(dg.Node(n, n, "host") for n in ("a1", "a2", "s1", "s2", "db"))
+    nodes = tuple(dg.DiagramNode(n, n, "host") for n in ("a1", "a2", "s1", "s2", "db"))
     edges = (
         dg.Edge("a1", "s1", ("tcp/443",)),
         dg.Edge("a1", "s2", ("tcp/443",)),
@@ -258,7 +258,7 @@ def test_dashed_edge_shows_only_ports_the_solid_one_does_not_open() -> None:
 
 
 def test_mermaid_bundles_and_colours_links_in_order() -> None:
-    nodes = tuple(dg.Node(n, n, "host") for n in ("a1", "a2", "s1"))
+    nodes = tuple(dg.DiagramNode(n, n, "host") for n in ("a1", "a2", "s1"))
     edges = (
         dg.Edge("a1", "s1", ("tcp/443",), firewalls=("fw",)),
         dg.Edge("a2", "s1", ("tcp/443",), firewalls=("fw",)),

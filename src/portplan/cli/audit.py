@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import click
 from rich.table import Table
@@ -20,27 +21,42 @@ from portplan.cli.options import (
 )
 from portplan.errors import CheckFailed, InputError
 from portplan.model.service import format_services
-from portplan.verify.audit import AuditReport
-from portplan.verify.rulesets import FORMATS
 
 
-def audit_table(report: AuditReport) -> str:
+def audit_table(report: pipeline.AuditReport) -> str:
     where = f"enforcement point {report.point}" if report.point else "a router every flow passes"
-    table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks")
+    counts = Counter(check.status for check in report.checks)
+    tally = ", ".join(f"{counts[s]} {s}" for s in ("allowed", "conditional", "partial", "blocked"))
+    table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks ({tally})")
     for heading in ("Flow", "Hook", "Result", "Allowed", "Blocked", "Decided by"):
         table.add_column(heading, overflow="fold")
     for check in report.checks:
         result = check.status.upper() if check.required else f"{check.status} (optional)"
+        allowed = [*format_services(check.allowed)]
+        allowed += [f"{s} (conditional)" for s in format_services(check.conditional)]
         add_data_row(
             table,
             check.flow.id,
             check.hook,
             result,
-            "\n".join(format_services(check.allowed)) or "-",
+            "\n".join(allowed) or "-",
             "\n".join(format_services(check.blocked)) or "-",
             check.rule or "-",
         )
     lines = [render_plain(table)]
+    conditional = [c for c in report.checks if c.conditions]
+    if conditional:
+        subject = Table(title=f"{len(conditional)} flow(s) allowed only subject to conditions")
+        for heading in ("Flow", "Services", "Allowed subject to"):
+            subject.add_column(heading, overflow="fold")
+        for check in conditional:
+            ways = "\nor ".join(check.conditions[:4])
+            if len(check.conditions) > 4:
+                ways += f"\n(and {len(check.conditions) - 4} more ways)"
+            add_data_row(
+                subject, check.flow.id, "\n".join(format_services(check.conditional)), ways
+            )
+        lines.append(render_plain(subject))
     if report.findings:
         rules = Table(title=f"{len(report.findings)} rule findings")
         for heading in ("Finding", "Rule", "Detail"):
@@ -53,10 +69,11 @@ def audit_table(report: AuditReport) -> str:
     return "".join(lines)
 
 
-def audit_json(report: AuditReport) -> str:
+def audit_json(report: pipeline.AuditReport) -> str:
     data = {
         "point": report.point,
         "failed": report.failed,
+        "conditional": [c.flow.id for c in report.conditional],
         "flows": [
             {
                 "flow": c.flow.id,
@@ -64,8 +81,11 @@ def audit_json(report: AuditReport) -> str:
                 "status": c.status,
                 "required": c.required,
                 "allowed": format_services(c.allowed),
+                "conditional": format_services(c.conditional),
                 "blocked": format_services(c.blocked),
+                "conditions": list(c.conditions),
                 "decided_by": c.rule,
+                "rewrites": list(c.rewrites),
             }
             for c in report.checks
         ],
@@ -104,7 +124,7 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--format",
     "ruleset_format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(pipeline.RULESET_FORMATS),
     default=None,
     help="Format of the ruleset (default: guessed from its content). 'nft' text is "
     "read by the real nft in a throwaway namespace (needs root).",
@@ -126,6 +146,12 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
     metavar="ZONE=IFNAME",
     help="Interface of a zone on the router, for rulesets matching iifname/oifname.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) also when a required flow is allowed only subject to a condition "
+    "(a rate limit, a mark, the interface it arrives on).",
+)
 @format_option(["table", "json"], flag="--output-format")
 @OUTPUT
 @click.pass_context
@@ -138,12 +164,15 @@ def command(
     point: str | None,
     host: str | None,
     interfaces: tuple[str, ...],
+    strict: bool,
     output_format: str,
     output: str | None,
 ) -> None:
     """Evaluate an existing ruleset against DEPLOYMENT's flows with real packet-classification
-    semantics: per flow allowed / blocked / partial, plus rules wider than any flow needs and
-    rules that can never match. Exit 1 when a required flow is not fully allowed.
+    semantics: per flow allowed / blocked / partial — or conditional, allowed only subject to
+    something the flow does not decide (a rate limit, a mark, the interface) — plus rules wider
+    than any flow needs and rules that can never match. Exit 1 when a required flow is not
+    fully allowed (with --strict, also when it is only conditionally allowed).
 
     \b
     Examples:
@@ -163,8 +192,17 @@ def command(
     )
     emit(audit_json(report) if output_format == "json" else audit_table(report), output)
     print_notes(report.notices)
-    if report.failed:
-        failing = [c.flow.id for c in report.checks if c.required and c.status != "allowed"]
+    conditional = [c.flow.id for c in report.conditional]
+    if conditional and not strict:
+        print_notes(
+            [
+                f"{len(conditional)} required flow(s) allowed only subject to conditions "
+                f"(listed above; --strict fails on them): {first_few(conditional)}"
+            ]
+        )
+    if report.failed or (strict and conditional):
+        states = ("blocked", "partial", "conditional") if strict else ("blocked", "partial")
+        failing = [c.flow.id for c in report.checks if c.required and c.status in states]
         raise CheckFailed(
             f"{len(failing)} required flow(s) not fully allowed: {first_few(failing)}"
         )

@@ -11,16 +11,13 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from portplan.catalog import bundled_dir, load_catalog, load_product_file, product_files
-from portplan.catalog.loader import Catalog
-from portplan.catalog.render import product_document
+from portplan import pipeline
 from portplan.cli.options import catalog_dirs, emit
 from portplan.errors import InputError, PortplanError
-from portplan.schemas import schema_text
 
 
-def _catalog(ctx: click.Context) -> Catalog:
-    catalog = load_catalog(catalog_dirs(ctx))
+def _catalog(ctx: click.Context) -> pipeline.Catalog:
+    catalog = pipeline.load_catalog(catalog_dirs(ctx))
     for notice in catalog.notices:
         click.echo(f"portplan: notice: {notice}", err=True)
     return catalog
@@ -66,7 +63,7 @@ def list_products(ctx: click.Context) -> None:
 
 def _origin(path: str) -> str:
     """``bundled`` for the products shipped with portplan, else the user's file."""
-    return "bundled" if Path(path).parent == bundled_dir() else path
+    return "bundled" if Path(path).parent == pipeline.bundled_dir() else path
 
 
 def _flow_table(document: dict[str, Any]) -> Table:
@@ -105,7 +102,7 @@ def _flow_table(document: dict[str, Any]) -> Table:
 def show(ctx: click.Context, product_id: str, output_format: str) -> None:
     """One product with each flow's services at the variables' defaults."""
     catalog = _catalog(ctx)
-    document = product_document(catalog.get(product_id))
+    document = pipeline.product_document(catalog.get(product_id))
     if output_format == "json":
         emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
     elif output_format == "yaml":
@@ -124,7 +121,7 @@ def validate(paths: tuple[str, ...]) -> None:
     failed = False
     for entry in paths:
         try:
-            files = product_files(entry) if Path(entry).is_dir() else [Path(entry)]
+            files = pipeline.product_files(entry) if Path(entry).is_dir() else [Path(entry)]
             if not files:
                 raise InputError("no product files (*.yaml, *.yml) in this directory.", file=entry)
         except PortplanError as exc:
@@ -133,7 +130,14 @@ def validate(paths: tuple[str, ...]) -> None:
             continue
         for file in files:
             try:
-                product = load_product_file(file)
+                product = pipeline.load_product(file)
+            except pipeline.NotAProduct as exc:
+                if Path(entry).is_dir():  # a deployment kept beside its products
+                    click.echo(f"portplan: note: {file}: skipped — {exc.what}", err=True)
+                    continue
+                click.echo(f"portplan: error: {exc}", err=True)
+                failed = True
+                continue
             except PortplanError as exc:
                 click.echo(f"portplan: error: {exc}", err=True)
                 failed = True
@@ -146,4 +150,4 @@ def validate(paths: tuple[str, ...]) -> None:
 @command.command("schema")
 def schema() -> None:
     """The JSON Schema of a product YAML file (for editor completion)."""
-    emit(schema_text("catalog"), None)
+    emit(pipeline.schema_text("catalog"), None)

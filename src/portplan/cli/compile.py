@@ -3,51 +3,22 @@ point, written all-or-nothing; ``--list-targets`` shows what can be compiled to.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Sequence
 
 import click
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import STRICT, catalog_dirs, render_plain, terminal_width
+from portplan.cli.options import (
+    STRICT,
+    add_data_row,
+    catalog_dirs,
+    first_few,
+    render_plain,
+    terminal_width,
+)
 from portplan.cli.plan import report_problems
-from portplan.compile.base import Artifact
-from portplan.compile.registry import TARGETS, get_compiler, target_names
-from portplan.errors import PortplanError
-from portplan.io import write_tree
-
-
-def target_rows() -> list[tuple[str, str]]:
-    """(target, description) for every registered target; a family such as ``aerleon:*``
-    lists each platform its module names (``platform_names()``, else ``PLATFORMS``)."""
-    rows: list[tuple[str, str]] = []
-    for name in target_names():
-        if not name.endswith(":*"):
-            rows.append((name, _description(name)))
-            continue
-        family = name[:-2]
-        module_name = TARGETS[name].partition(":")[0]
-        try:
-            module = importlib.import_module(module_name)
-            # Prefer the platforms the installed library really has over the module's table.
-            listing = getattr(module, "platform_names", None)
-            platforms: object = listing() if callable(listing) else getattr(module, "PLATFORMS", ())
-        except ImportError as exc:
-            rows.append((f"{family}:<platform>", f"unavailable: {exc}"))
-            continue
-        names: Iterable[object] = platforms if isinstance(platforms, Iterable) else ()
-        listed = sorted(str(p) for p in names)
-        rows.append((f"{family}:<platform>", f"{family} renders to: {', '.join(listed)}"))
-        rows.extend((f"{family}:{p}", _description(f"{family}:{p}")) for p in listed)
-    return rows
-
-
-def _description(name: str) -> str:
-    try:
-        return get_compiler(name).description
-    except (PortplanError, ImportError) as exc:
-        return f"unavailable: {exc}"
+from portplan.io import TreeWrite, write_tree
 
 
 def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -55,11 +26,11 @@ def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[st
     for heading in headings:
         table.add_column(heading, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        add_data_row(table, *row)  # cells are data: "[aerleon]" is not rich markup
     return render_plain(table, terminal_width(120))
 
 
-def summary_rows(artifacts: Sequence[Artifact]) -> list[tuple[str, str, str, str]]:
+def summary_rows(artifacts: Sequence[pipeline.Artifact]) -> list[tuple[str, str, str, str]]:
     return [
         (
             a.enforcement_point or "-",
@@ -86,6 +57,16 @@ def summary_rows(artifacts: Sequence[Artifact]) -> list[tuple[str, str, str, str
     type=click.Path(file_okay=False),
     help="Directory to write into (default: compiled/<deployment name>).",
 )
+@click.option(
+    "--point",
+    metavar="NAME",
+    help="Compile only the enforcement point NAME (its files; the others are left alone).",
+)
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep files an earlier compile wrote that no longer belong (they are listed).",
+)
 @click.option("--list-targets", is_flag=True, help="List every target and exit.")
 @STRICT
 @click.pass_context
@@ -94,32 +75,62 @@ def command(
     deployment: str | None,
     target: str | None,
     output_dir: str | None,
+    point: str | None,
+    keep: bool,
     list_targets: bool,
     strict: bool,
 ) -> None:
     """Compile DEPLOYMENT's concrete flows to firewall rules: one artifact per enforcement
     point (a network firewall's ruleset, a host's firewall), default deny, each rule's
-    comment naming the product flow it serves. Files are written all-or-nothing.
+    comment naming the product flow it serves. Files are written all-or-nothing; files an
+    earlier compile wrote into the directory that no longer belong are removed (--keep: listed).
 
     \b
     Examples:
       portplan compile examples/lrs-vpsx/deployment.yaml
       portplan compile examples/lrs-vpsx/deployment.yaml --target iptables -o out/
+      portplan compile examples/lrs-vpsx/deployment.yaml --point fw-core
       portplan compile --list-targets
     """
     if list_targets:
         click.echo(
-            render_table("compile targets", ("Target", "Description"), target_rows()), nl=False
+            render_table("compile targets", ("Target", "Description"), pipeline.compile_targets()),
+            nl=False,
         )
         return
     if deployment is None:
         raise click.UsageError("give a DEPLOYMENT file, or --list-targets.")
     model, resolution, artifacts = pipeline.compile(
-        deployment, target, catalog_dirs(ctx), strict=strict
+        deployment, target, catalog_dirs(ctx), strict=strict, point=point
     )
     directory = output_dir or f"compiled/{model.name}"
-    write_tree(directory, {a.path: a.content for a in artifacts})
+    done = write_tree(
+        directory,
+        {a.path: a.content for a in artifacts},
+        owners={a.path: a.enforcement_point or "" for a in artifacts},
+        only=None if point is None else {point},
+        keep=keep,
+    )
     title = f"{model.name}: {len(artifacts)} files in {directory}"
     rows = summary_rows(artifacts)
     click.echo(render_table(title, ("Point", "File", "Rules", "What"), rows), nl=False)
+    report_stale(done)
     report_problems(resolution)
+
+
+def report_stale(done: TreeWrite) -> None:
+    """Files of an earlier compile that no longer belong: removed, or kept and listed."""
+    if done.removed:
+        names = first_few([str(p) for p in done.removed])
+        click.echo(
+            f"portplan: removed {len(done.removed)} file(s) an earlier compile wrote that no "
+            f"longer belong: {names}",
+            err=True,
+        )
+    if done.kept:
+        names = first_few([str(p) for p in done.kept])
+        click.echo(
+            f"portplan: warning: {len(done.kept)} file(s) an earlier compile wrote no longer "
+            f"belong (kept, --keep): {names} — do not load them.",
+            err=True,
+        )

@@ -9,11 +9,9 @@ from rich.table import Table
 
 from portplan import pipeline
 from portplan.cli.options import OUTPUT, catalog_dirs, emit, format_option, render_plain
-from portplan.cli.subject import require_deployment
-from portplan.flows.conflicts import Conflict, conflict_to_dict, find_conflicts
 
 
-def conflicts_table(name: str, conflicts: tuple[Conflict, ...]) -> str:
+def conflicts_table(name: str, conflicts: tuple[pipeline.Conflict, ...]) -> str:
     if not conflicts:
         return f"{name}: no port conflicts.\n"
     table = Table(title=f"{name}: {len(conflicts)} port conflict(s)")
@@ -43,12 +41,11 @@ def command(ctx: click.Context, deployment: str, output_format: str, output: str
     \b
     Example:  portplan conflicts examples/luware-lucs/deployment.yaml
     """
-    require_deployment(deployment)
-    catalog, loaded = pipeline.load(deployment, catalog_dirs(ctx))
-    found = find_conflicts(loaded, catalog.products)
+    pipeline.require_deployment(deployment)
+    loaded, found = pipeline.conflicts(deployment, catalog_dirs(ctx))
     if output_format == "json":
         text = json.dumps(
-            {"deployment": loaded.name, "conflicts": [conflict_to_dict(c) for c in found]},
+            {"deployment": loaded.name, "conflicts": [pipeline.conflict_to_dict(c) for c in found]},
             indent=2,
             ensure_ascii=False,
         )

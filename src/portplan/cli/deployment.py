@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from portplan import pipeline
 from portplan.cli.options import emit
-from portplan.schemas import schema_text
 
 
 @click.group("deployment")
@@ -16,4 +16,4 @@ def command() -> None:
 @command.command("schema")
 def schema() -> None:
     """The JSON Schema of a deployment YAML file (for editor completion)."""
-    emit(schema_text("deployment"), None)
+    emit(pipeline.schema_text("deployment"), None)

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import click
 
+from portplan import pipeline
 from portplan.cli.options import catalog_dirs, emit
-from portplan.cli.subject import load_subject
-from portplan.report.diagram import (
-    FORMATS,
-    deployment_diagram,
-    format_for,
-    product_diagram,
-    render,
-)
 
 
 @click.command("diagram")
@@ -26,7 +19,7 @@ from portplan.report.diagram import (
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(pipeline.DIAGRAM_FORMATS),
     help="svg or png (drawn by Graphviz dot), dot (Graphviz text), mmd (Mermaid flowchart).",
 )
 @click.pass_context
@@ -42,11 +35,5 @@ def command(
       portplan diagram examples/luware-lucs/deployment.yaml -o lucs.svg
       portplan diagram papercut-hive --format mmd
     """
-    fmt = format_for(output, output_format)
-    loaded = load_subject(subject, catalog_dirs(ctx))
-    if loaded.product is not None:
-        diagram = product_diagram(loaded.product)
-    else:
-        assert loaded.deployment is not None and loaded.resolution is not None
-        diagram = deployment_diagram(loaded.deployment, loaded.resolution)
-    emit(render(diagram, fmt), output)
+    fmt = pipeline.diagram_format(output, output_format)
+    emit(pipeline.draw(subject, fmt, catalog_dirs(ctx)), output)

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
+from typing import Literal
 
 import click
 
+from portplan import pipeline
 from portplan.cli.options import catalog_dirs, emit
-from portplan.cli.subject import load_subject
 from portplan.errors import InputError
-from portplan.report.diff import (
-    ChangeRequest,
-    diff_products,
-    diff_resolutions,
-    to_json,
-    to_markdown,
-    to_xlsx,
-)
 
-FORMATS = ("md", "xlsx", "json")
+DiffFormat = Literal["md", "xlsx", "json"]
+FORMATS: tuple[DiffFormat, ...] = ("md", "xlsx", "json")
 
 
 @click.command("diff")
@@ -54,38 +46,17 @@ def command(
     Example:
       portplan diff old/deployment.yaml new/deployment.yaml --ticket CHG-1234 -o change.xlsx
     """
-    fmt = output_format
-    if fmt is None:
-        suffix = output.rsplit(".", 1)[-1].lower() if output and "." in output else "md"
-        fmt = {"markdown": "md", "xlsx": "xlsx", "json": "json"}.get(suffix, "md")
+    fmt = _diff_format(output_format, output)
     if fmt == "xlsx" and output in (None, "-"):
         raise InputError("xlsx is a binary file — name it with -o FILE.xlsx.")
-    dirs = catalog_dirs(ctx)
-    before, after = load_subject(old, dirs), load_subject(new, dirs)
-    if before.product is not None and after.product is not None:
-        diff = diff_products(before.product, after.product)
-    elif (
-        before.deployment is not None
-        and before.resolution is not None
-        and after.deployment is not None
-        and after.resolution is not None
-    ):
-        diff = diff_resolutions(
-            before.deployment, before.resolution, after.deployment, after.resolution
-        )
-    else:
-        raise InputError(
-            f"'{old}' and '{new}' are not the same kind — compare two products or two deployments."
-        )
-    diff = replace(
-        diff,
-        old_file=old if Path(old).is_file() else "",
-        new_file=new if Path(new).is_file() else "",
-    )
-    request = ChangeRequest(ticket, owner, justification)
-    if fmt == "xlsx":
-        emit(to_xlsx(diff, request), output)
-    elif fmt == "json":
-        emit(to_json(diff, request), output)
-    else:
-        emit(to_markdown(diff, request), output)
+    changes = pipeline.diff(old, new, catalog_dirs(ctx))
+    request = pipeline.ChangeRequest(ticket, owner, justification)
+    emit(pipeline.render_diff(changes, request, fmt), output)
+
+
+def _diff_format(explicit: str | None, output: str | None) -> DiffFormat:
+    """``--format``, else the extension of ``-o`` (md for anything else)."""
+    name = explicit
+    if name is None:
+        name = output.rsplit(".", 1)[-1].lower() if output and "." in output else "md"
+    return next((fmt for fmt in FORMATS if fmt == name), "md")

@@ -6,11 +6,8 @@ import json
 
 import click
 
+from portplan import pipeline
 from portplan.cli.options import emit
-from portplan.errors import InputError
-from portplan.extract.extractor import extract_flows
-from portplan.extract.readers import read_document
-from portplan.extract.result import Extraction
 
 
 @click.command("extract")
@@ -29,36 +26,22 @@ def command(files: tuple[str, ...], output_format: str, output: str | None) -> N
 
     FILE may be .txt .md .html .pdf .docx .csv .xlsx, or - for text on stdin.
     """
-    extractions: list[Extraction] = []
-    for name in files:
-        document = read_document(name)
-        if not document.blocks or not any(_has_text(b) for b in document.blocks):
-            raise InputError("the document is empty — give a document with text", file=name)
-        extraction = extract_flows(document)
+    extractions = pipeline.extract(files)
+    for extraction in extractions:
         for notice in extraction.notices:
             click.echo(f"portplan: notice: {notice}", err=True)
-        extractions.append(extraction)
     if output_format == "json":
         emit(_json(extractions), output)
-    elif output_format == "yaml":
-        from portplan.extract.draft import draft_product_yaml
-
-        emit(draft_product_yaml(extractions), output)
     else:
-        from portplan.extract.render import render_table
-
-        emit(render_table(extractions), output)
-
-
-def _has_text(block: object) -> bool:
-    text = getattr(block, "text", None)
-    if text is not None:
-        return bool(str(text).strip())
-    rows = getattr(block, "rows", ())
-    return any(cell.strip() for row in rows for cell in row)
+        emit(
+            pipeline.render_extractions(
+                extractions, "yaml" if output_format == "yaml" else "table"
+            ),
+            output,
+        )
 
 
-def _json(extractions: list[Extraction]) -> str:
+def _json(extractions: list[pipeline.Extraction]) -> str:
     flows: list[object] = []
     unparsed: list[object] = []
     for extraction in extractions:

@@ -22,18 +22,17 @@ from portplan.cli.options import (
     plain_console,
     print_notes,
 )
-from portplan.errors import CheckFailed
-from portplan.verify.lab import LabReport, LabResult
+from portplan.errors import CheckFailed, Interrupted
 
 
-def _group(report: LabReport) -> dict[str, list[LabResult]]:
-    rows: dict[str, list[LabResult]] = {}
+def _group(report: pipeline.LabReport) -> dict[str, list[pipeline.LabResult]]:
+    rows: dict[str, list[pipeline.LabResult]] = {}
     for result in report.results:
         rows.setdefault(result.case.flow, []).append(result)
     return rows
 
 
-def lab_table(report: LabReport) -> str:
+def lab_table(report: pipeline.LabReport) -> str:
     groups = _group(report)
     table = Table(
         title=f"Lab {report.deployment}: {len(report.results)} probes in {report.namespaces} "
@@ -70,7 +69,7 @@ def lab_table(report: LabReport) -> str:
     return buffer.getvalue()
 
 
-def lab_json(report: LabReport) -> str:
+def lab_json(report: pipeline.LabReport) -> str:
     data = {
         "deployment": report.deployment,
         "namespaces": report.namespaces,
@@ -97,12 +96,22 @@ def lab_json(report: LabReport) -> str:
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    # SIGTERM unwinds like Ctrl-C, so the namespace group's cleanup runs.
-    raise KeyboardInterrupt
+    # SIGTERM and SIGHUP unwind like Ctrl-C (exit 128 + the signal), so cleanup runs; while
+    # the lab is up its namespace group holds any further signal until it has cleaned up.
+    raise Interrupted(signum)
+
+
+def cleanup_table(done: pipeline.Cleanup) -> str:
+    lines = [f"removed namespace {name}" for name in done.namespaces]
+    lines += [f"killed agent {pid}" for pid in done.agents]
+    lines += [f"left {name}: its lab is still running" for name in done.still_running]
+    if not done.namespaces and not done.agents:
+        lines.append("nothing left by earlier labs.")
+    return "\n".join(lines) + "\n"
 
 
 @click.command("lab")
-@click.argument("deployment", type=click.Path(dir_okay=False))
+@click.argument("deployment", required=False, type=click.Path(dir_okay=False))
 @click.option(
     "--target",
     type=click.Choice(["nftables"]),
@@ -115,14 +124,20 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     is_flag=True,
     help="Go on when a ruleset fails to load (its flows then show as mismatches).",
 )
+@click.option(
+    "--cleanup",
+    is_flag=True,
+    help="Remove the namespaces and agents that labs no longer running left behind, and exit.",
+)
 @format_option(["table", "json"])
 @OUTPUT
 @click.pass_context
 def command(
     ctx: click.Context,
-    deployment: str,
+    deployment: str | None,
     target: str,
     keep_going: bool,
+    cleanup: bool,
     output_format: str,
     output: str | None,
 ) -> None:
@@ -131,18 +146,27 @@ def command(
     links following zones, sites and WAN/VPN links, an "internet" for externals. Every flow is
     tried from its real source (expect: passes) and a sample of flows nobody asked for (another
     port, another protocol, the reverse direction; expect: blocked). Exit 1 on any mismatch.
-    Namespaces and processes are always removed, also on Ctrl-C.
+    Namespaces and processes are always removed, also on Ctrl-C, SIGTERM and SIGHUP; after a
+    lab that was killed outright, --cleanup removes what it left (only labs no longer running).
 
     \b
-    Example:  sudo portplan lab examples/papercut-hive/mesh.yaml
+    Examples:
+      sudo portplan lab examples/papercut-hive/mesh.yaml
+      sudo portplan lab --cleanup
     """
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    if cleanup:
+        emit(cleanup_table(pipeline.lab_cleanup()), output)
+        return
+    if deployment is None:
+        raise click.UsageError("give a DEPLOYMENT file, or --cleanup.")
+    previous = {s: signal.signal(s, _terminate) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         report = pipeline.lab(
             deployment, target=target, keep_going=keep_going, catalog_dirs=catalog_dirs(ctx)
         )
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     print_notes(report.notices)
     emit(lab_json(report) if output_format == "json" else lab_table(report), output)
     if report.mismatches:

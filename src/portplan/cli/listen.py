@@ -11,11 +11,9 @@ import click
 from portplan import pipeline
 from portplan.cli.options import catalog_dirs, print_notes
 from portplan.model.service import PortSet
-from portplan.verify.listen import Listening, listen
-from portplan.verify.targets import RANGE_SAMPLE, ListenPort
 
 
-def listening_summary(ports: Sequence[ListenPort], result: Listening) -> str:
+def listening_summary(ports: Sequence[pipeline.ListenPort], result: pipeline.Listening) -> str:
     lines = []
     by_protocol: dict[str, list[int]] = {}
     for protocol, port, _ in result.opened:
@@ -55,7 +53,7 @@ def listening_summary(ports: Sequence[ListenPort], result: Listening) -> str:
     "--sample",
     "limit",
     type=int,
-    default=RANGE_SAMPLE,
+    default=pipeline.RANGE_SAMPLE,
     show_default=True,
     help="Ports tried in a port range wider than this (ends and evenly between).",
 )
@@ -87,12 +85,12 @@ def command(
         versions = {ipaddress.ip_address(a).version for a in deployment_value.host(host).addresses}
         binds = ("0.0.0.0", *(("::",) if 6 in versions else ()))
 
-    def ready(result: Listening) -> None:
+    def ready(result: pipeline.Listening) -> None:
         click.echo(listening_summary(ports, result))
         click.echo(f"listening for {duration:g} s on {', '.join(binds)} (Ctrl-C stops)", err=True)
 
     spec = [(p.protocol, p.port) for p in ports]
     try:
-        asyncio.run(listen(spec, binds, duration, ready))
+        asyncio.run(pipeline.listen(spec, binds, duration, ready))
     except KeyboardInterrupt:
         click.echo("stopped", err=True)

@@ -20,10 +20,8 @@ from portplan.cli.options import (
     print_notes,
     render_plain,
 )
-from portplan.flows.serialize import resolution_json
 from portplan.model.concrete import Resolution
 from portplan.model.service import format_services
-from portplan.report.base import addresses_text, path_text
 
 
 def table_width() -> int:
@@ -50,18 +48,20 @@ def flows_table(resolution: Resolution) -> str:
     table.add_column("Path", overflow="fold", ratio=3)
     for flow in resolution.flows:
         table.add_row(
-            f"{flow.source.name}\n{addresses_text(flow.source)}",
-            f"{flow.destination.name}\n{addresses_text(flow.destination)}",
+            f"{flow.source.name}\n{pipeline.addresses_text(flow.source)}",
+            f"{flow.destination.name}\n{pipeline.addresses_text(flow.destination)}",
             "\n".join(format_services(flow.services)),
             flow.purpose,
             f"{flow.product}\n{flow.flow}",
-            path_text(flow) or "(no firewall)",
+            pipeline.path_text(flow) or "(no firewall)",
         )
     return render_plain(table, table_width())
 
 
 def report_problems(resolution: Resolution, verbose: bool = False) -> None:
-    """Unbound flows as warnings on stderr (stdout stays data); notes with ``-v``."""
+    """Unbound flows and the plan's warnings on stderr (stdout stays data); notes with ``-v``."""
+    for warning in resolution.warnings:
+        click.echo(f"portplan: warning: {warning}", err=True)
     for entry in resolution.unbound:
         click.echo(f"portplan: warning: {entry.product}/{entry.flow}: {entry.reason}", err=True)
     if verbose:
@@ -96,6 +96,8 @@ def command(
     Example:  portplan plan examples/lrs-vpsx/deployment.yaml
     """
     _, resolution = pipeline.plan(deployment, catalog_dirs(ctx), strict=strict)
-    text = resolution_json(resolution) if output_format == "json" else flows_table(resolution)
+    text = (
+        pipeline.resolution_json(resolution) if output_format == "json" else flows_table(resolution)
+    )
     emit(text, output)
     report_problems(resolution, verbose)

@@ -24,11 +24,9 @@ from portplan.cli.options import (
     render_plain,
 )
 from portplan.errors import CheckFailed
-from portplan.verify.probe import ProbeResult, probe
-from portplan.verify.targets import RANGE_SAMPLE
 
 
-def results_table(host: str, results: Sequence[ProbeResult], accept_closed: bool) -> str:
+def results_table(host: str, results: Sequence[pipeline.ProbeResult], accept_closed: bool) -> str:
     table = Table(title=f"Probes from {host}: {len(results)}")
     for heading in ("Flow", "Probe", "State", "Detail", "Result"):
         table.add_column(heading, overflow="fold")
@@ -38,7 +36,7 @@ def results_table(host: str, results: Sequence[ProbeResult], accept_closed: bool
     return render_plain(table)
 
 
-def results_json(results: Sequence[ProbeResult], accept_closed: bool) -> str:
+def results_json(results: Sequence[pipeline.ProbeResult], accept_closed: bool) -> str:
     return (
         json.dumps(
             [
@@ -62,7 +60,7 @@ def results_json(results: Sequence[ProbeResult], accept_closed: bool) -> str:
     )
 
 
-def results_junit(host: str, results: Sequence[ProbeResult], accept_closed: bool) -> str:
+def results_junit(host: str, results: Sequence[pipeline.ProbeResult], accept_closed: bool) -> str:
     """JUnit XML: one test case per probe, a failure for each required probe that failed."""
     failed = [r for r in results if r.target.required and not r.passed(accept_closed)]
     skipped = [r for r in results if r.state == "SKIPPED"]
@@ -118,7 +116,7 @@ def results_junit(host: str, results: Sequence[ProbeResult], accept_closed: bool
     "--sample",
     "limit",
     type=int,
-    default=RANGE_SAMPLE,
+    default=pipeline.RANGE_SAMPLE,
     show_default=True,
     help="Ports tried in a port range wider than this (as portplan listen opens).",
 )
@@ -164,7 +162,7 @@ def command(
             transient=True,
         ) as bar:
             task = bar.add_task(f"probing from {host}", total=len(targets))
-            results = probe(
+            results = pipeline.probe(
                 targets,
                 concurrency=concurrency,
                 timeout=timeout,
@@ -172,7 +170,7 @@ def command(
                 progress=lambda n: bar.advance(task, n),
             )
     else:
-        results = probe(targets, concurrency=concurrency, timeout=timeout, retries=retries)
+        results = pipeline.probe(targets, concurrency=concurrency, timeout=timeout, retries=retries)
     if output_format == "table":
         text = results_table(host, results, accept_closed)
     elif output_format == "json":

@@ -10,7 +10,6 @@ from portplan import pipeline
 from portplan.cli.options import OUTPUT, STRICT, VERBOSE, catalog_dirs, emit, format_option
 from portplan.cli.plan import report_problems
 from portplan.errors import InputError
-from portplan.report import format_names
 
 
 def stdout_is_terminal() -> bool:
@@ -19,7 +18,7 @@ def stdout_is_terminal() -> bool:
 
 @click.command("report")
 @click.argument("deployment", type=click.Path(dir_okay=False))
-@format_option(format_names(), "md", help="Port matrix format.")
+@format_option(pipeline.format_names(), "md", help="Port matrix format.")
 @STRICT
 @OUTPUT
 @VERBOSE

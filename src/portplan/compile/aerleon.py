@@ -40,6 +40,7 @@ from portplan.compile.groups import (
     safe_name,
 )
 from portplan.errors import UnsupportedError, ValidationError
+from portplan.extras import require
 from portplan.model.concrete import ConcreteFlow, Network, Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.service import Service
@@ -336,6 +337,15 @@ PLATFORMS: dict[str, Platform] = {
 ``pcap`` (a capture filter, not a firewall), ``cloudarmor`` (matches sources only) and
 ``proxmox`` (its zones are Proxmox objects a deployment does not describe)."""
 
+HOST_OS = {
+    "iptables": "linux",
+    "nftables": "linux",
+    "speedway": "linux",
+    "windows_advfirewall": "windows",
+}
+"""The platforms that are a host's own firewall, and the operating system it runs on (a host
+firewall on another OS is refused when the deployment is loaded)."""
+
 
 NEUTRAL_TARGETS = ("cisco", "juniper")
 """Targets written into ``--target aerleon`` policies so aclgen renders them as they are;
@@ -344,8 +354,7 @@ edit the headers for other platforms."""
 
 def platform_names() -> list[str]:
     """The platforms of the installed Aerleon that portplan renders to."""
-    from aerleon.lib import plugin_supervisor
-
+    plugin_supervisor = require("aerleon", "aerleon.lib.plugin_supervisor")
     installed = {entry[0] for entry in plugin_supervisor.BUILTIN_GENERATORS}
     return sorted(name for name in PLATFORMS if name in installed)
 
@@ -497,15 +506,15 @@ def render(
     document: dict[str, Any], definitions: dict[str, Any], terms: list[Term]
 ) -> dict[str, str]:
     """Aerleon's output files for one policy; a refusal is traced to the flows it concerns."""
-    from absl import logging as absl_logging
-    from aerleon import api
-    from aerleon.lib import naming as aerleon_naming
+    api = require("aerleon", "aerleon.api")
+    aerleon_naming = require("aerleon", "aerleon.lib.naming")
+    absl_logging = require("aerleon", "absl.logging")  # installed with aerleon
 
     absl_logging.set_verbosity(absl_logging.ERROR)
     names = aerleon_naming.Naming()
     names.ParseDefinitionsObject(definitions, "portplan")
     try:
-        outputs = api.Generate([document], names)  # type: ignore[list-item]
+        outputs = api.Generate([document], names)
     except Exception as error:
         raise UnsupportedError(blame(document, names, terms, error)) from None
     return dict(outputs or {})
@@ -514,7 +523,7 @@ def render(
 def blame(document: dict[str, Any], names: Any, terms: list[Term], error: Exception) -> str:
     """The flow whose term makes Aerleon refuse: the last term of the shortest failing prefix
     (a term it cannot express alone, or the one that passes a limit such as a policy cost)."""
-    from aerleon import api
+    api = require("aerleon", "aerleon.api")
 
     by_name = {t.name: t for t in terms}
     ordered = [(i, body) for i, entry in enumerate(document["filters"]) for body in entry["terms"]]

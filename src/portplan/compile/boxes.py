@@ -34,6 +34,7 @@ from typing import TypeVar
 
 from portplan.errors import UnsupportedError
 from portplan.model.concrete import ConcreteFlow, Network
+from portplan.model.intervals import Interval, merge_intervals, subtract_intervals
 from portplan.model.service import ICMP_PROTOCOLS, PROTOCOLS
 
 T = TypeVar("T")
@@ -43,7 +44,7 @@ ALL_ICMP_TYPES = (0, 255)
 
 
 @dataclass(frozen=True)
-class Box:
+class RuleBox:
     """Sources × destinations × one protocol × one inclusive range of ports or ICMP types."""
 
     family: int  # 4 or 6
@@ -64,7 +65,6 @@ class Box:
         return len(self.sources) * len(self.destinations)
 
 
-Interval = tuple[int, int]  # first and last address, as integers
 # One requirement before compression: source, destination, protocol, low, high, label.
 _Contribution = tuple[Interval, Interval, str, int, int, str]
 
@@ -73,14 +73,14 @@ def flow_label(flow: ConcreteFlow) -> str:
     return f"{flow.product}/{flow.flow}"
 
 
-def allow_boxes(flows: Iterable[ConcreteFlow], target: str) -> list[Box]:
+def allow_boxes(flows: Iterable[ConcreteFlow], target: str) -> list[RuleBox]:
     """The disjoint boxes allowing exactly ``flows`` (sorted, deterministic)."""
     per_family: dict[int, list[_Contribution]] = {4: [], 6: []}
     intervals: dict[int, dict[int, list[Interval]]] = {}  # id(endpoint) -> family -> ranges
     with _collector_paused():
         for flow in flows:
             _contributions(flow, target, per_family, intervals)
-        boxes: list[Box] = []
+        boxes: list[RuleBox] = []
         for family, contributions in per_family.items():
             boxes.extend(_compress(family, contributions))
     boxes.sort(key=_box_order)
@@ -149,7 +149,7 @@ def _contributions(
                         out.append((source, destination, service.protocol, low, high, label))
 
 
-def _compress(family: int, contributions: list[_Contribution]) -> list[Box]:
+def _compress(family: int, contributions: list[_Contribution]) -> list[RuleBox]:
     if not contributions:
         return []
     # Source regions, each with every (destination, service) requirement that covers it.
@@ -174,7 +174,7 @@ def _compress(family: int, contributions: list[_Contribution]) -> list[Box]:
             key = (protocol, low, high, labels, merge_intervals(destinations))
             merged[key].extend(source_ranges)
     return [
-        Box(
+        RuleBox(
             family,
             protocol,
             low,
@@ -219,7 +219,8 @@ def laminar_regions(
         stack.append(interval)
     regions: list[tuple[tuple[Interval, ...], list[T]]] = []
     for interval in order:
-        remainder = _remainder(interval, children.get(interval, ()))
+        # Children of a block are disjoint and sorted (pre-order), as the subtraction needs.
+        remainder = subtract_intervals((interval,), tuple(children.get(interval, ())))
         if remainder:
             regions.append((remainder, inherited[interval]))
     return regions
@@ -267,18 +268,6 @@ def port_atoms(
     return atoms
 
 
-def merge_intervals(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
-    """Sorted, with touching and overlapping intervals joined."""
-    out: list[Interval] = []
-    for first, last in sorted(intervals):
-        if out and first <= out[-1][1] + 1:
-            if last > out[-1][1]:
-                out[-1] = (out[-1][0], last)
-        else:
-            out.append((first, last))
-    return tuple(out)
-
-
 def interval_cidrs(family: int, intervals: tuple[Interval, ...]) -> tuple[Network, ...]:
     """The fewest CIDRs covering ``intervals`` exactly (each interval is split at alignment)."""
     bits = 32 if family == 4 else 128
@@ -299,7 +288,7 @@ def network_order(network: Network) -> tuple[int, int, int]:
     return (network.version, int(network.network_address), network.prefixlen)
 
 
-def _box_order(box: Box) -> tuple[object, ...]:
+def _box_order(box: RuleBox) -> tuple[object, ...]:
     return (
         box.family,
         PROTOCOLS.index(box.protocol),
@@ -308,16 +297,3 @@ def _box_order(box: Box) -> tuple[object, ...]:
         [network_order(n) for n in box.sources],
         [network_order(n) for n in box.destinations],
     )
-
-
-def _remainder(interval: Interval, children: Iterable[Interval]) -> tuple[Interval, ...]:
-    """``interval`` minus its (disjoint, sorted) children."""
-    out: list[Interval] = []
-    cursor, last = interval
-    for first, child_last in children:
-        if first > cursor:
-            out.append((cursor, first - 1))
-        cursor = max(cursor, child_last + 1)
-    if cursor <= last:
-        out.append((cursor, last))
-    return tuple(out)

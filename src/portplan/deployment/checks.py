@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Protocol
 
+from portplan.deployment.semantics import check_semantics
 from portplan.errors import ServiceSyntaxError
 from portplan.model.deployment import Deployment, ProductUse, split_binding
 from portplan.model.product import Product
@@ -38,7 +39,9 @@ def _choices(what: str, names: list[str], wrong: str) -> str:
 
 
 def check_deployment(deployment: Deployment, catalog: ProductCatalog, source: SourceMap) -> None:
-    """Raise :class:`ValidationError` (file:line) at the first name the catalog lacks."""
+    """Raise :class:`ValidationError` (file:line) at the first name the catalog lacks, or at
+    the first thing that makes no sense on a network (:mod:`portplan.deployment.semantics`)."""
+    check_semantics(deployment, source)
     uses: dict[str, ProductUse] = {}
     for i, use in enumerate(deployment.products):
         product = catalog.products.get(use.product)

@@ -96,39 +96,6 @@ class Conflict:
         )
 
 
-# --------------------------------------------------------------------------- port arithmetic
-
-
-def intersect(a: PortSet, b: PortSet) -> PortSet:
-    spans: list[PortRange] = []
-    for x in a:
-        for y in b:
-            low, high = max(x.low, y.low), min(x.high, y.high)
-            if low <= high:
-                spans.append(PortRange(low, high))
-    return PortSet.of(spans)
-
-
-def subtract(a: PortSet, b: PortSet) -> PortSet:
-    """Ports of ``a`` that are not in ``b``."""
-    out: list[PortRange] = []
-    for x in a:
-        pieces = [(x.low, x.high)]
-        for y in b:
-            next_pieces: list[tuple[int, int]] = []
-            for low, high in pieces:
-                if y.high < low or y.low > high:
-                    next_pieces.append((low, high))
-                    continue
-                if low < y.low:
-                    next_pieces.append((low, y.low - 1))
-                if y.high < high:
-                    next_pieces.append((y.high + 1, high))
-            pieces = next_pieces
-        out.extend(PortRange(low, high) for low, high in pieces)
-    return PortSet.of(out)
-
-
 # --------------------------------------------------------------------------- listeners
 
 
@@ -240,7 +207,7 @@ class _HostState:
 
     def is_free(self, protocol: str, ports: PortSet) -> bool:
         blocked = self.used.get(protocol, PortSet()).union(self.host.ephemeral_range())
-        return not intersect(ports, blocked)
+        return not ports.intersect(blocked)
 
     def free_like(self, protocol: str, ports: PortSet) -> PortSet | None:
         """The nearest free block(s) of the same size as each range of ``ports``."""
@@ -264,7 +231,7 @@ def _nearest_free(span: PortRange, blocked: PortSet) -> PortRange | None:
             if low < floor or high > 65535:
                 continue
             candidate = PortSet.of([PortRange(low, high)])
-            if not intersect(candidate, blocked):
+            if not candidate.intersect(blocked):
                 return PortRange(low, high)
     return None
 
@@ -298,7 +265,7 @@ def _shared_ports(
                 continue
             if _shared_by_design(first, second):
                 continue
-            overlap = intersect(first.ports, second.ports)
+            overlap = first.ports.intersect(second.ports)
             if overlap:
                 pairs.setdefault((first.binding, second.binding, first.protocol), []).append(
                     (first, second, overlap)
@@ -356,13 +323,13 @@ def _ephemeral(
             for earlier in listeners[:i]
         ):
             continue  # one service for several roles: reported once, with the first
-        if intersect(listener.ports, ephemeral):
+        if listener.ports.intersect(ephemeral):
             grouped.setdefault((listener.binding, listener.protocol), []).append(listener)
     out: list[Conflict] = []
     for (_, protocol), group in grouped.items():
         inside = PortSet()
         for listener in group:
-            inside = inside.union(intersect(listener.ports, ephemeral))
+            inside = inside.union(listener.ports.intersect(ephemeral))
         kind, fix = _fix_ephemeral(host, group, protocol, inside, state)
         out.append(Conflict(host.name, kind, protocol, inside, tuple(group), fix, ephemeral))
     return out
@@ -439,7 +406,7 @@ def _advice_fix(
     others: Sequence[Listener],
     state: _HostState,
 ) -> Fix | None:
-    if not listener.advice or not intersect(listener.ports, overlap):
+    if not listener.advice or not listener.ports.intersect(overlap):
         return None
     taken = PortSet()
     for other in others:

@@ -65,6 +65,7 @@ def resolution_to_dict(resolution: Resolution) -> dict[str, Any]:
         "flows": [flow_to_dict(f) for f in resolution.flows],
         "unbound": [unbound_to_dict(u) for u in resolution.unbound],
         "notices": list(resolution.notices),
+        "warnings": list(resolution.warnings),
     }
 
 

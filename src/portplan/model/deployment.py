@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Container
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,8 +24,9 @@ from pydantic import (
     model_validator,
 )
 
+from portplan.errors import ServiceSyntaxError
 from portplan.model.common import Identifier, StrictModel, check_unique, fail
-from portplan.model.service import PortSet
+from portplan.model.service import PortSet, parse_service
 from portplan.yamlio import SourceMap
 
 BINDING = re.compile(
@@ -33,6 +35,11 @@ BINDING = re.compile(
 
 Platform = str
 """A compile target name (``nftables``, ``iptables``, ``windows``, ``aerleon:juniper`` ...)."""
+
+OperatingSystem = Literal["linux", "windows", "macos", "appliance", "other"]
+
+FinalVerdict = Literal["drop", "continue"]
+"""What a network firewall's ruleset does with traffic no flow asked for (see docs/safety.md)."""
 
 
 def split_binding(text: str) -> tuple[str, str | None, str]:
@@ -72,6 +79,11 @@ class Zone(StrictModel):
     name: Identifier
     site: Identifier
     cidrs: list[Cidr] = Field(min_length=1)
+    any: bool = Field(
+        default=False,
+        description="the zone stands for every address (0.0.0.0/0, ::/0): say so, or such a "
+        "CIDR is refused as a likely mistake",
+    )
     description: str = ""
 
 
@@ -79,7 +91,16 @@ class Host(StrictModel):
     name: Identifier
     zone: Identifier
     addresses: list[IPvAnyAddress] = Field(min_length=1)
-    os: Literal["linux", "windows", "macos", "appliance", "other"] = "linux"
+    os: OperatingSystem | None = Field(
+        default=None,
+        description="required when a host firewall covers the host: it decides the firewall "
+        "platform that fits and the management services (SSH, RDP, WinRM)",
+    )
+    shared_addresses: list[IPvAnyAddress] = Field(
+        default_factory=list,
+        description="addresses of this host that other hosts hold too (a cluster or virtual "
+        "address); any other address on two hosts is an error",
+    )
     roles: list[str] = Field(default_factory=list)
     ephemeral_ports: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -157,6 +178,12 @@ class EnforcementPoint(StrictModel):
     zones: list[Identifier] = Field(default_factory=list)
     sites: list[Identifier] = Field(default_factory=list)
     hosts: list[Identifier] = Field(default_factory=list)
+    final: FinalVerdict = Field(
+        default="drop",
+        description="a network firewall's verdict for traffic no flow asked for: drop (this "
+        "ruleset decides for the whole router) or continue (it lives beside an existing "
+        "ruleset, which keeps the last word); see docs/safety.md",
+    )
     description: str = ""
 
     @model_validator(mode="after")
@@ -195,6 +222,50 @@ class ProductUse(StrictModel):
         return f"{self.product}@{self.instance}" if self.instance else self.product
 
 
+class Management(StrictModel):
+    """Access every host firewall keeps open, so that loading a ruleset locks nobody out.
+
+    Compiled into every host ruleset (never into a network firewall): administrators reach
+    each host on its management services, and each host reaches its DNS, NTP and update
+    servers. A deployment with a host firewall and no ``management`` block gets a warning.
+    """
+
+    admins: list[Cidr] = Field(
+        default_factory=list,
+        description="networks administrators connect from; they reach every host by SSH "
+        "(tcp/22), Windows hosts by RDP and WinRM (tcp/3389, tcp/5985-5986)",
+    )
+    admin_services: list[str] | None = Field(
+        default=None,
+        description="the services administrators use, instead of the defaults by OS",
+    )
+    dns: list[Cidr] = Field(
+        default_factory=list, description="DNS servers every host queries (udp/53, tcp/53)"
+    )
+    ntp: list[Cidr] = Field(
+        default_factory=list, description="NTP servers every host sets its clock from (udp/123)"
+    )
+    updates: list[Cidr] = Field(
+        default_factory=list,
+        description="update servers or proxies every host fetches from (tcp/80, tcp/443)",
+    )
+    description: str = ""
+
+    @field_validator("admin_services")
+    @classmethod
+    def _check_services(cls, value: list[str] | None) -> list[str] | None:
+        for text in value or ():
+            try:
+                parse_service(text)
+            except ServiceSyntaxError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    @property
+    def empty(self) -> bool:
+        return not (self.admins or self.dns or self.ntp or self.updates)
+
+
 class Constraint(StrictModel):
     """``same-site``: flows between the listed roles of a product stay inside each site."""
 
@@ -215,6 +286,7 @@ class Deployment(StrictModel):
     firewalls: list[EnforcementPoint] = Field(default_factory=list)
     products: list[ProductUse] = Field(min_length=1)
     constraints: list[Constraint] = Field(default_factory=list)
+    management: Management | None = None
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> Deployment:
@@ -227,67 +299,29 @@ class Deployment(StrictModel):
         sites = {s.name for s in self.sites}
         zones = {z.name: z for z in self.zones}
         for i, zone in enumerate(self.zones):
-            if zone.site not in sites:
-                raise fail(
-                    info,
-                    ("zones", i, "site"),
-                    f"zone '{zone.name}' names unknown site '{zone.site}'.",
-                )
+            _check_name(info, ("zones", i, "site"), f"zone '{zone.name}'", "site", zone.site, sites)
         for i, host in enumerate(self.hosts):
-            host_zone = zones.get(host.zone)
-            if host_zone is None:
-                raise fail(
-                    info,
-                    ("hosts", i, "zone"),
-                    f"host '{host.name}' names unknown zone '{host.zone}'.",
-                )
-            for j, address in enumerate(host.addresses):
-                if not any(_within(address, net) for net in host_zone.cidrs):
-                    cidrs = ", ".join(str(c) for c in host_zone.cidrs)
-                    raise fail(
-                        info,
-                        ("hosts", i, "addresses", j),
-                        f"address {address} of host '{host.name}' is outside zone "
-                        f"'{host_zone.name}' ({cidrs}) — fix the address or the zone's cidrs.",
-                    )
+            _check_name(info, ("hosts", i, "zone"), f"host '{host.name}'", "zone", host.zone, zones)
+            _check_addresses(info, i, host, zones[host.zone])
         for i, external in enumerate(self.externals):
-            if external.site is not None and external.site not in sites:
-                raise fail(
-                    info,
-                    ("externals", i, "site"),
-                    f"external '{external.name}' names unknown site '{external.site}'.",
-                )
+            if external.site is not None:
+                owner = f"external '{external.name}'"
+                _check_name(info, ("externals", i, "site"), owner, "site", external.site, sites)
         for i, link in enumerate(self.links):
             for j, site in enumerate(link.sites):
-                if site not in sites:
-                    raise fail(
-                        info,
-                        ("links", i, "sites", j),
-                        f"link '{link.name}' names unknown site '{site}'.",
-                    )
+                _check_name(
+                    info, ("links", i, "sites", j), f"link '{link.name}'", "site", site, sites
+                )
         hosts = {h.name for h in self.hosts}
         for i, point in enumerate(self.firewalls):
-            for j, zone_name in enumerate(point.zones):
-                if zone_name not in zones:
-                    raise fail(
-                        info,
-                        ("firewalls", i, "zones", j),
-                        f"firewall '{point.name}' names unknown zone '{zone_name}'.",
-                    )
-            for j, site in enumerate(point.sites):
-                if site not in sites:
-                    raise fail(
-                        info,
-                        ("firewalls", i, "sites", j),
-                        f"firewall '{point.name}' names unknown site '{site}'.",
-                    )
-            for j, host_name in enumerate(point.hosts):
-                if host_name not in hosts:
-                    raise fail(
-                        info,
-                        ("firewalls", i, "hosts", j),
-                        f"firewall '{point.name}' names unknown host '{host_name}'.",
-                    )
+            owner = f"firewall '{point.name}'"
+            for section, kind, names, known in (
+                ("zones", "zone", point.zones, zones),
+                ("sites", "site", point.sites, sites),
+                ("hosts", "host", point.hosts, hosts),
+            ):
+                for j, name in enumerate(names):
+                    _check_name(info, ("firewalls", i, section, j), owner, kind, name, known)
         return self
 
     def zone(self, name: str) -> Zone:
@@ -320,3 +354,28 @@ def _within(
     network: ipaddress.IPv4Network | ipaddress.IPv6Network,
 ) -> bool:
     return address.version == network.version and address in network
+
+
+def _check_name(
+    info: ValidationInfo,
+    path: tuple[str | int, ...],
+    owner: str,
+    kind: str,
+    name: str,
+    known: Container[str],
+) -> None:
+    """``<owner> names unknown <kind> '<name>'.`` at ``path`` when ``name`` is not known."""
+    if name not in known:
+        raise fail(info, path, f"{owner} names unknown {kind} '{name}'.")
+
+
+def _check_addresses(info: ValidationInfo, index: int, host: Host, zone: Zone) -> None:
+    for j, address in enumerate(host.addresses):
+        if not any(_within(address, net) for net in zone.cidrs):
+            cidrs = ", ".join(str(c) for c in zone.cidrs)
+            raise fail(
+                info,
+                ("hosts", index, "addresses", j),
+                f"address {address} of host '{host.name}' is outside zone "
+                f"'{zone.name}' ({cidrs}) — fix the address or the zone's cidrs.",
+            )

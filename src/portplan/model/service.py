@@ -13,6 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from portplan.errors import ServiceSyntaxError
+from portplan.model.intervals import (
+    Interval,
+    covers_intervals,
+    intersect_intervals,
+    merge_intervals,
+    subtract_intervals,
+)
 
 PORTED_PROTOCOLS = ("tcp", "udp", "sctp")
 ICMP_PROTOCOLS = ("icmp", "icmpv6")
@@ -81,13 +88,17 @@ class PortRange:
 
 @dataclass(frozen=True)
 class PortSet:
-    """A canonical set of ports: ranges sorted and merged (adjacent ranges join)."""
+    """A canonical set of ports: ranges sorted and merged (adjacent ranges join).
+
+    The one port algebra of portplan: union, intersection, difference, complement (within
+    1–65535) and containment, over :mod:`portplan.model.intervals`.
+    """
 
     ranges: tuple[PortRange, ...] = ()
 
     @classmethod
     def of(cls, ranges: Iterable[PortRange | int | tuple[int, int]]) -> PortSet:
-        spans: list[tuple[int, int]] = []
+        spans: list[Interval] = []
         for item in ranges:
             if isinstance(item, PortRange):
                 spans.append((item.low, item.high))
@@ -96,14 +107,20 @@ class PortSet:
             else:
                 checked = PortRange(item[0], item[1])
                 spans.append((checked.low, checked.high))
-        spans.sort()
-        merged: list[list[int]] = []
-        for low, high in spans:
-            if merged and low <= merged[-1][1] + 1:
-                merged[-1][1] = max(merged[-1][1], high)
-            else:
-                merged.append([low, high])
-        return cls(tuple(PortRange(low, high) for low, high in merged))
+        return cls._canonical(merge_intervals(spans))
+
+    @classmethod
+    def _canonical(cls, spans: Iterable[Interval]) -> PortSet:
+        """From intervals already canonical and within 1–65535."""
+        return cls(tuple(PortRange(low, high) for low, high in spans))
+
+    @classmethod
+    def everything(cls) -> PortSet:
+        return cls((PortRange(MIN_PORT, MAX_PORT),))
+
+    @property
+    def spans(self) -> tuple[Interval, ...]:
+        return tuple((r.low, r.high) for r in self.ranges)
 
     @classmethod
     def parse(cls, text: str) -> PortSet:
@@ -142,6 +159,24 @@ class PortSet:
 
     def union(self, other: PortSet) -> PortSet:
         return PortSet.of([*self.ranges, *other.ranges])
+
+    def intersect(self, other: PortSet) -> PortSet:
+        """The ports in both sets."""
+        return PortSet._canonical(intersect_intervals(self.spans, other.spans))
+
+    def subtract(self, other: PortSet) -> PortSet:
+        """The ports of this set that are not in ``other``."""
+        return PortSet._canonical(subtract_intervals(self.spans, other.spans))
+
+    def complement(self) -> PortSet:
+        """Every port from 1 to 65535 that is not in this set."""
+        return PortSet.everything().subtract(self)
+
+    def contains(self, other: PortSet | int) -> bool:
+        """Whether every port of ``other`` (a set, or one port) is in this set."""
+        if isinstance(other, int):
+            return other in self
+        return covers_intervals(self.spans, other.spans)
 
     def shifted(self, offset: int) -> PortSet:
         """The same ports moved by ``offset`` (e.g. a second instance at +2000)."""

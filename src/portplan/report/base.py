@@ -10,15 +10,14 @@ resolution)``; it is registered in :data:`FORMATS` with one line.
 
 from __future__ import annotations
 
-import importlib
 import ipaddress
 from dataclasses import astuple, dataclass
 from typing import Protocol
 
-from portplan.errors import ValidationError
 from portplan.model.concrete import ConcreteFlow, Endpoint, Hop, Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.service import ICMP_PROTOCOLS, Service
+from portplan.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -67,13 +66,16 @@ class ReportFormat(Protocol):
 
 
 # name -> "module:Class"; a new format is one module plus one line here.
-FORMATS: dict[str, str] = {
-    "md": "portplan.report.markdown:MarkdownReport",
-    "csv": "portplan.report.csv:CsvReport",
-    "xlsx": "portplan.report.xlsx:XlsxReport",
-    "html": "portplan.report.html:HtmlReport",
-    "json": "portplan.report.json:JsonReport",
-}
+FORMATS: Registry[ReportFormat] = Registry(
+    {
+        "md": "portplan.report.markdown:MarkdownReport",
+        "csv": "portplan.report.csv:CsvReport",
+        "xlsx": "portplan.report.xlsx:XlsxReport",
+        "html": "portplan.report.html:HtmlReport",
+        "json": "portplan.report.json:JsonReport",
+    },
+    unknown="unknown report format '{name}' — use one of {names}.",
+)
 
 
 def format_names() -> list[str]:
@@ -81,12 +83,7 @@ def format_names() -> list[str]:
 
 
 def get_format(name: str) -> ReportFormat:
-    spec = FORMATS.get(name)
-    if spec is None:
-        raise ValidationError(f"unknown report format '{name}' — use one of {', '.join(FORMATS)}.")
-    module_name, _, attribute = spec.partition(":")
-    report: ReportFormat = getattr(importlib.import_module(module_name), attribute)()
-    return report
+    return FORMATS.create(name)
 
 
 def address_text(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:

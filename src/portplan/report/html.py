@@ -69,6 +69,10 @@ class HtmlReport:
             body,
             "</tbody></table>",
         ]
+        if resolution.warnings:  # what would hurt if installed as is: read before approving
+            parts.append('<h2 class="warn">Warnings</h2><ul class="warn">')
+            parts += [f"<li>{escape(text)}</li>" for text in resolution.warnings]
+            parts.append("</ul>")
         problems = warnings(resolution)
         if problems:
             parts.append('<h2 class="warn">Unresolved</h2><ul class="warn">')

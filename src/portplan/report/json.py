@@ -15,7 +15,7 @@ class JsonReport:
     name = "json"
     extension = "json"
     binary = False
-    description = "JSON: matrix rows, flows, unbound and notices"
+    description = "JSON: matrix rows, flows, unbound, notices and warnings"
 
     def render(self, deployment: Deployment, resolution: Resolution) -> str:
         plan = resolution_to_dict(resolution)
@@ -26,5 +26,6 @@ class JsonReport:
             "flows": plan["flows"],
             "unbound": plan["unbound"],
             "notices": plan["notices"],
+            "warnings": plan["warnings"],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -32,6 +32,9 @@ class MarkdownReport:
             "|" + "---|" * len(COLUMNS),
         ]
         lines += ["| " + " | ".join(cell(c) for c in row.cells()) + " |" for row in rows]
+        if resolution.warnings:  # what would hurt if installed as is: read before approving
+            lines += ["", "## Warnings", ""]
+            lines += [f"- {cell(text)}" for text in resolution.warnings]
         problems = warnings(resolution)
         if problems:
             lines += ["", "## Unresolved", ""]

@@ -2,7 +2,8 @@
 
 Sheet "Flows": bold header, autofilter, panes frozen below the header, widths fitted to the
 content (capped, with wrapping), so it is readable as soon as it opens. Sheet "Unresolved"
-lists what did not resolve, so nobody mistakes the matrix for complete when it is not.
+lists what did not resolve, so nobody mistakes the matrix for complete when it is not; sheet
+"Warnings" what would hurt if installed as is (a host firewall that locks admins out).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ class XlsxReport:
             unresolved,
             ("Product", "Flow", "Role", "Reason"),
             [(u.product, u.flow, u.role, u.reason) for u in resolution.unbound],
+        )
+        _fill(
+            book.create_sheet("Warnings"),
+            ("Warning",),
+            [(text,) for text in resolution.warnings],
         )
         book.properties.title = f"Port matrix: {deployment.name}"
         buffer = io.BytesIO()

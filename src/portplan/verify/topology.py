@@ -24,12 +24,13 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from portplan.errors import UnsupportedError
-from portplan.model.deployment import Deployment, EnforcementPoint
+from portplan.model.concrete import Network
+from portplan.model.deployment import Deployment, EnforcementPoint, External
 
 NodeKind = Literal["host", "switch", "core", "zone-fw", "edge-fw", "wan", "internet", "externals"]
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -138,10 +139,12 @@ def external_address(
     return None
 
 
+Namer = Callable[[str, str], str]
+"""Gives a node its short, unique namespace label from a kind letter and a name."""
+
+
 def plan_topology(deployment: Deployment) -> Topology:
     topology = Topology()
-    guards = _guards(deployment)
-    zone_site = {z.name: z.site for z in deployment.zones}
     counter = iter(range(10_000))
 
     def short(kind: str, text: str) -> str:
@@ -151,7 +154,19 @@ def plan_topology(deployment: Deployment) -> Topology:
         s.name: topology.add(Node(short("c", s.name), "core", site=s.name))
         for s in deployment.sites
     }
-    # Zones: switch → guarding firewalls (innermost first) → core.
+    switches = _add_zones(topology, deployment, cores, short)
+    outer = _add_site_edges(topology, deployment, cores, short)
+    _add_links(topology, deployment, outer, short)
+    _add_hosts(topology, deployment, switches, short)
+    _add_externals(topology, deployment, cores, outer, short)
+    return topology
+
+
+def _add_zones(
+    topology: Topology, deployment: Deployment, cores: Mapping[str, Node], short: Namer
+) -> dict[str, Node]:
+    """Zones: switch → guarding firewalls (innermost first) → core. Returns the switches."""
+    guards = _guards(deployment)
     zone_instances: dict[tuple[str, str], Node] = {}
     parent_of: dict[str, str] = {}
     switches: dict[str, Node] = {}
@@ -175,7 +190,13 @@ def plan_topology(deployment: Deployment) -> Topology:
                     "that nest or do not overlap."
                 )
             topology.link(upper, inner)
-    # Site edges: core → edge firewalls in deployment order → outer end.
+    return switches
+
+
+def _add_site_edges(
+    topology: Topology, deployment: Deployment, cores: Mapping[str, Node], short: Namer
+) -> dict[str, str]:
+    """Site edges: core → edge firewalls in deployment order. Returns each site's outer end."""
     outer: dict[str, str] = {}
     for site in deployment.sites:
         last = cores[site.name].name
@@ -187,6 +208,13 @@ def plan_topology(deployment: Deployment) -> Topology:
                 topology.link(last, edge.name)
                 last = edge.name
         outer[site.name] = last
+    return outer
+
+
+def _add_links(
+    topology: Topology, deployment: Deployment, outer: Mapping[str, str], short: Namer
+) -> None:
+    """Links between sites: hub-and-spoke joins each member to the hub, otherwise a WAN node."""
     for link in deployment.links:
         if link.topology == "hub-and-spoke" and link.hub is not None:
             for member in link.sites:
@@ -195,7 +223,12 @@ def plan_topology(deployment: Deployment) -> Topology:
             wan = topology.add(Node(short("w", link.name), "wan"))
             for member in link.sites:
                 topology.link(wan.name, outer[member])
-    # Hosts.
+
+
+def _add_hosts(
+    topology: Topology, deployment: Deployment, switches: Mapping[str, Node], short: Namer
+) -> None:
+    zone_site = {z.name: z.site for z in deployment.zones}
     for host in deployment.hosts:
         node = topology.add(
             Node(
@@ -207,26 +240,23 @@ def plan_topology(deployment: Deployment) -> Topology:
             )
         )
         topology.link(switches[host.zone].name, node.name)
-    # Externals.
+
+
+def _add_externals(
+    topology: Topology,
+    deployment: Deployment,
+    cores: Mapping[str, Node],
+    outer: Mapping[str, str],
+    short: Namer,
+) -> None:
+    """Externals: at their site's core, or behind one "internet" node joined to every site."""
     every_network = [n for z in deployment.zones for n in z.cidrs] + [
         n for e in deployment.externals for n in e.cidrs
     ]
     internet: Node | None = None
     for external in deployment.externals:
-        picked = []
-        for network in external.cidrs:
-            address = external_address(network, every_network)
-            if address is None:
-                topology.notices.append(
-                    f"external '{external.name}': no usable address in {network} — not built."
-                )
-            else:
-                picked.append(address)
+        picked = _external_addresses(topology, external, every_network)
         if not picked:
-            if not external.cidrs:
-                topology.notices.append(
-                    f"external '{external.name}' has only an FQDN — its flows are not tried."
-                )
             continue
         if external.site is None:
             if internet is None:
@@ -239,4 +269,24 @@ def plan_topology(deployment: Deployment) -> Topology:
             topology.link(cores[external.site].name, owner.name)
         owner.owners[external.name] = picked
         owner.addresses.extend(a for a in picked if a not in owner.addresses)
-    return topology
+
+
+def _external_addresses(
+    topology: Topology, external: External, every_network: Sequence[Network]
+) -> list[Address]:
+    """One address per CIDR of ``external`` that no other network claims; what cannot be
+    built becomes a notice."""
+    picked = []
+    for network in external.cidrs:
+        address = external_address(network, every_network)
+        if address is None:
+            topology.notices.append(
+                f"external '{external.name}': no usable address in {network} — not built."
+            )
+        else:
+            picked.append(address)
+    if not picked and not external.cidrs:
+        topology.notices.append(
+            f"external '{external.name}' has only an FQDN — its flows are not tried."
+        )
+    return picked

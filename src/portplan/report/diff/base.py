@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from portplan.flows.conflicts import subtract
 from portplan.model.service import PortSet, Service, format_services, split_services
 
 Status = Literal["added", "removed", "changed"]
@@ -89,12 +88,12 @@ def service_delta(
     added_services = [
         Service(p, rest)
         for p, ports in new_ports.items()
-        if (rest := subtract(ports, old_ports.get(p, PortSet())))
+        if (rest := ports.subtract(old_ports.get(p, PortSet())))
     ]
     removed_services = [
         Service(p, rest)
         for p, ports in old_ports.items()
-        if (rest := subtract(ports, new_ports.get(p, PortSet())))
+        if (rest := ports.subtract(new_ports.get(p, PortSet())))
     ]
     added_services += [Service(p, icmp_type=t) for p, t in sorted(new_icmp - old_icmp, key=str)]
     removed_services += [Service(p, icmp_type=t) for p, t in sorted(old_icmp - new_icmp, key=str)]
