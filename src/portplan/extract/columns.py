@@ -190,9 +190,31 @@ class Header:
 
 
 _SYSTEM_LABELS = frozenset(
-    """component components service services server servers host hosts system systems
-    application applications module modules node nodes appliance role roles device devices
-    daemon process""".split()
+    [
+        "component",
+        "components",
+        "service",
+        "services",
+        "server",
+        "servers",
+        "host",
+        "hosts",
+        "system",
+        "systems",
+        "application",
+        "applications",
+        "module",
+        "modules",
+        "node",
+        "nodes",
+        "appliance",
+        "role",
+        "roles",
+        "device",
+        "devices",
+        "daemon",
+        "process",
+    ]
 )
 
 
@@ -206,7 +228,22 @@ _IDENTIFIER = re.compile(r"\w_\w|[a-z]\.[a-z]")
 
 
 # Words of a sentence, never of a column label ("that are", "not a ports table").
-_SENTENCE_WORDS = frozenset("a an the not is are was were that this these which".split())
+_SENTENCE_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "not",
+        "is",
+        "are",
+        "was",
+        "were",
+        "that",
+        "this",
+        "these",
+        "which",
+    ]
+)
 _MAX_LABEL_WORDS = 4
 
 
@@ -238,8 +275,8 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     known = [r for r in roles if r is not ColumnRole.OTHER]
     if ColumnRole.PORT in roles or ColumnRole.SOURCE_PORT in roles:
         # "Component | Port", "Name | Default port": a port column and any labelled column.
-        others = [c for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER and c]
-        if len(known) >= 2 or (others and all(_label_like(c) for c in stripped if c)):
+        labels = [c for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER and c]
+        if len(known) >= 2 or (labels and all(_label_like(c) for c in stripped if c)):
             return Header(stripped, tuple(roles))
         return None
     if ColumnRole.SOURCE in roles and ColumnRole.DESTINATION in roles and len(stripped) >= 3:

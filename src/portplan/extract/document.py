@@ -149,7 +149,15 @@ class Contents:
 
 
 Block = (
-    TextLine | Heading | Paragraph | ListItem | DefinitionItem | CodeBlock | Caption | Table | Contents
+    TextLine
+    | Heading
+    | Paragraph
+    | ListItem
+    | DefinitionItem
+    | CodeBlock
+    | Caption
+    | Table
+    | Contents
 )
 StructuredBlock = (
     Heading | Paragraph | ListItem | DefinitionItem | CodeBlock | Caption | Table | Contents

@@ -191,7 +191,10 @@ def _protocol_notices(name: str, flows: Sequence[ExtractedFlow]) -> Iterator[str
     """No protocol is ever assumed silently: lines whose ports state none are listed."""
     unstated = {f.evidence.line for f in flows if f.ports and not f.protocols}
     if unstated:
-        yield f"{name}: no protocol stated for the ports on line(s) {_lines(unstated)} — check them and add tcp or udp"
+        yield (
+            f"{name}: no protocol stated for the ports on line(s) {_lines(unstated)}"
+            " — check them and add tcp or udp"
+        )
     by_reason: dict[str, set[int]] = {}
     for flow in flows:
         if flow.evidence.protocol_from and flow.ports:
@@ -205,7 +208,10 @@ def _protocol_notices(name: str, flows: Sequence[ExtractedFlow]) -> Iterator[str
             )
             or "?"
         )
-        yield f"{name}: line(s) {_lines(lines)} state no protocol; read as {shown} ({reason}) — check them"
+        yield (
+            f"{name}: line(s) {_lines(lines)} state no protocol; read as {shown} ({reason})"
+            " — check them"
+        )
 
 
 def extract_flows(document: Document) -> Extraction:

@@ -235,7 +235,8 @@ _TO_SIDE = re.compile(
     re.IGNORECASE,
 )
 _FOR_SYSTEM = re.compile(
-    r"\bfor\s+(?:the\s+)?(?P<name>both\s+nodes|all\s+nodes|each\s+node|every\s+node|[\w][\w .'\-]{1,40}?)"
+    r"\bfor\s+(?:the\s+)?"
+    r"(?P<name>both\s+nodes|all\s+nodes|each\s+node|every\s+node|[\w][\w .'\-]{1,40}?)"
     r"\s*[.:]?\s*$",
     re.IGNORECASE,
 )
@@ -257,7 +258,8 @@ _ALLOWS = re.compile(
 )
 # "Used for Agent services communicating with each other locally": both ends are the same.
 _EACH_OTHER = re.compile(
-    r"(?:^|\bfor\s+|\bthe\s+)(?P<name>[\w][\w .'\-]{1,40}?)\s+(?:communicat\w*|talk\w*|connect\w*)\s+"
+    r"(?:^|\bfor\s+|\bthe\s+)(?P<name>[\w][\w .'\-]{1,40}?)\s+"
+    r"(?:communicat\w*|talk\w*|connect\w*)\s+"
     r"(?:with|to)\s+(?:each\s+other|one\s+another)",
     re.IGNORECASE,
 )

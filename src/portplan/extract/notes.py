@@ -70,7 +70,6 @@ _SERVES = re.compile(
 )
 
 
-
 @lru_cache(maxsize=8192)
 def read_notes(text: str) -> NotedEnds:
     """The source and/or destination a note names, and the direction that implies."""

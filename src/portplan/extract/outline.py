@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from portplan.extract.document import (
     Caption,
     CodeBlock,
+    Contents,
     DefinitionItem,
     Heading,
     ListItem,
@@ -268,6 +269,8 @@ def outline(blocks: Sequence[StructuredBlock]) -> Outline:
         elif isinstance(block, Caption):
             contexts.append(walker.context())
             walker.caption = (read_title(block.text), f"caption line {block.line}")
+        elif isinstance(block, Contents):
+            contexts.append(walker.context())
         else:
             contexts.append(_table_like(walker, block))
     return Outline(

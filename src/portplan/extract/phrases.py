@@ -41,7 +41,17 @@ NOT_NAMES = words_of(
 
 
 _STATES = frozenset(
-    "enabled disabled installed configured required allowed blocked opened closed".split()
+    [
+        "enabled",
+        "disabled",
+        "installed",
+        "configured",
+        "required",
+        "allowed",
+        "blocked",
+        "opened",
+        "closed",
+    ]
 )
 
 

@@ -310,147 +310,182 @@ def parse_ports(
     application name or the word "port" count.
     """
     text = normalise_numbers(text)
-    tokens = _tokens(text)
-    groups: list[tuple[tuple[str, ...], bool, list[tuple[int, int]]]] = []
-    bare_protocols: list[tuple[str, ...]] = []
-    prefix: tuple[tuple[str, ...], bool] | None = None
-    prefix_used = False
-    pending: list[tuple[int, int]] = []
-    offset: int | None = None
-    in_paren = 0
-    paren_start = -10
-    anchored: list[tuple[int, int]] = []  # pending numbers close to a "port" word
-    last_number = -10  # token index of the last port number
-    anchor = -100  # token index of the last protocol word, "port" word or anchored number
-    index = 0
+    scanner = _Scanner(text, _tokens(text), numbers_are_ports)
+    scanner.run()
+    return scanner.spec(default)
 
-    seen: dict[tuple[str, ...], set[tuple[int, int]]] = {}
 
-    def add(protocols: tuple[str, ...], explicit: bool, spans: list[tuple[int, int]]) -> None:
+class _Scanner:
+    """One left-to-right pass over the tokens of a port phrase: protocol words set a prefix
+    for the numbers after them or a postfix for the numbers right before; numbers and ranges
+    collect into groups by protocol set."""
+
+    def __init__(self, text: str, tokens: list[_Token], numbers_are_ports: bool) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.numbers_are_ports = numbers_are_ports
+        self.groups: list[tuple[tuple[str, ...], bool, list[tuple[int, int]]]] = []
+        self.seen: dict[tuple[str, ...], set[tuple[int, int]]] = {}
+        self.bare_protocols: list[tuple[str, ...]] = []
+        self.prefix: tuple[tuple[str, ...], bool] | None = None
+        self.prefix_used = False
+        self.pending: list[tuple[int, int]] = []
+        self.anchored: list[tuple[int, int]] = []  # pending numbers close to a "port" word
+        self.offset: int | None = None
+        self.in_paren = 0
+        self.paren_start = -10
+        self.last_number = -10  # token index of the last port number
+        self.anchor = -100  # token index of the last protocol word, "port" word or anchored number
+        self.index = 0
+
+    def add(self, protocols: tuple[str, ...], explicit: bool, spans: list[tuple[int, int]]) -> None:
         if not spans:
             return
-        known = seen.get(protocols)
+        known = self.seen.get(protocols)
         if known is None:
-            known = seen[protocols] = set()
-            groups.append((protocols, explicit, []))
-        target = next(g[2] for g in groups if g[0] == protocols)
+            known = self.seen[protocols] = set()
+            self.groups.append((protocols, explicit, []))
+        target = next(g[2] for g in self.groups if g[0] == protocols)
         for span in spans:
             if span not in known:
                 known.add(span)
                 target.append(span)
 
-    while index < len(tokens):
-        token = tokens[index]
-        if token.kind == "lp":
-            in_paren += 1
-            paren_start = index
-        elif token.kind == "rp":
-            in_paren = max(0, in_paren - 1)
-        elif token.kind == "word":
-            lowered = token.text.lower().rstrip(".:")
-            if lowered in ("port", "ports"):
-                anchor = index
-            found = word_protocols(token.text)
-            # Collect a run of protocol words joined by "/", ",", "or", "and" into one set.
-            if found is not None:
-                protocols = set(found[0])
-                explicit = found[1]
-                look = index + 1
-                while look + 1 < len(tokens):
-                    joiner = tokens[look]
-                    if joiner.kind == "sep" or (
-                        joiner.kind == "word" and joiner.text.lower() in ("or", "and")
-                    ):
-                        nxt = word_protocols(tokens[look + 1].text)
-                        if tokens[look + 1].kind == "word" and nxt is not None:
-                            if nxt[1] and not explicit:
-                                protocols = set(nxt[0])
-                                explicit = True
-                            elif nxt[1] == explicit:
-                                protocols.update(nxt[0])
-                            look += 2
-                            continue
-                    break
-                chosen = sort_protocols(protocols)
-                # Postfix only right after the numbers: "5701 (TCP)", "443/tcp", "9187 UDP".
-                right_after = index - last_number <= 2 or (
-                    in_paren and paren_start == last_number + 1
-                )
-                index = look - 1
-                anchor = index
-                if pending and right_after:
-                    add(chosen, explicit, pending)
-                    pending = []
-                else:
-                    if prefix is not None and not prefix_used:
-                        bare_protocols.append(prefix[0])
-                    prefix = (chosen, explicit)
-                    prefix_used = False
-        elif token.kind == "plus":
-            following = tokens[index + 1] if index + 1 < len(tokens) else None
-            adjacent = following is not None and following.start == token.end
-            if following is not None and adjacent and following.kind == "num":
-                if following.text.isdigit() and (numbers_are_ports or index - anchor <= 3):
-                    offset = int(following.text)
-                index += 2
+    def run(self) -> None:
+        while self.index < len(self.tokens):
+            token = self.tokens[self.index]
+            if token.kind == "lp":
+                self.in_paren += 1
+                self.paren_start = self.index
+            elif token.kind == "rp":
+                self.in_paren = max(0, self.in_paren - 1)
+            elif token.kind == "word":
+                self._word(token)
+            elif token.kind == "plus" and self._plus(token):
                 continue
-        elif token.kind == "num":
-            value = _port_value(token, text)
-            before = tokens[index - 1] if index else None
-            if before is not None and before.text.lower().rstrip(".") in _REFERENCE_WORDS:
-                value = None  # "see note 2", "Table 3", "version 5": references, not ports
-            near = index - anchor <= 4
-            if value is not None:
-                span = (value, value)
-                # A range: number, dash or "to"/"through", number.
-                if index + 2 < len(tokens):
-                    middle, last = tokens[index + 1], tokens[index + 2]
-                    is_range_word = middle.kind == "word" and middle.text.lower() in (
-                        "to",
-                        "through",
-                        "thru",
-                    )
-                    if (middle.kind == "dash" or is_range_word) and last.kind == "num":
-                        high = _port_value(last, text)
-                        if high is not None and high > value:
-                            span = (value, high)
-                            index += 2
-                last_number = index
-                if numbers_are_ports or near:
-                    anchor = index
-                if prefix is not None and (numbers_are_ports or near):
-                    add(prefix[0], prefix[1], [span])
-                    prefix_used = True
-                else:
-                    pending.append(span)
-                    if numbers_are_ports or near:
-                        anchored.append(span)
-        index += 1
+            elif token.kind == "num":
+                self._number(token)
+            self.index += 1
 
-    if prefix is not None and not prefix_used:
-        bare_protocols.append(prefix[0])
-    leftover = pending if numbers_are_ports else [span for span in pending if span in anchored]
-    if leftover:
-        add(default, True, leftover) if default else add((), False, leftover)
-    # Cheap substring checks first: most cells carry none of these words.
-    lowered = text.lower()
-    configurable = "*" in text or (
-        any(k in lowered for k in _CONFIGURABLE_HINTS) and bool(_CONFIGURABLE.search(text))
-    )
-    depends = (
-        not groups
-        and any(k in lowered for k in ("depend", "varies", "see "))
-        and bool(_DEPENDS.search(text))
-    )
-    ephemeral = any(k in lowered for k in _EPHEMERAL_HINTS) and bool(_EPHEMERAL.search(text))
-    return PortSpec(
-        groups=tuple(PortGroup(p, tuple(s), e) for p, e, s in groups),
-        protocols=tuple(dict.fromkeys(p for ps in bare_protocols for p in ps)),
-        configurable=configurable or depends,
-        ephemeral=ephemeral,
-        depends=depends,
-        offset=offset,
-    )
+    def _word(self, token: _Token) -> None:
+        if token.text.lower().rstrip(".:") in ("port", "ports"):
+            self.anchor = self.index
+        found = word_protocols(token.text)
+        if found is None:
+            return
+        chosen, explicit, look = self._protocol_run(found)
+        # Postfix only right after the numbers: "5701 (TCP)", "443/tcp", "9187 UDP".
+        right_after = self.index - self.last_number <= 2 or (
+            self.in_paren and self.paren_start == self.last_number + 1
+        )
+        self.index = look - 1
+        self.anchor = self.index
+        if self.pending and right_after:
+            self.add(chosen, explicit, self.pending)
+            self.pending = []
+            return
+        if self.prefix is not None and not self.prefix_used:
+            self.bare_protocols.append(self.prefix[0])
+        self.prefix = (chosen, explicit)
+        self.prefix_used = False
+
+    def _protocol_run(
+        self, found: tuple[tuple[str, ...], bool]
+    ) -> tuple[tuple[str, ...], bool, int]:
+        """A run of protocol words joined by "/", ",", "or", "and" as one set: the set, whether
+        a transport was named, and the index after the run."""
+        protocols, explicit = set(found[0]), found[1]
+        look = self.index + 1
+        while look + 1 < len(self.tokens):
+            joiner, following = self.tokens[look], self.tokens[look + 1]
+            joined = joiner.kind == "sep" or (
+                joiner.kind == "word" and joiner.text.lower() in ("or", "and")
+            )
+            nxt = word_protocols(following.text) if joined and following.kind == "word" else None
+            if nxt is None:
+                break
+            if nxt[1] and not explicit:
+                protocols, explicit = set(nxt[0]), True
+            elif nxt[1] == explicit:
+                protocols.update(nxt[0])
+            look += 2
+        return sort_protocols(protocols), explicit, look
+
+    def _plus(self, token: _Token) -> bool:
+        """ "+2000": an offset; True when consumed (the index is already moved on)."""
+        following = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+        if following is None or following.start != token.end or following.kind != "num":
+            return False
+        if following.text.isdigit() and (self.numbers_are_ports or self.index - self.anchor <= 3):
+            self.offset = int(following.text)
+        self.index += 2
+        return True
+
+    def _number(self, token: _Token) -> None:
+        value = _port_value(token, self.text)
+        before = self.tokens[self.index - 1] if self.index else None
+        if before is not None and before.text.lower().rstrip(".") in _REFERENCE_WORDS:
+            return  # "see note 2", "Table 3", "version 5": references, not ports
+        if value is None:
+            return
+        near = self.index - self.anchor <= 4
+        span = self._range(value)
+        self.last_number = self.index
+        counted = self.numbers_are_ports or near
+        if counted:
+            self.anchor = self.index
+        if self.prefix is not None and counted:
+            self.add(self.prefix[0], self.prefix[1], [span])
+            self.prefix_used = True
+            return
+        self.pending.append(span)
+        if counted:
+            self.anchored.append(span)
+
+    def _range(self, value: int) -> tuple[int, int]:
+        """A range: number, dash or "to"/"through", number (the index moves past it)."""
+        if self.index + 2 >= len(self.tokens):
+            return (value, value)
+        middle, last = self.tokens[self.index + 1], self.tokens[self.index + 2]
+        is_range_word = middle.kind == "word" and middle.text.lower() in ("to", "through", "thru")
+        if (middle.kind == "dash" or is_range_word) and last.kind == "num":
+            high = _port_value(last, self.text)
+            if high is not None and high > value:
+                self.index += 2
+                return (value, high)
+        return (value, value)
+
+    def spec(self, default: tuple[str, ...]) -> PortSpec:
+        if self.prefix is not None and not self.prefix_used:
+            self.bare_protocols.append(self.prefix[0])
+        pending = self.pending
+        leftover = (
+            pending
+            if self.numbers_are_ports
+            else [span for span in pending if span in self.anchored]
+        )
+        if leftover:
+            self.add(default, True, leftover) if default else self.add((), False, leftover)
+        text = self.text
+        # Cheap substring checks first: most cells carry none of these words.
+        lowered = text.lower()
+        configurable = "*" in text or (
+            any(k in lowered for k in _CONFIGURABLE_HINTS) and bool(_CONFIGURABLE.search(text))
+        )
+        depends = (
+            not self.groups
+            and any(k in lowered for k in ("depend", "varies", "see "))
+            and bool(_DEPENDS.search(text))
+        )
+        ephemeral = any(k in lowered for k in _EPHEMERAL_HINTS) and bool(_EPHEMERAL.search(text))
+        return PortSpec(
+            groups=tuple(PortGroup(p, tuple(s), e) for p, e, s in self.groups),
+            protocols=tuple(dict.fromkeys(p for ps in self.bare_protocols for p in ps)),
+            configurable=configurable or depends,
+            ephemeral=ephemeral,
+            depends=depends,
+            offset=self.offset,
+        )
 
 
 _PORT_LIKE = re.compile(

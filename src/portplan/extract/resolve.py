@@ -7,7 +7,8 @@ records its clue, shown by ``extract --format table`` and in the JSON evidence):
    columns, the sentence's own subject and object;
 2. a direction relative to a system: a Direction column or word ("Inbound", "for outbound")
    with the system the row is about (a Component column) or, failing that, the nearest
-   system the context names (in the order of 4.); incoming → that system is the destination, outgoing → the source, both → either;
+   system the context names (in the order of 4.); incoming → that system is the destination,
+   outgoing → the source, both → either;
    a list of one system's ports with no direction is what that system listens on;
 3. the other end the place's own notes name ("Receiving connections from Network Agents",
    "Required to connect to Salt master", "Required for SUSE Customer Center");
@@ -15,8 +16,11 @@ records its clue, shown by ``extract --format table`` and in the JSON evidence):
    above, the caption, the sentence that introduces the table or list, the headings
    (innermost first), then what the document says of all its flows ("traffic is always
    initiated by X to Y"); an introducing sentence that names only a common noun ("open on
-   the VM") ranks after the headings;
-5. for a flow whose source is known and destination is not, the server of the application
+   the VM") ranks after the headings, and one that names both ends of another flow lends
+   none; what a document says before its first heading counts as its outermost heading;
+5. a path the prose described earlier without ports, from or to the one end already known
+   ("forward connections from external clients to the BigBlueButton server");
+6. for a flow whose source is known and destination is not, the server of the application
    the place names ("NTP" → "NTP server"); for a list of ports nobody is named for, the
    document's subject as the destination.
 
@@ -213,7 +217,12 @@ def _apply_frame(
     direction: Direction | None,
     outline: Outline,
 ) -> tuple[End | None, End | None]:
-    if clue.startswith("sentence line") and frame.src and frame.dst and _other_flow(src, dst, frame):
+    if (
+        clue.startswith("sentence line")
+        and frame.src
+        and frame.dst
+        and _other_flow(src, dst, frame)
+    ):
         return src, dst  # the sentence before describes another flow, not this one's context
     src, dst = _apply_pair(src, dst, frame, clue)
     one = frame.dst if not frame.src else frame.src if not frame.dst else ""

@@ -118,7 +118,9 @@ _HOST_LIKE = re.compile(r"^(?:[a-z][a-z\-]*\d{1,3}|[a-z0-9\-]+(?:\.[a-z0-9\-]+)+
 
 
 def _host_names(rows: list[Row], index: int) -> bool:
-    values = [r.cells[index].strip() for r in rows if index < len(r.cells) and r.cells[index].strip()]
+    values = [
+        r.cells[index].strip() for r in rows if index < len(r.cells) and r.cells[index].strip()
+    ]
     return len(values) >= 2 and all(_HOST_LIKE.match(v) for v in values)
 
 
@@ -128,7 +130,20 @@ def _names_column(header: Header, index: int) -> bool:
 
 
 _SYSTEM_WORDS = frozenset(
-    "component components node nodes host hosts server servers device devices system systems".split()
+    [
+        "component",
+        "components",
+        "node",
+        "nodes",
+        "host",
+        "hosts",
+        "server",
+        "servers",
+        "device",
+        "devices",
+        "system",
+        "systems",
+    ]
 )
 
 
@@ -520,7 +535,8 @@ def _note_peer(cells: Cells, purpose: str, ends: _Ends) -> None:
 def _service_name(*texts: str) -> str:
     """The application a row names ("DNS", "NTP"), in the document's spelling."""
     for text in texts:
-        for word in re.findall(r"[A-Za-z][A-Za-z0-9+]*", text):
+        found: list[str] = re.findall(r"[A-Za-z][A-Za-z0-9+]*", text)
+        for word in found:
             if service(word) is not None and word.lower() not in (
                 "tcp",
                 "udp",

@@ -82,7 +82,9 @@ _LABEL_X_TO_Y = re.compile(
 )
 # "Master server to media server requires …", "Client to master server: …".
 _LEADING_X_TO_Y = re.compile(
-    r"^\s*(?:from\s+)?(?P<src>[A-Za-z](?:(?!\b(?:must|should|be|is|are|MUST)\b)[\w .'\-/]){0,50}?)\s+to\s+(?:the\s+)?"
+    r"^\s*(?:from\s+)?"
+    r"(?P<src>[A-Za-z](?:(?!\b(?:must|should|be|is|are|MUST)\b)[\w .'\-/]){0,50}?)"
+    r"\s+to\s+(?:the\s+)?"
     r"(?P<dst>[A-Za-z][\w .'\-/]{1,50}?)\s+(?=requires?\b|needs?\b|uses?\b|must\b|communicat"
     r"|connect|:|-\s)",
     re.IGNORECASE,
@@ -338,7 +340,7 @@ def _is_clause(phrase: list[str]) -> bool:
     )
 
 
-_MEANS = frozenset("over via using through with".split())
+_MEANS = frozenset(["over", "via", "using", "through", "with"])
 
 
 def _before_means(phrase: list[str]) -> list[str]:
@@ -410,8 +412,21 @@ _CHECKED = re.compile(
     r"(?:reachable|available|online|alive|up|responding|listening)\b",
     re.IGNORECASE,
 )
-_CONJUNCTIONS = frozenset("but and or so yet however also".split())
-_SUBORDINATE = frozenset("when if after before while once because unless until whenever".split())
+_CONJUNCTIONS = frozenset(["but", "and", "or", "so", "yet", "however", "also"])
+_SUBORDINATE = frozenset(
+    [
+        "when",
+        "if",
+        "after",
+        "before",
+        "while",
+        "once",
+        "because",
+        "unless",
+        "until",
+        "whenever",
+    ]
+)
 
 
 def _is_cue(found: list[str], i: int, verb: int | None) -> tuple[bool, int]:
@@ -546,7 +561,11 @@ def parse_sentence(sentence: str) -> SentenceParse:
         _person_tool(result, found, verb)
     if result.dst is None:
         checked = _CHECKED.search(text)
-        what = [w for w in words(checked.group("what")) if w.lower() not in DETERMINERS] if checked else []
+        what = (
+            [w for w in words(checked.group("what")) if w.lower() not in DETERMINERS]
+            if checked
+            else []
+        )
         if what and is_entity(what):
             result.dst, result.subject_only = _name(what), False
     if result.src and result.dst is None and _BOTH_WAYS.search(text):

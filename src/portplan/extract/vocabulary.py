@@ -220,7 +220,8 @@ ENTITY_HEADS = words_of(
     manager managers instance instances cluster clusters pc pcs desktop desktops terminal
     terminals scanner scanners relay relays balancer balancers backend backends frontend
     frontends queue queues directory controller(s) site sites system systems machine machines
-    localhost vm vms container containers pod pods api apis peer peers member members replica replicas
+    localhost vm vms container containers pod pods api apis peer peers member members replica
+    replicas
     player players cache caches kiosk kiosks sensor sensors camera cameras recorder recorders
     collector collectors network networks subnet subnets lan vlan dmz segment repository
     repositories storage share shares archive vault bucket registry point points ap aps nas
@@ -257,7 +258,8 @@ GENERIC_TITLE_WORDS = words_of(
     misc miscellaneous various optional recommended typical standard example examples
     monitoring management access accessible administration troubleshooting debugging internet
     wan lan intranet linux windows macos unix
-    settings setting address addresses listen values options parameters properties voip telephony forward forwarding allow deny permit block software hardware recommendations"""
+    settings setting address addresses listen values options parameters properties voip telephony
+    forward forwarding allow deny permit block software hardware recommendations"""
 )
 
 

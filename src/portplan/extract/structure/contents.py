@@ -9,8 +9,9 @@ PDFs open with a list of their sections, each with dot leaders and a page number
     Master server ports ... 3
 
 The entries state no ports (the numbers are pages): the list is a :class:`Contents` block,
-which the interpreter passes over. What it does give is the document's outline: later in the text, a line that repeats an entry's title
-("1. Appliance", "Default ports") is that section's heading, although nothing else marks it.
+which the interpreter passes over. What it does give is the document's outline: later in the
+text, a line that repeats an entry's title ("1. Appliance", "Default ports") is that section's
+heading, although nothing else marks it.
 A numbered entry's level is its depth ("2." 1, "2.1" 2); an entry without a number sits one
 level under the numbered entry above it.
 """
@@ -23,7 +24,9 @@ from portplan.extract.document import Contents, Heading
 from portplan.extract.inline import clean_inline
 from portplan.extract.structure.base import LineState, RuleMatch
 
-_ENTRY = re.compile(r"^\s*(?P<title>\S.*?)\s*(?:\.\s?){3,}\s*\d{1,4}\s*$|^\s*(?P<t2>\S.*?)\s*…\s*\d{1,4}\s*$")
+_ENTRY = re.compile(
+    r"^\s*(?P<title>\S.*?)\s*(?:\.\s?){3,}\s*\d{1,4}\s*$|^\s*(?P<t2>\S.*?)\s*…\s*\d{1,4}\s*$"
+)
 _CONTENTS = re.compile(r"^\s*(?:table\s+of\s+)?contents\s*:?\s*$", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?P<number>\d{1,2}(?:\.\d{1,2})*)\.?\s+(?=\S)")
 _SHORTEST = 2  # entries in a row before a list of lines is a table of contents

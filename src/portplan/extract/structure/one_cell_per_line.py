@@ -75,50 +75,12 @@ def parse_flat_table(header: Header, lines: list[TextLine]) -> tuple[list[Row], 
         sides = header.indexes(Role.SIDE)
     if len(sides) < 2:
         return _sequential_rows(header, lines)
-    has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
-    has_purpose = any(
-        header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles))
-    )
-    records: list[_Record] = []
-    current: _Record | None = None
+    reader = _SideRecords(header, sides)
     for line in lines:
-        text = line.text.strip()
-        if not text:
-            continue
-        if _NOTE.match(text):
-            if current is not None and current.ports:
-                current.notes.append(text)
-            continue
-        last = current.ports[-1] if current and current.ports else None
-        if _PARENTHETICAL.match(text) and current is not None:
-            if last is not None and current.purpose is None:
-                last.text = f"{last.text} {text}"
-            elif current.name is not None and not current.ports:
-                current.name.text = f"{current.name.text} {text}"
-            continue
-        if is_port_cell(text):
-            cell = _Cell(line, text, parse_ports(text).ephemeral)
-            if current is None:
-                current = _Record(name=None)
-                records.append(current)
-            elif current.purpose is not None:
-                # A port after the purpose: a sub-row of the same protocol and source side.
-                source = _split_sides(current.ports, current.inherited_source)[0]
-                current = _Record(name=current.name, inherited_source=source)
-                records.append(current)
-            current.ports.append(cell)
-            continue
-        if current is not None and current.ports and current.purpose is None and has_purpose:
-            current.purpose = _Cell(line, text)
-            continue
-        if has_name:
-            current = _Record(name=_Cell(line, text))
-            records.append(current)
-        elif current is not None and current.purpose is not None:
-            current.purpose.text = f"{current.purpose.text} {text}"
+        reader.read(line)
     rows: list[Row] = []
     consumed: set[int] = set()
-    for record in records:
+    for record in reader.records:
         if not record.ports:
             continue
         consumed.update(c.line.line for c in record.ports)
@@ -128,6 +90,62 @@ def parse_flat_table(header: Header, lines: list[TextLine]) -> tuple[list[Row], 
             consumed.add(record.purpose.line.line)
         rows.extend(_record_rows(header, record))
     return rows, consumed
+
+
+class _SideRecords:
+    """Records of a table whose two endpoint columns hold the ports, built line by line."""
+
+    def __init__(self, header: Header, sides: list[int]) -> None:
+        self.has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
+        self.has_purpose = any(
+            header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles))
+        )
+        self.records: list[_Record] = []
+        self.current: _Record | None = None
+
+    def read(self, line: TextLine) -> None:
+        text = line.text.strip()
+        current = self.current
+        if not text:
+            return
+        if _NOTE.match(text):
+            if current is not None and current.ports:
+                current.notes.append(text)
+            return
+        if _PARENTHETICAL.match(text) and current is not None:
+            self._parenthetical(current, text)
+            return
+        if is_port_cell(text):
+            self._port(line, text)
+            return
+        if current is not None and current.ports and current.purpose is None and self.has_purpose:
+            current.purpose = _Cell(line, text)
+        elif self.has_name:
+            self.current = _Record(name=_Cell(line, text))
+            self.records.append(self.current)
+        elif current is not None and current.purpose is not None:
+            current.purpose.text = f"{current.purpose.text} {text}"
+
+    def _parenthetical(self, current: _Record, text: str) -> None:
+        last = current.ports[-1] if current.ports else None
+        if last is not None and current.purpose is None:
+            last.text = f"{last.text} {text}"
+        elif current.name is not None and not current.ports:
+            current.name.text = f"{current.name.text} {text}"
+
+    def _port(self, line: TextLine, text: str) -> None:
+        cell = _Cell(line, text, parse_ports(text).ephemeral)
+        current = self.current
+        if current is None:
+            current = _Record(name=None)
+            self.records.append(current)
+        elif current.purpose is not None:
+            # A port after the purpose: a sub-row of the same protocol and source side.
+            source = _split_sides(current.ports, current.inherited_source)[0]
+            current = _Record(name=current.name, inherited_source=source)
+            self.records.append(current)
+        current.ports.append(cell)
+        self.current = current
 
 
 def _cell_kind(text: str) -> str:

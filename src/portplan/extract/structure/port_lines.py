@@ -42,7 +42,9 @@ _COMPONENT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_NAME = re.compile(
-    r"(?:^|\s)--?[A-Za-z]|\||(?<![\w-])ports?(?![\w-])|\($|\([^)]*$|\b(?:usually|e\.g|such as|is|are|on|to|at)\s*$", re.I
+    r"(?:^|\s)--?[A-Za-z]|\||(?<![\w-])ports?(?![\w-])|\($|\([^)]*$"
+    r"|\b(?:usually|e\.g|such as|is|are|on|to|at)\s*$",
+    re.I,
 )
 _INSTRUCTION = re.compile(
     r"^(?:allow|open|permit|enable|ensure|make|set|add|create|block|deny|configure)\b", re.I
@@ -164,7 +166,18 @@ def _columns(header: str) -> tuple[str, ...]:
     return (_name_label(header), "Port", "Protocol", last)
 
 
-_PORT_MODIFIERS = frozenset("default listening local remote source destination tcp udp".split())
+_PORT_MODIFIERS = frozenset(
+    [
+        "default",
+        "listening",
+        "local",
+        "remote",
+        "source",
+        "destination",
+        "tcp",
+        "udp",
+    ]
+)
 
 
 def _name_label(header: str) -> str:
@@ -218,8 +231,8 @@ class _Reader:
         name = " ".join([*self.label, name]).strip()
         self.label = []
         line = self.state.lines[index]
-        for name, port, protocol, rest in _records(name, port, protocol, rest):
-            self.rows.append(_Row(name, port, protocol, rest, line.line, line.text.strip()))
+        for record in _records(name, port, protocol, rest):
+            self.rows.append(_Row(*record, line.line, line.text.strip()))
 
     def _other(self, text: str, index: int) -> bool:
         """A line without a port inside the table: a name for the next row, or more words for
