@@ -125,9 +125,10 @@ def document_subject(blocks: Sequence[StructuredBlock]) -> str:
 
 def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ...], str]:
     """The transport the document gives all ports that state none, and why: a sentence that
-    says so ("All communication uses TCP"), or a document that names no UDP at all (UDP is
-    the exception documents call out; TCP is what they leave unsaid)."""
-    udp = False
+    says so ("All communication uses TCP"), or a document that names UDP nowhere but beside
+    the ports that use it (UDP is the exception documents call out; TCP is what they leave
+    unsaid)."""
+    udp = stated = False
     for block in blocks:
         text = _block_text(block)
         match = _TRANSPORT_RULE.search(text) if isinstance(block, Paragraph) else None
@@ -136,12 +137,19 @@ def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ..
             if len(named) == 1 or _EXCEPTED.search(text):
                 protocol = next(g for g in match.groups() if g).lower()
                 return (protocol,), f"the document says its ports use {protocol.upper()}"
-        udp = udp or _names_udp(text)
+        named = _names_udp(text)
+        udp = udp or (named and not _PORT_NUMBER.search(text))
+        stated = stated or named
     if udp:
         return (), ""
+    if stated:
+        return ("tcp",), "the document names UDP only beside the ports that use it"
     return ("tcp",), "the document names no UDP service"
 
 
+# A block that names UDP beside port numbers states which ports use it; one that names UDP
+# without any ("forward TCP/UDP connections") may mean any port of the document.
+_PORT_NUMBER = re.compile(r"(?<![\d.])\d{2,5}(?![\d.])")
 _UDP_WORDS = re.compile(r"\budp\b", re.IGNORECASE)
 
 

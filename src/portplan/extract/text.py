@@ -168,12 +168,20 @@ _DIRECTED = re.compile(
 _PORT_FIRST = re.compile(
     r"^\W*\d{2,5}(?:\s*[-–]\s*\d{2,5})?(?:\s*/\s*|\s+)(?:tcp|udp|sctp)\b|^\W*(?:tcp|udp)\W*\d", re.I
 )
+# "3306 is the default port for …", "4567 is reserved for replication traffic": the number the
+# sentence is about.
+_NUMBER_SUBJECT = re.compile(
+    r"^\W*(?P<label>\d{2,5}(?:\s*(?:,|and|or|-|–)\s*\d{2,5})*)\W*\s+(?:is|are)\s+"
+    r"(?=(?:\w+\s+){0,3}(?:port|ports|used|reserved|required|needed|open)\b)",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(r"^\W*(?P<label>\d[^:]{0,60}?)\s*(?::|\s[-–—]\s)")
 
 
 def _statement_groups(statement: Statement, *, strict: bool) -> list[list[PortGroup]]:
     phrases = statement.port_phrases or (statement.sentence,)
-    label = _LABEL.match(clean_inline(statement.sentence)) if strict else None
+    cleaned = clean_inline(statement.sentence)
+    label = (_LABEL.match(cleaned) or _NUMBER_SUBJECT.match(cleaned)) if strict else None
     if label:
         # "**8085 (exporter Pro):** If you are building …": the label before the colon is
         # the list of ports; the rest only explains it.
