@@ -284,7 +284,8 @@ VERBS = words_of(
     accesses access monitors monitor reports report stores store loads load resolves resolve
     synchronises synchronise pings ping sign signs require requires exposes expose serves
     serve scrapes scrape collects collect distributes distribute allow allows enable
-    enables permit permits ensure ensures make makes configure configures set sets""",
+    enables permit permits ensure ensures make makes configure configures set sets transmit
+    transmits""",
 )
 
 

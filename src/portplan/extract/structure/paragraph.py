@@ -11,12 +11,14 @@ often as it has one, so there a paragraph also ends
 * after a line that reads complete (ends with ``.``, ``:``, ``;``, ``?`` or ``!``) when the
   next line starts like a sentence (a capital letter or a digit), and
 * after a short title-like first line (a few words, no comma, no final punctuation) when the
-  next line is a sentence that starts with a capital letter,
+  next line is a sentence that starts with a capital letter, or states a port,
 
 so that a document written one statement per line keeps one block per statement.
 """
 
 from __future__ import annotations
+
+import re
 
 from portplan.extract.document import Paragraph, TextLine
 from portplan.extract.structure.base import LineState, RuleMatch
@@ -106,8 +108,12 @@ def ends_plain_paragraph(lines: list[TextLine], following: str) -> bool:
         len(lines) == 1
         and following[0].isupper()
         and _title_like(previous)
-        and _reads_as_sentence(following)
+        and (_reads_as_sentence(following) or bool(_STATES_PORT.search(following)))
     )
+
+
+# "Port 443 TCP from Client to Server": a line that states a port is a statement of its own.
+_STATES_PORT = re.compile(r"\bports?\s+\d|\b(?:tcp|udp)\s*/?\s*\d|\d\s*/\s*(?:tcp|udp)\b", re.I)
 
 
 def reads_complete(text: str) -> bool:

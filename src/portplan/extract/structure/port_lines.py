@@ -25,14 +25,16 @@ from dataclasses import dataclass, field
 from portplan.extract.ports import parse_protocols
 from portplan.extract.structure.base import LineState, RuleMatch
 from portplan.extract.structure.cells import make_table
-from portplan.extract.vocabulary import direction_of
+from portplan.extract.vocabulary import direction_of, words_of
 
 _PORT = re.compile(
     r"(?<![\w.:/#$-])(?P<port>\d{2,5}(?:\s*[–—-]\s*\d{2,5})?(?:\s*,\s*\d{2,5})*)"
     r"(?P<proto>\s*/\s*(?:tcp|udp|sctp)(?:\s*\([^)]{0,40}\))?)?(?![\w.%])",
     re.IGNORECASE,
 )
-_LEAD = re.compile(r"^[^\d]{0,80}$")
+# The words before a row's port: no number of their own (a digit inside a word, as in
+# "AJP13" or "DHCPv6", is part of a name).
+_LEAD = re.compile(r"^(?:[^\d]|(?<=[A-Za-z])\d|(?<=[A-Za-z]\d)\d)*$")
 _PROTOCOL_LEAD = re.compile(
     r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,)\s*(?:tcp|udp|sctp))*)\b", re.I
 )
@@ -50,6 +52,7 @@ _INSTRUCTION = re.compile(
     r"^(?:allow|open|permit|enable|ensure|make|set|add|create|block|deny|configure)\b", re.I
 )
 _LIST_MARK = re.compile(r"^\s*(?:[•·▪◦*\-–]|\d{1,2}[.)])\s")
+_NOTE_MARK = re.compile(r"^(?:note|notes|important|caution|warning|tip)\b", re.IGNORECASE)
 _MAX_NOTES = 3
 _MAX_LABEL_LINES = 2  # lines of a name above its port (besides the line itself)
 _FOOTNOTE_MARK = re.compile(r"^[a-z*†‡]$")
@@ -150,15 +153,27 @@ def _header(text: str) -> bool:
 def _rows_start(state: LineState, start: int, *, headed: bool = False) -> bool:
     """Whether rows start at ``start``: three port-led lines in a row (or up to the end), or
     under a header two, which a row's second line of text may follow."""
+    if headed:
+        return _headed_rows_start(state, start)
     seen = 0
     index = start
     while index < len(state) and seen < 3:
         if not state.blank(index):
             if _port_led(state.text(index)) is None:
-                return headed and seen >= 2
+                return False
             seen += 1
         index += 1
     return seen >= 2
+
+
+def _headed_rows_start(state: LineState, start: int) -> bool:
+    """Under a header: a row first, and another within the lines a row's text may wrap to."""
+    found = [
+        _port_led(state.text(i)) is not None
+        for i in range(start, min(len(state), start + 2 * (_MAX_NOTES + 1)))
+        if not state.blank(i)
+    ][: _MAX_NOTES + 2]
+    return bool(found) and found[0] and any(found[1:])
 
 
 def _columns(header: str) -> tuple[str, ...]:
@@ -240,16 +255,27 @@ class _Reader:
         stripped = _BULLET.sub("", text.strip())
         if self.state.interrupts(index):
             return False  # a heading or another layout starts: the table has ended
-        if len(stripped.split()) <= _MAX_LEAD_WORDS and self._names_next_row(index):
-            if not _FOOTNOTE_MARK.match(stripped):  # "a": a footnote's mark beside the name
-                self.label.append(stripped)
-            return True
-        if (
-            self.rows
+        goes_on = (
+            bool(self.rows)
             and self._open(self.rows[-1])
             and self._continuation(stripped)
             and len(stripped.split()) <= _MAX_ROW_WORDS
+        )
+        # Words in lower case that go on from a row's unfinished text belong to it ("… use
+        # port 3389 to" / "transmit RDP traffic."); a capitalised line may name the next row.
+        if goes_on and stripped[:1].islower() and self.rows[-1].rest:
+            self.rows[-1].notes.append(stripped)
+            return True
+        if (
+            len(stripped.split()) <= _MAX_LEAD_WORDS
+            and not stripped.endswith(".")
+            and not _NOTE_MARK.match(stripped)
+            and self._names_next_row(index)
         ):
+            if not _FOOTNOTE_MARK.match(stripped):  # "a": a footnote's mark beside the name
+                self.label.append(stripped)
+            return True
+        if goes_on:
             self.rows[-1].notes.append(stripped)
             return True
         return False
@@ -300,14 +326,93 @@ def port_lines(state: LineState, start: int) -> RuleMatch | None:
     end = reader.read(first)
     if len(reader.rows) < 2 or all(_LIST_MARK.match(row.source) for row in reader.rows):
         return None  # "• TCP 443 to the hub" on every line: a list, read as one
-    columns = _columns(header)
+    labels = _labels(header)
+    columns = tuple(labels) if labels else _columns(header)
     table_rows: list[tuple[str, ...]] = [columns]
     lines = [state.lines[start].line]
     sources = [header]
     for row in reader.rows:
         rest = " ".join([row.rest, *row.notes]).strip()
         protocol = row.protocol if parse_protocols(row.protocol)[0] else ""
-        table_rows.append((row.name, row.port, protocol, rest))
+        table_rows.append(
+            _labelled_row(labels, row.name, row.port, protocol, rest)
+            if labels
+            else (row.name, row.port, protocol, rest)
+        )
         lines.append(row.line)
         sources.append(row.source)
     return RuleMatch((make_table(table_rows, lines, sources),), end)
+
+
+# -- a header of one-word labels ----------------------------------------------------------------
+# "Source Protocol Port Destination Notes" over "Security server AJP13 8009 View Connection
+# Server Security servers use port 8009 to …": the labels say which words are which.
+
+_LABEL_WORDS = words_of(
+    "source destination protocol port ports service name description notes purpose comments"
+    " type component"
+)
+
+
+def _labels(header: str) -> list[str] | None:
+    """The header's labels when it is one word per column and names the port column."""
+    found = header.split()
+    if not 2 < len(found) <= 6 or not all(w.lower() in _LABEL_WORDS for w in found):
+        return None
+    if len({w.lower() for w in found}) != len(found):
+        return None
+    return found if any(w.lower() in ("port", "ports") for w in found) else None
+
+
+def _labelled_row(
+    labels: list[str], name: str, port: str, protocol: str, rest: str
+) -> tuple[str, ...]:
+    """The row's cells under one-word labels: the words before the port fill the columns before
+    the port column, the words after it the columns after."""
+    lowered = [label.lower() for label in labels]
+    at = next(i for i, label in enumerate(lowered) if label in ("port", "ports"))
+    cells = [""] * len(labels)
+    cells[at] = f"{port}/{protocol}" if protocol else port
+    before, after = name.split(), rest.split()
+    if at >= 2 and lowered[at - 1] in ("protocol", "type") and len(before) > 1:
+        cells[at - 1], before = before[-1], before[:-1]  # "Security server AJP13"
+    protocol_after = at + 1 < len(labels) and lowered[at + 1] in ("protocol", "type")
+    if protocol_after and after and parse_protocols(after[0])[0]:
+        cells[at + 1], after = after[0], after[1:]
+    _fill(cells, [i for i in range(at) if not cells[i]], before, name)
+    _fill(cells, [i for i in range(at + 1, len(labels)) if not cells[i]], after, name)
+    return tuple(cells)
+
+
+def _fill(cells: list[str], columns: list[int], words: list[str], name: str) -> None:
+    if not columns or not words:
+        return
+    if len(columns) == 1:
+        cells[columns[0]] = " ".join(words)
+        return
+    split = _second_starts(words, name.split())
+    cells[columns[0]] = " ".join(words[:split])
+    cells[columns[1]] = " ".join(words[split:])  # further columns stay empty
+
+
+def _second_starts(words: list[str], source: list[str]) -> int:
+    """Where the second of two run-together cells starts: where the notes restate the row's
+    name ("View Connection Server | Security servers use port …"), else where a sentence
+    starts with a verb ("SNMP Server | Allows the host …"), else before the first word in
+    lower case ("DNS Client | DNS client."); all words are the first cell otherwise."""
+    stems = [w.lower().rstrip("s") for w in source]
+    for k in range(1, len(words)):
+        if stems and [w.lower().rstrip("s") for w in words[k : k + len(stems)]] == stems:
+            return k
+    for k in range(1, len(words)):
+        if words[k][:1].isupper() and words[k].lower() in _SENTENCE_VERBS:
+            return k
+    lower = next((k for k in range(1, len(words)) if words[k][:1].islower()), None)
+    if lower is not None and lower >= 2:
+        return lower - 1
+    return len(words)
+
+
+_SENTENCE_VERBS = words_of(
+    "allows required requires used uses enables provides sends receives accepts"
+)
