@@ -137,9 +137,9 @@ def document_transport(blocks: Sequence[StructuredBlock]) -> tuple[tuple[str, ..
             if len(named) == 1 or _EXCEPTED.search(text):
                 protocol = next(g for g in match.groups() if g).lower()
                 return (protocol,), f"the document says its ports use {protocol.upper()}"
-        named = _names_udp(text)
-        udp = udp or (named and not _PORT_NUMBER.search(text))
-        stated = stated or named
+        mentions_udp = _names_udp(text)
+        udp = udp or (mentions_udp and not _PORT_NUMBER.search(text))
+        stated = stated or mentions_udp
     if udp:
         return (), ""
     if stated:
