@@ -29,6 +29,7 @@ from portplan.extract.document import (
     TextLine,
 )
 from portplan.extract.readers.common import TYPESET, clean, pad, read_bytes
+from portplan.extras import require
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc, or an encrypted Office file
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -45,8 +46,7 @@ class DocxReader:
                 "as an unprotected .docx",
                 file=str(path),
             )
-        import docx
-
+        docx = require("office", "docx", file=str(path))
         try:
             document = docx.Document(str(path))
             blocks = list(_blocks(document))

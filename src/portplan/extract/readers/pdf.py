@@ -22,6 +22,7 @@ from typing import Any
 from portplan.errors import InputError
 from portplan.extract.document import Document, Table, TextLine
 from portplan.extract.readers.common import TYPESET, clean, pad, read_bytes
+from portplan.extras import require
 
 Block = TextLine | Table
 
@@ -41,6 +42,7 @@ class PdfReader:
                 "or rename the file after its real type",
                 file=str(path),
             )
+        require("pdf", "pdfplumber", file=str(path))  # before errors are read as damage
         _quiet()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -97,8 +99,7 @@ def _available_cpus() -> int:
 def read_pdf_blocks(path: Path, workers: int | None = None) -> list[Block]:
     """The PDF's blocks in reading order; ``workers`` processes read page ranges (default:
     one per available CPU, at most four, none for short documents)."""
-    import pdfplumber
-
+    pdfplumber = require("pdf", "pdfplumber", file=str(path))
     with pdfplumber.open(str(path)) as pdf:
         count = len(pdf.pages)  # opening surfaces encryption and damage here, not in a worker
     if workers is None:
