@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 # Placeholders for text that later patterns must not touch (code spans, escaped characters).
 _OPEN, _CLOSE = "\ue000", "\ue001"
@@ -72,6 +73,7 @@ _SPACE = re.compile(r"\s+")
 _MARKUP = re.compile(r"[*_`\[\]<>&|:+#\\!~{}^]")
 
 
+@lru_cache(maxsize=16384)  # a spanning cell repeats its text over every position it covers
 def clean_inline(text: str) -> str:
     """``text`` as a reader sees it: inline markup of Markdown, AsciiDoc and reST removed,
     whitespace collapsed."""

@@ -13,6 +13,7 @@ Every regex here is linear: no nested quantifiers, so a 5 MB document cannot sta
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +48,7 @@ _NOT_A_PORT = re.compile(
     r"|\b(?:RFC|ISO(?:/IEC)?|IEC|IEEE|CVE|KB|NIST)[\s#-]*\d+(?:[-:.]\d+)*\b",
     re.IGNORECASE,
 )
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 _EXCLUDED = re.compile(
     r"\b(?:other\s+than|except(?:\s+for)?|instead\s+of|rather\s+than)\s+(?:(?:tcp|udp)\s+)?"
     r"(?:ports?\s+)?\d{1,5}(?:\s*(?:,|and|or)\s*\d{1,5})*",
@@ -162,8 +164,11 @@ def fill_protocols(groups: Iterable[PortGroup], fallback: tuple[str, ...]) -> li
 def normalise_numbers(text: str) -> str:
     """Join thousands separators so "49'152" and "49,152-57,500" read as single numbers.
 
-    Dates are blanked first: "2024-03-18" is not the port range 3-18.
+    Dates are blanked first: "2024-03-18" is not the port range 3-18. Digits of other scripts
+    are the number they write: "４４３" (full-width) and "٤٤٣" (Arabic-Indic) are 443.
     """
+    if not text.isascii():
+        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)  # "http://example.com/9_1_1/guide": a link, not ports
     text = _GLUED_PROTOCOL.sub(r"\1 \2", text)  # "TCP443" → "TCP 443"
@@ -247,7 +252,7 @@ def _port_value(token: _Token, text: str) -> int | None:
     if "." in token.text:
         # "443.0" is a port a spreadsheet stored as a number; 1.3, 11.0, 9.11.17 are versions.
         whole, _, fraction = token.text.partition(".")
-        if len(whole) < 3 or fraction.strip("0"):
+        if not 3 <= len(whole) <= 5 or fraction.strip("0"):
             return None
         return int(whole) if 1 <= int(whole) <= 65535 else None
     if len(token.text) > 5:
@@ -416,7 +421,8 @@ class _Scanner:
         following = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
         if following is None or following.start != token.end or following.kind != "num":
             return False
-        if following.text.isdigit() and (self.numbers_are_ports or self.index - self.anchor <= 3):
+        small = following.text.isdigit() and len(following.text) <= 5
+        if small and (self.numbers_are_ports or self.index - self.anchor <= 3):
             self.offset = int(following.text)
         self.index += 2
         return True

@@ -365,7 +365,7 @@ def _marker(item: Tag) -> str:
     parent = item.parent
     if not isinstance(parent, Tag) or parent.name.lower() != "ol":
         return "•"
-    start = re.match(r"\s*(-?\d+)", str(parent.get("start") or "1"))
+    start = re.match(r"\s*(-?\d{1,9})(?!\d)", str(parent.get("start") or "1"))
     number = int(start.group(1)) if start else 1
     for sibling in item.find_previous_siblings("li"):
         if sibling.parent is parent:
@@ -417,7 +417,7 @@ def _rows_of(table: Tag) -> list[Tag]:
 
 def _span(cell: Tag, attribute: str, remaining: int) -> int:
     raw = str(cell.get(attribute) or "1")
-    match = re.match(r"\s*(\d+)", raw)
+    match = re.match(r"\s*(\d{1,6})(?!\d)", raw)  # a longer number is no span: read as 1
     value = int(match.group(1)) if match else 1
     if value == 0 and attribute == "rowspan":  # rowspan="0": to the end of the table
         return max(1, remaining)

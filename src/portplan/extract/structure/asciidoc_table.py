@@ -26,7 +26,8 @@ from portplan.extract.structure.table_grid import FlowCell, GridCell, build_tabl
 _DELIMITER = re.compile(r"^([|,:])={3,}\s*$")
 _SEPARATOR = re.compile(r"(?<!\\)\|")
 _SPEC = re.compile(
-    r"(?:^|(?<=\s))(?:(\d+)\*)?(?:(\d+)?(?:\.(\d+))?\+)?(?:[<^>])?(?:\.[<^>])?([adehlmsv])?$"
+    r"(?:^|(?<=\s))(?:(\d{1,4})\*)?(?:(\d{1,4})?(?:\.(\d{1,4}))?\+)?(?:[<^>])?(?:\.[<^>])?"
+    r"([adehlmsv])?$"
 )
 _MAX_COLUMNS = 200
 
@@ -181,11 +182,11 @@ def column_count(cols: str) -> int:
     """How many columns a ``cols`` value describes."""
     spec = cols.strip().strip("\"'")
     if spec.isdigit():
-        return int(spec)
+        return int(spec) if len(spec) <= 4 else 0  # more columns than any page shows: none
     count = 0
     for part in re.split(r"[,;]", spec):
         if not part.strip():
             continue
-        multiplier = re.match(r"\s*(\d+)\*", part)
+        multiplier = re.match(r"\s*(\d{1,4})\*", part)
         count += int(multiplier.group(1)) if multiplier else 1
     return count

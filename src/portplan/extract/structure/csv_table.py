@@ -37,7 +37,7 @@ def csv_table(state: LineState, start: int) -> RuleMatch | None:
     delimiter = _DELIMITERS.get(raw, raw[:1] or ",")
     rows = _records(directive.body, delimiter)
     header = options.get("header-rows", "").strip()
-    header_rows = int(header) if header.isdigit() else None
+    header_rows = int(header) if header.isdigit() and len(header) <= 4 else None
     if options.get("header"):
         values = next(csv.reader([options["header"]], delimiter=",", skipinitialspace=True))
         rows.insert(0, (directive.line, values))

@@ -38,7 +38,7 @@ def list_table(state: LineState, start: int) -> RuleMatch | None:
     table = build_table(
         cells,
         title=clean_inline(directive.argument) or None,
-        header_rows=int(header) if header.isdigit() else None,
+        header_rows=int(header) if header.isdigit() and len(header) <= 4 else None,
     )
     return RuleMatch((table,) if table is not None else (), directive.end)
 
