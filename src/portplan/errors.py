@@ -89,3 +89,11 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(signum)
         self.signum = signum
         self.exit_code = 128 + signum
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """``text`` as an error message quotes it: whole when short, else its start and its length
+    (a pasted 4,000-digit number stays a readable one-line message)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(limit - 20, 12)]}… ({len(text):,} characters)"

@@ -34,7 +34,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
-from portplan.errors import ClosedPipe, InputError, OutputError
+from portplan.errors import ClosedPipe, InputError, OutputError, excerpt
 
 MIB = 1024 * 1024
 DEFAULT_INPUT_LIMIT = 20 * MIB
@@ -65,9 +65,9 @@ def limited_input(limit: int) -> Iterator[None]:
 
 def parse_size(text: str) -> int:
     """``20M``, ``512k``, ``1G``, ``20MiB`` or plain bytes → bytes (K, M, G are powers of 1024)."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
+    match = re.fullmatch(r"\s*(\d{1,15})\s*([kKmMgG]?)(?:i?[bB])?\s*", text)
     if not match or int(match[1]) == 0:
-        raise InputError(f"'{text}' is not a size — write e.g. 20M, 512k or 1G.")
+        raise InputError(f"'{excerpt(text)}' is not a size — write e.g. 20M, 512k or 1G.")
     unit: int = 1024 ** " kmg".index(match[2].lower() or " ")
     return int(match[1]) * unit
 

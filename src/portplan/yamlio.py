@@ -14,7 +14,13 @@ Python value is built, so hostile input ends in a one-line error within a second
   Python gives up);
 - expansion: aliases share one node, so "billion laughs" is small as a node graph and huge
   as data; the values the graph expands to are counted on the graph, with each node's count
-  memoised, and more than ``max_values`` is refused.
+  memoised, and more than ``max_values`` is refused;
+- numbers: an integer of more than ``MAX_INTEGER_DIGITS`` digits is refused before it is
+  converted (Python will not convert a decimal of over 4,300 digits, and no portplan value
+  needs more than a few).
+
+Every error of PyYAML's — the reader's (a control character), the scanner's, the parser's —
+becomes one ``file:line`` :class:`InputError`.
 """
 
 from __future__ import annotations
@@ -71,6 +77,8 @@ class YamlLimits:
 
 
 DEFAULT_LIMITS = YamlLimits()
+# 128-bit values need 39 decimal digits; anything longer in a portplan file is a mistake.
+MAX_INTEGER_DIGITS = 40
 _limits: ContextVar[YamlLimits | None] = ContextVar("portplan_yaml_limits", default=None)
 
 
@@ -130,6 +138,20 @@ class _Builder(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
+        digits = sum(char.isalnum() for char in node.value)  # '1_000', '0x1F', '-5'
+        if digits > MAX_INTEGER_DIGITS:
+            raise InputError(
+                f"the number {node.value[:12]}… has {digits:,} digits — portplan "
+                f"values have at most {MAX_INTEGER_DIGITS}; quote it if it is text.",
+                file=self.file,
+                line=node.start_mark.line + 1,
+            )
+        return int(self.construct_yaml_int(node))
+
+
+_Builder.add_constructor("tag:yaml.org,2002:int", _Builder.construct_bounded_int)
 
 
 def _check_expansion(root: yaml.Node, file: str, limits: YamlLimits) -> None:
@@ -226,13 +248,19 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
     check_input_size(len(text.encode("utf-8", errors="replace")), file)
     limits = yaml_limits()
     smap = SourceMap(file)
-    loader = _Builder(text, file, limits)
+    try:
+        # The reader checks every character as it is built (a control character fails here).
+        loader = _Builder(text, file, limits)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     try:
         node = loader.get_single_node()
         if node is None:
             return None, smap
         _check_expansion(node, file, limits)
         return _build(node, (), smap, loader), smap
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, file) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -246,6 +274,17 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         raise InputError(f"YAML syntax error: {exc}", file=file) from None
     finally:
         loader.dispose()
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputError:
+    """A character YAML does not allow (a control character, say) as ``file:line``."""
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return InputError(
+        f"character U+{code:04X} is not allowed in YAML ({exc.reason}) — remove it, or save "
+        "the file as plain text.",
+        file=file,
+        line=text.count("\n", 0, exc.position) + 1,
+    )
 
 
 def load_yaml(path: str | Path) -> tuple[Any, SourceMap]:

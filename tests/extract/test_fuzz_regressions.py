@@ -12,22 +12,15 @@ full-width (``４４３``) or Arabic-Indic (``٤٤٣``) digits means port 443, a
 
 from __future__ import annotations
 
-import resource
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from portplan.extract.ports import parse_ports
+from tests.hostile import assert_ends_cleanly, run_limited
 from tests.verify.shared import FUZZ, require_shared, shared_files
 
 REPRODUCERS = shared_files(FUZZ, "extract-*") + shared_files(FUZZ, "html-*")
-ADDRESS_SPACE = 2_000_000 * 1024  # ulimit -v 2000000 (KiB)
-
-
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
 
 
 def test_the_reproducers_are_there() -> None:
@@ -37,18 +30,8 @@ def test_the_reproducers_are_there() -> None:
 
 @pytest.mark.parametrize("path", REPRODUCERS, ids=lambda p: p.name)
 def test_reproducer_ends_cleanly(path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "portplan", "extract", str(path), "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=20,
-        preexec_fn=_limit_memory,
-    )
-    assert result.returncode in (0, 2), result.stderr[-2000:]
-    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
-    if result.returncode == 2:
-        errors = [line for line in result.stderr.splitlines() if line.startswith("portplan:")]
-        assert len(errors) == 1 and str(path) in errors[0], result.stderr
+    result = run_limited(["extract", path, "--format", "json"])
+    assert_ends_cleanly(result, path, allowed=(0, 2))
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from portplan.deployment.semantics import check_semantics
-from portplan.errors import ServiceSyntaxError
+from portplan.errors import ServiceSyntaxError, excerpt
 from portplan.model.deployment import Deployment, ProductUse, split_binding
 from portplan.model.product import Product
 from portplan.model.service import parse_service
@@ -108,15 +108,16 @@ def _check_use(index: int, use: ProductUse, product: Product, source: SourceMap)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise source.error(
                     where,
-                    f"variable '{name}' is a port offset; '{value}' is not a whole number — "
-                    f"write e.g. {name}: 2000 (no quotes).",
+                    f"variable '{name}' is a port offset; '{excerpt(str(value))}' is not a whole "
+                    f"number — write e.g. {name}: 2000 (no quotes).",
                 )
             continue
         try:
             parse_service(f"tcp/{value}")
         except ServiceSyntaxError as exc:
             raise source.error(
-                where, f"variable '{name}' = '{value}' is not a valid port: {exc.message}"
+                where,
+                f"variable '{name}' = '{excerpt(str(value))}' is not a valid port: {exc.message}",
             ) from None
     # Values can be valid on their own and still push a flow's ports out of range (an
     # offset of 64000 on port 2000); try every flow with this use's values.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from portplan.errors import ServiceSyntaxError
+from portplan.errors import ServiceSyntaxError, excerpt
 from portplan.model.intervals import (
     Interval,
     covers_intervals,
@@ -25,6 +25,11 @@ PORTED_PROTOCOLS = ("tcp", "udp", "sctp")
 ICMP_PROTOCOLS = ("icmp", "icmpv6")
 PROTOCOLS = PORTED_PROTOCOLS + ICMP_PROTOCOLS
 MIN_PORT, MAX_PORT = 1, 65535
+# Digits of any script are the number they write ("４４３" is 443), as in extracted documents;
+# more significant digits than a port has are refused before conversion (Python will not even
+# convert a decimal of over 4,300 digits).
+_PORT = re.compile(r"(\d+)(?:\s*-\s*(\d+))?")
+_PORT_DIGITS = 5
 
 # ICMP message types by name (RFC 792 for ICMP, RFC 4443 for ICMPv6); nft uses the same names.
 ICMP_TYPES: dict[str, dict[str, int]] = {
@@ -127,16 +132,19 @@ class PortSet:
         """Parse ``443``, ``161-162`` or a comma list of those."""
         parts = [part.strip() for part in text.split(",")]
         if not text.strip() or any(not part for part in parts):
-            raise ServiceSyntaxError(f"'{text}' is not a port list — write e.g. 443 or 80,443.")
+            raise ServiceSyntaxError(
+                f"'{excerpt(text)}' is not a port list — write e.g. 443 or 80,443."
+            )
         ranges: list[PortRange] = []
         for part in parts:
-            match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
+            match = _PORT.fullmatch(part)
             if not match:
                 raise ServiceSyntaxError(
-                    f"'{part}' is not a port or port range — write e.g. 443 or 49152-65535."
+                    f"'{excerpt(part)}' is not a port or port range — write e.g. 443 or "
+                    "49152-65535."
                 )
-            low = int(match.group(1))
-            high = int(match.group(2)) if match.group(2) else low
+            low = _port_number(match.group(1))
+            high = _port_number(match.group(2)) if match.group(2) else low
             ranges.append(PortRange(low, high))
         return cls.of(ranges)
 
@@ -186,6 +194,15 @@ class PortSet:
         return ",".join(str(r) for r in self.ranges)
 
 
+def _port_number(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > _PORT_DIGITS:
+        raise ServiceSyntaxError(
+            f"port {excerpt(digits, 20)} is outside 1–65535 — use a port between 1 and 65535."
+        )
+    return int(significant)
+
+
 @dataclass(frozen=True, order=True)
 class Service:
     """One protocol and its destination ports (or ICMP message type)."""
@@ -197,7 +214,8 @@ class Service:
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
             raise ServiceSyntaxError(
-                f"unknown protocol '{self.protocol}' — use one of {', '.join(PROTOCOLS)}."
+                f"unknown protocol '{excerpt(self.protocol, 20)}' — use one of "
+                f"{', '.join(PROTOCOLS)}."
             )
         if self.protocol in PORTED_PROTOCOLS and not self.ports:
             raise ServiceSyntaxError(
@@ -213,7 +231,7 @@ class Service:
             known = ICMP_TYPES[self.protocol]
             if self.icmp_type not in known:
                 raise ServiceSyntaxError(
-                    f"unknown {self.protocol} type '{self.icmp_type}' — use one of "
+                    f"unknown {self.protocol} type '{excerpt(self.icmp_type, 30)}' — use one of "
                     f"{', '.join(known)}."
                 )
 
@@ -235,11 +253,14 @@ def parse_service(text: str) -> tuple[Service, ...]:
     head, slash, tail = raw.partition("/")
     protocols = [p.strip().lower() for p in head.split("+")]
     if not head or any(not p for p in protocols):
-        raise ServiceSyntaxError(f"'{text}' is not a service — write e.g. tcp/443 or udp/161-162.")
+        raise ServiceSyntaxError(
+            f"'{excerpt(text)}' is not a service — write e.g. tcp/443 or udp/161-162."
+        )
     for protocol in protocols:
         if protocol not in PROTOCOLS:
             raise ServiceSyntaxError(
-                f"'{text}': unknown protocol '{protocol}' — use one of {', '.join(PROTOCOLS)}."
+                f"'{excerpt(text)}': unknown protocol '{excerpt(protocol, 20)}' — use one of "
+                f"{', '.join(PROTOCOLS)}."
             )
     try:
         services: list[Service] = []
@@ -252,7 +273,7 @@ def parse_service(text: str) -> tuple[Service, ...]:
             else:
                 services.append(Service(protocol, PortSet.parse(tail)))
     except ServiceSyntaxError as exc:
-        raise ServiceSyntaxError(f"'{text}': {exc.message}") from None
+        raise ServiceSyntaxError(f"'{excerpt(text)}': {exc.message}") from None
     return tuple(services)
 
 
