@@ -289,8 +289,11 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str, file: str) -> InputEr
 
 def load_yaml(path: str | Path) -> tuple[Any, SourceMap]:
     """Read and parse a YAML file; never reads more than the input limit."""
-    file = str(path)
-    data = read_input(path)
+    return parse_yaml_bytes(read_input(path), str(path))
+
+
+def parse_yaml_bytes(data: bytes, file: str) -> tuple[Any, SourceMap]:
+    """:func:`parse_yaml` for the bytes of a file, which must be UTF-8."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -13,11 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from portplan.errors import InputError, ValidationError
 from portplan.model.documents import document_kind
 from portplan.model.product import Product
-from portplan.yamlio import load_yaml, validate_model
+from portplan.yamlio import SourceMap, load_yaml, validate_model
 
 PRODUCT_SUFFIXES = (".yaml", ".yml")
 
@@ -56,10 +57,15 @@ def load_product_file(path: str | Path) -> Product:
     """One product YAML file; any problem is a one-line ``file:line`` error, and a file that
     is no product at all a :class:`NotAProduct` naming what it is."""
     data, source = load_yaml(path)
+    return product_from_yaml(data, source)
+
+
+def product_from_yaml(data: Any, source: SourceMap) -> Product:
+    """A product from YAML already parsed (``source`` says where each value sits)."""
     kind = document_kind(data)
     if kind != "product":
         what = "a deployment" if kind == "deployment" else "a file without id, roles or flows"
-        raise NotAProduct(str(path), what)
+        raise NotAProduct(source.file, what)
     return validate_model(Product, data, source)
 
 

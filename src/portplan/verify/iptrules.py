@@ -308,6 +308,8 @@ class RuleReader:
     ) -> None:
         options.extend((["!"] if negate else []) + [option, *values])
         handler = MODULE_OPTIONS.get(option)
+        if not values and handler in _NEEDS_A_VALUE:
+            raise self.bad(f"'{option}' needs a value")
         if module == "connmark" and option == "--mark":
             self._mark(option, values, negate, target="ct")
         elif module in MODULES and handler is not None:
@@ -726,6 +728,19 @@ MODULE_OPTIONS: dict[str, Callable[[RuleReader, str, list[str], bool], None]] = 
     "--limit-iface-out": RuleReader._undecided,
     "--pkt-type": RuleReader._pkttype,
     "--mark": RuleReader._mark,
+}
+# Options whose reader takes their first value (an option with none is a broken rule).
+_NEEDS_A_VALUE = {
+    RuleReader._ports,
+    RuleReader._icmp,
+    RuleReader._state,
+    RuleReader._ct_status,
+    RuleReader._ct_proto,
+    RuleReader._comment,
+    RuleReader._range,
+    RuleReader._addrtype,
+    RuleReader._pkttype,
+    RuleReader._mark,
 }
 for _name in ("--set", "--rcheck", "--update", "--remove", "--seconds", "--hitcount", "--name"):
     MODULE_OPTIONS[_name] = RuleReader._recent

@@ -37,7 +37,7 @@ def _render(value: Any) -> str:
         return json.dumps(value)[:60]
     ((kind, body),) = value.items()
     writer = _WRITERS.get(kind)
-    if writer is not None and isinstance(body, dict | list):
+    if writer is not None and isinstance(body, list if kind in _LIST_BODIES else dict):
         return writer(kind, body)
     return f"{kind} {json.dumps(body)[:50]}"
 
@@ -76,6 +76,10 @@ _WRITERS: dict[str, Callable[[str, Any], str]] = {
     "elem": lambda k, b: _render(b.get("val")),
     "map": lambda k, b: f"{_render(b.get('key'))} map {_render(b.get('data'))}",
 }
+
+
+# Expressions whose body is a list; every other writer reads the keys of an object.
+_LIST_BODIES = frozenset(("concat", "&", "|", "^", "<<", ">>", "set", "range"))
 
 
 def render_match(left: Node, op: str, right: Node) -> str:

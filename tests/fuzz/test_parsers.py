@@ -1,0 +1,72 @@
+"""Every parser survives hostile input: it succeeds, or raises a one-line PortplanError.
+
+Each target (tests/fuzz/targets.py) is given inputs its grammar builds and real inputs mutated
+— documents from ../shared/seeds and ../shared/eval/corpus through the extractor, the examples'
+deployments and the bundled products through the loaders and the plan, rulesets through the
+readers and the audit. Any other exception, or a broken invariant (a port outside 1–65535, a
+service that does not print back to itself), fails the test.
+
+The runs are derandomized and keep no example database, so CI sees the same inputs every time;
+bench/fuzz.py runs the same targets a hundred thousand times each. Inputs it found are kept
+under regressions/<target>/ and replayed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.fuzz.targets import REGRESSIONS, TARGETS, check
+
+# Examples per target: about a minute for the whole suite on two busy CPUs.
+EXAMPLES = {
+    "service": 400,
+    "ports": 400,
+    "product-yaml": 150,
+    "deployment-yaml": 150,
+    "nft-json": 300,
+    "iptables-save": 300,
+    "extract-text": 150,
+    "extract-html": 120,
+}
+SAVED = sorted(path for path in REGRESSIONS.glob("*/*") if path.is_file())
+
+
+def test_every_target_has_a_budget() -> None:
+    assert set(EXAMPLES) == set(TARGETS)
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_hostile_inputs_end_in_success_or_one_clean_line(name: str) -> None:
+    target = TARGETS[name]
+
+    @settings(
+        max_examples=EXAMPLES[name],
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ],
+    )
+    @given(target.inputs())
+    def survives(data: bytes) -> None:
+        failure = check(target, data)
+        assert failure is None, failure
+
+    survives()
+
+
+@pytest.mark.parametrize("path", SAVED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_inputs_fuzzing_found_stay_handled(path: Path) -> None:
+    failure = check(TARGETS[path.parent.name], path.read_bytes())
+    assert failure is None, failure
+
+
+def test_regressions_are_kept_per_target() -> None:
+    assert SAVED, "regressions/ holds the inputs fuzzing found"
+    assert {path.parent.name for path in SAVED} <= set(TARGETS)
