@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DEBIAN_PACKAGES := nftables iptables ipset iproute2 procps graphviz nmap conntrack python3-firewall \
                    openssh-server chromium chromium-driver
 
-.PHONY: demo test lint typecheck pytest system-deps bench clean
+.PHONY: demo test lint typecheck pytest system-deps bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/audit.py --kernel
+
+# Every parser given 100,000 hostile inputs; failing inputs are saved under fuzz-failures/.
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 import pydantic
 import yaml
 
-from portplan.errors import InputError, ValidationError
+from portplan.errors import InputError, ValidationError, excerpt
 from portplan.io import check_input_size, read_input
 
 PathKey = tuple[str | int, ...]
@@ -220,7 +220,7 @@ def _build(node: yaml.Node, path: PathKey, smap: SourceMap, loader: _Builder) ->
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(key_node, smap, loader)
             if not isinstance(key, str | int | bool | float) and key is not None:
                 raise InputError(
                     "mapping keys must be plain scalars.",
@@ -239,7 +239,22 @@ def _build(node: yaml.Node, path: PathKey, smap: SourceMap, loader: _Builder) ->
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), smap, loader) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _construct(node, smap, loader)
+
+
+def _construct(node: yaml.Node, smap: SourceMap, loader: _Builder) -> Any:
+    """A scalar's value; one a tag cannot hold (``2001-13-45`` as a date, ``!!float x``) is
+    an error at its line, not PyYAML's own exception."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        value = node.value if isinstance(node.value, str) else ""
+        raise InputError(
+            f"'{excerpt(value)}' is not a valid {node.tag.rsplit(':', 1)[-1]} — fix it, or "
+            "quote it if it is text.",
+            file=smap.file,
+            line=node.start_mark.line + 1,
+        ) from None
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
@@ -272,6 +287,13 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"YAML syntax error: {exc}", file=file) from None
+    except (ValueError, OverflowError):  # PyYAML converts "\UFFFFFFFF" without a check
+        raise InputError(
+            "YAML syntax error: a quoted string has an escape that is no character (such as "
+            "\\UFFFFFFFF) — fix the escape sequence there.",
+            file=file,
+            line=loader.line + 1,
+        ) from None
     finally:
         loader.dispose()
 

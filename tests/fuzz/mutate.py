@@ -166,14 +166,15 @@ REPLACEMENTS: tuple[Any, ...] = (
 )
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def value_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path (keys and indexes) of every value in ``value``, itself first."""
     found = [path]
     if isinstance(value, dict):
         for key, item in value.items():
-            found += _paths(item, (*path, key))
+            found += value_paths(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found += _paths(item, (*path, index))
+            found += value_paths(item, (*path, index))
     return found
 
 
@@ -196,7 +197,7 @@ def mutate_tree(data: Any, rng: random.Random) -> Any:
     # short: quicker, and parts go missing as they do in a pasted excerpt.
     data = _pruned(data, rng) if rng.random() < 0.5 else copy.deepcopy(data)
     for _ in range(rng.randint(1, 4)):
-        paths = _paths(data)[1:]
+        paths = value_paths(data)[1:]
         if not paths:
             return rng.choice(REPLACEMENTS)
         path = rng.choice(paths)

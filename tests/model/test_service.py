@@ -69,6 +69,24 @@ def test_bad_services_are_errors_quoting_the_text(text: str, quoted: str) -> Non
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("text", ["tcp/４４３", "tcp/٤٤٣", "tcp/00443"])
+def test_digits_of_any_script_are_the_number_they_write(text: str) -> None:
+    # As extraction reads a document's "４４３": a pasted port means the port, printed in ASCII.
+    assert format_services(parse_service(text)) == ["tcp/443"]
+
+
+@pytest.mark.parametrize("digits", ["9" * 4301, "1" * 6, "0" * 5000 + "70000"])
+def test_numbers_past_a_port_are_refused_before_conversion(digits: str) -> None:
+    with pytest.raises(ServiceSyntaxError, match="outside 1–65535") as info:
+        parse_service(f"tcp/{digits}")
+    assert len(str(info.value)) < 200  # a long number is quoted by its start
+
+
+def test_other_digit_like_characters_are_no_port() -> None:
+    with pytest.raises(ServiceSyntaxError, match="not a port"):
+        parse_service("tcp/²")
+
+
 port = st.integers(min_value=1, max_value=65535)
 port_range = st.tuples(port, port).map(lambda p: PortRange(min(p), max(p)))
 ported = st.builds(

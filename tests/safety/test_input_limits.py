@@ -74,6 +74,42 @@ def test_a_recursive_alias_is_refused() -> None:
         parse_yaml("a: &a [1, *a]\n", "loop.yaml")
 
 
+@pytest.mark.parametrize(
+    "number", ["9" * 4301, "-" + "1" * 41, "0x" + "f" * 60, "1_" * 45 + "1", "0" * 5000]
+)
+def test_an_integer_past_40_digits_is_refused_before_conversion(number: str) -> None:
+    with pytest.raises(InputError, match=r"big\.yaml:2: the number .* digits") as info:
+        parse_yaml(f"name: x\nsites: [{number}]\n", "big.yaml")
+    assert len(str(info.value)) < 200
+
+
+def test_an_integer_of_40_digits_is_a_number() -> None:
+    assert parse_yaml("n: " + "9" * 40 + "\n", "ok.yaml")[0] == {"n": int("9" * 40)}
+
+
+@pytest.mark.parametrize("character", ["\x07", "\x00", "\x1b", "\ufffe"])
+def test_a_character_yaml_refuses_is_named_with_its_line(character: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_yaml(f"name: x\nsites:\n  - a{character}b\n", "control.yaml")
+    message = str(info.value)
+    assert message.startswith("control.yaml:3: character U+") and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('name: x\nlabel: "\\UFFFFFFFF"\n', 2, "escape"),
+        ("name: x\nsince: 2001-13-45\n", 2, "not a valid timestamp"),
+        ("name: x\nsites: [a, !!float b]\n", 2, "not a valid float"),
+        ("name: x\n\nat: !!timestamp never\n", 3, "not a valid timestamp"),
+    ],
+)
+def test_values_pyyaml_cannot_build_are_one_line(text: str, line: int, words: str) -> None:
+    with pytest.raises(InputError, match=words) as info:
+        parse_yaml(text, "odd.yaml")
+    assert str(info.value).startswith(f"odd.yaml:{line}: ")
+
+
 def test_limits_are_settable_for_a_library_user() -> None:
     text = "a: {b: {c: {d: 1}}}\nlist: [1, 2, 3, 4, 5, 6, 7, 8]\n"
     assert parse_yaml(text, "ok.yaml")[0]["a"]["b"]["c"]["d"] == 1

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from portplan.errors import InputError, PortplanError
 from portplan.verify.evaluate import Packet, load_ruleset
 from portplan.verify.nftjson import MAX_DEPTH, decode
+from tests.fuzz.mutate import value_paths
 
 
 def table(*rules: list[dict[str, Any]], hook: str = "forward") -> dict[str, Any]:
@@ -245,18 +246,7 @@ def test_the_base_document_evaluates() -> None:
     assert not ruleset.verdict(Packet("input", None, "10.9.0.9", "10.0.0.1", "tcp", 23)).allowed
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*path, index))
-    return found
-
-
-PATHS = _paths(BASE)[1:]
+PATHS = value_paths(BASE)[1:]
 REPLACEMENTS = st.one_of(
     st.none(),
     st.booleans(),
