@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.options import catalog_dirs, emit, print_error
 from portplan.errors import InputError, PortplanError
 
 
@@ -125,14 +125,14 @@ def validate(paths: tuple[str, ...]) -> None:
             if not files:
                 raise InputError("no product files (*.yaml, *.yml) in this directory.", file=entry)
         except PortplanError as exc:
-            click.echo(f"portplan: error: {exc}", err=True)
+            print_error(exc)
             failed = True
             continue
         for file in files:
             try:
                 product = pipeline.load_product(file)
             except PortplanError as exc:
-                click.echo(f"portplan: error: {exc}", err=True)
+                print_error(exc)
                 failed = True
                 continue
             click.echo(f"OK {product.id} ({len(product.flows)} flows) {file}")

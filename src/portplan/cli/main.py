@@ -11,11 +11,13 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from portplan import __version__
+from portplan.cli.options import print_error
 from portplan.errors import PortplanError
 
 # One line per command module; each module exposes ``command`` (a click command or group).
@@ -41,7 +43,7 @@ class PortplanGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PortplanError as exc:
-            click.echo(f"portplan: error: {exc}", err=True)
+            print_error(exc)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("portplan: interrupted", err=True)
@@ -61,6 +63,10 @@ class PortplanGroup(click.Group):
             ctx.exit(3)
 
 
+CATALOG_HELP = "Extra product catalog directory (repeatable; also PORTPLAN_CATALOG, ':'-separated)."
+VERBOSE_HELP = "Also print every note (flows not in use, pairs left out) on stderr."
+
+
 @click.group(cls=PortplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="portplan")
 @click.option(
@@ -69,24 +75,78 @@ class PortplanGroup(click.Group):
     multiple=True,
     type=click.Path(file_okay=False),
     envvar="PORTPLAN_CATALOG",
-    help="Extra product catalog directory (repeatable; also PORTPLAN_CATALOG, ':'-separated).",
+    help=CATALOG_HELP,
 )
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
 @click.pass_context
-def cli(ctx: click.Context, catalog_dirs: tuple[str, ...]) -> None:
+def cli(ctx: click.Context, catalog_dirs: tuple[str, ...], verbose: bool) -> None:
     """portplan — vendor port requirements in, firewall rules that are proven to work out.
 
     \b
+    Start:     portplan init lrs-vpsx -o site.yaml      (a starter deployment)
+               portplan plan examples/lrs-vpsx/deployment.yaml
     Pipeline:  extract → catalog → plan → compile · lab/probe/audit · report
-    Start:     portplan plan examples/lrs-vpsx/deployment.yaml
+    Global options (--catalog, -v) go before or after the command.
     """
-    dirs: list[str] = []
-    for entry in catalog_dirs:
-        dirs.extend(part for part in entry.split(os.pathsep) if part)
-    ctx.obj = {"catalog_dirs": tuple(dirs)}
+    ctx.obj = {"catalog_dirs": _split_dirs(catalog_dirs), "verbose": verbose}
+
+
+def _split_dirs(entries: Sequence[str]) -> tuple[str, ...]:
+    return tuple(part for entry in entries for part in entry.split(os.pathsep) if part)
+
+
+def _root_obj(ctx: click.Context) -> dict[str, Any]:
+    root = ctx.find_root()
+    if not isinstance(root.obj, dict):
+        root.obj = {"catalog_dirs": (), "verbose": False}
+    return root.obj
+
+
+def _catalog_after(ctx: click.Context, _: click.Parameter, value: tuple[str, ...]) -> None:
+    if value:
+        obj = _root_obj(ctx)
+        obj["catalog_dirs"] = (*obj["catalog_dirs"], *_split_dirs(value))
+
+
+def _verbose_after(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        _root_obj(ctx)["verbose"] = True
+
+
+def global_options() -> list[click.Parameter]:
+    """``--catalog`` and ``-v`` as every command's own options too, so they work after the
+    command's name (``portplan plan site.yaml --catalog mine -v``); they land where the
+    top-level ones do."""
+    return [
+        click.Option(
+            ["--catalog"],
+            multiple=True,
+            type=click.Path(file_okay=False),
+            expose_value=False,
+            callback=_catalog_after,
+            help=CATALOG_HELP,
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=_verbose_after,
+            help=VERBOSE_HELP,
+        ),
+    ]
+
+
+def add_global_options(command: click.Command) -> None:
+    command.params.extend(global_options())
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_global_options(sub)
 
 
 for _module in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(_module).command)
+    _command = importlib.import_module(_module).command
+    add_global_options(_command)
+    cli.add_command(_command)
 
 
 def main() -> None:

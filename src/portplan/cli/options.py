@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from portplan.errors import PortplanError
 from portplan.io import write_atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -22,7 +23,6 @@ OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False), help="W
 STRICT = click.option(
     "--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing."
 )
-VERBOSE = click.option("-v", "--verbose", is_flag=True, help="Also print notes on stderr.")
 
 
 def format_option(
@@ -44,14 +44,17 @@ def format_option(
 
 
 def catalog_dirs(ctx: click.Context) -> tuple[str, ...]:
-    """The ``--catalog`` directories given to the top-level command."""
-    root = ctx
-    while root.parent is not None:
-        root = root.parent
-    obj: object = root.obj
+    """The ``--catalog`` directories, given before or after the command's name."""
+    obj: object = ctx.find_root().obj
     if not isinstance(obj, dict):
         return ()
     return tuple(str(d) for d in obj.get("catalog_dirs", ()))
+
+
+def verbose(ctx: click.Context) -> bool:
+    """``-v``, given before or after the command's name."""
+    obj: object = ctx.find_root().obj
+    return isinstance(obj, dict) and bool(obj.get("verbose"))
 
 
 def emit(text: str | bytes, output: str | None) -> None:
@@ -64,6 +67,12 @@ def emit(text: str | bytes, output: str | None) -> None:
         return
     write_atomic(Path(str(output)), text)
     click.echo(f"wrote {output}", err=True)
+
+
+def print_error(error: PortplanError) -> None:
+    """``portplan: error: file:line: …`` on stderr, one line per problem."""
+    for line in error.lines():
+        click.echo(f"portplan: error: {line}", err=True)
 
 
 def print_notes(notices: Iterable[str]) -> None:

@@ -13,12 +13,12 @@ from portplan import pipeline
 from portplan.cli.options import (
     OUTPUT,
     STRICT,
-    VERBOSE,
     catalog_dirs,
     emit,
     format_option,
     print_notes,
     render_plain,
+    verbose,
 )
 from portplan.model.concrete import Resolution
 from portplan.model.service import format_services
@@ -77,7 +77,6 @@ def report_problems(resolution: Resolution, verbose: bool = False) -> None:
 @format_option(["table", "json"], help="Table for people, JSON for programs.")
 @STRICT
 @OUTPUT
-@VERBOSE
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -85,7 +84,6 @@ def command(
     output_format: str,
     strict: bool,
     output: str | None,
-    verbose: bool,
 ) -> None:
     """Resolve DEPLOYMENT to concrete flows: roles → hosts → addresses, services with the
     deployment's variables, and the firewalls each flow crosses.
@@ -98,4 +96,4 @@ def command(
         pipeline.resolution_json(resolution) if output_format == "json" else flows_table(resolution)
     )
     emit(text, output)
-    report_problems(resolution, verbose)
+    report_problems(resolution, verbose(ctx))

@@ -7,7 +7,7 @@ import sys
 import click
 
 from portplan import pipeline
-from portplan.cli.options import OUTPUT, STRICT, VERBOSE, catalog_dirs, emit, format_option
+from portplan.cli.options import OUTPUT, STRICT, catalog_dirs, emit, format_option, verbose
 from portplan.cli.plan import report_problems
 from portplan.errors import InputError
 
@@ -21,7 +21,6 @@ def stdout_is_terminal() -> bool:
 @format_option(pipeline.format_names(), "md", help="Port matrix format.")
 @STRICT
 @OUTPUT
-@VERBOSE
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -29,7 +28,6 @@ def command(
     output_format: str,
     strict: bool,
     output: str | None,
-    verbose: bool,
 ) -> None:
     """The port matrix of DEPLOYMENT: one row per flow and protocol, with source and
     destination hosts and addresses, ports, purpose, product, feature, the firewalls on the
@@ -42,4 +40,4 @@ def command(
         raise InputError("an XLSX workbook is binary — write it to a file with -o FILE.xlsx.")
     resolution, content = pipeline.report(deployment, output_format, catalog_dirs(ctx), strict)
     emit(content, output)
-    report_problems(resolution, verbose)
+    report_problems(resolution, verbose(ctx))
