@@ -21,11 +21,18 @@ from pathlib import Path
 from typing import Literal
 
 from portplan.catalog import Catalog, bundled_dir, load_catalog, load_product_file, product_files
-from portplan.catalog.render import product_document
+from portplan.catalog.render import (
+    FeatureInfo,
+    VariableInfo,
+    feature_infos,
+    product_document,
+    variable_infos,
+)
 from portplan.compile.base import Artifact
 from portplan.compile.dispatch import compile_deployment
 from portplan.compile.registry import target_descriptions
 from portplan.deployment import check_deployment, load_deployment
+from portplan.deployment.starter import starter_yaml
 from portplan.errors import InputError
 from portplan.extract import Document, Extraction, extract_flows, read_document
 from portplan.extract.draft import draft_product_yaml
@@ -85,14 +92,17 @@ __all__ = [
     "Diff",
     "Document",
     "Extraction",
+    "FeatureInfo",
     "LabReport",
     "LabResult",
     "ListenPort",
     "Listening",
     "ProbeResult",
     "ProbeTarget",
+    "Product",
     "Ruleset",
     "Subject",
+    "VariableInfo",
     "addresses_text",
     "audit",
     "audit_plan",
@@ -102,6 +112,7 @@ __all__ = [
     "compile_targets",
     "conflict_to_dict",
     "conflicts",
+    "deployment_outline",
     "diagram",
     "diagram_format",
     "diff",
@@ -109,8 +120,10 @@ __all__ = [
     "draw",
     "extract",
     "extract_document",
+    "feature_infos",
     "find_conflicts",
     "format_names",
+    "init",
     "lab",
     "listen",
     "listen_ports",
@@ -136,6 +149,8 @@ __all__ = [
     "resolution_json",
     "run_lab",
     "schema_text",
+    "starter",
+    "variable_infos",
 ]
 
 PathLike = str | Path
@@ -182,6 +197,21 @@ def load(
     return catalog, deployment
 
 
+# ── Start: a commented starter deployment for catalog products ─────────────────────────────
+def starter(products: Sequence[Product], name: str | None = None) -> str:
+    """A deployment (commented YAML) that plans as it stands: a host per role of each product,
+    features and variables at their defaults."""
+    return starter_yaml(products, name)
+
+
+def init(
+    product_ids: Sequence[str], catalog_dirs: Sequence[PathLike] = (), name: str | None = None
+) -> str:
+    """The starter deployment for catalog products named by id."""
+    catalog = load_catalog(catalog_dirs)
+    return starter([catalog.get(product_id) for product_id in dict.fromkeys(product_ids)], name)
+
+
 # ── Plan: product flows → concrete flows between endpoints, with their firewall paths ──────
 def plan_deployment(deployment: Deployment, catalog: Catalog, strict: bool = False) -> Resolution:
     """Check ``deployment`` against ``catalog`` and resolve it; ``strict`` turns unbound roles
@@ -198,6 +228,23 @@ def plan(
     """Load (and check) a deployment file, then resolve it."""
     catalog, deployment = load(deployment_path, catalog_dirs)
     return deployment, _resolve(deployment, catalog, strict)
+
+
+def deployment_outline(deployment: Deployment, resolution: Resolution) -> str:
+    """``lrs-vpsx-hq — 1 site, 4 zones, 12 hosts, 1 product; 45 concrete flows``."""
+
+    def count(items: Sequence[object], what: str) -> str:
+        return f"{len(items)} {what}{'' if len(items) == 1 else 's'}"
+
+    parts = [
+        count(deployment.sites, "site"),
+        count(deployment.zones, "zone"),
+        count(deployment.hosts, "host"),
+    ]
+    if deployment.externals:
+        parts.append(count(deployment.externals, "external"))
+    parts += [count(deployment.firewalls, "firewall"), count(deployment.products, "product")]
+    return f"{deployment.name} — {', '.join(parts)}; {len(resolution.flows)} concrete flows"
 
 
 def _resolve(deployment: Deployment, catalog: Catalog, strict: bool) -> Resolution:

@@ -132,7 +132,7 @@ def test_catalog_show_table_and_yaml() -> None:
     assert code == 0 and "edge-node-replication" in out and "9263-9265" in out
     # Long ids and services widen the table rather than being cut off at the right edge.
     code, out, _ = run("catalog", "show", "luware-lucs")
-    rows = [line for line in out.splitlines()[1:] if line.strip()]
+    rows = [line for line in out.splitlines() if line[:1] in "┏┃┡│└"]
     assert rows and all(line.rstrip()[-1] in "┓┃┩│┘" for line in rows)
     assert "tcp/${local_ich_fecore_port}" in out and "(set" in out
     code, out, _ = run("catalog", "show", "papercut-hive", "--format", "yaml")

@@ -22,6 +22,7 @@ from portplan.errors import PortplanError
 
 # One line per command module; each module exposes ``command`` (a click command or group).
 COMMAND_MODULES: list[str] = [
+    "portplan.cli.init",
     "portplan.cli.catalog",
     "portplan.cli.deployment",
     "portplan.cli.plan",
