@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Protocol
 
-from portplan.errors import ServiceSyntaxError
+from portplan.errors import PortplanError, ServiceSyntaxError
 from portplan.model.deployment import Constraint, Deployment, ProductUse, split_binding
-from portplan.model.product import Product, Variable
+from portplan.model.product import VARIABLE_REFERENCE, Product, Variable
 from portplan.model.service import parse_service
 from portplan.problems import ProblemCollector, choices, closest
 from portplan.yamlio import SourceMap
@@ -124,7 +124,66 @@ def _check_use(index: int, use: ProductUse, product: Product, source: SourceMap)
     if not problems.problems:  # each value is fine alone: try them together on every flow
         with problems.catch():
             _check_values(index, use, product, source)
+    for problem in _exception_problems(index, use, product, source):
+        problems.add(problem)
     problems.finish()
+
+
+def _exception_problems(
+    index: int, use: ProductUse, product: Product, source: SourceMap
+) -> list[PortplanError]:
+    """``exclude:`` and ``override:`` must name flows of the product, once each, and an
+    override's services must be valid with this use's variable values."""
+    problems: list[PortplanError] = []
+    flows = {f.id: f for f in product.flows}
+    seen: set[str] = set()
+    entries = [("exclude", j, e.flow) for j, e in enumerate(use.exclude)]
+    entries += [("override", j, o.flow) for j, o in enumerate(use.override)]
+    for key, j, flow_id in entries:
+        where = ("products", index, key, j, "flow")
+        if flow_id not in flows:
+            problems.append(
+                source.error(
+                    where,
+                    f"product '{product.id}' has no flow '{flow_id}' — "
+                    f"{_choices('flows', list(flows), flow_id)}.",
+                )
+            )
+        elif flow_id in seen:
+            problems.append(
+                source.error(
+                    where,
+                    f"flow '{flow_id}' is excluded or overridden twice — keep one entry.",
+                )
+            )
+        seen.add(flow_id)
+    values = product.variable_values(use.variables)
+    for j, override in enumerate(use.override):
+        flow = flows.get(override.flow)
+        if flow is None:
+            continue
+        unknown = [
+            name
+            for text in override.services
+            for name in VARIABLE_REFERENCE.findall(text)
+            if name not in values
+        ]
+        if unknown:
+            problems.append(
+                source.error(
+                    ("products", index, "override", j, "services"),
+                    f"product '{product.id}' has no variable '{unknown[0]}' — "
+                    f"{_choices('variables', list(values), unknown[0])}.",
+                )
+            )
+            continue
+        try:
+            product.flow_services(flow.model_copy(update={"services": override.services}), values)
+        except ServiceSyntaxError as exc:
+            problems.append(
+                source.error(("products", index, "override", j, "services"), exc.message)
+            )
+    return problems
 
 
 def _check_variable(

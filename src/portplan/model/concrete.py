@@ -62,7 +62,8 @@ class ConcreteFlow:
     optional: bool = False
     path: tuple[Hop, ...] = ()
     evidence: FlowEvidence | None = None
-    note: str | None = None
+    note: str | None = None  # the catalog's note on the product flow (a caveat)
+    override: str | None = None  # the deployment replaced the services: vendor's, and why
 
     @property
     def id(self) -> str:
@@ -80,8 +81,21 @@ class Unbound:
 
 
 @dataclass(frozen=True)
+class Excluded:
+    """A product flow the deployment left out (``exclude:``), with its reason."""
+
+    product: str
+    flow: str
+    services: tuple[str, ...]  # the vendor's, compact syntax
+    purpose: str
+    reason: str
+    in_use: bool  # whether it would have been resolved without the exclusion
+
+
+@dataclass(frozen=True)
 class Resolution:
     deployment: str
     flows: tuple[ConcreteFlow, ...]
     unbound: tuple[Unbound, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
+    excluded: tuple[Excluded, ...] = ()

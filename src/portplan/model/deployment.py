@@ -177,13 +177,32 @@ class EnforcementPoint(StrictModel):
         return self
 
 
+class FlowExclusion(StrictModel):
+    """A product flow this deployment leaves out — a vendor line that does not apply here, or
+    looks wrong — with the reason, which every report shows."""
+
+    flow: Identifier
+    reason: str = Field(min_length=1, description="why the flow is left out (shown in reports)")
+
+
+class FlowOverride(StrictModel):
+    """A product flow whose services this deployment replaces, with the reason; reports show
+    the vendor's services beside the ones used."""
+
+    flow: Identifier
+    services: list[str] = Field(min_length=1, description="compact syntax, e.g. tcp/443")
+    reason: str = Field(min_length=1, description="why the services differ (shown in reports)")
+
+
 class ProductUse(StrictModel):
     """A product switched on in this deployment, with its features and variable values.
 
     A flow tied to a feature resolves when the feature is listed under ``features`` or the
     product switches it on by default (``Feature.default``) and it is not in ``features_off``.
     ``variables`` override the product's defaults; ``instance`` names a second copy of the
-    product, bound on hosts as ``product@instance:role``.
+    product, bound on hosts as ``product@instance:role``. ``exclude`` leaves out a product
+    flow and ``override`` replaces its services, each with a reason, without forking the
+    product.
     """
 
     product: Identifier
@@ -198,6 +217,12 @@ class ProductUse(StrictModel):
         description="also resolve flows the vendor marks optional (not tied to a feature)",
     )
     variables: dict[str, str | int] = Field(default_factory=dict)
+    exclude: list[FlowExclusion] = Field(
+        default_factory=list, description="product flows left out here, each with a reason"
+    )
+    override: list[FlowOverride] = Field(
+        default_factory=list, description="product flows whose services are replaced here"
+    )
 
     @property
     def key(self) -> str:
