@@ -15,8 +15,11 @@ stages; the names it re-exports are the stage values and renderers a caller need
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +49,8 @@ from portplan.model.deployment import Deployment
 from portplan.model.product import Product
 from portplan.report import format_names, get_format
 from portplan.report.base import addresses_text, path_text
+from portplan.report.changeboard import ChangeBoardReport, change_board
+from portplan.report.cover import Cover, InputFile
 from portplan.report.diagram import FORMATS as DIAGRAM_FORMATS
 from portplan.report.diagram import (
     Diagram,
@@ -85,8 +90,10 @@ __all__ = [
     "Artifact",
     "AuditReport",
     "Catalog",
+    "ChangeBoardReport",
     "ChangeRequest",
     "Conflict",
+    "Cover",
     "Diagram",
     "DiagramFormat",
     "Diff",
@@ -107,6 +114,7 @@ __all__ = [
     "audit",
     "audit_plan",
     "bundled_dir",
+    "change_board",
     "compile",
     "compile_plan",
     "compile_targets",
@@ -145,6 +153,7 @@ __all__ = [
     "render_extractions",
     "render_report",
     "report",
+    "report_cover",
     "require_deployment",
     "resolution_json",
     "run_lab",
@@ -250,8 +259,14 @@ def deployment_outline(deployment: Deployment, resolution: Resolution) -> str:
 def _resolve(deployment: Deployment, catalog: Catalog, strict: bool) -> Resolution:
     resolution = resolve_flows(deployment, catalog, strict=strict)
     # Catalog notices (a user product replacing a bundled one) travel with the plan, so every
-    # command that prints the plan's notices shows them too.
-    return replace(resolution, notices=(*catalog.notices, *resolution.notices))
+    # command that prints the plan's notices shows them too; so do the product files used,
+    # which a report's cover names with their hashes.
+    used = dict.fromkeys(use.product for use in deployment.products)
+    return replace(
+        resolution,
+        notices=(*catalog.notices, *resolution.notices),
+        product_files=tuple(catalog.origins[p] for p in used if p in catalog.origins),
+    )
 
 
 # ── Subject: what diagram and diff are pointed at, a deployment or a product ───────────────
@@ -310,9 +325,51 @@ def _is_product(data: object) -> bool:
 
 
 # ── Report: the port matrix a network team attaches to a firewall change request ───────────
-def render_report(deployment: Deployment, resolution: Resolution, format_name: str) -> str | bytes:
-    """The plan in ``format_name`` (md, csv, xlsx, html, json)."""
-    return get_format(format_name).render(deployment, resolution)
+def report_cover(
+    deployment: Deployment,
+    resolution: Resolution,
+    request: ChangeRequest | None = None,
+    today: date | None = None,
+) -> Cover:
+    """The cover of a report: the input files (the deployment's and the products' used) with
+    their SHA-256, today's date (``SOURCE_DATE_EPOCH`` when set, for reproducible files)."""
+    files = [deployment.source.file] if deployment.source else []
+    files += resolution.product_files
+    inputs = tuple(
+        InputFile(_input_name(name), hashlib.sha256(Path(name).read_bytes()).hexdigest())
+        for name in files
+        if Path(name).is_file()
+    )
+    if today is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        today = datetime.fromtimestamp(int(epoch), UTC).date() if epoch.isdigit() else date.today()
+    return Cover(
+        deployment.name,
+        deployment.description,
+        date=today.isoformat(),
+        inputs=inputs,
+        request=request or ChangeRequest(),
+    )
+
+
+def _input_name(name: str) -> str:
+    """A bundled product file by its name (its install path says nothing to a reader)."""
+    path = Path(name)
+    return f"{path.name} (bundled with portplan)" if path.parent == bundled_dir() else name
+
+
+def render_report(
+    deployment: Deployment,
+    resolution: Resolution,
+    format_name: str,
+    request: ChangeRequest | None = None,
+    *,
+    today: date | None = None,
+) -> str | bytes:
+    """The plan in ``format_name`` (md, csv, xlsx, html, json), with a cover naming the input
+    files, the date, and the change request's fields."""
+    cover = report_cover(deployment, resolution, request, today)
+    return get_format(format_name).render(deployment, resolution, cover)
 
 
 def report(
@@ -320,10 +377,11 @@ def report(
     format_name: str,
     catalog_dirs: Sequence[PathLike] = (),
     strict: bool = False,
+    request: ChangeRequest | None = None,
 ) -> tuple[Resolution, str | bytes]:
     """The plan of a deployment file rendered in ``format_name``, and the plan itself."""
     deployment, resolution = plan(deployment_path, catalog_dirs, strict)
-    return resolution, render_report(deployment, resolution, format_name)
+    return resolution, render_report(deployment, resolution, format_name, request)
 
 
 # ── Diagram: who talks to whom, on what, through which firewall ────────────────────────────

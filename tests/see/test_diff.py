@@ -242,7 +242,7 @@ def test_markdown_is_a_change_request(feature_off_diff: df.Diff) -> None:
 
 def test_json_carries_the_request(feature_off_diff: df.Diff) -> None:
     data = json.loads(df.to_json(feature_off_diff, df.ChangeRequest(ticket="CHG-9")))
-    assert data["request"] == {"ticket": "CHG-9", "owner": "", "justification": ""}
+    assert data["request"] == {"ticket": "CHG-9", "owner": "", "justification": "", "approver": ""}
     assert data["summary"]["flows_removed"] == 1
     assert data["summary"]["rules"] == {
         "fw-core": {"add": 0, "remove": 1},

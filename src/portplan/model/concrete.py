@@ -99,3 +99,4 @@ class Resolution:
     unbound: tuple[Unbound, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
     excluded: tuple[Excluded, ...] = ()
+    product_files: tuple[str, ...] = ()  # the catalog files of the products used (provenance)
