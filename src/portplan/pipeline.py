@@ -52,6 +52,7 @@ from portplan.report.base import addresses_text, path_text
 from portplan.report.changeboard import ChangeBoardReport, change_board
 from portplan.report.cover import Cover, InputFile
 from portplan.report.diagram import FORMATS as DIAGRAM_FORMATS
+from portplan.report.diagram import LEVELS as DIAGRAM_LEVELS
 from portplan.report.diagram import (
     Diagram,
     DiagramFormat,
@@ -60,6 +61,7 @@ from portplan.report.diagram import (
     product_diagram,
     render,
 )
+from portplan.report.diagram import Level as DiagramLevel
 from portplan.report.diff import (
     ChangeRequest,
     Diff,
@@ -85,6 +87,7 @@ from portplan.yamlio import SourceMap, load_yaml
 
 __all__ = [
     "DIAGRAM_FORMATS",
+    "DIAGRAM_LEVELS",
     "RANGE_SAMPLE",
     "RULESET_FORMATS",
     "Artifact",
@@ -96,6 +99,7 @@ __all__ = [
     "Cover",
     "Diagram",
     "DiagramFormat",
+    "DiagramLevel",
     "Diff",
     "Document",
     "Extraction",
@@ -385,22 +389,28 @@ def report(
 
 
 # ── Diagram: who talks to whom, on what, through which firewall ────────────────────────────
-def diagram(subject: Subject) -> Diagram:
-    """A deployment's hosts and flows (firewalls on the path), or a product's roles and flows."""
+def diagram(subject: Subject, level: DiagramLevel = "host") -> Diagram:
+    """A deployment's hosts (or zones) and flows, firewalls as nodes on the flows that cross
+    them, WAN/VPN links; or a product's roles and flows."""
     if subject.product is not None:
         return product_diagram(subject.product)
     if subject.deployment is None or subject.resolution is None:
         raise InputError(f"'{subject.label}' is neither a deployment nor a product.")
-    return deployment_diagram(subject.deployment, subject.resolution)
+    return deployment_diagram(subject.deployment, subject.resolution, level)
 
 
 diagram_format = format_for
 render_diagram = render
 
 
-def draw(argument: str, fmt: DiagramFormat, catalog_dirs: Sequence[PathLike] = ()) -> str | bytes:
+def draw(
+    argument: str,
+    fmt: DiagramFormat,
+    catalog_dirs: Sequence[PathLike] = (),
+    level: DiagramLevel = "host",
+) -> str | bytes:
     """The diagram of a deployment file, product file or catalog product id, rendered."""
-    return render_diagram(diagram(load_subject(argument, catalog_dirs)), fmt)
+    return render_diagram(diagram(load_subject(argument, catalog_dirs), level), fmt)
 
 
 # ── Diff: what changes between two versions, as a change request ───────────────────────────

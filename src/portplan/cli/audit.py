@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import click
 from rich.table import Table
 
 from portplan import pipeline
 from portplan.cli.options import (
+    ALL,
     OUTPUT,
     add_data_row,
     catalog_dirs,
     emit,
     first_few,
     format_option,
-    print_notes,
+    notes_line,
     render_plain,
+    verbose,
 )
 from portplan.errors import CheckFailed, InputError
 from portplan.model.service import format_services
@@ -49,6 +52,19 @@ def audit_table(report: pipeline.AuditReport) -> str:
     else:
         lines.append("No rule findings: no rule is wider than the flows, none is shadowed.\n")
     return "".join(lines)
+
+
+def attention_only(report: pipeline.AuditReport) -> pipeline.AuditReport:
+    """The report with only the flows that are not fully allowed (findings stay)."""
+    return replace(report, checks=tuple(c for c in report.checks if c.status != "allowed"))
+
+
+def audit_summary(report: pipeline.AuditReport) -> str:
+    allowed = sum(1 for c in report.checks if c.status == "allowed")
+    return (
+        f"{allowed} of {len(report.checks)} flow checks fully allowed; the others and the "
+        f"{len(report.findings)} rule finding(s) follow (--all: every flow).\n"
+    )
 
 
 def audit_json(report: pipeline.AuditReport) -> str:
@@ -125,6 +141,7 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
     help="Interface of a zone on the router, for rulesets matching iifname/oifname.",
 )
 @format_option(["table", "json"], flag="--output-format")
+@ALL
 @OUTPUT
 @click.pass_context
 def command(
@@ -137,11 +154,13 @@ def command(
     host: str | None,
     interfaces: tuple[str, ...],
     output_format: str,
+    show_all: bool,
     output: str | None,
 ) -> None:
     """Evaluate an existing ruleset against DEPLOYMENT's flows with real packet-classification
     semantics: per flow allowed / blocked / partial, plus rules wider than any flow needs and
-    rules that can never match. Exit 1 when a required flow is not fully allowed.
+    rules that can never match. Exit 1 when a required flow is not fully allowed. The table
+    shows the flows that are not fully allowed (--all: every flow); -o FILE writes them all.
 
     \b
     Examples:
@@ -159,8 +178,13 @@ def command(
         interfaces=parse_interfaces(interfaces),
         catalog_dirs=catalog_dirs(ctx),
     )
-    emit(audit_json(report) if output_format == "json" else audit_table(report), output)
-    print_notes(report.notices)
+    if output_format == "json":
+        emit(audit_json(report), output)
+    elif output not in (None, "-") or show_all:
+        emit(audit_table(report), output)
+    else:
+        emit(audit_summary(report) + audit_table(attention_only(report)), None)
+    notes_line(report.notices, verbose(ctx), "audit notes")
     if report.failed:
         failing = [c.flow.id for c in report.checks if c.required and c.status != "allowed"]
         raise CheckFailed(

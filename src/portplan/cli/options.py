@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -87,8 +89,67 @@ def first_few(names: Sequence[str], limit: int = 5) -> str:
 
 
 def terminal_width(default: int = 160) -> int:
-    """The terminal's width; ``default`` for a pipe or a file, so saved output is stable."""
+    """COLUMNS if set, else the terminal's width; ``default`` for a pipe or a file, so saved
+    output is stable."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return max(int(os.environ["COLUMNS"]), 60)
     return shutil.get_terminal_size((default, 40)).columns if sys.stdout.isatty() else default
+
+
+ALL = click.option(
+    "--all", "show_all", is_flag=True, help="Every row, not only what needs attention."
+)
+
+
+def notes_line(
+    notices: Sequence[str], show: bool, what: str = "flows not in use, pairs left out"
+) -> None:
+    """The notes on stderr: every one with ``-v``, else one line that says how many."""
+    if show:
+        print_notes(notices)
+    elif notices:
+        click.echo(f"portplan: {len(notices)} note(s) ({what}) — add -v to see them.", err=True)
+
+
+def compact_table(title: str) -> Table:
+    """A table with a rule under the header and one space between columns: as much of an
+    80-column terminal as possible goes to the cells."""
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+
+
+def whole_lines(texts: Iterable[str]) -> int:
+    """The longest line of the cells of a column: its width, so no line of it is split."""
+    return max((len(line) for text in texts for line in text.split("\n")), default=0)
+
+
+def longest_word(texts: Iterable[str]) -> int:
+    """The longest word of a column's cells: as its least width, no command, name or address
+    in it is split (the rest wraps at spaces)."""
+    return max((len(word) for text in texts for word in text.split()), default=0)
+
+
+def wrap_at_commas(text: str, width: int) -> str:
+    """A long port list broken after commas (never inside a number), one piece per line."""
+    pieces: list[str] = []
+    for part in text.split(","):
+        if pieces and len(pieces[-1]) + 1 + len(part) <= width:
+            pieces[-1] += "," + part
+        else:
+            pieces.append(part)
+    return ",\n".join(pieces)
+
+
+def endpoint_cell(name: str, addresses: str) -> str:
+    """A host and its addresses, one per line: a table may shrink the column to the longest
+    address, never below, so an address is never split across lines."""
+    return "\n".join([name, *(a.strip() for a in addresses.split(",") if a.strip())])
 
 
 def plain_console(buffer: io.StringIO, width: int | None = None) -> Console:
