@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := nftables iptables ipset iproute2 procps graphviz nmap conntrack python3-firewall
+DEBIAN_PACKAGES := nftables iptables ipset iproute2 procps graphviz nmap conntrack python3-firewall chromium
 
 .PHONY: demo test lint typecheck pytest system-deps bench clean
 

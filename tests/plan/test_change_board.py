@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
+import shutil
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -227,3 +230,34 @@ def test_a_large_site_aggregates_to_a_page(tmp_path: Path) -> None:
     assert [line.pairs for line in report.by_role] == [1000, 1000, 1000]
     html = str(pipeline.render_report(deployment, resolution, "html"))
     assert 'id="matrix-section">' in html  # folded: the page opens on the summaries
+
+
+def test_the_html_filter_narrows_every_table_in_a_real_browser(tmp_path: Path) -> None:
+    """Chromium opens the page with #filter=… in its address; the rows left visible in the
+    matrix are exactly those holding every word."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true: chromium must be installed (make test installs it)")
+        pytest.skip("needs chromium")
+    mesh = EXAMPLES / "papercut-hive" / "mesh.yaml"
+    deployment, resolution = pipeline.plan(mesh)
+    page = tmp_path / "report.html"
+    page.write_text(str(pipeline.render_report(deployment, resolution, "html")))
+    done = subprocess.run(
+        [
+            browser, "--headless", "--no-sandbox", "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+            page.as_uri() + "#filter=mel-pc01%20443",
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    matrix = done.stdout.split('id="matrix"')[1].split("</table>")[0]
+    rows = matrix.split("<tbody>")[1].split("<tr")[1:]
+    shown = [row for row in rows if not row.startswith(" hidden")]
+    every = change_board(deployment, resolution).rows
+    expected = [r for r in every if all(w in " ".join(r.cells()) for w in ("mel-pc01", "443"))]
+    assert len(rows) == len(every)  # every row is there, most hidden
+    assert len(shown) == len(expected) > 0
+    assert f'id="matrix-shown">{len(expected)} of {len(rows)} shown' in done.stdout

@@ -69,7 +69,11 @@ function applyFilter() {
     var shown = 0, rows = table.tBodies[0].rows;
     for (var i = 0; i < rows.length; i++) {
       var row = rows[i], text = texts.get(row);
-      if (text === undefined) { text = row.textContent.toLowerCase(); texts.set(row, text); }
+      if (text === undefined) {  // the cells apart: words never join across two cells
+        text = Array.prototype.map.call(row.cells, function (c) { return c.textContent; })
+          .join(" ").toLowerCase();
+        texts.set(row, text);
+      }
       var keep = words.every(function (w) { return text.indexOf(w) >= 0; });
       row.hidden = !keep;
       if (keep) { shown++; }
@@ -78,9 +82,19 @@ function applyFilter() {
     if (count) { count.textContent = words.length ? shown + " of " + rows.length + " shown" : ""; }
   });
 }
-document.getElementById("filter").addEventListener("input", function () {
-  clearTimeout(timer); timer = setTimeout(applyFilter, 150);
+// The filter lives in the address too (#filter=words): a filtered view can be shared.
+var box = document.getElementById("filter");
+box.addEventListener("input", function () {
+  clearTimeout(timer);
+  timer = setTimeout(function () {
+    applyFilter();
+    history.replaceState(null, "", box.value ? "#filter=" + encodeURIComponent(box.value) : "#");
+  }, 150);
 });
+if (location.hash.indexOf("#filter=") === 0) {
+  box.value = decodeURIComponent(location.hash.slice(8));
+  applyFilter();
+}
 """
 
 
