@@ -28,14 +28,17 @@ h1 { margin-bottom: 0.2em; } .sub { color: #555; margin-top: 0; }
 table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1.5em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 table.data th { background: #eef; cursor: pointer; position: sticky; top: 0; user-select: none; }
-table.cover th { background: #f4f4f8; width: 18em; }
+table.cover th { background: #f4f4f8; min-width: 10em; }
+.side { display: flex; gap: 1.5em; flex-wrap: wrap; align-items: flex-start; }
+.side table { margin: 0.3em 0; }
+table.caveats td { font-size: 0.95em; } table.caveats td:first-child { white-space: nowrap; }
 th[aria-sort="ascending"]::after { content: " \\25B2"; }
 th[aria-sort="descending"]::after { content: " \\25BC"; }
 tr:nth-child(even) td { background: #f8f8fb; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .filter { position: sticky; top: 0; background: #fff; padding: 0.5em 0; z-index: 2; }
 .filter input { font-size: 1em; width: 28em; padding: 0.3em; }
-.warn { color: #a40; } .caveat { margin: 0.3em 0; }
+.warn { color: #a40; }
 details > summary { cursor: pointer; font-weight: 600; margin: 0.5em 0; }
 @media print { .filter { display: none; } table.data th { position: static; } }
 """
@@ -123,18 +126,28 @@ def data_table(table_id: str, headings: Sequence[str], rows: Iterable[Sequence[o
     )
 
 
-def _cover(report: ChangeBoardReport) -> list[str]:
-    rows = [*report.cover.fields(), *report.totals()]
+def _pairs(rows: Iterable[tuple[str, str]]) -> str:
     cells = "".join(
         f'<tr><th scope="row">{escape(label)}</th><td>{escape(value)}</td></tr>'
         for label, value in rows
     )
-    inputs = "".join(
-        f"<tr><td>{escape(i.path)}</td><td><code>{escape(i.sha256)}</code></td></tr>"
-        for i in report.cover.inputs
-    )
-    out = ['<section id="cover"><h2>Cover</h2>', f'<table class="cover">{cells}</table>']
-    if inputs:
+    return f'<table class="cover">{cells}</table>'
+
+
+def _cover(report: ChangeBoardReport) -> list[str]:
+    """The request's fields beside what the report holds, then the input files."""
+    fields = [(k, v) for k, v in report.cover.fields() if k != "Description"]  # the subtitle
+    out = [
+        '<section id="cover"><h2>Cover</h2><div class="side">',
+        _pairs(fields),
+        _pairs(report.totals()),
+        "</div>",
+    ]
+    if report.cover.inputs:
+        inputs = "".join(
+            f"<tr><td>{escape(i.path)}</td><td><code>{escape(i.sha256)}</code></td></tr>"
+            for i in report.cover.inputs
+        )
         out.append(
             '<table class="cover"><thead><tr><th>Input file</th><th>SHA-256</th></tr></thead>'
             f"<tbody>{inputs}</tbody></table>"
@@ -146,17 +159,16 @@ def _cover(report: ChangeBoardReport) -> list[str]:
 def _caveats(report: ChangeBoardReport) -> list[str]:
     if not report.caveats:
         return []
-    out = [
-        f'<section id="caveats"><h2>Caveats to read before approving ({len(report.caveats)})</h2>'
+    rows = "".join(
+        f"<tr><td>{escape(c.kind)}</td><td>{escape(c.product)}/{escape(c.flow)}</td>"
+        f'<td class="num">{c.rows or ""}</td><td>{escape(c.text)}</td></tr>'
+        for c in report.caveats
+    )
+    return [
+        f'<section id="caveats"><h2>Caveats to read before approving ({len(report.caveats)})'
+        '</h2><table class="caveats"><thead><tr><th>Kind</th><th>Flow</th><th>Rows</th>'
+        f"<th>What to know</th></tr></thead><tbody>{rows}</tbody></table></section>"
     ]
-    for caveat in report.caveats:
-        rows = f" — {caveat.rows} matrix row(s)" if caveat.rows else ""
-        out.append(
-            f'<p class="caveat"><b>{escape(caveat.kind)}: {escape(caveat.product)}/'
-            f"{escape(caveat.flow)}</b>{escape(rows)}<br>{escape(caveat.text)}</p>"
-        )
-    out.append("</section>")
-    return out
 
 
 def _views(report: ChangeBoardReport) -> list[str]:
