@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := nftables iptables ipset iproute2 procps graphviz nmap conntrack python3-firewall chromium
+DEBIAN_PACKAGES := nftables iptables ipset iproute2 procps graphviz nmap conntrack python3-firewall \
+                   openssh-server chromium chromium-driver
 
 .PHONY: demo test lint typecheck pytest system-deps bench clean
 
@@ -44,6 +45,8 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/compile.py
 	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/fleet.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from portplan.io import write_atomic  # noqa: E402
 from portplan.verify.agent import format_spec, probe_command  # noqa: E402
 from portplan.verify.netns import Namespace, NetnsGroup, require_kernel_access  # noqa: E402
-from portplan.verify.probe import ProbeTarget  # noqa: E402
+from portplan.verify.probe import ProbeResult, ProbeTarget, far_end  # noqa: E402
 
 SERVER, CLIENT = "10.99.0.2", "10.99.0.1"
 EXPECTED = {"listening": "LISTENING", "closed": "NOT LISTENING", "dropped": "FILTERED"}
@@ -67,7 +67,9 @@ def classes(ports: list[int], seed: int) -> dict[int, str]:
     return truth
 
 
-def setup_server(server: Namespace, protocol: str, truth: dict[int, str]) -> None:
+def setup_server(
+    server: Namespace, protocol: str, truth: dict[int, str], watch: bool = False
+) -> subprocess.Popen[bytes]:
     dropped = [p for p, kind in truth.items() if kind == "dropped"]
     elements = ", ".join(str(p) for p in sorted(dropped))
     server.load_nft(
@@ -86,10 +88,29 @@ def setup_server(server: Namespace, protocol: str, truth: dict[int, str]) -> Non
         SERVER,
         "--duration",
         "600",
+        *(["--watch"] if watch else []),
     )
     assert process.stdout is not None
     ready = json.loads(process.stdout.readline())
     assert ready["ready"] == len(listening) and not ready["findings"], ready
+    return process
+
+
+def far_end_states(listener: subprocess.Popen[bytes], observed: dict[int, str]) -> dict[int, str]:
+    """Stop a ``--watch`` listener and decide each UDP port by what arrived there."""
+    listener.terminate()
+    assert listener.stdout is not None
+    arrivals = json.loads(listener.stdout.readline())["arrivals"]
+    seen = {(a["destination"], a["port"]) for a in arrivals if a["source"] == CLIENT}
+    holders = {(a["destination"], a["port"]): a["holder"] for a in arrivals}
+    return {
+        port: far_end(
+            ProbeResult(ProbeTarget("bench", SERVER, "udp", port), state, "", 0, 1),  # type: ignore[arg-type]
+            seen,
+            holders,
+        ).state
+        for port, state in observed.items()
+    }
 
 
 def portplan_probe(
@@ -215,7 +236,7 @@ def main() -> int:
 
     udp_ports = list(range(30001, 30001 + args.udp_ports))
     truth = classes(udp_ports, 2)
-    for limited in (False, True):
+    for limited, watch in ((False, False), (True, False), (True, True)):
         with NetnsGroup(prefix="ppb") as group:
             client, server = pair(group)
             if not limited:
@@ -226,12 +247,15 @@ def main() -> int:
                     "net.ipv4.icmp_msgs_per_sec=100000",
                     "net.ipv4.icmp_msgs_burst=10000",
                 )
-            setup_server(server, "udp", truth)
+            listener = setup_server(server, "udp", truth, watch)
             seconds, observed = portplan_probe(
                 client, "udp", truth, timeout=1.0, retries=1, concurrency=1000
             )
             name = "portplan probe, UDP vs portplan listen (timeout 1 s, 1 retry)"
             name += ", default ICMP rate limit" if limited else ", ICMP rate limit off"
+            if watch:
+                observed = far_end_states(listener, observed)
+                name += ", verdict from the far end (listener watches arrivals)"
             lines.append(row(name, len(truth), seconds, *accuracy(truth, observed)) + " 1 |")
             print(lines[-1], flush=True)
 
@@ -276,7 +300,11 @@ def main() -> int:
             "(as the lab does). The second keeps the default — one ICMP error per second per "
             "peer after a burst — so most closed ports stay silent and read as FILTERED; "
             "listening ports (what `portplan listen` provides) are unaffected. nmap -sU would "
-            "face the same limit and still answer open|filtered for silent ports.",
+            "face the same limit and still answer open|filtered for silent ports. The third "
+            "keeps the default limit too, but the listener watches what arrives (a raw UDP "
+            "socket sees every datagram that passed the host's firewall, on any port) and the "
+            "verdict comes from that: arrived and answered, arrived at a closed port, or never "
+            "arrived — what `portplan fleet verify` does on every host.",
             "",
             lab_line,
             "",

@@ -7,6 +7,8 @@ core, so openpyxl is a core dependency). The rest is opt-in:
 ``portplan[pdf]``      pdfplumber — reading PDF documents
 ``portplan[office]``   python-docx — reading Word (DOCX) documents
 ``portplan[aerleon]``  aerleon — the Aerleon targets (Cisco, Juniper, Palo Alto, …)
+``portplan[fleet]``    ansible-core — ``portplan fleet`` (inventory, verify, apply on real hosts)
+``portplan[web]``      FastAPI, uvicorn, Jinja2 — the web workbench (``portplan serve``)
 ``portplan[all]``      all of the above
 
 A module that needs one imports it through :func:`require`, so a missing library is one line
@@ -25,6 +27,8 @@ EXTRAS: dict[str, str] = {
     "pdf": "reading PDF documents",
     "office": "reading Word (DOCX) documents",
     "aerleon": "the Aerleon targets",
+    "fleet": "portplan fleet (ansible-core)",
+    "web": "the web workbench, portplan serve",
 }
 
 

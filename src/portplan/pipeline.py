@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from portplan.catalog import Catalog, bundled_dir, load_catalog, load_product_file, product_files
 from portplan.catalog.render import (
@@ -37,9 +37,21 @@ from portplan.compile.registry import target_descriptions
 from portplan.deployment import check_deployment, load_deployment
 from portplan.deployment.starter import starter_yaml
 from portplan.errors import InputError
-from portplan.extract import Document, Extraction, extract_flows, read_document
+from portplan.extract import (
+    Document,
+    Evidence,
+    ExtractedFlow,
+    Extraction,
+    extract_flows,
+    read_document,
+)
+from portplan.extract.draft import draft_product as draft_of
 from portplan.extract.draft import draft_product_yaml
 from portplan.extract.render import render_table
+from portplan.fleet.ansible import emit_playbooks, find_tool
+from portplan.fleet.apply import ApplyReport, apply_fleet, confirm_fleet
+from portplan.fleet.inventory import FleetHost, build_inventory, map_hosts, read_inventory
+from portplan.fleet.verify import FleetOptions, FleetReport, verify_fleet
 from portplan.flows import resolve_flows
 from portplan.flows.conflicts import Conflict, conflict_to_dict
 from portplan.flows.conflicts import find_conflicts as conflicts_of
@@ -47,7 +59,8 @@ from portplan.flows.serialize import resolution_json
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.product import Product
-from portplan.report import format_names, get_format
+from portplan.report import COLUMNS as MATRIX_COLUMNS
+from portplan.report import MatrixRow, format_names, get_format, matrix_rows
 from portplan.report.base import addresses_text, path_text
 from portplan.report.changeboard import ChangeBoardReport, change_board
 from portplan.report.cover import Cover, InputFile
@@ -77,19 +90,22 @@ from portplan.verify.audit import audit as audit_ruleset
 from portplan.verify.evaluate import Ruleset
 from portplan.verify.lab import LabReport, LabResult, run_lab
 from portplan.verify.listen import Listening, listen
+from portplan.verify.netns import missing_requirements
 from portplan.verify.probe import ProbeResult, probe
 from portplan.verify.rulesets import FORMATS as RULESET_FORMATS
 from portplan.verify.rulesets import read_rulesets
 from portplan.verify.targets import RANGE_SAMPLE, ListenPort, ProbeTarget
 from portplan.verify.targets import listen_ports as ports_to_receive
 from portplan.verify.targets import probe_targets as probes_to_send
-from portplan.yamlio import SourceMap, load_yaml
+from portplan.yamlio import SourceMap, load_yaml, parse_yaml, validate_model
 
 __all__ = [
     "DIAGRAM_FORMATS",
     "DIAGRAM_LEVELS",
+    "MATRIX_COLUMNS",
     "RANGE_SAMPLE",
     "RULESET_FORMATS",
+    "ApplyReport",
     "Artifact",
     "AuditReport",
     "Catalog",
@@ -104,10 +120,14 @@ __all__ = [
     "Document",
     "Extraction",
     "FeatureInfo",
+    "FleetHost",
+    "FleetOptions",
+    "FleetReport",
     "LabReport",
     "LabResult",
     "ListenPort",
     "Listening",
+    "MatrixRow",
     "ProbeResult",
     "ProbeTarget",
     "Product",
@@ -129,29 +149,41 @@ __all__ = [
     "diagram_format",
     "diff",
     "diff_subjects",
+    "draft_product",
     "draw",
     "extract",
     "extract_document",
     "feature_infos",
     "find_conflicts",
+    "fleet_apply",
+    "fleet_confirm",
+    "fleet_hosts",
+    "fleet_inventory",
+    "fleet_playbooks",
+    "fleet_verify",
     "format_names",
     "init",
     "lab",
+    "lab_problems",
     "listen",
     "listen_ports",
     "load",
     "load_catalog",
     "load_product",
     "load_subject",
+    "matrix_rows",
     "path_text",
     "plan",
     "plan_deployment",
+    "plan_in",
     "ports_to_receive",
     "probe",
     "probe_targets",
     "probes_to_send",
     "product_document",
     "product_files",
+    "product_yaml",
+    "read_document",
     "render_diagram",
     "render_diff",
     "render_extractions",
@@ -198,6 +230,39 @@ def _has_text(block: object) -> bool:
 def render_extractions(extractions: Sequence[Extraction], fmt: Literal["yaml", "table"]) -> str:
     """A draft catalog product (yaml) or a table for reading (table)."""
     return draft_product_yaml(extractions) if fmt == "yaml" else render_table(extractions)
+
+
+def draft_product(document_name: str, flows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A draft product (plain data) from flows in extraction JSON form, e.g. as a reviewer
+    edited them; roles, variables and features are derived as ``extract --format yaml`` does."""
+    extracted = tuple(
+        ExtractedFlow(
+            src=str(flow["src"]),
+            dst=str(flow["dst"]),
+            protocols=tuple(str(p) for p in flow["protocols"]),
+            ports=tuple(str(p) for p in flow["ports"]),
+            purpose=str(flow["purpose"]),
+            optional=bool(flow["optional"]),
+            configurable=bool(flow["configurable"]),
+            evidence=Evidence(
+                str(flow["evidence"]["file"]),
+                int(flow["evidence"]["line"]),
+                str(flow["evidence"]["text"]),
+            ),
+        )
+        for flow in flows
+    )
+    return draft_of([Extraction(document_name, extracted, ())])
+
+
+def product_yaml(data: Mapping[str, Any], source: str = "<product>") -> str:
+    """Product YAML text for ``data``, checked exactly as the catalog loader checks a file
+    (a ``file:line`` ValidationError when it would not load)."""
+    import yaml
+
+    text = yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=100)
+    validate_model(Product, *parse_yaml(text, source))
+    return text
 
 
 # ── Load: the catalog (bundled products + user directories) and one deployment ─────────────
@@ -258,6 +323,14 @@ def deployment_outline(deployment: Deployment, resolution: Resolution) -> str:
         parts.append(count(deployment.externals, "external"))
     parts += [count(deployment.firewalls, "firewall"), count(deployment.products, "product")]
     return f"{deployment.name} — {', '.join(parts)}; {len(resolution.flows)} concrete flows"
+
+
+def plan_in(
+    catalog: Catalog, deployment_path: PathLike, strict: bool = False
+) -> tuple[Deployment, Resolution]:
+    """:func:`plan` with the catalog already loaded (a long-running caller loads it once)."""
+    deployment = load_deployment(deployment_path, catalog)
+    return deployment, _resolve(deployment, catalog, strict)
 
 
 def _resolve(deployment: Deployment, catalog: Catalog, strict: bool) -> Resolution:
@@ -562,7 +635,100 @@ def lab(
     target: str = "nftables",
     keep_going: bool = False,
     catalog_dirs: Sequence[PathLike] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> LabReport:
-    """Build the deployment in namespaces (root), load the compiled rules, try every flow."""
+    """Build the deployment in namespaces (root), load the compiled rules, try every flow;
+    ``progress`` is told each step as a line of text."""
     deployment, resolution = plan(deployment_path, catalog_dirs)
-    return run_lab(deployment, resolution, target=target, keep_going=keep_going)
+    return run_lab(deployment, resolution, target=target, keep_going=keep_going, progress=progress)
+
+
+# ── Fleet: the same proof on real hosts, through Ansible ───────────────────────────────────
+# Values: build_inventory(deployment, resolution); verify_fleet / apply_fleet / confirm_fleet
+# (deployment, resolution, hosts, inventory, ...) with hosts from map_hosts.
+def fleet_inventory(
+    deployment_path: PathLike, catalog_dirs: Sequence[PathLike] = ()
+) -> dict[str, Any]:
+    """An Ansible inventory (as data, for YAML) with every host, its groups and duties."""
+    return build_inventory(*plan(deployment_path, catalog_dirs))
+
+
+def fleet_hosts(
+    deployment_path: PathLike,
+    inventory: PathLike,
+    *,
+    limit: str | None = None,
+    catalog_dirs: Sequence[PathLike] = (),
+) -> tuple[Deployment, Resolution, dict[str, FleetHost], list[str]]:
+    """The plan, and each deployment host mapped to its inventory host (by name or address)."""
+    deployment, resolution = plan(deployment_path, catalog_dirs)
+    entries = read_inventory(Path(inventory), find_tool("ansible-inventory"), limit)
+    hosts, notices = map_hosts(deployment, entries, str(inventory), limited=limit is not None)
+    return deployment, resolution, hosts, notices
+
+
+def fleet_verify(
+    deployment_path: PathLike,
+    inventory: PathLike,
+    options: FleetOptions,
+    *,
+    catalog_dirs: Sequence[PathLike] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> FleetReport:
+    """Every flow tried on the real hosts through Ansible; one report in the lab's shape."""
+    deployment, resolution, hosts, notices = fleet_hosts(
+        deployment_path, inventory, limit=options.limit, catalog_dirs=catalog_dirs
+    )
+    return verify_fleet(
+        deployment, resolution, hosts, Path(inventory), options, progress=progress, notices=notices
+    )
+
+
+def fleet_apply(
+    deployment_path: PathLike,
+    inventory: PathLike,
+    options: FleetOptions,
+    *,
+    catalog_dirs: Sequence[PathLike] = (),
+    progress: Callable[[int, int], None] | None = None,
+    **apply_options: Any,
+) -> ApplyReport:
+    """Compiled host firewalls pushed commit-confirmed (``apply_options``: target, check,
+    confirm_within, management, confirm, verify — see :func:`apply_fleet`)."""
+    deployment, resolution, hosts, notices = fleet_hosts(
+        deployment_path, inventory, limit=options.limit, catalog_dirs=catalog_dirs
+    )
+    report = apply_fleet(
+        deployment, resolution, hosts, Path(inventory), options=options, progress=progress,
+        **apply_options,
+    )  # fmt: skip
+    report.notices[:0] = notices
+    return report
+
+
+def fleet_confirm(
+    deployment_path: PathLike,
+    inventory: PathLike,
+    options: FleetOptions,
+    *,
+    catalog_dirs: Sequence[PathLike] = (),
+) -> ApplyReport:
+    """Confirm a pending apply on every host, over new SSH connections."""
+    deployment, _, hosts, notices = fleet_hosts(
+        deployment_path, inventory, limit=options.limit, catalog_dirs=catalog_dirs
+    )
+    report = confirm_fleet(hosts, Path(inventory), options)
+    report.deployment = deployment.name
+    report.notices[:0] = notices
+    return report
+
+
+def fleet_playbooks(directory: PathLike) -> list[Path]:
+    """The playbooks and callback plugin ``portplan fleet`` runs, for teams that run Ansible
+    themselves."""
+    return emit_playbooks(Path(directory))
+
+
+def lab_problems() -> list[str]:
+    """What this machine lacks to run the lab (root, ip, nft); empty when it can."""
+    return missing_requirements()

@@ -36,6 +36,8 @@ COMMAND_MODULES: list[str] = [
     "portplan.cli.probe",
     "portplan.cli.lab",
     "portplan.cli.extract",
+    "portplan.cli.fleet",
+    "portplan.cli.serve",
 ]
 
 

@@ -34,6 +34,7 @@ from portplan.verify.targets import RANGE_SAMPLE, ProbeTarget, sample_ports
 from portplan.verify.topology import Address, Node, Topology, plan_topology
 
 Expect = Literal["pass", "blocked"]
+Progress = Callable[[str], None]
 NEGATIVES_PER_FLOW = 3
 NEGATIVE_CAP = 400
 PROBE_TIMEOUT = 1.0
@@ -508,7 +509,10 @@ def start_listeners(
 
 
 def run_cases(
-    namespaces: dict[str, Namespace], cases: Sequence[LabCase], timeout: float = PROBE_TIMEOUT
+    namespaces: dict[str, Namespace],
+    cases: Sequence[LabCase],
+    timeout: float = PROBE_TIMEOUT,
+    progress: Progress | None = None,
 ) -> list[LabResult]:
     by_node: dict[str, list[LabCase]] = {}
     for case in cases:
@@ -523,10 +527,14 @@ def run_cases(
             timeout=300,
         )
         answers = json.loads(result.stdout)
-        return [
+        results = [
             LabResult(case, answer["state"], answer["detail"])
             for case, answer in zip(batch, answers, strict=True)
         ]
+        if progress is not None:
+            bad = sum(not r.ok for r in results)
+            progress(f"probed from {node}: {len(results)} probes, {bad} mismatches")
+        return results
 
     # Source namespaces probe at once (up to 32 agents): they mostly wait on timeouts.
     with ThreadPoolExecutor(max_workers=min(32, max(1, len(by_node)))) as pool:
@@ -542,9 +550,12 @@ def run_lab(
     target: str = "nftables",
     keep_going: bool = False,
     sabotage: Callable[[dict[str, str], dict[str, str]], None] | None = None,
+    progress: Progress | None = None,
 ) -> LabReport:
     """Build, test and tear down the lab. ``sabotage`` may edit the compiled rulesets first
-    (tests use it to prove the lab notices a missing rule)."""
+    (tests use it to prove the lab notices a missing rule); ``progress`` is told each step as
+    one line of text (the web workbench streams them)."""
+    say = progress or (lambda line: None)
     require_kernel_access()
     report = LabReport(deployment.name)
     started = time.monotonic()
@@ -561,17 +572,21 @@ def run_lab(
         )
     cases, notices = plan_cases(deployment, resolution, topology)
     report.notices.extend(notices)
+    say(f"compiled {len(networks) + len(hosts)} rulesets; {len(cases)} probes planned")
     with NetnsGroup(prefix="ppl") as group:
+        say(f"building {len(topology.nodes)} namespaces")
         namespaces = build(
             group, topology, networks, hosts, keep_going=keep_going, notices=report.notices
         )
         report.namespaces = len(namespaces)
         report.notices.extend(start_listeners(namespaces, cases, topology))
         report.timings["build"] = time.monotonic() - started
+        say(f"built in {report.timings['build']:.1f} s; probing")
         tested = time.monotonic()
-        report.results = run_cases(namespaces, cases)
+        report.results = run_cases(namespaces, cases, progress=progress)
         report.timings["test"] = time.monotonic() - tested
         closing = time.monotonic()
+        say("removing the namespaces")
     report.timings["teardown"] = time.monotonic() - closing
     report.timings["total"] = time.monotonic() - started
     return report

@@ -33,6 +33,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 State = Literal["LISTENING", "NOT LISTENING", "FILTERED", "SKIPPED"]
+# asyncio.wait_for raises asyncio.TimeoutError, an alias of TimeoutError only from Python 3.11;
+# the fleet agent runs these probes on hosts with Python 3.9 and 3.10 too.
+TIMEOUTS = (TimeoutError, asyncio.TimeoutError)
 CHALLENGE = b"PORTPLAN?"
 ANSWER = b"PORTPLAN!"
 
@@ -90,6 +93,40 @@ class ProbeResult:
         return accept_closed and self.state == "NOT LISTENING"
 
 
+def far_end(
+    result: ProbeResult, arrived: set[tuple[str, int]] | None, holders: dict[tuple[str, int], str]
+) -> ProbeResult:
+    """A UDP result decided by what the far end saw (its listener's
+    :class:`~portplan.verify.listen.ArrivalWatch`), not by ICMP errors, which Linux rate-limits.
+
+    ``arrived``: (destination address, port) of the challenges from this prober that reached
+    the destination host — None when the far end had no watch (then the prober's own reading
+    stands). ``holders``: what held each port there (``listener``, ``bound``, ``closed``).
+    An answer is proof by itself; otherwise: arrived at a port nobody holds → NOT LISTENING,
+    arrived where another program listens → LISTENING (it just did not answer the challenge),
+    arrived where the listener answered but no answer came back → FILTERED on the way back,
+    never arrived → FILTERED, whatever ICMP said (a firewall's reject looks like a closed port).
+    """
+    target = result.target
+    if target.protocol != "udp" or arrived is None or result.state == "LISTENING":
+        return result
+    key = (target.address, target.port or 0)
+    if key not in arrived:
+        state: State = "FILTERED"
+        detail = "never arrived at the far end"
+        if result.state == "NOT LISTENING":
+            detail += " (an ICMP error came back from the way: a firewall rejects it)"
+    else:
+        holder = holders.get(key, "closed")
+        if holder == "bound":
+            state, detail = "LISTENING", "arrived; another program holds the port (no answer)"
+        elif holder == "listener":
+            state, detail = "FILTERED", "arrived and answered, but the answer never came back"
+        else:
+            state, detail = "NOT LISTENING", "arrived; nothing listens (seen by the far end)"
+    return ProbeResult(target, state, detail, result.seconds, result.attempts)
+
+
 def raise_file_limit(wanted: int) -> int:
     """Raise the open-files limit toward ``wanted`` (each probe holds a socket)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -122,7 +159,7 @@ async def _connect(
         return "LISTENING", connected
     except ConnectionRefusedError:
         return "NOT LISTENING", refused
-    except TimeoutError:
+    except TIMEOUTS:
         return _no_answer(timeout)
     except OSError as exc:
         return _os_error_state(exc)
@@ -186,7 +223,7 @@ async def probe_udp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
             transport.sendto(payload)
         try:
             return await asyncio.wait_for(asyncio.shield(protocol.done), timeout)
-        except TimeoutError:
+        except TIMEOUTS:
             return _no_answer(timeout)
     finally:
         transport.close()
@@ -235,7 +272,7 @@ async def probe_icmp(target: ProbeTarget, timeout: float) -> tuple[State, str]:
             if len(data) >= 8 and data[0] == reply_type and data[8:] == payload:
                 return "LISTENING", "echo reply"
         return "FILTERED", f"no echo reply in {timeout:g} s"
-    except TimeoutError:
+    except TIMEOUTS:
         return "FILTERED", f"no echo reply in {timeout:g} s"
     except OSError as exc:
         return _os_error_state(exc)
