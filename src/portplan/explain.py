@@ -154,7 +154,7 @@ def _message(error: Mapping[str, Any], keys: Sequence[str]) -> str:
         return f"'{key}' is missing — add it, e.g. {example}"
     if kind == "literal_error":
         options = _literal_choices(error)
-        meant = closest(str(value), options, synonyms=False)
+        meant = closest(str(value), options)
         hint = f"did you mean '{meant}'?" if meant else "use one of them."
         return f"{_what(value)} is not one of {', '.join(options)} — {hint}"
     simple = {

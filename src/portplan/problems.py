@@ -19,7 +19,8 @@ from contextlib import contextmanager
 
 from portplan.errors import PortplanError, ValidationError, ValidationErrors, raise_all
 
-# Words people write for a key portplan spells differently: wrong word → the keys it may mean.
+# Words people write for a key (or a value) portplan spells differently: wrong word → what it
+# may mean; the first that exists where the word was written is suggested.
 SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "type": ("kind", "os"),
     "ip": ("addresses",),
@@ -63,6 +64,21 @@ SYNONYMS: Mapping[str, tuple[str, ...]] = {
     "members": ("hosts",),
     "excludes": ("exclude",),
     "overrides": ("override",),
+    # Values: what people call an OS or a device that portplan names otherwise.
+    "printer": ("appliance",),
+    "mfd": ("appliance",),
+    "device": ("appliance",),
+    "switch": ("appliance",),
+    "router": ("appliance",),
+    "ubuntu": ("linux",),
+    "debian": ("linux",),
+    "rhel": ("linux",),
+    "centos": ("linux",),
+    "unix": ("linux",),
+    "win": ("windows",),
+    "mac": ("macos",),
+    "osx": ("macos",),
+    "firewall": ("network",),
 }
 
 

@@ -99,3 +99,19 @@ def test_catalog_given_before_and_after_adds_up(tmp_path: Path) -> None:
         "--catalog", str(root / "catalog"), "catalog", "list", "--catalog", str(root / "more")
     )
     assert code == 0 and "acme-print" in out and "tiny" in out
+
+
+def test_no_command_has_an_option_twice() -> None:
+    """The global options are added to every command that has no option of that name."""
+    import click
+
+    from portplan.cli.main import cli as group
+
+    def walk(command: click.Command) -> list[click.Command]:
+        subs = command.commands.values() if isinstance(command, click.Group) else []
+        return [command, *(c for sub in subs for c in walk(sub))]
+
+    for command in walk(group):
+        opts = [opt for param in command.params for opt in param.opts]
+        assert len(opts) == len(set(opts)), (command.name, opts)
+        assert "--catalog" in opts or command is group or command.name == "serve", command.name

@@ -47,8 +47,8 @@ def test_matrix_filter_sort_and_downloads(serve: Serve, browser: Any, tmp_path: 
     url = serve("--deployment", str(MESH))
     browser.get(url + "deployments/papercut-hive-mesh")
     report_csv = portplan("report", str(MESH), "--format", "csv").stdout
-    header, *all_rows = list(csv.reader(io.StringIO(report_csv)))
-    protocol, destination = header.index("Protocol"), header.index("Destination host")
+    columns, *all_rows = list(csv.reader(io.StringIO(report_csv)))
+    protocol, destination = columns.index("Protocol"), columns.index("Destination host")
     udp = [r for r in all_rows if r[protocol] == "udp"]
     assert 0 < len(udp) < len(all_rows)
 
@@ -97,7 +97,7 @@ def test_matrix_filter_sort_and_downloads(serve: Serve, browser: Any, tmp_path: 
     assert len(sheets["Flows"]) == len(all_rows) + 1
     book = load_workbook(downloaded)
     # The XLSX matrix has every column, the Ports as two numbers (Port, To port).
-    last = get_column_letter(len(header) + 1)
+    last = get_column_letter(len(columns) + 1)
     assert book["Flows"].auto_filter.ref == f"A1:{last}{len(all_rows) + 1}"
     assert book["Flows"].freeze_panes == "A2"
 

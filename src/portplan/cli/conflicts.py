@@ -43,7 +43,7 @@ def conflicts_table(
         + ", ".join(f"{count} {kind}" for kind, count in kinds.items())
         + "; a fix for each below the table"
     )
-    table = compact_table(title)
+    table = compact_table()
     for heading in ("Fix", "Host", "Kind", "Ports"):
         table.add_column(heading, overflow="fold")
     roles = ["\n".join(c.roles) for c in conflicts]
@@ -73,7 +73,8 @@ def conflicts_table(
         )
         for number, conflict in enumerate(conflicts, 1)
     ]
-    return render_plain(table, width) + "\n".join(fixes) + "\n"
+    heading = textwrap.fill(title, width, break_on_hyphens=False)
+    return heading + "\n" + render_plain(table, width) + "\n".join(fixes) + "\n"
 
 
 @click.command("conflicts")

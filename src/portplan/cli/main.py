@@ -140,7 +140,10 @@ def global_options() -> list[click.Parameter]:
 
 
 def add_global_options(command: click.Command) -> None:
-    command.params.extend(global_options())
+    """Add the global options to ``command`` and its subcommands; a command that has an
+    option of the same name itself (serve's --catalog) keeps its own."""
+    taken = {opt for param in command.params for opt in param.opts}
+    command.params.extend(o for o in global_options() if not taken & set(o.opts))
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             add_global_options(sub)

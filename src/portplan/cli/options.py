@@ -111,7 +111,7 @@ def notes_line(
         click.echo(f"portplan: {len(notices)} note(s) ({what}) — add -v to see them.", err=True)
 
 
-def compact_table(title: str) -> Table:
+def compact_table(title: str | None = None) -> Table:
     """A table with a rule under the header and one space between columns: as much of an
     80-column terminal as possible goes to the cells."""
     return Table(

@@ -45,7 +45,7 @@ def results_table(
     )
     if not shown:
         return summary + ".\n"
-    table = compact_table(summary)
+    table = compact_table()
     table.add_column("Flow", overflow="fold", ratio=1)
     table.add_column("Probe", no_wrap=True, min_width=whole_lines(r.target.label for r in shown))
     for heading in ("State", "Detail", "Result"):
@@ -53,7 +53,7 @@ def results_table(
     for r in shown:
         verdict = "pass" if r.passed(accept_closed) else "FAIL" if r.target.required else "fail"
         add_data_row(table, r.target.flow, r.target.label, r.state, r.detail, verdict)
-    return render_plain(table)
+    return summary + ":\n" + render_plain(table)
 
 
 def results_json(results: Sequence[pipeline.ProbeResult], accept_closed: bool) -> str:
