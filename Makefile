@@ -47,6 +47,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/report.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

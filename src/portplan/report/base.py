@@ -11,7 +11,7 @@ resolution)``; it is registered in :data:`FORMATS` with one line.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 from portplan.model.concrete import ConcreteFlow, Endpoint, Hop, Resolution
@@ -45,7 +45,8 @@ class MatrixRow:
     evidence: str
 
     def cells(self) -> tuple[str, ...]:
-        return astuple(self)
+        # Not dataclasses.astuple: it deep-copies every cell, ten times slower on 60,000 rows.
+        return tuple(getattr(self, name) for name in _FIELDS)
 
     def port_bounds(self) -> tuple[int, int] | None:
         """(first, last) port as numbers; None for ICMP."""
@@ -54,6 +55,8 @@ class MatrixRow:
             return None
         return int(low), int(high or low)
 
+
+_FIELDS = tuple(f.name for f in fields(MatrixRow))
 
 # Column headings, in the order of MatrixRow's fields.
 COLUMNS: tuple[str, ...] = (

@@ -53,6 +53,9 @@ def _text(value: str) -> str:
 
 
 def _cell(sheet: WriteOnlyWorksheet, value: Cell, wrap: bool) -> object:
+    """A plain value, or a styled cell where it needs one: text longer than its column is
+    wrapped; text starting with "=" is marked as text (styling every cell would make a
+    60,000-row sheet take minutes)."""
     if not isinstance(value, str):
         return value
     text = _text(value)
@@ -95,7 +98,7 @@ def table(
         )
     sheet: WriteOnlyWorksheet = book.create_sheet(title)
     for index, width in enumerate(_widths(columns, rows), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.column_dimensions[get_column_letter(index)].width = width  # before any row
     sheet.freeze_panes = "A2"
     _print_setup(sheet)
     header = []
@@ -104,9 +107,15 @@ def table(
         cell.font, cell.fill = BOLD, HEAD_FILL
         header.append(cell)
     sheet.append(header)
-    wraps = [column.wrap for column in columns]
+    widths = _widths(columns, rows)
+    # Wrapped only where the text is longer than its column (the rest needs no style).
     for row in rows:
-        sheet.append([_cell(sheet, value, wrap) for value, wrap in zip(row, wraps, strict=True)])
+        sheet.append(
+            [
+                _cell(sheet, value, column.wrap and len(str(value or "")) > width)
+                for value, column, width in zip(row, columns, widths, strict=True)
+            ]
+        )
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 1)}"
     return sheet
 
