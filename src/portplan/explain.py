@@ -286,10 +286,15 @@ class Salvage:
         return SourceMap(smap.file, lines, labels)
 
     def lines(self, smap: SourceMap) -> set[int]:
-        """The file lines of every item that had something set aside."""
-        items: set[PathKey] = {(s, i) for s, indexes in self.items.items() for i in indexes}
-        items |= {p[:2] for p in self.keys if len(p) >= 2}
-        return {n for path, n in smap.lines.items() if path[:2] in items and len(path) >= 2}
+        """The file lines of what was set aside: items removed, and keys removed from items
+        that stay (the item's other keys are still checked)."""
+        removed: set[PathKey] = {(s, i) for s, indexes in self.items.items() for i in indexes}
+        removed |= self.keys
+        return {
+            n
+            for path, n in smap.lines.items()
+            if any(path[: len(prefix)] == prefix for prefix in removed)
+        }
 
     def names(self, data: Mapping[str, Any]) -> dict[str, set[str]]:
         """Section → the names of items set aside (they count as known to later checks)."""

@@ -224,3 +224,14 @@ def test_a_deployment_built_in_code_reports_every_problem() -> None:
         Deployment.model_validate(data)
     assert isinstance(info.value, ValidationErrors)
     assert len(info.value.problems) == 3  # duplicate, unknown zone, address outside its zone
+
+
+def test_two_problems_of_one_host_are_both_reported(tmp_path: Path) -> None:
+    """A wrong os is set aside; the same host's unknown zone is still checked."""
+    path, text = write(tmp_path, {"os: appliance": "os: mfd", "zone: east-lan": "zone: east-lna"})
+    code, _, err = plan(tmp_path, path)
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 2, err
+    assert f"{path}:{line_of(text, 'os: mfd')}: hosts[prn-east].os" in lines[1]
+    assert f"{path}:{line_of(text, 'east-lna')}: hosts[prn-east].zone" in lines[0]
