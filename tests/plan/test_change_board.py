@@ -142,6 +142,16 @@ def test_a_sheet_per_enforcement_point_with_the_rules_to_enter(
             assert {r["Direction"] for r in rules} == {"forward"}
 
 
+def test_long_text_wraps_in_its_column(lexmark_xlsx: openpyxl.Workbook) -> None:
+    sheet = lexmark_xlsx["Flows"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Purpose") + 1
+    width = sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width
+    cells = [sheet.cell(row=r, column=column) for r in range(2, sheet.max_row + 1)]
+    long = [c for c in cells if len(str(c.value)) > width]
+    assert long and all(c.alignment.wrap_text for c in long)
+
+
 def test_every_sheet_prints_landscape_fitted_to_the_width(lexmark_xlsx: openpyxl.Workbook) -> None:
     for sheet in lexmark_xlsx.worksheets:
         assert sheet.page_setup.orientation == "landscape", sheet.title
