@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from portplan import pipeline
 from portplan.catalog import load_catalog
 from portplan.cli.main import cli
+from portplan.model.deployment import Deployment
 from tests.catalog.test_catalog_loader import BUNDLED as BUNDLED_IDS
 
 CATALOG = load_catalog()
@@ -57,6 +58,15 @@ def test_init_keeps_features_and_variables_at_their_defaults(tmp_path: Path) -> 
     assert "#   firebird (on) — Firebird database; adds 1 flow(s): tcp/3050" in text
     assert "kerberos_port: 88  # Kerberos port" in text and "used by mve-kerberos" in text
     assert data["firewalls"][0]["zones"] == [z["name"] for z in data["zones"]]
+
+
+def test_init_writes_a_management_block_when_the_format_has_one() -> None:
+    """So that loading the starter's host rulesets locks nobody out."""
+    code, text, _ = run("init", "lrs-vpsx")
+    assert code == 0
+    has_block = "management" in Deployment.model_fields
+    assert ("\nmanagement:\n" in text) == has_block
+    assert ("management" in yaml.safe_load(text)) == has_block
 
 
 def test_init_leaves_variables_without_a_default_as_comments() -> None:

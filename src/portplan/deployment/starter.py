@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import yaml
 
 from portplan.catalog.render import feature_infos, variable_infos
+from portplan.model.deployment import Deployment
 from portplan.model.product import Product, Role
 
 # Words in a role's id that say where it runs (split on '-', '_' and '.').
@@ -120,6 +121,7 @@ def starter_yaml(products: Sequence[Product], name: str | None = None) -> str:
     out += _hosts([p for p in places if p.zone is not None], zones)
     out += _externals([p for p in places if p.zone is None])
     out += _firewalls(zones)
+    out += _management(zones)
     out += ["products:"]
     for product in products:
         out += _product_use(product)
@@ -205,6 +207,26 @@ def _firewalls(zones: Sequence[tuple[str, str, str]]) -> list[str]:
         "    platform: nftables  # portplan compile --list-targets shows the others",
         f"    zones: [{names}]",
         "    sites: [main]",
+        "",
+    ]
+
+
+def _management(zones: Sequence[tuple[str, str, str]]) -> list[str]:
+    """Where administrators connect from and the DNS, NTP and update servers every host
+    uses — what host firewalls must keep open so loading a ruleset locks nobody out. Written
+    when the deployment format has the block."""
+    if "management" not in Deployment.model_fields:
+        return []
+    servers = ipaddress.ip_network(ZONES[0][1])
+    admins = next((network for zone, network, _ in zones if zone == "users"), ZONES[1][1])
+    return [
+        "# What every host firewall keeps open, so loading a ruleset locks nobody out: where",
+        "# administrators connect from, and the DNS, NTP and update servers hosts use.",
+        "management:",
+        f"  admins: [{admins}]  # your administrators' network",
+        f"  dns: [{servers[53]}/32]",
+        f"  ntp: [{servers[123]}/32]",
+        f"  updates: [{servers[80]}/32]  # an update server or proxy",
         "",
     ]
 
