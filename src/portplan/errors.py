@@ -1,19 +1,22 @@
 """One error tree for everything portplan reports to a user.
 
 Messages read ``file:line: what is wrong — what to do``. The CLI prints each of
-``error.lines()`` on a line of its own and exits with ``error.exit_code`` (2: bad input; 1: a
-check found problems).
+``error.lines()`` on a line of its own (one, except for :class:`ValidationErrors`) and exits
+with ``error.exit_code`` (2: bad input; 1: a check found problems)::
 
-    PortplanError
-    ├── ServiceSyntaxError     a compact service (tcp/443) or port is invalid
-    ├── InputError             a file cannot be read or parsed
-    ├── ValidationError        a catalog or deployment is well-formed but wrong
-    │   └── ValidationErrors   every problem of one file, together
-    ├── ResolutionError        a deployment cannot be resolved (--strict)
-    ├── UnsupportedError       a target cannot express a flow
-    ├── CheckFailed            audit, probe, lab or conflicts found problems (exit 1)
-    └── EnvironmentProblem     the machine lacks something (root, nft, dot)
-        └── MissingExtra       an optional extra is not installed
+    PortplanError                 exit 2
+    ├── ServiceSyntaxError        tcp/0, udp/70000, a reversed range
+    ├── InputError                unreadable, too large, not YAML
+    ├── ValidationError           well-formed but wrong (file:line)
+    │   └── ValidationErrors      every problem of one file, together
+    ├── ResolutionError           cannot become concrete flows
+    ├── UnsupportedError          a target cannot express a flow
+    ├── OutputError               a result cannot be written
+    │   └── ClosedPipe            the reader went away (said quietly)
+    ├── CheckFailed               exit 1: audit, probe, lab, conflicts found problems
+    └── EnvironmentProblem        the machine lacks root, nft, ip netns
+        └── MissingExtra          an optional extra is not installed
+    Interrupted                   a KeyboardInterrupt: exit 128 + the signal's number
 """
 
 from __future__ import annotations
@@ -99,6 +102,15 @@ class UnsupportedError(PortplanError):
     """A target platform cannot express a flow; raised instead of dropping a rule."""
 
 
+class OutputError(PortplanError):
+    """A result could not be written: a full disk, a read-only file system, no permission, or
+    a path that is not a file portplan may write to."""
+
+
+class ClosedPipe(OutputError):
+    """The reader of standard output went away; the CLI exits quietly, like other Unix tools."""
+
+
 class CheckFailed(PortplanError):
     """A check (audit, probe, lab, conflicts) found problems."""
 
@@ -111,3 +123,13 @@ class EnvironmentProblem(PortplanError):
 
 class MissingExtra(EnvironmentProblem):
     """An optional extra (``portplan[pdf]``, ``[office]``, ``[aerleon]``) is not installed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal (SIGINT, SIGTERM, SIGHUP) stopped a command after it cleaned up; the process
+    exits 128 + the signal's number, as a shell reports a process the signal ended."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.exit_code = 128 + signum

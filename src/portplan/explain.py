@@ -325,8 +325,15 @@ class Validated(Generic[ModelT]):
     quiet_lines: set[int] = field(default_factory=set)
 
     def add(self, problems: Iterable[PortplanError]) -> None:
-        """Add a later phase's problems, leaving out those in items set aside."""
-        fresh = [p for p in problems if p.line is None or p.line not in self.quiet_lines]
+        """Add a later phase's problems, leaving out those in items set aside and those on a
+        line an earlier phase already reported (a host defined twice is not also a host
+        without its os): one mistake, one line."""
+        reported = {p.line for p in self.problems}
+        fresh = [
+            p
+            for p in problems
+            if p.line is None or (p.line not in self.quiet_lines and p.line not in reported)
+        ]
         self.problems = in_file_order([*self.problems, *fresh])
 
 

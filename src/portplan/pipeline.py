@@ -23,7 +23,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from portplan.catalog import Catalog, bundled_dir, load_catalog, load_product_file, product_files
+from portplan.catalog import (
+    Catalog,
+    NotAProduct,
+    bundled_dir,
+    load_catalog,
+    load_product_file,
+    product_files,
+)
 from portplan.catalog.render import (
     FeatureInfo,
     VariableInfo,
@@ -32,9 +39,10 @@ from portplan.catalog.render import (
     variable_infos,
 )
 from portplan.compile.base import Artifact
-from portplan.compile.dispatch import compile_deployment
+from portplan.compile.dispatch import compile_deployment, only_point
 from portplan.compile.registry import target_descriptions
 from portplan.deployment import check_deployment, load_deployment
+from portplan.deployment.semantics import check_names_filterable
 from portplan.deployment.starter import starter_yaml
 from portplan.errors import InputError
 from portplan.extract import (
@@ -47,6 +55,7 @@ from portplan.extract import (
 )
 from portplan.extract.draft import draft_product as draft_of
 from portplan.extract.draft import draft_product_yaml
+from portplan.extract.readers.text import decode_text, text_document
 from portplan.extract.render import render_table
 from portplan.fleet.ansible import emit_playbooks, find_tool
 from portplan.fleet.apply import ApplyReport, apply_fleet, confirm_fleet
@@ -56,8 +65,10 @@ from portplan.flows import resolve_flows
 from portplan.flows.conflicts import Conflict, conflict_to_dict
 from portplan.flows.conflicts import find_conflicts as conflicts_of
 from portplan.flows.serialize import resolution_json
+from portplan.io import check_file_size, read_stdin
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
+from portplan.model.documents import document_kind
 from portplan.model.product import Product
 from portplan.report import COLUMNS as MATRIX_COLUMNS
 from portplan.report import MatrixRow, format_names, get_format, matrix_rows
@@ -90,7 +101,7 @@ from portplan.verify.audit import audit as audit_ruleset
 from portplan.verify.evaluate import Ruleset
 from portplan.verify.lab import LabReport, LabResult, run_lab
 from portplan.verify.listen import Listening, listen
-from portplan.verify.netns import missing_requirements
+from portplan.verify.netns import LAB_PREFIX, Cleanup, cleanup_stale, missing_requirements
 from portplan.verify.probe import ProbeResult, probe
 from portplan.verify.rulesets import FORMATS as RULESET_FORMATS
 from portplan.verify.rulesets import read_rulesets
@@ -111,6 +122,7 @@ __all__ = [
     "Catalog",
     "ChangeBoardReport",
     "ChangeRequest",
+    "Cleanup",
     "Conflict",
     "Cover",
     "Diagram",
@@ -128,6 +140,7 @@ __all__ = [
     "ListenPort",
     "Listening",
     "MatrixRow",
+    "NotAProduct",
     "ProbeResult",
     "ProbeTarget",
     "Product",
@@ -164,6 +177,7 @@ __all__ = [
     "format_names",
     "init",
     "lab",
+    "lab_cleanup",
     "lab_problems",
     "listen",
     "listen_ports",
@@ -212,11 +226,20 @@ def extract(paths: Sequence[PathLike]) -> list[Extraction]:
     """Read each document (``"-"`` is standard input) and extract it; an empty one is an error."""
     extractions: list[Extraction] = []
     for name in paths:
-        document = read_document(name)
+        document = _read_document(name)
         if not any(_has_text(block) for block in document.blocks):
             raise InputError("the document is empty — give a document with text", file=str(name))
         extractions.append(extract_document(document))
     return extractions
+
+
+def _read_document(name: PathLike) -> Document:
+    """A document within the input limit (``--max-size``): a file is measured before it is
+    opened, standard input read no further than the limit."""
+    if str(name) == "-":
+        return text_document(decode_text(read_stdin(), "<stdin>"), "<stdin>")
+    check_file_size(name)
+    return read_document(name)
 
 
 def _has_text(block: object) -> bool:
@@ -335,6 +358,9 @@ def plan_in(
 
 def _resolve(deployment: Deployment, catalog: Catalog, strict: bool) -> Resolution:
     resolution = resolve_flows(deployment, catalog, strict=strict)
+    check_names_filterable(
+        deployment, resolution.flows, deployment.source or SourceMap(deployment.name)
+    )
     # Catalog notices (a user product replacing a bundled one) travel with the plan, so every
     # command that prints the plan's notices shows them too; so do the product files used,
     # which a report's cover names with their hashes.
@@ -364,7 +390,7 @@ def load_subject(argument: str, catalog_dirs: Sequence[PathLike] = ()) -> Subjec
         data, _ = load_yaml(path)
         if _is_product(data):
             return Subject(argument, product=load_product_file(path))
-        if isinstance(data, dict) and ("hosts" in data or "zones" in data or "sites" in data):
+        if document_kind(data) == "deployment":
             deployment, resolution = plan(path, catalog_dirs)
             return Subject(argument, deployment=deployment, resolution=resolution)
         raise InputError(
@@ -398,7 +424,7 @@ def require_deployment(argument: str) -> None:
 
 
 def _is_product(data: object) -> bool:
-    return isinstance(data, dict) and "roles" in data and "hosts" not in data
+    return document_kind(data) == "product"
 
 
 # ── Report: the port matrix a network team attaches to a firewall change request ───────────
@@ -541,9 +567,15 @@ def conflicts(
 
 # ── Compile: concrete flows → firewall rules, one artifact per enforcement point ───────────
 def compile_plan(
-    deployment: Deployment, resolution: Resolution, target: str | None = None
+    deployment: Deployment,
+    resolution: Resolution,
+    target: str | None = None,
+    point: str | None = None,
 ) -> list[Artifact]:
-    """Rules for ``target``, or for each firewall's own ``platform`` when no target is named."""
+    """Rules for ``target``, or for each firewall's own ``platform`` when no target is named;
+    with ``point``, for that enforcement point only."""
+    if point is not None:
+        deployment = only_point(deployment, point)
     return compile_deployment(deployment, resolution, target)
 
 
@@ -552,9 +584,10 @@ def compile(
     target: str | None = None,
     catalog_dirs: Sequence[PathLike] = (),
     strict: bool = False,
+    point: str | None = None,
 ) -> tuple[Deployment, Resolution, list[Artifact]]:
     deployment, resolution = plan(deployment_path, catalog_dirs, strict)
-    return deployment, resolution, compile_plan(deployment, resolution, target)
+    return deployment, resolution, compile_plan(deployment, resolution, target, point)
 
 
 def compile_targets() -> list[tuple[str, str]]:
@@ -592,6 +625,8 @@ def audit(
     """Audit ruleset files (several, e.g. ``rules.v4`` and ``rules.v6``, make one ruleset)."""
     deployment, resolution = plan(deployment_path, catalog_dirs)
     paths = [ruleset_paths] if isinstance(ruleset_paths, str | Path) else list(ruleset_paths)
+    for path in paths:
+        check_file_size(path)
     ruleset = read_rulesets(
         [Path(p) for p in paths], ruleset_format, Path(ipset) if ipset is not None else None
     )
@@ -732,3 +767,8 @@ def fleet_playbooks(directory: PathLike) -> list[Path]:
 def lab_problems() -> list[str]:
     """What this machine lacks to run the lab (root, ip, nft); empty when it can."""
     return missing_requirements()
+
+
+def lab_cleanup() -> Cleanup:
+    """Remove what labs that are no longer running left behind (root)."""
+    return cleanup_stale(LAB_PREFIX)

@@ -5,12 +5,26 @@ line of each mapping key and sequence item under its path (``("hosts", 3, "roles
 the name of each mapping in a list (``("hosts", 3)`` → ``pc1``), so an error can say
 ``site.yaml:14: hosts[pc1].roles: …``. ``validate_model`` reports every problem of the file in
 portplan's words (:mod:`portplan.explain`).
+
+Every YAML portplan reads passes three limits (:class:`YamlLimits`), checked before any
+Python value is built, so hostile input ends in a one-line error within a second:
+
+- size: a file over the input limit (:func:`portplan.io.input_limit`, ``--max-size``) is not
+  read at all;
+- depth: nesting deeper than ``max_depth`` stops the scanner (flow collections: it reads
+  ahead of the composer) and the composer (100,000 ``[`` would otherwise recurse until
+  Python gives up);
+- expansion: aliases share one node, so "billion laughs" is small as a node graph and huge
+  as data; the values the graph expands to are counted on the graph, with each node's count
+  memoised, and more than ``max_values`` is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,6 +32,7 @@ import pydantic
 import yaml
 
 from portplan.errors import InputError, ValidationError, raise_all
+from portplan.io import check_input_size, read_input
 
 PathKey = tuple[str | int, ...]
 ModelT = TypeVar("ModelT", bound=pydantic.BaseModel)
@@ -87,8 +102,139 @@ def record_labels(data: Any, smap: SourceMap, path: PathKey = ()) -> None:
             record_labels(item, smap, (*path, index))
 
 
+@dataclass(frozen=True)
+class YamlLimits:
+    """How deep a YAML document may nest and how many values it may expand to.
+
+    A deployment or product nests a handful of levels and holds thousands of values (the
+    largest benchmark deployment, 5,000 hosts, about 100,000); the limits leave room for far
+    larger files and still refuse a bomb at once.
+    """
+
+    max_depth: int = 100
+    max_values: int = 2_000_000
+
+
+DEFAULT_LIMITS = YamlLimits()
+_limits: ContextVar[YamlLimits | None] = ContextVar("portplan_yaml_limits", default=None)
+
+
+def yaml_limits() -> YamlLimits:
+    """The limits in force (the defaults, or those set with :func:`limited`)."""
+    return _limits.get() or DEFAULT_LIMITS
+
+
+@contextmanager
+def limited(*, max_depth: int | None = None, max_values: int | None = None) -> Iterator[None]:
+    """Parse with other limits inside the ``with`` block (the input size is set in
+    :mod:`portplan.io`)."""
+    current = yaml_limits()
+    token = _limits.set(
+        replace(
+            current,
+            max_depth=current.max_depth if max_depth is None else max_depth,
+            max_values=current.max_values if max_values is None else max_values,
+        )
+    )
+    try:
+        yield
+    finally:
+        _limits.reset(token)
+
+
 class _Builder(yaml.SafeLoader):
-    pass
+    """PyYAML's safe loader, composing with a depth limit."""
+
+    def __init__(self, text: str, file: str, limits: YamlLimits) -> None:
+        super().__init__(text)
+        self.file = file
+        self.limits = limits
+        self.depth = 0
+
+    def too_deep(self, line: int) -> InputError:
+        return InputError(
+            f"the YAML nests deeper than {self.limits.max_depth} levels — portplan files nest "
+            "a handful; check that this is the right file.",
+            file=self.file,
+            line=line,
+        )
+
+    def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
+        # The scanner reads ahead of the composer (a '[' might start a key), so 100,000 '['
+        # would all be scanned before the composer's own check: count them here too.
+        if self.flow_level >= self.limits.max_depth:
+            raise self.too_deep(self.line + 1)
+        super().fetch_flow_collection_start(token_class)
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > self.limits.max_depth:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise self.too_deep(mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _check_expansion(root: yaml.Node, file: str, limits: YamlLimits) -> None:
+    """Refuse a graph that expands past the limits; memoised per node, so aliases cost once.
+
+    A node's (values, height) is 1 plus those of its children — after alias expansion,
+    since an alias is the very node it names. The walk stops as soon as a limit is passed,
+    so its own recursion never goes deeper than ``max_depth`` + 1.
+    """
+    sizes: dict[int, tuple[int, int]] = {}
+    visiting: set[int] = set()
+
+    def measure(node: yaml.Node, height: int) -> tuple[int, int]:
+        known = sizes.get(id(node))
+        if known is not None:
+            if height + known[1] > limits.max_depth:
+                _too_deep(node, file, limits)
+            return known
+        if id(node) in visiting:
+            raise InputError(
+                "an alias refers to a node that contains it (a recursive YAML structure) — "
+                "portplan files are trees; remove the alias.",
+                file=file,
+                line=node.start_mark.line + 1,
+            )
+        if height > limits.max_depth:
+            _too_deep(node, file, limits)
+        visiting.add(id(node))
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        values, deepest = 1, 0
+        for child in children:
+            child_values, child_height = measure(child, height + 1)
+            values += child_values
+            deepest = max(deepest, child_height + 1)
+            if values > limits.max_values:
+                raise InputError(
+                    f"the YAML expands to more than {limits.max_values:,} values through its "
+                    "aliases (&anchor, *alias) — a YAML bomb, or not a portplan file; remove "
+                    "the repeated aliases.",
+                    file=file,
+                    line=node.start_mark.line + 1,
+                )
+        visiting.discard(id(node))
+        sizes[id(node)] = (values, deepest)
+        return values, deepest
+
+    measure(root, 1)
+
+
+def _too_deep(node: yaml.Node, file: str, limits: YamlLimits) -> None:
+    raise InputError(
+        f"the YAML nests deeper than {limits.max_depth} levels once its aliases are expanded — "
+        "portplan files nest a handful; remove the nested aliases.",
+        file=file,
+        line=node.start_mark.line + 1,
+    )
 
 
 def _build(node: yaml.Node, path: PathKey, smap: SourceMap, loader: _Builder) -> Any:
@@ -120,13 +266,17 @@ def _build(node: yaml.Node, path: PathKey, smap: SourceMap, loader: _Builder) ->
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
-    """Parse YAML text; raise :class:`InputError` with file and line on bad syntax."""
+    """Parse YAML text; raise :class:`InputError` with file and line on bad syntax, and on
+    text over the size, depth or expansion limits."""
+    check_input_size(len(text.encode("utf-8", errors="replace")), file)
+    limits = yaml_limits()
     smap = SourceMap(file)
-    loader = _Builder(text)
+    loader = _Builder(text, file, limits)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, smap
+        _check_expansion(node, file, limits)
         data = _build(node, (), smap, loader)
         record_labels(data, smap)
         return data, smap
@@ -146,13 +296,15 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
 
 
 def load_yaml(path: str | Path) -> tuple[Any, SourceMap]:
+    """Read and parse a YAML file; never reads more than the input limit."""
     file = str(path)
+    data = read_input(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found — check the path.", file=file) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the file ({exc.__class__.__name__}).", file=file) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"is not UTF-8 text (byte {exc.start}) — is this a YAML file?", file=file
+        ) from None
     return parse_yaml(text, file)
 
 

@@ -33,7 +33,7 @@ def test_the_demo_fits_one_screen_and_says_what_was_proven(tmp_path: Path) -> No
     assert len(lines) <= 60, "\n".join(lines)
     text = "\n".join(lines)
     assert "$ portplan plan examples/papercut-hive/mesh.yaml" in text
-    assert "papercut-hive-mesh: 146 concrete flows" in text
+    assert "papercut-hive-mesh: 162 concrete flows — 146 from 16 product flows" in text
     if kernel:
         assert (
             "Proven in a real kernel: the compiled nftables rules let all 146 planned flows" in text

@@ -311,6 +311,8 @@ def generated_deployment(
                 "roles": ["fleetapp:client"],
             }
         )
+    for host in servers + clients:
+        host["os"] = "linux"  # behind host firewalls, a host says its OS
     data = {
         "name": f"fleet-{hosts}",
         "sites": [{"name": "hq"}, {"name": "branch"}],

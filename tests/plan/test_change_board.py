@@ -111,12 +111,10 @@ def test_the_vendors_document_error_note_is_on_its_row(lexmark_xlsx: openpyxl.Wo
 
 def test_an_exclusion_and_its_reason_are_in_the_report(lexmark_xlsx: openpyxl.Workbook) -> None:
     (excluded,) = records(lexmark_xlsx["Excluded"])
-    assert excluded["Flow"] == "mve-printer-ftp-data" and excluded["Services"] == "tcp/20"
-    assert "carries no FTP traffic" in str(excluded["Reason"])
-    assert all(r["Flow"] != "mve-printer-ftp-data" for r in records(lexmark_xlsx["Flows"]))
-    assert any(
-        "excluded: lexmark-mve/mve-printer-ftp-data" in str(k) for k in cover_fields(lexmark_xlsx)
-    )
+    assert excluded["Flow"] == "mve-kerberos" and excluded["Services"] == "udp/88"
+    assert "without a Kerberos KDC" in str(excluded["Reason"])
+    assert all(r["Flow"] != "mve-kerberos" for r in records(lexmark_xlsx["Flows"]))
+    assert any("excluded: lexmark-mve/mve-kerberos" in str(k) for k in cover_fields(lexmark_xlsx))
 
 
 def test_a_sheet_per_enforcement_point_with_the_rules_to_enter(
@@ -169,7 +167,7 @@ def test_html_has_a_filter_box_and_the_same_summary(tmp_path: Path) -> None:
     assert html.count('<table class="data" id="summary">') == 1
     summary = html.split('id="summary">')[1].split("</table>")[0]
     assert summary.count("<tr>") == 1 + len(report.summary)
-    assert DOCUMENT_ERROR in html and "carries no FTP traffic" in html
+    assert DOCUMENT_ERROR in html and "without a Kerberos KDC" in html
     assert "<details" in html and 'id="matrix-section" open' in html  # short: unfolded
 
 

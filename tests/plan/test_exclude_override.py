@@ -138,5 +138,5 @@ def test_the_examples_show_both() -> None:
     assert ntp and all([str(s) for s in f.services] == ["udp/123"] for f in ntp)
     assert ntp[0].override and "udp/123,199" in ntp[0].override
     _, lexmark = pipeline.plan(EXAMPLES / "lexmark-mve" / "deployment.yaml")
-    assert [e.flow for e in lexmark.excluded] == ["mve-printer-ftp-data"]
-    assert "mve-printer-ftp-data" not in {f.flow for f in lexmark.flows}
+    assert [e.flow for e in lexmark.excluded] == ["mve-kerberos"]
+    assert "mve-kerberos" not in {f.flow for f in lexmark.flows}

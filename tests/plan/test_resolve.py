@@ -184,12 +184,20 @@ def test_path_has_host_firewalls_zone_firewalls_and_site_edges_in_order(
 def test_host_firewall_without_hosts_covers_every_host(
     make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
-    deployment = make_deployment({"platform: windows, hosts: [print1, pc1]}": "}"})
+    # Every host: each needs an os, and a platform that runs on all of them (a cloud group).
+    deployment = make_deployment(
+        {
+            "platform: windows, hosts: [print1, pc1]}": "platform: aws}",
+            "addresses: [10.0.1.20]": "addresses: [10.0.1.20]\n    os: linux",
+            "addresses: [10.2.0.7]": "addresses: [10.2.0.7]\n    os: linux",
+        }
+    )
     flows = by_id(resolve_flows(deployment, catalog))
     assert path_of(flows["acme-print/database/print1->sql1"]) == [
         ("windows-fw", "host-egress"),
         ("windows-fw", "host-ingress"),
     ]
+    assert ("windows-fw", "host-egress") in path_of(flows["acme-print/cloud/edge-west->acme-cloud"])
 
 
 def test_externals_without_a_site_are_reached_through_the_source_site_edge(

@@ -324,12 +324,15 @@ def test_example_printer_removed(tmp_path: Path) -> None:
         ("mve01", "prn-f2-01"),
         ("prn-f2-01", "mve01"),
     }
-    printer_ports = ("tcp/21,80,161,443,6110,9100", "udp/161,5353,6000,6100,9300")
+    # FTP's data connections come back from the printer (active mode, RFC 959), never to
+    # its tcp/20; mDNS (udp/5353) stays inside a segment, so no router rule carries it.
+    printer_ports = ("tcp/21,80,161,443,6110,9100", "udp/161,6000,6100,9300")
+    from_printer = ("tcp/49152-65535", "udp/9187")
     assert rules(diff) == {
         ("remove", "fw-campus", "network", "mve01", "prn-f2-01", printer_ports),
-        ("remove", "fw-campus", "network", "prn-f2-01", "mve01", ("udp/9187",)),
+        ("remove", "fw-campus", "network", "prn-f2-01", "mve01", from_printer),
         ("remove", "windows-servers", "host-egress", "mve01", "prn-f2-01", printer_ports),
-        ("remove", "windows-servers", "host-ingress", "prn-f2-01", "mve01", ("udp/9187",)),
+        ("remove", "windows-servers", "host-ingress", "prn-f2-01", "mve01", from_printer),
     }
     assert diff.notes == ("host prn-f2-01 removed",)
 

@@ -40,7 +40,7 @@ zones:
 hosts:
   - {name: ws1, zone: users, addresses: [10.10.1.11], roles: ["shop:client"]}
   - {name: ws2, zone: users, addresses: [10.10.1.12], roles: ["shop:client"]}
-  - {name: app1, zone: servers, addresses: [10.10.2.5], roles: ["shop:app"]}
+  - {name: app1, zone: servers, os: linux, addresses: [10.10.2.5], roles: ["shop:app"]}
   - {name: db1, zone: mgmt, addresses: [10.10.3.6], roles: ["shop:db"]}
   - {name: mon1, zone: mgmt, addresses: [10.10.3.7], roles: ["shop:monitor"]}
 firewalls:

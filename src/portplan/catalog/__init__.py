@@ -6,6 +6,7 @@
 
 from portplan.catalog.loader import (
     Catalog,
+    NotAProduct,
     bundled_dir,
     load_catalog,
     load_product_file,
@@ -15,6 +16,7 @@ from portplan.catalog.loader import (
 
 __all__ = [
     "Catalog",
+    "NotAProduct",
     "bundled_dir",
     "load_catalog",
     "load_product_file",

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from portplan.errors import InputError, ValidationError
+from portplan.model.documents import document_kind
 from portplan.model.product import Product
 from portplan.yamlio import load_yaml, validate_model
 
@@ -43,10 +44,37 @@ class Catalog:
         return product_id in self.products
 
 
+class NotAProduct(InputError):
+    """A YAML file that is not a product at all (a deployment, an empty or foreign file)."""
+
+    def __init__(self, file: str, what: str):
+        super().__init__(f"is {what}, not a product.", file=file)
+        self.what = what
+
+
 def load_product_file(path: str | Path) -> Product:
-    """One product YAML file; any problem is a one-line ``file:line`` error."""
+    """One product YAML file; any problem is a one-line ``file:line`` error, and a file that
+    is no product at all a :class:`NotAProduct` naming what it is."""
     data, source = load_yaml(path)
+    kind = document_kind(data)
+    if kind != "product":
+        what = "a deployment" if kind == "deployment" else "a file without id, roles or flows"
+        raise NotAProduct(str(path), what)
     return validate_model(Product, data, source)
+
+
+def _load_directory(directory: str | Path, notices: list[str]) -> list[tuple[Path, Product]]:
+    """The products of a catalog directory; other YAML files beside them (a deployment kept
+    with its products) are skipped with a notice instead of breaking the whole catalog."""
+    loaded = []
+    for path in product_files(directory):
+        try:
+            loaded.append((path, load_product_file(path)))
+        except NotAProduct as exc:
+            notices.append(
+                f"{path}: skipped — {exc.what}, not a product (a catalog directory holds products)"
+            )
+    return loaded
 
 
 def bundled_dir() -> Path:
@@ -85,8 +113,7 @@ def load_catalog(extra_dirs: Sequence[str | Path] = ()) -> Catalog:
     notices: list[str] = []
     user_origins: dict[str, str] = {}
     for directory in extra_dirs:
-        for path in product_files(directory):
-            product = load_product_file(path)
+        for path, product in _load_directory(directory, notices):
             if product.id in user_origins:
                 raise ValidationError(
                     f"product '{product.id}' is defined twice in the user catalog (also in "

@@ -188,6 +188,13 @@ def validate(paths: tuple[str, ...]) -> None:
         for file in files:
             try:
                 product = pipeline.load_product(file)
+            except pipeline.NotAProduct as exc:
+                if Path(entry).is_dir():  # a deployment kept beside its products
+                    click.echo(f"portplan: note: {file}: skipped — {exc.what}", err=True)
+                    continue
+                click.echo(f"portplan: error: {exc}", err=True)
+                failed = True
+                continue
             except PortplanError as exc:
                 print_error(exc)
                 failed = True

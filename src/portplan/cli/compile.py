@@ -14,12 +14,13 @@ from portplan.cli.options import (
     add_data_row,
     catalog_dirs,
     compact_table,
+    first_few,
     render_plain,
     terminal_width,
     whole_lines,
 )
 from portplan.cli.plan import report_problems
-from portplan.io import write_tree
+from portplan.io import TreeWrite, write_tree
 
 
 def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -70,6 +71,16 @@ def summary_rows(artifacts: Sequence[pipeline.Artifact]) -> list[tuple[str, str,
     type=click.Path(file_okay=False),
     help="Directory to write into (default: compiled/<deployment name>).",
 )
+@click.option(
+    "--point",
+    metavar="NAME",
+    help="Compile only the enforcement point NAME (its files; the others are left alone).",
+)
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep files an earlier compile wrote that no longer belong (they are listed).",
+)
 @click.option("--list-targets", is_flag=True, help="List every target and exit.")
 @STRICT
 @click.pass_context
@@ -78,17 +89,21 @@ def command(
     deployment: str | None,
     target: str | None,
     output_dir: str | None,
+    point: str | None,
+    keep: bool,
     list_targets: bool,
     strict: bool,
 ) -> None:
     """Compile DEPLOYMENT's concrete flows to firewall rules: one artifact per enforcement
     point (a network firewall's ruleset, a host's firewall), default deny, each rule's
-    comment naming the product flow it serves. Files are written all-or-nothing.
+    comment naming the product flow it serves. Files are written all-or-nothing; files an
+    earlier compile wrote into the directory that no longer belong are removed (--keep: listed).
 
     \b
     Examples:
       portplan compile examples/lrs-vpsx/deployment.yaml
       portplan compile examples/lrs-vpsx/deployment.yaml --target iptables -o out/
+      portplan compile examples/lrs-vpsx/deployment.yaml --point fw-core
       portplan compile --list-targets
     """
     if list_targets:
@@ -100,10 +115,35 @@ def command(
     if deployment is None:
         raise click.UsageError("give a DEPLOYMENT file, or --list-targets.")
     model, resolution, artifacts = pipeline.compile(
-        deployment, target, catalog_dirs(ctx), strict=strict
+        deployment, target, catalog_dirs(ctx), strict=strict, point=point
     )
     directory = output_dir or f"compiled/{model.name}"
-    write_tree(directory, {a.path: a.content for a in artifacts})
+    done = write_tree(
+        directory,
+        {a.path: a.content for a in artifacts},
+        owners={a.path: a.enforcement_point or "" for a in artifacts},
+        only=None if point is None else {point},
+        keep=keep,
+    )
     title = f"{model.name}: {len(artifacts)} files in {directory}"
     click.echo(summary_table(title, artifacts), nl=False)
+    report_stale(done)
     report_problems(resolution)
+
+
+def report_stale(done: TreeWrite) -> None:
+    """Files of an earlier compile that no longer belong: removed, or kept and listed."""
+    if done.removed:
+        names = first_few([str(p) for p in done.removed])
+        click.echo(
+            f"portplan: removed {len(done.removed)} file(s) an earlier compile wrote that no "
+            f"longer belong: {names}",
+            err=True,
+        )
+    if done.kept:
+        names = first_few([str(p) for p in done.kept])
+        click.echo(
+            f"portplan: warning: {len(done.kept)} file(s) an earlier compile wrote no longer "
+            f"belong (kept, --keep): {names} — do not load them.",
+            err=True,
+        )

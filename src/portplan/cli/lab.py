@@ -24,7 +24,7 @@ from portplan.cli.options import (
     plain_console,
     verbose,
 )
-from portplan.errors import CheckFailed
+from portplan.errors import CheckFailed, Interrupted
 
 
 def _group(report: pipeline.LabReport) -> dict[str, list[pipeline.LabResult]]:
@@ -121,12 +121,22 @@ def lab_json(report: pipeline.LabReport) -> str:
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    # SIGTERM unwinds like Ctrl-C, so the namespace group's cleanup runs.
-    raise KeyboardInterrupt
+    # SIGTERM and SIGHUP unwind like Ctrl-C (exit 128 + the signal), so cleanup runs; while
+    # the lab is up its namespace group holds any further signal until it has cleaned up.
+    raise Interrupted(signum)
+
+
+def cleanup_table(done: pipeline.Cleanup) -> str:
+    lines = [f"removed namespace {name}" for name in done.namespaces]
+    lines += [f"killed agent {pid}" for pid in done.agents]
+    lines += [f"left {name}: its lab is still running" for name in done.still_running]
+    if not done.namespaces and not done.agents:
+        lines.append("nothing left by earlier labs.")
+    return "\n".join(lines) + "\n"
 
 
 @click.command("lab")
-@click.argument("deployment", type=click.Path(dir_okay=False))
+@click.argument("deployment", required=False, type=click.Path(dir_okay=False))
 @click.option(
     "--target",
     type=click.Choice(["nftables"]),
@@ -139,15 +149,21 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
     is_flag=True,
     help="Go on when a ruleset fails to load (its flows then show as mismatches).",
 )
+@click.option(
+    "--cleanup",
+    is_flag=True,
+    help="Remove the namespaces and agents that labs no longer running left behind, and exit.",
+)
 @format_option(["summary", "table", "json"], "summary")
 @ALL
 @OUTPUT
 @click.pass_context
 def command(
     ctx: click.Context,
-    deployment: str,
+    deployment: str | None,
     target: str,
     keep_going: bool,
+    cleanup: bool,
     output_format: str,
     show_all: bool,
     output: str | None,
@@ -157,19 +173,29 @@ def command(
     links following zones, sites and WAN/VPN links, an "internet" for externals. Every flow is
     tried from its real source (expect: passes) and a sample of flows nobody asked for (another
     port, another protocol, the reverse direction; expect: blocked). Exit 1 on any mismatch.
-    Namespaces and processes are always removed, also on Ctrl-C. Prints what was proven and
-    every mismatch; --all a row per flow; -o FILE the full results (.json or a table).
+    Namespaces and processes are always removed, also on Ctrl-C, SIGTERM and SIGHUP; after a
+    lab that was killed outright, --cleanup removes what it left (only labs no longer running).
+    Prints what was proven and every mismatch; --all a row per flow; -o FILE the full results
+    (.json or a table).
 
     \b
-    Example:  sudo portplan lab examples/papercut-hive/mesh.yaml
+    Examples:
+      sudo portplan lab examples/papercut-hive/mesh.yaml
+      sudo portplan lab --cleanup
     """
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    if cleanup:
+        emit(cleanup_table(pipeline.lab_cleanup()), output)
+        return
+    if deployment is None:
+        raise click.UsageError("give a DEPLOYMENT file, or --cleanup.")
+    previous = {s: signal.signal(s, _terminate) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
         report = pipeline.lab(
             deployment, target=target, keep_going=keep_going, catalog_dirs=catalog_dirs(ctx)
         )
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     notes_line(report.notices, verbose(ctx), "lab notes")
     if output not in (None, "-"):
         as_json = output_format == "json" or str(output).endswith(".json")

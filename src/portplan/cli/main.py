@@ -1,24 +1,28 @@
 """Entry point: one click group; each command lives in its own module and is registered below.
 
 Errors: a :class:`~portplan.errors.PortplanError` is printed as one line on stderr and the
-process exits with its code (2 bad input, 1 a check found problems). Anything else is an
-internal error: one line too, with the traceback only when ``PORTPLAN_DEBUG=1``.
+process exits with its code (2 bad input, 1 a check found problems). A closed pipe on stdout
+exits 2 without a word; a full disk or a read-only file system under stdout is one line. A
+signal that stopped a command exits 128 + its number (SIGINT 130, SIGTERM 143). Anything else
+is an internal error: one line too, with the traceback only when ``PORTPLAN_DEBUG=1``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from portplan import __version__
-from portplan.cli.options import print_error
-from portplan.errors import PortplanError
+from portplan.errors import ClosedPipe, PortplanError
+from portplan.io import DEFAULT_INPUT_LIMIT, limited_input, output_error, parse_size, size_text
 
 # One line per command module; each module exposes ``command`` (a click command or group).
 COMMAND_MODULES: list[str] = [
@@ -41,29 +45,65 @@ COMMAND_MODULES: list[str] = [
 ]
 
 
+# What writing to stdout itself can fail with (a filename would say another file failed).
+STDOUT_ERRORS = {errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EIO}
+
+
+def _say(message: str) -> None:
+    """A line on stderr; a terminal that hung up (SIGHUP) must not turn it into a traceback."""
+    with contextlib.suppress(OSError):
+        click.echo(message, err=True)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush of what is still buffered
+    cannot fail again after a closed pipe or a full disk was reported."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 class PortplanGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a write error shows here, inside the error handling
+            return result
+        except ClosedPipe:
+            _silence_stdout()
+            ctx.exit(ClosedPipe.exit_code)
         except PortplanError as exc:
-            print_error(exc)
+            for line in exc.lines():  # one, or one per problem of a file
+                _say(f"portplan: error: {line}")
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("portplan: interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as exc:
+            _say("portplan: interrupted")
+            ctx.exit(getattr(exc, "exit_code", 130))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except BrokenPipeError:
-            ctx.exit(1)
-        except Exception as exc:  # an internal error still gets one line, not a traceback
-            if os.environ.get("PORTPLAN_DEBUG") == "1":
-                traceback.print_exc()
-            click.echo(
-                f"portplan: internal error: {exc.__class__.__name__}: {exc} "
-                "(set PORTPLAN_DEBUG=1 for details and report it)",
-                err=True,
-            )
-            ctx.exit(3)
+        except OSError as exc:
+            if exc.errno not in STDOUT_ERRORS or exc.filename is not None:
+                self._internal(ctx, exc)
+            # stdout itself failed (a closed pipe, /dev/full): say it once, then keep quiet.
+            _silence_stdout()
+            error = output_error(exc, "<stdout>")
+            if not isinstance(error, ClosedPipe):
+                _say(f"portplan: error: {error}")
+            ctx.exit(error.exit_code)
+        except Exception as exc:
+            self._internal(ctx, exc)
+
+    @staticmethod
+    def _internal(ctx: click.Context, exc: Exception) -> NoReturn:
+        """An internal error still gets one line, not a traceback."""
+        if os.environ.get("PORTPLAN_DEBUG") == "1":
+            traceback.print_exc()
+        _say(
+            f"portplan: internal error: {exc.__class__.__name__}: {exc} "
+            "(set PORTPLAN_DEBUG=1 for details and report it)"
+        )
+        ctx.exit(3)
 
 
 CATALOG_HELP = "Extra product catalog directory (repeatable; also PORTPLAN_CATALOG, ':'-separated)."
@@ -80,9 +120,18 @@ VERBOSE_HELP = "Also print every note (flows not in use, pairs left out) on stde
     envvar="PORTPLAN_CATALOG",
     help=CATALOG_HELP,
 )
+@click.option(
+    "--max-size",
+    metavar="SIZE",
+    envvar="PORTPLAN_MAX_SIZE",
+    help=f"Refuse input files larger than SIZE (e.g. 64M; default {size_text(DEFAULT_INPUT_LIMIT)};"
+    " also PORTPLAN_MAX_SIZE).",
+)
 @click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
 @click.pass_context
-def cli(ctx: click.Context, catalog_dirs: tuple[str, ...], verbose: bool) -> None:
+def cli(
+    ctx: click.Context, catalog_dirs: tuple[str, ...], max_size: str | None, verbose: bool
+) -> None:
     """portplan — vendor port requirements in, firewall rules that are proven to work out.
 
     \b
@@ -92,6 +141,8 @@ def cli(ctx: click.Context, catalog_dirs: tuple[str, ...], verbose: bool) -> Non
     Global options (--catalog, -v) go before or after the command.
     """
     ctx.obj = {"catalog_dirs": _split_dirs(catalog_dirs), "verbose": verbose}
+    if max_size is not None:  # for this invocation only (ended with the group's context)
+        ctx.with_resource(limited_input(parse_size(max_size)))
 
 
 def _split_dirs(entries: Sequence[str]) -> tuple[str, ...]:

@@ -7,7 +7,6 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -17,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from portplan.errors import PortplanError
-from portplan.io import write_atomic
+from portplan.io import write_output, write_stdout
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,14 +59,14 @@ def verbose(ctx: click.Context) -> bool:
 
 
 def emit(text: str | bytes, output: str | None) -> None:
-    """Print to stdout, or write atomically to ``output`` and say where it went."""
+    """Print to stdout, or write to ``output`` (see :func:`portplan.io.write_output`: devices
+    and FIFOs are written through, regular files atomically) and say where it went."""
     if output in (None, "-"):
-        if isinstance(text, bytes):
-            sys.stdout.buffer.write(text)
-        else:
-            click.echo(text, nl=not text.endswith("\n"))
+        if isinstance(text, str) and not text.endswith("\n"):
+            text += "\n"
+        write_stdout(text)
         return
-    write_atomic(Path(str(output)), text)
+    write_output(str(output), text)
     click.echo(f"wrote {output}", err=True)
 
 

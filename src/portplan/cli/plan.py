@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import click
 
@@ -77,26 +77,31 @@ def _count(items: Sequence[object], what: str) -> str:
 def plan_summary(deployment: Deployment, resolution: Resolution, width: int | None = None) -> str:
     """What a plan amounts to, in a few lines, and what needs attention."""
     width = terminal_width(100) if width is None else width
-    flows = resolution.flows
+    uses = {use.key for use in deployment.products}
+    flows = [f for f in resolution.flows if f.product in uses]
+    managed = len(resolution.flows) - len(flows)  # from the management block
     product_flows = {(f.product, f.flow) for f in flows}
-    hosts = {f.source.name for f in flows} | {f.destination.name for f in flows}
-    externals = {e.name for e in deployment.externals} & hosts
-    sites = {f.source.site for f in flows} | {f.destination.site for f in flows}
-    headline = (
-        f"{resolution.deployment}: {len(flows)} concrete flows from "
-        f"{_count(list(product_flows), 'product flow')} between "
-        f"{_count(list(hosts - externals), 'host')}"
+    hosts = {e.name for f in flows for e in (f.source, f.destination) if e.kind == "host"}
+    externals = {e.name for f in flows for e in (f.source, f.destination) if e.kind != "host"}
+    sites = {e.site for f in flows for e in (f.source, f.destination) if e.site}
+    between = (
+        f"{_count(list(product_flows), 'product flow')} between {_count(list(hosts), 'host')}"
         + (f" and {_count(list(externals), 'external')}" if externals else "")
-        + f" in {_count([s for s in sites if s], 'site')}."
+        + f" in {_count(list(sites), 'site')}"
     )
-    crossing = Counter(hop.point for f in flows for hop in dict.fromkeys(f.path))
+    headline = f"{resolution.deployment}: {len(resolution.flows)} concrete flows " + (
+        f"— {len(flows)} from {between}, {managed} from the management block."
+        if managed
+        else f"from {between}."
+    )
+    crossing = Counter(hop.point for f in resolution.flows for hop in dict.fromkeys(f.path))
     points = " · ".join(
         f"{p.name} {crossing[p.name]}" for p in deployment.firewalls if crossing[p.name]
     )
     lines = [headline]
     if points:
         lines.append(f"Flows per firewall: {points}.")
-    lines += attention(resolution)
+    lines += attention(resolution, uses)
     lines.append("Every flow: --all; the full data: -o FILE (.json or a table).")
     return "".join(
         textwrap.fill(line, width, subsequent_indent="  ", break_on_hyphens=False) + "\n"
@@ -104,22 +109,29 @@ def plan_summary(deployment: Deployment, resolution: Resolution, width: int | No
     )
 
 
-def attention(resolution: Resolution) -> list[str]:
-    """The lines a reviewer must not miss: exclusions, overrides, vendor notes, unbound."""
+def attention(resolution: Resolution, products: Collection[str]) -> list[str]:
+    """The lines a reviewer must not miss: exclusions, overrides, the vendors' notes (of the
+    ``products`` used), unbound flows, warnings."""
     lines = [f"Excluded {e.product}/{e.flow}: {e.reason}" for e in resolution.excluded]
     overridden = {(f.product, f.flow): f.override for f in resolution.flows if f.override}
     lines += [f"Overridden {p}/{flow}: {text}" for (p, flow), text in overridden.items()]
-    noted = {(f.product, f.flow) for f in resolution.flows if f.note}
+    noted = {(f.product, f.flow) for f in resolution.flows if f.note and f.product in products}
     if noted:
         lines.append(f"{len(noted)} product flow(s) carry a vendor's note: see portplan report.")
     if resolution.unbound:
         lines.append(f"{len(resolution.unbound)} flow(s) resolve to nothing (warnings below).")
+    if resolution.warnings:
+        lines.append(
+            f"{len(resolution.warnings)} warning(s): what would hurt if installed as is (below)."
+        )
     return lines or ["Needs attention: nothing."]
 
 
 def report_problems(resolution: Resolution, show_notes: bool = False) -> None:
-    """Unbound flows as warnings on stderr (stdout stays data); the notes: one line, or every
-    one with ``-v``."""
+    """Unbound flows and the plan's warnings on stderr (stdout stays data); the notes: one
+    line, or every one with ``-v``."""
+    for warning in resolution.warnings:
+        click.echo(f"portplan: warning: {warning}", err=True)
     for entry in resolution.unbound:
         click.echo(f"portplan: warning: {entry.product}/{entry.flow}: {entry.reason}", err=True)
     notes_line(resolution.notices, show_notes)

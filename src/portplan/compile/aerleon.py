@@ -337,6 +337,15 @@ PLATFORMS: dict[str, Platform] = {
 ``pcap`` (a capture filter, not a firewall), ``cloudarmor`` (matches sources only) and
 ``proxmox`` (its zones are Proxmox objects a deployment does not describe)."""
 
+HOST_OS = {
+    "iptables": "linux",
+    "nftables": "linux",
+    "speedway": "linux",
+    "windows_advfirewall": "windows",
+}
+"""The platforms that are a host's own firewall, and the operating system it runs on (a host
+firewall on another OS is refused when the deployment is loaded)."""
+
 
 NEUTRAL_TARGETS = ("cisco", "juniper")
 """Targets written into ``--target aerleon`` policies so aclgen renders them as they are;

@@ -79,3 +79,32 @@ def filter_scopes(deployment: Deployment, resolution: Resolution) -> list[Filter
             )
             scopes.append(FilterScope(point, host, chains))
     return scopes
+
+
+def lockout_warning(deployment: Deployment) -> str | None:
+    """The line a host ruleset's header carries when it lets no administrator in (the
+    deployment's ``management`` block names no admins), or ``None``."""
+    if deployment.management is not None and deployment.management.admins:
+        return None
+    return (
+        "WARNING: no management access (the deployment's management block names no admins) "
+        "— loaded over SSH or RDP, this ruleset cuts the session."
+    )
+
+
+def final_verdict_lines(point: EnforcementPoint) -> list[str]:
+    """What a network firewall's header says about traffic no flow asked for, in the
+    kernel's terms (netfilter: base chains on one hook run in priority order; an accept ends
+    only the chain it is in, a drop ends the packet)."""
+    if point.final == "continue":
+        return [
+            "Final verdict: continue. This table drops nothing: it accepts the flows, and every",
+            "other packet goes on to the router's other base chains, so the existing ruleset",
+            "keeps the last word (and must still let these flows through: an accept here ends",
+            "only this chain).",
+        ]
+    return [
+        "Final verdict: drop. Traffic no flow asks for is dropped, and a drop in any base",
+        "chain is final: this table decides for every forwarded packet, whatever other tables",
+        "on this router accept. Beside an existing ruleset, set final: continue.",
+    ]

@@ -125,6 +125,7 @@ def describe(element: ET.Element, short: str, description: str) -> None:
 
 class FirewalldCompiler:
     name = "firewalld"
+    host_os = "linux"  # a host firewall of this target runs on Linux
     description = "firewalld zones and policies with rich rules; a service XML per product role"
 
     def compile(self, deployment: Deployment, resolution: Resolution) -> list[Artifact]:

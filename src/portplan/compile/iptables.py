@@ -11,6 +11,10 @@ The rules come from the same disjoint boxes as the nftables target
 ``hash:net`` ipset (``<stem>.ipset``, restore it first with ``ipset restore -exist``), so hosts
 sharing a requirement share one rule; ports of the same address pair share a ``multiport``
 rule of at most 15 ports (a range counts twice, iptables-extensions(8)).
+
+FTP control connections get the kernel's FTP helper (``-j CT --helper ftp``) in a ``raw``
+table section, written only when there are FTP flows (it then replaces the raw table too);
+their data connections pass as RELATED and get no rule of their own.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 
 from portplan.compile.base import Artifact
 from portplan.compile.boxes import RuleBox, allow_boxes
-from portplan.compile.chains import FilterScope, filter_scopes
+from portplan.compile.chains import FilterScope, filter_scopes, lockout_warning
 from portplan.compile.text import IPTABLES_COMMENT_BYTES, comment_text, labels_comment
 from portplan.model.concrete import Network, Resolution
 from portplan.model.deployment import Deployment
@@ -63,6 +67,7 @@ class _Ipsets:
 
 class IptablesCompiler:
     name = "iptables"
+    host_os = "linux"  # a host firewall of this target runs on Linux
     description = (
         "iptables-restore and ip6tables-restore files per network firewall (FORWARD) and per "
         "host (INPUT/OUTPUT), with hash:net ipsets for groups of hosts"
@@ -76,7 +81,16 @@ class IptablesCompiler:
 
     def render(self, deployment: Deployment, scope: FilterScope) -> list[Artifact]:
         ipsets = _Ipsets(scope.stem)
-        boxes = {chain: allow_boxes(flows, self.name) for chain, flows in scope.chains}
+        # FTP data connections need no rule: the helper the raw table attaches to the control
+        # connection lets them in as RELATED.
+        boxes = {
+            chain: allow_boxes([f for f in flows if f.application != "ftp-data"], self.name)
+            for chain, flows in scope.chains
+        }
+        helped = {
+            chain: allow_boxes([f for f in flows if f.application == "ftp"], self.name)
+            for chain, flows in scope.chains
+        }
         what = comment_text(
             f"host firewall '{scope.point.name}' on host '{scope.host}'"
             if scope.host
@@ -87,7 +101,13 @@ class IptablesCompiler:
             f"# portplan: deployment {comment_text(deployment.name, 200)}, {what}.",
             f"# {scope.flow_count} concrete flows.",
         ]
+        warning = lockout_warning(deployment) if scope.host is not None else None
+        if warning:
+            header.append(f"# {warning}")
         tables = {family: _filter_table(scope, boxes, family, ipsets) for family in (4, 6)}
+        for family in (4, 6):
+            raw, helpers = _raw_table(helped, family, ipsets)
+            tables[family] = (tables[family][0] + raw, tables[family][1] + helpers)
         artifacts = []
         for family, suffix, tool in ((4, "v4", "iptables"), (6, "v6", "ip6tables")):
             lines, rules = tables[family]
@@ -147,7 +167,26 @@ def _filter_table(
     return [*lines, *rules, "COMMIT"], len(rules)
 
 
-def _flow_rules(boxes: list[RuleBox], ipsets: _Ipsets) -> list[str]:
+def _raw_table(
+    helped: dict[str, list[RuleBox]], family: int, ipsets: _Ipsets
+) -> tuple[list[str], int]:
+    """A ``raw`` table attaching the FTP conntrack helper to the FTP control connections:
+    PREROUTING for connections arriving or passing through, OUTPUT for the host's own (the
+    CT target works only in raw). Written only when there are FTP flows — it then replaces
+    the raw table too."""
+    rules = []
+    for chain, boxes in helped.items():
+        hook = "OUTPUT" if chain == "output" else "PREROUTING"
+        mine = [b for b in boxes if b.family == family and b.protocol == "tcp"]
+        rules += [f"-A {hook} {rule}" for rule in _flow_rules(mine, ipsets, "-j CT --helper ftp")]
+    if not rules:
+        return [], 0
+    return ["*raw", ":PREROUTING ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", *rules, "COMMIT"], len(
+        rules
+    )
+
+
+def _flow_rules(boxes: list[RuleBox], ipsets: _Ipsets, verdict: str = "-j ACCEPT") -> list[str]:
     """Rule bodies (after ``-A CHAIN``) for boxes, ports of one address pair joined."""
     groups: dict[tuple[str, tuple[Network, ...], tuple[Network, ...]], list[RuleBox]] = defaultdict(
         list
@@ -164,7 +203,7 @@ def _flow_rules(boxes: list[RuleBox], ipsets: _Ipsets) -> list[str]:
         prefix = " ".join(a for a in addresses if a)
         for match, labels in _service_matches(protocol, members):
             comment = labels_comment(labels, IPTABLES_COMMENT_BYTES)
-            parts = [prefix, match, f'-m comment --comment "{comment}"', "-j ACCEPT"]
+            parts = [prefix, match, f'-m comment --comment "{comment}"', verdict]
             rules.append(" ".join(p for p in parts if p))
     return rules
 

@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 
 from portplan.compile.base import Artifact
 from portplan.compile.boxes import RuleBox, allow_boxes
-from portplan.compile.chains import FilterScope, filter_scopes
+from portplan.compile.chains import (
+    FilterScope,
+    filter_scopes,
+    final_verdict_lines,
+    lockout_warning,
+)
 from portplan.compile.text import NFT_COMMENT_BYTES, comment_text, labels_comment
 from portplan.model.concrete import Network, Resolution
 from portplan.model.deployment import Deployment
@@ -55,6 +60,8 @@ ICMPV6_ESSENTIAL = (
     "mld2-listener-report",
 )
 ADDRESS_TYPE = {4: "ipv4_addr", 6: "ipv6_addr"}
+FTP_HELPER_NAME = "ftp"
+FTP_HELPER = f'\tct helper {FTP_HELPER_NAME} {{\n\t\ttype "ftp" protocol tcp\n\t}}'
 MATCH_FAMILY = {4: "ip", 6: "ip6"}
 
 
@@ -62,6 +69,7 @@ MATCH_FAMILY = {4: "ip", 6: "ip6"}
 class _Table:
     """The text of one table being written, with what it contains for the summary."""
 
+    helpers: list[str] = field(default_factory=list)
     sets: list[str] = field(default_factory=list)
     set_names: set[str] = field(default_factory=set)
     chains: list[str] = field(default_factory=list)
@@ -71,6 +79,8 @@ class _Table:
 
 class NftablesCompiler:
     name = "nftables"
+    host_os = "linux"  # a host firewall of this target runs on Linux
+    final_verdicts = ("drop", "continue")  # a network ruleset may live beside another one
     description = (
         "nftables ruleset per network firewall (forward) and per host (input/output), "
         "inet table with concatenated interval sets; load with nft -f"
@@ -89,9 +99,14 @@ class NftablesCompiler:
 
     def render(self, deployment: Deployment, scope: FilterScope) -> Artifact:
         table = _Table()
+        final = "continue" if scope.host is None and scope.point.final == "continue" else "drop"
         for chain, flows in scope.chains:
-            boxes = allow_boxes(flows, self.name)
-            _chain(table, chain, boxes, self, host=scope.host is not None)
+            # FTP data connections need no rule: the helper on the control connection lets
+            # them in as related (ct state established,related accept).
+            boxes = allow_boxes([f for f in flows if f.application != "ftp-data"], self.name)
+            helped = allow_boxes([f for f in flows if f.application == "ftp"], self.name)
+            host = scope.host is not None
+            _chain(table, chain, boxes, self, host=host, final=final, helped=helped)
         what = (
             f"host firewall '{scope.point.name}' on host '{scope.host}'"
             if scope.host
@@ -103,6 +118,7 @@ class NftablesCompiler:
             f"# {_count(scope.flow_count, 'concrete flow')}; {_count(table.rules, 'rule')}, "
             f"{_count(table.elements, 'set element')}.",
             f"# Load with: nft -f {scope.stem}.nft  (replaces table inet {TABLE} only)",
+            *(f"# {line}" for line in _safety_lines(deployment, scope)),
             "",
             # Declaring then deleting the table makes the file replace it atomically whether or
             # not it exists yet (nft 1.0.6 has no 'destroy table').
@@ -111,7 +127,7 @@ class NftablesCompiler:
             "",
             f"table inet {TABLE} {{",
         ]
-        body = "\n\n".join(table.sets + table.chains)
+        body = "\n\n".join(table.helpers + table.sets + table.chains)
         content = "\n".join(header) + "\n" + body + "\n}\n"
         chains = ", ".join(chain for chain, _ in scope.chains)
         return Artifact(
@@ -124,13 +140,28 @@ class NftablesCompiler:
         )
 
 
+def _safety_lines(deployment: Deployment, scope: FilterScope) -> list[str]:
+    """What loading this file does to traffic it does not list (docs/safety.md)."""
+    if scope.host is None:
+        return final_verdict_lines(scope.point)
+    warning = lockout_warning(deployment)
+    return [warning] if warning else []
+
+
 def _chain(
-    table: _Table, chain: str, boxes: list[RuleBox], options: NftablesCompiler, *, host: bool
+    table: _Table,
+    chain: str,
+    boxes: list[RuleBox],
+    options: NftablesCompiler,
+    *,
+    host: bool,
+    final: str = "drop",
+    helped: list[RuleBox] | None = None,
 ) -> None:
-    rules = [
-        '\t\tct state established,related accept comment "replies of allowed connections"',
-        "\t\tct state invalid drop",
-    ]
+    rules = ['\t\tct state established,related accept comment "replies of allowed connections"']
+    if final == "drop":
+        rules.append("\t\tct state invalid drop")  # with continue, this table drops nothing
+    rules += _helper_rules(table, chain, [b for b in helped or () if b.protocol == "tcp"])
     if host:
         interface = "iifname" if chain == "input" else "oifname"
         rules.append(f'\t\t{interface} "lo" accept comment "loopback"')
@@ -153,11 +184,56 @@ def _chain(
     else:
         rules.extend(_box_rule(table, box) for box in ported)
     table.rules += len(rules)
+    # policy accept: the packet goes on to the next base chain on this hook (continue).
+    policy = "drop" if final == "drop" else "accept"
     head = [
         f"\tchain {chain} {{",
-        f"\t\ttype filter hook {HOOKS[chain]} priority filter; policy drop;",
+        f"\t\ttype filter hook {HOOKS[chain]} priority filter; policy {policy};",
     ]
     table.chains.append("\n".join([*head, *rules, "\t}"]))
+
+
+def _helper_rules(table: _Table, chain: str, boxes: list[RuleBox]) -> list[str]:
+    """Attach the kernel's FTP helper (nf_conntrack_ftp) to the FTP control connections: it
+    reads the PORT/PASV exchange and expects the data connection, which then passes as
+    related. Assigned before the conntrack entry is confirmed, in this same chain."""
+    if not boxes:
+        return []
+    if FTP_HELPER not in table.helpers:
+        table.helpers.append(FTP_HELPER)
+    rules = []
+    for family in (4, 6):
+        members = [b for b in boxes if b.family == family]
+        if not members:
+            continue
+        ip, address = MATCH_FAMILY[family], ADDRESS_TYPE[family]
+        name = f"{chain}_ftp{family}"
+        elements = [
+            f"\t\t\t{_net(source)} . {_net(destination)} . {_range(box.low, box.high)} "
+            f'comment "{labels_comment(box.labels, NFT_COMMENT_BYTES)}"'
+            for box in members
+            for source in box.sources
+            for destination in box.destinations
+        ]
+        table.elements += len(elements)
+        table.sets.append(
+            "\n".join(
+                [
+                    f"\tset {name} {{",
+                    f"\t\ttype {address} . {address} . inet_service",
+                    "\t\tflags interval",
+                    "\t\telements = {",
+                    ",\n".join(elements),
+                    "\t\t}",
+                    "\t}",
+                ]
+            )
+        )
+        rules.append(
+            f'\t\t{ip} saddr . {ip} daddr . tcp dport @{name} ct helper set "{FTP_HELPER_NAME}" '
+            'comment "FTP control: its data connections pass as related"'
+        )
+    return rules
 
 
 def _dispatch(table: _Table, chain: str, boxes: list[RuleBox]) -> str:

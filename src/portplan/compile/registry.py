@@ -27,6 +27,40 @@ TARGETS: Registry[Compiler] = Registry(
 )
 
 
+def is_target(name: str) -> bool:
+    """Whether ``name`` names a compile target (``aerleon:<platform>``: a platform the family
+    module lists, whether or not its optional library is installed)."""
+    if name in TARGETS and not name.endswith(":*"):
+        return True
+    base, _, platform = name.partition(":")
+    if not platform or f"{base}:*" not in TARGETS:
+        return False
+    module = importlib.import_module(TARGETS.module_name(f"{base}:*"))
+    return platform in getattr(module, "PLATFORMS", ())
+
+
+def target_host_os(name: str) -> str | None:
+    """The operating system a target's host firewall runs on (``host_os`` of its class, or
+    of its family module's ``HOST_OS`` table); ``None``: any, or not a host firewall."""
+    if name in TARGETS and not name.endswith(":*"):
+        return getattr(TARGETS.load(name), "host_os", None)
+    base, _, platform = name.partition(":")
+    if f"{base}:*" not in TARGETS:
+        return None
+    module = importlib.import_module(TARGETS.module_name(f"{base}:*"))
+    table: dict[str, str] = getattr(module, "HOST_OS", {})
+    return table.get(platform)
+
+
+def targets_filtering_by_name() -> list[str]:
+    """The native targets that can write a rule for a name (``filters_by_name`` on the class)."""
+    return [
+        name
+        for name in target_names()
+        if not name.endswith(":*") and getattr(TARGETS.load(name), "filters_by_name", False)
+    ]
+
+
 def target_names() -> list[str]:
     return sorted(TARGETS)
 

@@ -126,6 +126,7 @@ def script(host: Endpoint, flows: HostFlows, deployment: str) -> str:
 
 class WindowsCompiler:
     name = "windows"
+    host_os = "windows"  # a host firewall of this target runs on Windows
     description = "PowerShell scripts (New-NetFirewallRule) per Windows host"
 
     def compile(self, deployment: Deployment, resolution: Resolution) -> list[Artifact]:

@@ -12,14 +12,23 @@ from pathlib import Path
 from typing import Any
 
 from portplan.deployment.checks import ProductCatalog, check_deployment
-from portplan.errors import ValidationError, ValidationErrors, raise_all
+from portplan.errors import InputError, ValidationError, ValidationErrors, raise_all
 from portplan.explain import Validated, validate_file
 from portplan.model.deployment import Deployment
+from portplan.model.documents import document_kind
 from portplan.yamlio import SourceMap, load_yaml
 
 
 def load_deployment(path: str | Path, catalog: ProductCatalog) -> Deployment:
     data, source = load_yaml(path)
+    if document_kind(data) == "product":
+        raise InputError(
+            "this is a product (roles, flows), not a deployment — give a deployment (sites, "
+            "zones, hosts); check a product with 'portplan catalog validate', or use it with "
+            "--catalog DIR.",
+            file=str(path),
+            line=1,
+        )
     result = validate_deployment(data, source, catalog)
     raise_all(result.problems)
     assert result.model is not None  # no problems: it validated

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Protocol
 
+from portplan.deployment.semantics import check_semantics
 from portplan.errors import PortplanError, ServiceSyntaxError
 from portplan.model.deployment import Constraint, Deployment, ProductUse, split_binding
 from portplan.model.product import VARIABLE_REFERENCE, Product, Variable
@@ -37,10 +38,13 @@ def check_deployment(
     *,
     set_aside: Collection[str] = (),
 ) -> None:
-    """Raise every name the catalog lacks together (:class:`ValidationErrors`), each with
+    """Raise every name the catalog lacks, and everything that makes no sense on a network
+    (:mod:`portplan.deployment.semantics`), together (:class:`ValidationErrors`), each with
     file:line. ``set_aside``: product uses left out because of problems already reported;
     bindings to them are not reported again."""
     problems = ProblemCollector()
+    with problems.catch():
+        check_semantics(deployment, source)
     uses: dict[str, ProductUse] = {}
     reported = set(set_aside)  # uses whose bindings would only repeat their problem
     for i, use in enumerate(deployment.products):

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 import yaml
 
 from portplan.catalog.render import feature_infos, variable_infos
-from portplan.model.deployment import Deployment
 from portplan.model.product import Product, Role
 
 # Words in a role's id that say where it runs (split on '-', '_' and '.').
@@ -213,10 +212,7 @@ def _firewalls(zones: Sequence[tuple[str, str, str]]) -> list[str]:
 
 def _management(zones: Sequence[tuple[str, str, str]]) -> list[str]:
     """Where administrators connect from and the DNS, NTP and update servers every host
-    uses — what host firewalls must keep open so loading a ruleset locks nobody out. Written
-    when the deployment format has the block."""
-    if "management" not in Deployment.model_fields:
-        return []
+    uses — what host firewalls must keep open so loading a ruleset locks nobody out."""
     servers = ipaddress.ip_network(ZONES[0][1])
     admins = next((network for zone, network, _ in zones if zone == "users"), ZONES[1][1])
     return [

@@ -13,6 +13,9 @@ For each product the deployment uses and each flow of that product:
 4. services get the deployment's variable values (an instance offset shifts every port);
 5. each pair gets the enforcement points on its path (:mod:`portplan.flows.paths`).
 
+Then the deployment's ``management`` block adds its flows to every host behind a host
+firewall (:mod:`portplan.flows.management`), with a warning when there is none.
+
 Anything that resolves to nothing — a role no host plays, sites with no link — is an
 :class:`~portplan.model.concrete.Unbound` entry, never a silent drop. Pure: the inputs are not
 changed and the output order follows the order of the deployment and product files.
@@ -20,13 +23,15 @@ changed and the output order follows the order of the deployment and product fil
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from portplan.deployment.checks import ProductCatalog
 from portplan.errors import ResolutionError, ValidationError
+from portplan.flows.endpoints import external_endpoint, host_endpoint
+from portplan.flows.management import management_flows
 from portplan.flows.paths import NoRoute, PathFinder
+from portplan.flows.protocols import discovery_warning, shape
 from portplan.model.concrete import (
     ConcreteFlow,
     Endpoint,
@@ -35,7 +40,7 @@ from portplan.model.concrete import (
     Resolution,
     Unbound,
 )
-from portplan.model.deployment import Deployment, External, Host, ProductUse, split_binding
+from portplan.model.deployment import Deployment, ProductUse, split_binding
 from portplan.model.product import Flow, Product
 from portplan.model.service import Service, format_services
 
@@ -54,31 +59,6 @@ def is_active(flow: Flow, use: ProductUse, features: set[str]) -> bool:
     if flow.feature is not None and flow.feature in features:
         return True
     return flow.optional and use.optional
-
-
-def host_endpoint(deployment: Deployment, host: Host, binding: str) -> Endpoint:
-    zone = deployment.zone(host.zone)
-    return Endpoint(
-        name=host.name,
-        kind="host",
-        role=binding,
-        addresses=tuple(ipaddress.ip_network(a) for a in host.addresses),
-        zone=host.zone,
-        site=zone.site,
-        os=host.os,
-        labels=tuple(sorted(host.labels.items())),
-    )
-
-
-def external_endpoint(external: External, binding: str) -> Endpoint:
-    return Endpoint(
-        name=external.name,
-        kind="external",
-        role=binding,
-        addresses=tuple(external.cidrs),
-        site=external.site,
-        fqdn=external.fqdn,
-    )
 
 
 def endpoints_by_binding(deployment: Deployment) -> dict[BindingKey, list[Endpoint]]:
@@ -105,6 +85,7 @@ class _Collector:
     unbound: list[Unbound] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     excluded: list[Excluded] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def resolve_flows(
@@ -134,12 +115,14 @@ def resolve_flows(
             f"the roles to hosts or add the missing links.",
             file=deployment.source.file if deployment.source else None,
         )
+    managed, warnings = management_flows(deployment)
     return Resolution(
         deployment=deployment.name,
-        flows=tuple(out.flows),
+        flows=(*out.flows, *managed),
         unbound=tuple(out.unbound),
         notices=tuple(out.notices),
         excluded=tuple(out.excluded),
+        warnings=(*out.warnings, *warnings),
     )
 
 
@@ -167,6 +150,12 @@ def _resolve_use(
             continue
         if not is_active(flow, use, features):
             inactive.append(flow)
+            continue
+        if flow.application == "ftp-data":
+            out.notices.append(
+                f"{use.key}/{flow.id}: an FTP data connection, resolved with the FTP control "
+                "flow between the same roles (application: ftp) — no flow of its own."
+            )
             continue
         flow, override = with_override(use, product, flow)
         sources = bound.get((use.key, flow.from_role), [])
@@ -257,6 +246,8 @@ def _pair(
     itself: list[str] = []
     kept_local = 0
     unrouted: dict[tuple[str, str], list[str]] = {}
+    crossing: list[str] = []  # discovery pairs a router would separate
+    routers: set[str] = set()
     for source in sources:
         for destination in destinations:
             if (source.kind, source.name) == (destination.kind, destination.name):
@@ -270,23 +261,29 @@ def _pair(
             except NoRoute as exc:
                 unrouted.setdefault(exc.sites, []).append(f"{source.name}→{destination.name}")
                 continue
-            out.flows.append(
-                ConcreteFlow(
-                    product=use.key,
-                    flow=flow.id,
-                    source=source,
-                    destination=destination,
-                    services=services,
-                    purpose=flow.purpose,
-                    feature=flow.feature,
-                    optional=flow.optional,
-                    path=path,
-                    evidence=evidence,
-                    note=flow.note,
-                    override=pairing.override,
-                )
+            concrete = ConcreteFlow(
+                product=use.key,
+                flow=flow.id,
+                source=source,
+                destination=destination,
+                services=services,
+                purpose=flow.purpose,
+                feature=flow.feature,
+                optional=flow.optional,
+                path=path,
+                evidence=evidence,
+                note=flow.note,
+                override=pairing.override,
             )
+            shaped = shape(flow, concrete, paths.deployment, paths)  # FTP, discovery
+            if shaped is None:
+                crossing.append(f"{source.name}→{destination.name}")
+                routers.update(h.point for h in path if h.kind == "network")
+                continue
+            out.flows.extend(shaped)
     name = f"{use.key}/{flow.id}"
+    if crossing:
+        out.warnings.append(discovery_warning(use.key, flow, crossing, sorted(routers)))
     if itself:
         out.notices.append(
             f"{name}: both ends on one host ({_names(itself)}) left out — traffic inside a "

@@ -78,6 +78,7 @@ def resolution_to_dict(resolution: Resolution) -> dict[str, Any]:
         "unbound": [unbound_to_dict(u) for u in resolution.unbound],
         "excluded": [excluded_to_dict(e) for e in resolution.excluded],
         "notices": list(resolution.notices),
+        "warnings": list(resolution.warnings),
     }
 
 

@@ -64,6 +64,11 @@ class ConcreteFlow:
     evidence: FlowEvidence | None = None
     note: str | None = None  # the catalog's note on the product flow (a caveat)
     override: str | None = None  # the deployment replaced the services: vendor's, and why
+    # "ftp": an FTP control connection (Linux targets attach the FTP conntrack helper);
+    # "ftp-data": its data connections, which those targets let in as related traffic and
+    # the others open as the ports they are.
+    application: str | None = None
+    discovery: str | None = None  # "multicast" or "broadcast": only inside one segment
 
     @property
     def id(self) -> str:
@@ -94,9 +99,14 @@ class Excluded:
 
 @dataclass(frozen=True)
 class Resolution:
+    """The concrete flows of a deployment; what resolved to nothing (``unbound``); notes; and
+    ``warnings`` — what would hurt if compiled as is (a host firewall that locks admins out,
+    discovery that cannot cross a router), shown by every command and report."""
+
     deployment: str
     flows: tuple[ConcreteFlow, ...]
     unbound: tuple[Unbound, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
     excluded: tuple[Excluded, ...] = ()
     product_files: tuple[str, ...] = ()  # the catalog files of the products used (provenance)
+    warnings: tuple[str, ...] = ()

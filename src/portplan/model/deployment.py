@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from portplan.errors import ServiceSyntaxError
 from portplan.model.common import (
     Identifier,
     StrictModel,
@@ -32,7 +33,7 @@ from portplan.model.common import (
     fail,
     set_aside,
 )
-from portplan.model.service import PortSet
+from portplan.model.service import PortSet, parse_service
 from portplan.problems import closest, listing
 from portplan.yamlio import SourceMap
 
@@ -42,6 +43,11 @@ BINDING = re.compile(
 
 Platform = str
 """A compile target name (``nftables``, ``iptables``, ``windows``, ``aerleon:juniper`` ...)."""
+
+OperatingSystem = Literal["linux", "windows", "macos", "appliance", "other"]
+
+FinalVerdict = Literal["drop", "continue"]
+"""What a network firewall's ruleset does with traffic no flow asked for (see docs/safety.md)."""
 
 
 def split_binding(text: str) -> tuple[str, str | None, str]:
@@ -81,6 +87,11 @@ class Zone(StrictModel):
     name: Identifier
     site: Identifier
     cidrs: list[Cidr] = Field(min_length=1)
+    any: bool = Field(
+        default=False,
+        description="the zone stands for every address (0.0.0.0/0, ::/0): say so, or such a "
+        "CIDR is refused as a likely mistake",
+    )
     description: str = ""
 
 
@@ -88,7 +99,16 @@ class Host(StrictModel):
     name: Identifier
     zone: Identifier
     addresses: list[IPvAnyAddress] = Field(min_length=1)
-    os: Literal["linux", "windows", "macos", "appliance", "other"] = "linux"
+    os: OperatingSystem | None = Field(
+        default=None,
+        description="required when a host firewall covers the host: it decides the firewall "
+        "platform that fits and the management services (SSH, RDP, WinRM)",
+    )
+    shared_addresses: list[IPvAnyAddress] = Field(
+        default_factory=list,
+        description="addresses of this host that other hosts hold too (a cluster or virtual "
+        "address); any other address on two hosts is an error",
+    )
     roles: list[str] = Field(default_factory=list)
     ephemeral_ports: str | None = None
     labels: dict[str, str] = Field(default_factory=dict)
@@ -166,6 +186,12 @@ class EnforcementPoint(StrictModel):
     zones: list[Identifier] = Field(default_factory=list)
     sites: list[Identifier] = Field(default_factory=list)
     hosts: list[Identifier] = Field(default_factory=list)
+    final: FinalVerdict = Field(
+        default="drop",
+        description="a network firewall's verdict for traffic no flow asked for: drop (this "
+        "ruleset decides for the whole router) or continue (it lives beside an existing "
+        "ruleset, which keeps the last word); see docs/safety.md",
+    )
     description: str = ""
 
     @model_validator(mode="after")
@@ -229,6 +255,50 @@ class ProductUse(StrictModel):
         return f"{self.product}@{self.instance}" if self.instance else self.product
 
 
+class Management(StrictModel):
+    """Access every host firewall keeps open, so that loading a ruleset locks nobody out.
+
+    Compiled into every host ruleset (never into a network firewall): administrators reach
+    each host on its management services, and each host reaches its DNS, NTP and update
+    servers. A deployment with a host firewall and no ``management`` block gets a warning.
+    """
+
+    admins: list[Cidr] = Field(
+        default_factory=list,
+        description="networks administrators connect from; they reach every host by SSH "
+        "(tcp/22), Windows hosts by RDP and WinRM (tcp/3389, tcp/5985-5986)",
+    )
+    admin_services: list[str] | None = Field(
+        default=None,
+        description="the services administrators use, instead of the defaults by OS",
+    )
+    dns: list[Cidr] = Field(
+        default_factory=list, description="DNS servers every host queries (udp/53, tcp/53)"
+    )
+    ntp: list[Cidr] = Field(
+        default_factory=list, description="NTP servers every host sets its clock from (udp/123)"
+    )
+    updates: list[Cidr] = Field(
+        default_factory=list,
+        description="update servers or proxies every host fetches from (tcp/80, tcp/443)",
+    )
+    description: str = ""
+
+    @field_validator("admin_services")
+    @classmethod
+    def _check_services(cls, value: list[str] | None) -> list[str] | None:
+        for text in value or ():
+            try:
+                parse_service(text)
+            except ServiceSyntaxError as exc:
+                raise ValueError(exc.message) from None
+        return value
+
+    @property
+    def empty(self) -> bool:
+        return not (self.admins or self.dns or self.ntp or self.updates)
+
+
 class Constraint(StrictModel):
     """``same-site``: flows between the listed roles of a product stay inside each site."""
 
@@ -249,6 +319,7 @@ class Deployment(StrictModel):
     firewalls: list[EnforcementPoint] = Field(default_factory=list)
     products: list[ProductUse] = Field(min_length=1)
     constraints: list[Constraint] = Field(default_factory=list)
+    management: Management | None = None
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> Deployment:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, IPvAnyAddress, ValidationInfo, field_validator, model_validator
 
 from portplan.errors import PortplanError, ServiceSyntaxError, raise_all
 from portplan.model.common import (
@@ -23,7 +23,14 @@ from portplan.model.common import (
     fail,
     set_aside,
 )
-from portplan.model.service import ICMP_PROTOCOLS, Service, canonical_services, parse_service
+from portplan.model.protocols import discovery_groups
+from portplan.model.service import (
+    ICMP_PROTOCOLS,
+    PortSet,
+    Service,
+    canonical_services,
+    parse_service,
+)
 from portplan.problems import closest
 
 VARIABLE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
@@ -91,6 +98,65 @@ class Flow(StrictModel):
     offset: Identifier | None = None
     evidence: Evidence | None = None
     note: str | None = None
+    application: Literal["ftp", "ftp-data"] | None = Field(
+        default=None,
+        description="ftp: this is an FTP control connection, and its data connections follow "
+        "ftp_mode; ftp-data: the data connection a document lists, carried by the control "
+        "flow between the same roles (never a rule of its own)",
+    )
+    ftp_mode: Literal["passive", "active", "both"] = Field(
+        default="both",
+        description="which FTP data connections the ends use: passive (client to a port the "
+        "server names), active (server from port 20 back to the client) or both",
+    )
+    passive_ports: str | None = Field(
+        default=None,
+        description="the FTP server's passive data ports (e.g. 50000-50100), for targets "
+        "without an FTP helper; default: the server's ephemeral ports",
+    )
+    discovery: Literal["multicast", "broadcast"] | None = Field(
+        default=None,
+        description="the flow is discovery sent to a multicast group or broadcast: it works "
+        "only inside one network segment, never across a router",
+    )
+    groups: list[IPvAnyAddress] = Field(
+        default_factory=list,
+        description="multicast groups of a discovery flow (default: the well-known groups of "
+        "mDNS, SSDP, WS-Discovery, LLMNR or SLP by port)",
+    )
+
+    @model_validator(mode="after")
+    def _check_protocol(self) -> Flow:
+        if self.application != "ftp" and (self.ftp_mode != "both" or self.passive_ports):
+            raise ValueError(f"flow '{self.id}': ftp_mode and passive_ports need application: ftp")
+        if self.passive_ports is not None:
+            try:
+                PortSet.parse(self.passive_ports)
+            except ServiceSyntaxError as exc:
+                raise ValueError(exc.message) from None
+        if self.discovery != "multicast" and self.groups:
+            raise ValueError(f"flow '{self.id}': groups need discovery: multicast")
+        for group in self.groups:
+            if not group.is_multicast:
+                raise ValueError(f"flow '{self.id}': group {group} is not a multicast address")
+        ports = self._literal_ports()
+        if self.discovery == "multicast" and not self.groups and discovery_groups(ports) is None:
+            raise ValueError(
+                f"flow '{self.id}' is multicast discovery on no well-known port — name its "
+                "groups, e.g. groups: [239.255.255.250]"
+            )
+        return self
+
+    def _literal_ports(self) -> list[int]:
+        """The first port of each service as written (variables read as 1)."""
+        ports = []
+        for text in self.services:
+            try:
+                services = parse_service(VARIABLE_REFERENCE.sub("1", text))
+            except ServiceSyntaxError:
+                continue  # reported with its line by the product's own check
+            ports += [r.low for s in services for r in s.ports]
+        return ports
 
     @property
     def variables(self) -> list[str]:

@@ -9,8 +9,10 @@ per flow, protocol and port range) the report has
   many host pairs it covers: a large site is a page, with the matrix as the detail behind it;
 - the **rules per enforcement point** — what to enter on each firewall (a host firewall's
   lines name the host it runs on);
-- the **caveats**: the vendor's notes (a probable error in the document), overrides and
-  exclusions with their reasons, so nothing is approved blind.
+- the **warnings** (what would hurt if installed as is: a host firewall that locks its
+  administrators out, discovery a router never forwards) and the **caveats**: the vendor's
+  notes (a probable error in the document), overrides and exclusions with their reasons, so
+  nothing is approved blind.
 
 Every format renders :func:`change_board` the same way (XLSX sheets, HTML sections, Markdown
 headings). Pure: the cover (dates, file hashes) is made at the edge and passed in.
@@ -18,7 +20,7 @@ headings). Pure: the cover (dates, file hashes) is made at the edge and passed i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from portplan.model.concrete import ConcreteFlow, Excluded, Hop, Resolution, Unbound
@@ -116,6 +118,7 @@ class ChangeBoardReport:
     unbound: tuple[Unbound, ...] = ()
     notices: tuple[str, ...] = ()
     flows: int = 0  # concrete flows
+    warnings: tuple[str, ...] = ()  # what would hurt if installed as is: read first
 
     def totals(self) -> list[tuple[str, str]]:
         """(label, value) of what the report holds, for the cover."""
@@ -126,6 +129,7 @@ class ChangeBoardReport:
             ("Zone pairs × services (summary lines)", str(len(self.summary))),
             ("Product flows × zone pairs (by role)", str(len(self.by_role))),
             ("Enforcement points", f"{len(self.points)} ({rules} rule lines)"),
+            ("Warnings (would hurt if installed as is)", str(len(self.warnings))),
             ("Caveats to read", str(len(self.caveats))),
             ("Flows left out (excluded)", str(len(self.excluded))),
             ("Unresolved (no host plays a role)", str(len(self.unbound))),
@@ -143,11 +147,12 @@ def change_board(
         summary=summarise(rows),
         by_role=by_role(resolution.flows),
         points=point_rules(deployment, resolution.flows),
-        caveats=caveats(resolution, rows),
+        caveats=caveats(resolution, rows, {use.key for use in deployment.products}),
         excluded=resolution.excluded,
         unbound=resolution.unbound,
         notices=resolution.notices,
         flows=len(resolution.flows),
+        warnings=resolution.warnings,
     )
 
 
@@ -292,9 +297,11 @@ def point_rules(deployment: Deployment, flows: Iterable[ConcreteFlow]) -> list[P
 
 
 # ── Caveats: what to read before approving ────────────────────────────────────────────────
-def caveats(resolution: Resolution, rows: Iterable[MatrixRow]) -> list[Caveat]:
-    """Each product flow's vendor note and override once (with the rows they concern), then
-    each exclusion with its reason."""
+def caveats(
+    resolution: Resolution, rows: Iterable[MatrixRow], products: Collection[str]
+) -> list[Caveat]:
+    """Each product flow's vendor note and override once (with the rows they concern) — of the
+    ``products`` used, not the management block's — then each exclusion with its reason."""
     counted: dict[tuple[str, str], int] = {}
     for row in rows:
         if row.notes:
@@ -303,7 +310,7 @@ def caveats(resolution: Resolution, rows: Iterable[MatrixRow]) -> list[Caveat]:
     seen: set[tuple[str, str]] = set()
     for flow in resolution.flows:
         key = (flow.product, flow.flow)
-        if key in seen or key not in counted:
+        if key in seen or key not in counted or flow.product not in products:
             continue
         seen.add(key)
         if flow.note:

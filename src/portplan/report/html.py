@@ -341,6 +341,10 @@ class HtmlReport:
         if deployment.description:
             parts.append(f'<p class="sub">{escape(deployment.description)}</p>')
         parts += _cover(report)
+        if report.warnings:  # what would hurt if installed as is: read before approving
+            parts.append('<section id="warnings"><h2 class="warn">Warnings</h2><ul class="warn">')
+            parts += [f"<li>{escape(text)}</li>" for text in report.warnings]
+            parts.append("</ul></section>")
         parts += _caveats(report)
         parts.append(
             '<div class="filter"><label>Filter every table: <input type="search" id="filter" '

@@ -18,7 +18,7 @@ class JsonReport:
     name = "json"
     extension = "json"
     binary = False
-    description = "JSON: cover, summaries, rules per firewall, matrix rows and the plan"
+    description = "JSON: cover, warnings, summaries, rules per firewall, matrix rows, the plan"
 
     def render(
         self, deployment: Deployment, resolution: Resolution, cover: Cover | None = None
@@ -38,5 +38,6 @@ class JsonReport:
             "unbound": plan["unbound"],
             "excluded": plan["excluded"],
             "notices": plan["notices"],
+            "warnings": plan["warnings"],
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

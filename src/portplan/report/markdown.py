@@ -159,6 +159,9 @@ class MarkdownReport:
         if deployment.description:
             lines += [cell(deployment.description), ""]
         lines += _cover(report)
+        if report.warnings:  # what would hurt if installed as is: read before approving
+            lines += ["", "## Warnings", ""]
+            lines += [f"- {cell(text)}" for text in report.warnings]
         lines += _views(report)
         lines += [
             "",

@@ -1,12 +1,13 @@
 """The change-board report as an Excel workbook: what change-request processes ask for.
 
 Sheets: **Cover** (the deployment, portplan's version, the date, every input file with its
-SHA-256, ticket / owner / justification / approver fields, what the report holds, and the
-caveats to read), **Summary** (zone pair × service, each line counting the matrix rows it
-stands for), **By role** (product flow × zone pair — a large site on one page), **Flows** (the
-matrix, ports as numbers), one **Rules …** sheet per enforcement point, **Excluded**,
-**Unresolved** and **Notes**. Every table has a bold header, a filter, frozen panes and print
-setup (landscape, fit to the page's width, the header repeated on every page).
+SHA-256, ticket / owner / justification / approver fields, what the report holds, the
+warnings and the caveats to read), **Summary** (zone pair × service, each line counting the
+matrix rows it stands for), **By role** (product flow × zone pair — a large site on one page),
+**Flows** (the matrix, ports as numbers), one **Rules …** sheet per enforcement point,
+**Excluded**, **Unresolved**, **Warnings** (what would hurt if installed as is: a host
+firewall that locks admins out) and **Notes**. Every table has a bold header, a filter, frozen
+panes and print setup (landscape, fit to the page's width, the header repeated on every page).
 
 Written in openpyxl's streaming mode, so a 60,000-row matrix takes seconds, not minutes.
 """
@@ -156,6 +157,11 @@ def _cover(book: Workbook, report: ChangeBoardReport) -> None:
         line(item.path, item.sha256)
     if not report.cover.inputs:
         line("(made from values in code, not from files)")
+    if report.warnings:
+        line("")
+        line(f"Warnings — would hurt if installed as is ({len(report.warnings)})", bold=True)
+        for text in report.warnings:
+            line("warning", text)
     line("")
     line(f"Caveats to read before approving ({len(report.caveats)})", bold=True)
     for caveat in report.caveats:
@@ -309,7 +315,16 @@ class XlsxReport:
         table(book, "Summary", SUMMARY, _summary_rows(report))
         table(book, "By role", BY_ROLE, [_role_cells(r) for r in report.by_role])
         table(book, "Flows", MATRIX, _matrix_rows(report))
-        taken = {"cover", "summary", "by role", "flows", "excluded", "unresolved", "notes"}
+        taken = {
+            "cover",
+            "summary",
+            "by role",
+            "flows",
+            "excluded",
+            "unresolved",
+            "warnings",
+            "notes",
+        }
         for point in report.points:
             table(book, sheet_name(point.point, taken), RULES, _point_rows(point.rules))
         if report.excluded:
@@ -334,6 +349,7 @@ class XlsxReport:
             _columns(("Product", TEXT), ("Flow", TEXT), ("Role", TEXT), ("Reason", WRAPPED)),
             [[u.product, u.flow, u.role, u.reason] for u in report.unbound],
         )
+        table(book, "Warnings", _columns(("Warning", WRAPPED)), [[w] for w in report.warnings])
         table(book, "Notes", _columns(("Note", WRAPPED)), [[n] for n in report.notices])
         book.properties.title = f"Port matrix: {deployment.name}"
         buffer = io.BytesIO()

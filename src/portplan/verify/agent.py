@@ -6,7 +6,9 @@ library only — so nothing here imports the rest of portplan).
 ``tcp=443,8000-8010;udp=161``; empty or ``-`` for none), prints one JSON line
 ``{"ready": ..., "findings": ...}`` when every port is open, then serves until the duration ends
 or it is stopped (SIGTERM, SIGINT). With ``--watch`` it also records every probe datagram that
-arrives and prints ``{"arrivals": [...]}`` when it stops.
+arrives and prints ``{"arrivals": [...]}`` when it stops. With ``--pid-file F`` it writes its
+process id to F while it runs, so a lab that was killed outright can still find it
+(``portplan lab --cleanup``).
 
 ``start --state DIR SPEC ADDRESS...`` does the same in the background (a daemon that stops by
 itself after ``--duration``), prints the ready line and returns; ``stop --state DIR`` stops it
@@ -245,6 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     listen_args.add_argument("addresses", nargs="+")
     listen_args.add_argument("--duration", type=float, default=3600)
     listen_args.add_argument("--watch", action="store_true")
+    listen_args.add_argument("--pid-file", default=None)
     start_args = sub.add_parser("start")
     start_args.add_argument("--state", required=True)
     start_args.add_argument("spec")
@@ -274,7 +277,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.watch:
                 print(json.dumps({"arrivals": _arrivals(result)}), flush=True)
 
-        _listen_forever(args.spec, args.addresses, args.duration, args.watch, ready, done)
+        if args.pid_file:
+            with open(args.pid_file, "w") as handle:
+                handle.write(f"{os.getpid()}\n")
+        try:
+            _listen_forever(args.spec, args.addresses, args.duration, args.watch, ready, done)
+        finally:
+            if args.pid_file:
+                with contextlib.suppress(OSError):
+                    os.remove(args.pid_file)
         return 0
     if args.mode == "start":
         return start_daemon(args.state, args.spec, args.addresses, args.duration)

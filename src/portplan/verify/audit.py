@@ -20,7 +20,7 @@ import itertools
 import math
 import random
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
 from portplan.errors import InputError
@@ -153,6 +153,12 @@ def needs_for_point(
     ``host``: for a host firewall covering several hosts, the one this ruleset is from."""
     notices: list[str] = []
     needs: list[Need] = []
+    resolution, skipped = without_ftp_data(resolution)
+    if skipped:
+        notices.append(
+            f"{skipped} FTP data flow(s) not audited: they pass as related traffic of their "
+            "control connection where the ruleset attaches the FTP helper."
+        )
     if point is not None:
         known = {p.name: p for p in deployment.firewalls}
         if point not in known:
@@ -180,6 +186,12 @@ def needs_for_point(
         "this ruleset has no forward chain, so it is a host's — name the host firewall it "
         f"belongs to with --point ({', '.join(hosts) or 'the deployment has none'})."
     )
+
+
+def without_ftp_data(resolution: Resolution) -> tuple[Resolution, int]:
+    """The resolution without its FTP data flows, and how many there were."""
+    kept = tuple(f for f in resolution.flows if f.application != "ftp-data")
+    return replace(resolution, flows=kept), len(resolution.flows) - len(kept)
 
 
 def _host_of_point(

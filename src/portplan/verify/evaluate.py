@@ -92,7 +92,9 @@ TCP_FLAGS = {
     "cwr": 0x80,
 }
 NEW_STATE = 1 << CT_STATES.index("new")
-IGNORED_STATEMENTS = {"counter", "log", "comment", "notrack", "meta-set-nftrace"}
+# Statements that give no verdict; "ct helper" attaches a conntrack helper (FTP) to the
+# connection, whose data connections then match ct state related.
+IGNORED_STATEMENTS = {"counter", "log", "comment", "notrack", "meta-set-nftrace", "ct helper"}
 
 Interval = tuple[int, int]
 

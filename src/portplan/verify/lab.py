@@ -14,22 +14,22 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
 from portplan.compile.registry import get_compiler
 from portplan.errors import EnvironmentProblem, UnsupportedError
+from portplan.flows.management import PRODUCT as MANAGEMENT
 from portplan.flows.paths import NoRoute, SiteGraph, flow_path
 from portplan.model.concrete import ConcreteFlow, Endpoint, Resolution
 from portplan.model.deployment import Deployment
 from portplan.model.service import Service
 from portplan.verify.agent import format_spec, probe_command
-from portplan.verify.netns import Namespace, NetnsGroup, require_kernel_access
+from portplan.verify.netns import LAB_PREFIX, Namespace, NetnsGroup, require_kernel_access
 from portplan.verify.targets import RANGE_SAMPLE, ProbeTarget, sample_ports
 from portplan.verify.topology import Address, Node, Topology, plan_topology
 
@@ -166,7 +166,10 @@ def plan_cases(
     cases: list[LabCase] = []
     notices: list[str] = []
     flows = resolution.flows
+    notices += untried_notices(flows)
     for flow in flows:
+        if untried(flow) is not None:
+            continue
         sources = _lab_addresses(topology, flow.source)
         targets = _lab_addresses(topology, flow.destination)
         if not sources or not targets:
@@ -193,6 +196,32 @@ def plan_cases(
     return cases + negatives, notices
 
 
+UNTRIED = {
+    "management": "management flow(s) are compiled but not tried: administrators and DNS, NTP "
+    "and update servers live outside the lab",
+    "ftp-data": "FTP data flow(s) are not tried on their own: they pass as related traffic of "
+    "their control connection (tried), through the kernel's FTP helper",
+    "discovery": "discovery flow(s) to a multicast group or broadcast are compiled but not "
+    "tried: the lab probes unicast",
+}
+
+
+def untried(flow: ConcreteFlow) -> str | None:
+    """Why the lab does not try ``flow`` (a key of :data:`UNTRIED`), or ``None``."""
+    if flow.product == MANAGEMENT:
+        return "management"
+    if flow.application == "ftp-data":
+        return "ftp-data"
+    if flow.discovery is not None:
+        return "discovery"
+    return None
+
+
+def untried_notices(flows: Sequence[ConcreteFlow]) -> list[str]:
+    counts = Counter(reason for flow in flows if (reason := untried(flow)) is not None)
+    return [f"{counts[reason]} {UNTRIED[reason]}." for reason in UNTRIED if counts[reason]]
+
+
 def _one_per_family(addresses: Sequence[Address]) -> list[Address]:
     seen: dict[int, Address] = {}
     for address in addresses:
@@ -209,6 +238,8 @@ def _negatives(
     for flow in flows:
         if len(cases) >= NEGATIVE_CAP:
             break
+        if untried(flow) is not None:
+            continue  # no plain rule carries it, so its variants say nothing about the rules
         sources = _lab_addresses(topology, flow.source)
         targets = _lab_addresses(topology, flow.destination)
         if not sources or not targets or not flow.path:
@@ -417,53 +448,45 @@ def build(
     """Create, wire, address, route and load every namespace; returns node → namespace."""
     wiring = _wire(topology)
     nodes = list(topology.nodes.values())
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        namespaces = dict(
-            zip(
-                [n.name for n in nodes],
-                pool.map(lambda n: group.add(n.name), nodes),
-                strict=True,
-            )
-        )
-        list(pool.map(lambda ns: ns.run("sysctl", "-qw", *SYSCTLS), namespaces.values()))
-        links = [
-            f"link add name {wiring.interfaces[(a, b)]} netns {namespaces[a].name} type veth "
-            f"peer name {wiring.interfaces[(b, a)]} netns {namespaces[b].name}"
-            for a, b in topology.links
-        ]
-        _batch(None, links)
-        list(pool.map(lambda n: _batch(namespaces[n], wiring.commands[n]), list(namespaces)))
+    names = [n.name for n in nodes]
+    namespaces = dict(
+        zip(names, group.parallel(lambda n: group.add(n.name), nodes, 8), strict=True)
+    )
+    group.parallel(lambda ns: ns.run("sysctl", "-qw", *SYSCTLS), namespaces.values(), 8)
+    links = [
+        f"link add name {wiring.interfaces[(a, b)]} netns {namespaces[a].name} type veth "
+        f"peer name {wiring.interfaces[(b, a)]} netns {namespaces[b].name}"
+        for a, b in topology.links
+    ]
+    _batch(group, None, links)
+    group.parallel(lambda n: _batch(group, namespaces[n], wiring.commands[n]), names, 8)
 
-        def load(node: Node) -> str | None:
-            text = (
-                hosts.get(node.host or "")
-                if node.kind == "host"
-                else networks.get(node.point or "")
-            )
-            if not text:
-                return None
-            try:
-                namespaces[node.name].load_nft(text)
-            except EnvironmentProblem as exc:
-                if not keep_going:
-                    raise
-                return f"{node.point or node.host}: the ruleset did not load: {exc}"
+    def load(node: Node) -> str | None:
+        text = hosts.get(node.host or "") if node.kind == "host" else networks.get(node.point or "")
+        if not text:
             return None
+        try:
+            namespaces[node.name].load_nft(text)
+        except EnvironmentProblem as exc:
+            if not keep_going:
+                raise
+            return f"{node.point or node.host}: the ruleset did not load: {exc}"
+        return None
 
-        problems = [p for p in pool.map(load, nodes) if p]
+    problems = [p for p in group.parallel(load, nodes, 8) if p]
     if notices is not None:
         notices.extend(problems)
     return namespaces
 
 
-def _batch(namespace: Namespace | None, lines: Sequence[str]) -> None:
+def _batch(group: NetnsGroup, namespace: Namespace | None, lines: Sequence[str]) -> None:
     if not lines:
         return
     argv = ["ip", "-batch", "-"]
     if namespace is None:
-        result = subprocess.run(
-            argv, input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=120
-        )
+        # Each line makes a veth pair with its ends already in their namespaces: nothing is
+        # ever left in the machine's own namespace, even if the lab stops half-way.
+        result = group.run(argv, input="\n".join(lines) + "\n", check=False, timeout=120)
         if result.returncode != 0:
             raise EnvironmentProblem(f"building the lab's links failed: {result.stderr.strip()}")
         return
@@ -474,7 +497,10 @@ def _batch(namespace: Namespace | None, lines: Sequence[str]) -> None:
 
 
 def start_listeners(
-    namespaces: dict[str, Namespace], cases: Sequence[LabCase], topology: Topology
+    group: NetnsGroup,
+    namespaces: dict[str, Namespace],
+    cases: Sequence[LabCase],
+    topology: Topology,
 ) -> list[str]:
     """A listener in every namespace that receives a flow; returns findings."""
     by_node: dict[str, dict[str, list[int]]] = {}
@@ -489,9 +515,17 @@ def start_listeners(
         binds = ["0.0.0.0"]
         if any(a.version == 6 for a in topology.nodes[node].addresses):
             binds.append("::")
+        pid_file = str(group.pid_file(node))  # found by `portplan lab --cleanup` if we die
         processes.append(
             namespaces[node].popen(
-                sys.executable, "-m", "portplan.verify.agent", "listen", format_spec(ports), *binds
+                sys.executable,
+                "-m",
+                "portplan.verify.agent",
+                "listen",
+                format_spec(ports),
+                *binds,
+                "--pid-file",
+                pid_file,
             )
         )
     findings: list[str] = []
@@ -509,6 +543,7 @@ def start_listeners(
 
 
 def run_cases(
+    group: NetnsGroup,
     namespaces: dict[str, Namespace],
     cases: Sequence[LabCase],
     timeout: float = PROBE_TIMEOUT,
@@ -537,10 +572,25 @@ def run_cases(
         return results
 
     # Source namespaces probe at once (up to 32 agents): they mostly wait on timeouts.
-    with ThreadPoolExecutor(max_workers=min(32, max(1, len(by_node)))) as pool:
-        results = [r for batch in pool.map(run, list(by_node)) for r in batch]
+    batches = group.parallel(run, list(by_node), min(32, len(by_node)))
+    results = [r for batch in batches for r in batch]
     order = {id(c): i for i, c in enumerate(cases)}
     return sorted(results, key=lambda r: order[id(r.case)])
+
+
+def _final_drop(deployment: Deployment, notices: list[str]) -> Deployment:
+    """Network firewalls set to ``final: continue`` are loaded with ``drop``: the lab has no
+    existing ruleset for them to leave traffic to, and with drop it proves they accept every
+    flow and nothing else."""
+    beside = [p.name for p in deployment.firewalls if p.final == "continue"]
+    if not beside:
+        return deployment
+    notices.append(
+        f"{', '.join(beside)}: final: continue — the lab has no other ruleset beside them, so "
+        "they are loaded with drop to prove what they accept."
+    )
+    points = [p.model_copy(update={"final": "drop"}) for p in deployment.firewalls]
+    return deployment.model_copy(update={"firewalls": points})
 
 
 def run_lab(
@@ -561,6 +611,7 @@ def run_lab(
     started = time.monotonic()
     topology = plan_topology(deployment)
     report.notices.extend(topology.notices)
+    deployment = _final_drop(deployment, report.notices)
     networks, hosts = compile_rulesets(deployment, resolution, target)
     if sabotage is not None:
         sabotage(networks, hosts)
@@ -573,17 +624,17 @@ def run_lab(
     cases, notices = plan_cases(deployment, resolution, topology)
     report.notices.extend(notices)
     say(f"compiled {len(networks) + len(hosts)} rulesets; {len(cases)} probes planned")
-    with NetnsGroup(prefix="ppl") as group:
+    with NetnsGroup(prefix=LAB_PREFIX) as group:
         say(f"building {len(topology.nodes)} namespaces")
         namespaces = build(
             group, topology, networks, hosts, keep_going=keep_going, notices=report.notices
         )
         report.namespaces = len(namespaces)
-        report.notices.extend(start_listeners(namespaces, cases, topology))
+        report.notices.extend(start_listeners(group, namespaces, cases, topology))
         report.timings["build"] = time.monotonic() - started
         say(f"built in {report.timings['build']:.1f} s; probing")
         tested = time.monotonic()
-        report.results = run_cases(namespaces, cases, progress=progress)
+        report.results = run_cases(group, namespaces, cases, progress=progress)
         report.timings["test"] = time.monotonic() - tested
         closing = time.monotonic()
         say("removing the namespaces")

@@ -42,15 +42,20 @@ def deployment_diagram(
     nodes += firewalls
     link_nodes, wires = _links(deployment, site_cluster, {n.title: n.id for n in firewalls})
     nodes += link_nodes
-    edges = _drop_covered(_flow_segments(resolution, places))
+    # The product flows; the management block's (administrators to every host, every host to
+    # DNS, NTP, updates) would draw a line to each host: counted, not drawn.
+    uses = {use.key for use in deployment.products}
+    drawn = [f for f in resolution.flows if f.product in uses]
+    edges = _drop_covered(_flow_segments(drawn, places))
     edges.sort(key=lambda e: (e.source, e.target, e.conditional))
+    subtitle = deployment.description
+    if level == "zone":
+        subtitle += " (zone to zone: services of every host in each zone)"
+    if len(drawn) < len(resolution.flows):
+        managed = len(resolution.flows) - len(drawn)
+        subtitle += f" — not drawn: {managed} flows of the management block"
     return Diagram(
-        deployment.name,
-        tuple(clusters),
-        tuple(nodes),
-        (*edges, *wires),
-        subtitle=deployment.description
-        + (" (zone to zone: services of every host in each zone)" if level == "zone" else ""),
+        deployment.name, tuple(clusters), tuple(nodes), (*edges, *wires), subtitle=subtitle.strip()
     )
 
 
@@ -224,11 +229,11 @@ def _links(
     return nodes, wires
 
 
-def _flow_segments(resolution: Resolution, places: _Places) -> list[Edge]:
+def _flow_segments(flows: Sequence[ConcreteFlow], places: _Places) -> list[Edge]:
     """Flows merged per segment of their path: source → each network firewall → destination;
     a segment carries every service of the flows that take it."""
     segments: dict[tuple[str, str, bool], list[ConcreteFlow]] = {}
-    for flow in resolution.flows:
+    for flow in flows:
         points = [f"fw:{h.point}" for h in flow.path if h.kind == "network"]
         chain = [places.of(flow.source), *dict.fromkeys(points), places.of(flow.destination)]
         conditional = flow.optional or flow.feature is not None
