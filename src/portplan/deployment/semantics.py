@@ -120,11 +120,14 @@ def _check_overlaps(
 
 def check_host_addresses(deployment: Deployment, source: SourceMap) -> None:
     zones = {z.name: z for z in deployment.zones}
+    # A host inside a zone that is itself loopback or multicast has its address from the
+    # zone: one mistake, reported once, at the zone.
+    special_zones = {z.name for z in deployment.zones if any(special_use(c) for c in z.cidrs)}
     for i, host in enumerate(deployment.hosts):
         for j, address in enumerate(host.addresses):
             where = ("hosts", i, "addresses", j)
             problem = special_use(ipaddress.ip_network(address))
-            if problem:
+            if problem and host.zone not in special_zones:
                 raise source.error(
                     where,
                     f"address {address} of host '{host.name}' is {problem} — give the "
