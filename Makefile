@@ -47,6 +47,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/audit.py --kernel
 	$(BIN)/python bench/report.py
 
 clean:

@@ -310,6 +310,11 @@ def main() -> int:
             "",
         ]
     )
+    # bench/audit.py keeps its own section of the file: carry it over.
+    previous = Path(args.write).read_text() if Path(args.write).exists() else ""
+    audit_section = previous[previous.find("<!-- audit-bench:start -->") :]
+    if "<!-- audit-bench:start -->" in previous:
+        text += "\n" + audit_section
     write_atomic(Path(args.write), text)
     print(f"wrote {args.write}")
     return 0

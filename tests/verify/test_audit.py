@@ -157,8 +157,10 @@ def test_nft_text_is_read_by_the_kernel(kernel: None, shop_plan: Plan, tmp_path:
 
 def test_iptables_save_rejects_what_it_cannot_evaluate(tmp_path: Path) -> None:
     path = tmp_path / "rules.v4"
-    path.write_text("*filter\n:INPUT DROP [0:0]\n-A INPUT -m recent --rcheck -j DROP\nCOMMIT\n")
-    with pytest.raises(Exception, match=r"rules.v4: line 3: the match module '-m recent'"):
+    path.write_text(
+        "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp -j NFQUEUE --queue-num 1\nCOMMIT\n"
+    )
+    with pytest.raises(Exception, match=r"rules.v4: line 3: the target 'NFQUEUE'"):
         read_ruleset(path)
 
 
@@ -217,7 +219,7 @@ def test_cli_reports_and_exits_1_on_a_gap(shop: tuple[Path, Path], tmp_path: Pat
     result = runner.invoke(
         cli, ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", "missing.json"]
     )
-    assert result.exit_code == 2 and "cannot read the ruleset" in result.output
+    assert result.exit_code == 2 and "missing.json: file not found" in result.output
 
 
 def test_ruleset_dumped_from_the_lab(netns: NetnsGroup, shop_plan: Plan) -> None:
@@ -351,3 +353,78 @@ def test_iptables_syn_and_address_ranges() -> None:
     assert action("10.0.0.4", "10.9.0.1", 22) == "drop"
     assert action("10.0.0.4", "10.9.0.1", 22, "established") == "accept"
     assert action("10.0.0.4", "10.8.0.1", 80) == "reject"
+
+
+CONDITIONAL_IPTABLES = """\
+*filter
+:FORWARD DROP [0:0]
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -s 10.10.1.0/24 -d 10.10.2.5 -p tcp -m multiport --dports 443,8443 \
+-m limit --limit 50/sec -j ACCEPT
+-A FORWARD -i eth2 -s 10.10.2.5 -d 10.10.3.6 -p tcp --dport 1433 -j ACCEPT
+-A FORWARD -s 10.10.3.7 -d 10.10.2.5 -p udp --dport 161 -j ACCEPT
+-A FORWARD -s 10.10.3.7 -d 10.10.2.5 -p icmp --icmp-type echo-request -j ACCEPT
+COMMIT
+"""
+
+
+def test_conditional_flows_are_listed_apart_and_fail_only_when_strict(
+    shop: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from portplan.cli.main import cli
+
+    deployment, catalog = shop
+    rules = tmp_path / "rules.v4"
+    rules.write_text(CONDITIONAL_IPTABLES.replace("\\\n", ""))
+    args = ["--catalog", str(catalog), "audit", str(deployment), "--ruleset", str(rules)]
+    result = CliRunner().invoke(cli, [*args, "--point", "core"])
+    assert result.exit_code == 0, result.output
+    assert "(2 allowed, 3 conditional, 0 partial, 0 blocked)" in result.output
+    assert "3 flow(s) allowed only subject to conditions" in result.output
+    assert "-m limit --limit 50/sec" in result.output and "arriving on eth2" in result.output
+    assert "--strict fails on them" in result.output
+    strict = CliRunner().invoke(cli, [*args, "--point", "core", "--strict"])
+    assert strict.exit_code == 1 and "3 required flow(s) not fully allowed" in strict.output
+    data = json.loads(
+        CliRunner().invoke(cli, [*args, "--point", "core", "--output-format", "json"]).stdout
+    )
+    assert not data["failed"]
+    assert sorted(data["conditional"]) == [
+        "shop/sql/app1->db1",
+        "shop/web/ws1->app1",
+        "shop/web/ws2->app1",
+    ]
+    web = next(f for f in data["flows"] if f["flow"] == "shop/web/ws1->app1")
+    assert web["status"] == "conditional" and web["conditional"] == ["tcp/443,8443"]
+    # Naming the interface of the servers' zone settles the SQL flow.
+    mapped = CliRunner().invoke(
+        cli, [*args, "--point", "core", "--interface", "servers=eth2", "--output-format", "json"]
+    )
+    assert "shop/sql/app1->db1" not in json.loads(mapped.stdout)["conditional"]
+
+
+def test_a_ruleset_past_the_input_limit_is_refused(shop: tuple[Path, Path], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from portplan.cli.main import cli
+
+    deployment, catalog = shop
+    rules = tmp_path / "rules.v4"
+    rules.write_text(CORE_IPTABLES * 200)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--max-size",
+            "100k",
+            "--catalog",
+            str(catalog),
+            "audit",
+            str(deployment),
+            "--ruleset",
+            str(rules),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "rules.v4" in result.output and "limit" in result.output

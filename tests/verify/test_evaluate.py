@@ -189,11 +189,11 @@ def test_rules_lists_every_rule_with_a_label(netns: NetnsGroup) -> None:
 def test_unsupported_expression_names_the_rule(netns: NetnsGroup) -> None:
     namespace = netns.add("ev")
     namespace.load_nft(
-        "table inet t { chain c { type filter hook input priority 0; "
-        "fib daddr type local accept; }; }"
+        "table ip t { chain c { type filter hook prerouting priority -150; "
+        "meta l4proto tcp tproxy to 127.0.0.1:3128; }; }"
     )
     data = json.loads(namespace.run("nft", "-j", "list", "ruleset").stdout)
-    with pytest.raises(UnsupportedError, match=r"inet t c handle \d+: .*fib"):
+    with pytest.raises(UnsupportedError, match=r"ip t c handle \d+: .*'tproxy'.*local socket"):
         load_ruleset(data)
 
 
@@ -219,12 +219,12 @@ def test_unsupported_statement_without_kernel() -> None:
                     "table": "t",
                     "chain": "c",
                     "handle": 4,
-                    "expr": [{"limit": {"rate": 10, "per": "second"}}, {"accept": None}],
+                    "expr": [{"tproxy": {"port": 3128}}, {"accept": None}],
                 }
             },
         ]
     }
-    with pytest.raises(UnsupportedError, match=r"ip t c handle 4: .*'limit'"):
+    with pytest.raises(UnsupportedError, match=r"ip t c handle 4: .*'tproxy'"):
         load_ruleset(data)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from collections import Counter
 
 import click
 from rich.table import Table
@@ -18,6 +18,7 @@ from portplan.cli.options import (
     first_few,
     format_option,
     notes_line,
+    print_notes,
     render_plain,
     verbose,
 )
@@ -25,23 +26,45 @@ from portplan.errors import CheckFailed, InputError
 from portplan.model.service import format_services
 
 
-def audit_table(report: pipeline.AuditReport) -> str:
+def audit_table(report: pipeline.AuditReport, show_all: bool = True) -> str:
+    """Every flow check (``show_all``), or only those not fully allowed; the tally counts
+    them all."""
     where = f"enforcement point {report.point}" if report.point else "a router every flow passes"
-    table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks")
+    counts = Counter(check.status for check in report.checks)
+    tally = ", ".join(f"{counts[s]} {s}" for s in ("allowed", "conditional", "partial", "blocked"))
+    shown = [c for c in report.checks if show_all or c.status != "allowed"]
+    table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks ({tally})")
     for heading in ("Flow", "Hook", "Result", "Allowed", "Blocked", "Decided by"):
         table.add_column(heading, overflow="fold")
-    for check in report.checks:
+    for check in shown:
         result = check.status.upper() if check.required else f"{check.status} (optional)"
+        allowed = [*format_services(check.allowed)]
+        allowed += [f"{s} (conditional)" for s in format_services(check.conditional)]
         add_data_row(
             table,
             check.flow.id,
             check.hook,
             result,
-            "\n".join(format_services(check.allowed)) or "-",
+            "\n".join(allowed) or "-",
             "\n".join(format_services(check.blocked)) or "-",
             check.rule or "-",
         )
     lines = [render_plain(table)]
+    if not show_all:
+        lines.append(f"(the {len(shown)} not fully allowed; --all: every flow check)\n")
+    conditional = [c for c in report.checks if c.conditions]
+    if conditional:
+        subject = Table(title=f"{len(conditional)} flow(s) allowed only subject to conditions")
+        for heading in ("Flow", "Services", "Allowed subject to"):
+            subject.add_column(heading, overflow="fold")
+        for check in conditional:
+            ways = "\nor ".join(check.conditions[:4])
+            if len(check.conditions) > 4:
+                ways += f"\n(and {len(check.conditions) - 4} more ways)"
+            add_data_row(
+                subject, check.flow.id, "\n".join(format_services(check.conditional)), ways
+            )
+        lines.append(render_plain(subject))
     if report.findings:
         rules = Table(title=f"{len(report.findings)} rule findings")
         for heading in ("Finding", "Rule", "Detail"):
@@ -54,23 +77,11 @@ def audit_table(report: pipeline.AuditReport) -> str:
     return "".join(lines)
 
 
-def attention_only(report: pipeline.AuditReport) -> pipeline.AuditReport:
-    """The report with only the flows that are not fully allowed (findings stay)."""
-    return replace(report, checks=tuple(c for c in report.checks if c.status != "allowed"))
-
-
-def audit_summary(report: pipeline.AuditReport) -> str:
-    allowed = sum(1 for c in report.checks if c.status == "allowed")
-    return (
-        f"{allowed} of {len(report.checks)} flow checks fully allowed; the others and the "
-        f"{len(report.findings)} rule finding(s) follow (--all: every flow).\n"
-    )
-
-
 def audit_json(report: pipeline.AuditReport) -> str:
     data = {
         "point": report.point,
         "failed": report.failed,
+        "conditional": [c.flow.id for c in report.conditional],
         "flows": [
             {
                 "flow": c.flow.id,
@@ -78,8 +89,11 @@ def audit_json(report: pipeline.AuditReport) -> str:
                 "status": c.status,
                 "required": c.required,
                 "allowed": format_services(c.allowed),
+                "conditional": format_services(c.conditional),
                 "blocked": format_services(c.blocked),
+                "conditions": list(c.conditions),
                 "decided_by": c.rule,
+                "rewrites": list(c.rewrites),
             }
             for c in report.checks
         ],
@@ -140,6 +154,12 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
     metavar="ZONE=IFNAME",
     help="Interface of a zone on the router, for rulesets matching iifname/oifname.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) also when a required flow is allowed only subject to a condition "
+    "(a rate limit, a mark, the interface it arrives on).",
+)
 @format_option(["table", "json"], flag="--output-format")
 @ALL
 @OUTPUT
@@ -153,14 +173,17 @@ def command(
     point: str | None,
     host: str | None,
     interfaces: tuple[str, ...],
+    strict: bool,
     output_format: str,
     show_all: bool,
     output: str | None,
 ) -> None:
     """Evaluate an existing ruleset against DEPLOYMENT's flows with real packet-classification
-    semantics: per flow allowed / blocked / partial, plus rules wider than any flow needs and
-    rules that can never match. Exit 1 when a required flow is not fully allowed. The table
-    shows the flows that are not fully allowed (--all: every flow); -o FILE writes them all.
+    semantics: per flow allowed / blocked / partial — or conditional, allowed only subject to
+    something the flow does not decide (a rate limit, a mark, the interface) — plus rules wider
+    than any flow needs and rules that can never match. Exit 1 when a required flow is not
+    fully allowed (with --strict, also when it is only conditionally allowed). The table shows
+    the flows that are not fully allowed (--all: every flow); -o FILE writes them all.
 
     \b
     Examples:
@@ -180,13 +203,20 @@ def command(
     )
     if output_format == "json":
         emit(audit_json(report), output)
-    elif output not in (None, "-") or show_all:
-        emit(audit_table(report), output)
     else:
-        emit(audit_summary(report) + audit_table(attention_only(report)), None)
+        emit(audit_table(report, show_all or output not in (None, "-")), output)
     notes_line(report.notices, verbose(ctx), "audit notes")
-    if report.failed:
-        failing = [c.flow.id for c in report.checks if c.required and c.status != "allowed"]
+    conditional = [c.flow.id for c in report.conditional]
+    if conditional and not strict:
+        print_notes(
+            [
+                f"{len(conditional)} required flow(s) allowed only subject to conditions "
+                f"(listed above; --strict fails on them): {first_few(conditional)}"
+            ]
+        )
+    if report.failed or (strict and conditional):
+        states = ("blocked", "partial", "conditional") if strict else ("blocked", "partial")
+        failing = [c.flow.id for c in report.checks if c.required and c.status in states]
         raise CheckFailed(
             f"{len(failing)} required flow(s) not fully allowed: {first_few(failing)}"
         )

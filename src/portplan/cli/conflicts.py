@@ -18,8 +18,8 @@ from portplan.cli.options import (
     emit,
     format_option,
     longest_word,
+    output_width,
     render_plain,
-    terminal_width,
     wrap_at_commas,
 )
 
@@ -35,7 +35,7 @@ def conflicts_table(
     never split. Port lists break after commas, never inside a number."""
     if not conflicts:
         return f"{name}: no port conflicts.\n"
-    width = terminal_width() if width is None else width
+    width = output_width() if width is None else width
     kinds = Counter(c.kind for c in conflicts)
     hosts = {c.host for c in conflicts}
     title = (

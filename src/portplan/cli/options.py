@@ -88,11 +88,16 @@ def first_few(names: Sequence[str], limit: int = 5) -> str:
 
 
 def terminal_width(default: int = 160) -> int:
-    """COLUMNS if set, else the terminal's width; ``default`` for a pipe or a file, so saved
-    output is stable."""
+    """The terminal's width; ``default`` for a pipe or a file, so saved output is stable."""
+    return shutil.get_terminal_size((default, 40)).columns if sys.stdout.isatty() else default
+
+
+def output_width(default: int = 160) -> int:
+    """COLUMNS if set (to fit a table to a width on purpose, piped too), else as
+    :func:`terminal_width`."""
     if os.environ.get("COLUMNS", "").isdigit():
         return max(int(os.environ["COLUMNS"]), 60)
-    return shutil.get_terminal_size((default, 40)).columns if sys.stdout.isatty() else default
+    return terminal_width(default)
 
 
 ALL = click.option(

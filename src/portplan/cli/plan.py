@@ -25,8 +25,8 @@ from portplan.cli.options import (
     endpoint_cell,
     format_option,
     notes_line,
+    output_width,
     render_plain,
-    terminal_width,
     verbose,
     whole_lines,
     wrap_at_commas,
@@ -42,7 +42,7 @@ def flows_table(resolution: Resolution, width: int | None = None) -> str:
     """Every flow, as plain text (no colour, so it can go to a file or a pipe). Addresses and
     port lists are never split inside: an address is a line of its own and its column is at
     least that wide; the purpose and the path wrap at spaces."""
-    width = terminal_width() if width is None else width
+    width = output_width() if width is None else width
     cells = [
         (
             endpoint_cell(f.source.name, pipeline.addresses_text(f.source)),
@@ -76,7 +76,7 @@ def _count(items: Sequence[object], what: str) -> str:
 
 def plan_summary(deployment: Deployment, resolution: Resolution, width: int | None = None) -> str:
     """What a plan amounts to, in a few lines, and what needs attention."""
-    width = terminal_width(100) if width is None else width
+    width = output_width(100) if width is None else width
     uses = {use.key for use in deployment.products}
     flows = [f for f in resolution.flows if f.product in uses]
     managed = len(resolution.flows) - len(flows)  # from the management block

@@ -1,769 +1,177 @@
-"""Packet classification over an nftables ruleset, the JSON of ``nft -j list ruleset``.
+"""Packet classification over a ruleset, with the kernel's semantics.
 
-The semantics follow the kernel (nftables wiki, "Netfilter hooks" and "Configuring chains"):
-
-- A packet passes the hooks of its path in order — input: prerouting, input; forward:
-  prerouting, forward, postrouting; output: output, postrouting. At each hook every base chain
-  of a table whose family sees the packet (``inet`` and ``ip`` for IPv4, ``inet`` and ``ip6``
-  for IPv6) runs in priority order. ``accept`` ends only that base chain; ``drop`` and
-  ``reject`` end the packet. A base chain that ends without a verdict applies its policy.
+- A packet passes the hooks of its path in order — input: ingress, prerouting, input;
+  forward: ingress, prerouting, forward, postrouting, egress; output: output, postrouting,
+  egress. At each hook every base chain of a table whose family sees the packet (``inet``
+  and ``ip`` for IPv4, ``inet`` and ``ip6`` for IPv6, ``netdev`` for both) runs in priority
+  order; ingress and egress chains only for the device they are bound to. ``accept`` ends
+  only that base chain; ``drop`` and ``reject`` end the packet; a base chain that ends
+  without a verdict applies its policy.
+- Conntrack looks the packet up at priority -200 on prerouting and output: chains before it
+  see ``ct state invalid``, and ``notrack`` there leaves the packet untracked. NAT chains run
+  for a connection's first packet only, at their hook's NAT priority; ``dnat`` and
+  ``redirect`` rewrite the destination the later chains see (a redirected forward packet is
+  delivered locally; a packet to this host rewritten to another address is refused: routing
+  decides it), ``snat``/``masquerade`` the source.
 - Rules run in order; ``jump`` pushes, ``goto`` replaces, ``return`` pops (at a base chain it
-  applies the policy). Verdict maps (``vmap``) pick one of these by key.
-- A payload match implies its protocol, as ``nft`` adds it when the rule is loaded: ``tcp dport
-  != 53`` never matches a UDP packet, ``ip saddr`` never matches an IPv6 packet.
-- nat chains see only the first packet of a connection (``ct state new``).
+  applies the policy). Verdict maps (``vmap``) pick one of these by key. A payload match
+  implies its protocol, as ``nft`` adds it when the rule is loaded.
 
-Anything this module cannot evaluate exactly raises :class:`UnsupportedError` naming the rule
-when the ruleset is loaded, so a verdict is never a guess. A packet without an interface name
-arrives on (or leaves by) an interface no rule names: ``iifname "lo"`` does not match it and
-``iifname != "lo"`` does.
+A match a flow alone cannot decide — a rate limit, ``-m recent``, a mark set outside the
+ruleset, an interface when the packet's is not given (:data:`ANY_INTERFACE`) — makes the
+evaluator follow both ways; when they end differently the verdict is *conditional*:
+"allowed, subject to ``limit rate 10/second`` (rule …)". What it cannot evaluate at all
+raises :class:`UnsupportedError` naming the rule, so a verdict is never a guess.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
 import ipaddress
-import operator
-import socket
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
-from portplan.errors import InputError, UnsupportedError
-from portplan.model.service import ICMP_TYPES
+from portplan.errors import UnsupportedError
+from portplan.model.intervals import Interval
+from portplan.verify.matches import (
+    ANY_INTERFACE,
+    UNKNOWN,
+    Condition,
+    Field,
+    Match,
+    PacketState,
+)
+from portplan.verify.netfilter import (
+    CONNTRACK_HOOKS,
+    CONNTRACK_PRIORITY,
+    CT_STATES,
+    FAMILIES_SEEING,
+    HOOK_PATH,
+    IP_PROTOCOLS,
+    NAT_PRIORITY,
+    NEW_STATE,
+    PORTED,
+    Action,
+    Hook,
+    icmp_type_number,
+)
+from portplan.verify.packets import Packet, Trace, Verdict, packet_state
+from portplan.verify.rules import (
+    MISS,
+    Chain,
+    Effect,
+    Nat,
+    Rewrite,
+    Rule,
+    Statement,
+    VerdictMap,
+)
 
-Hook = Literal["input", "output", "forward"]
-Action = Literal["accept", "drop", "reject"]
+__all__ = [
+    "ANY_INTERFACE",
+    "CT_STATES",
+    "IP_PROTOCOLS",
+    "PORTED",
+    "Chain",
+    "Field",
+    "Hook",
+    "Interval",
+    "Match",
+    "Packet",
+    "Rule",
+    "Ruleset",
+    "Statement",
+    "Trace",
+    "Verdict",
+    "VerdictMap",
+    "icmp_type_number",
+    "load_ruleset",
+    "packet_state",
+]
 
-# The hooks a packet passes, in order, for each kind of traffic a host or router sees.
-HOOK_PATH: dict[str, tuple[str, ...]] = {
-    "input": ("prerouting", "input"),
-    "forward": ("prerouting", "forward", "postrouting"),
-    "output": ("output", "postrouting"),
-}
-FAMILIES_SEEING = {"ip": ("ip", "inet"), "ip6": ("ip6", "inet")}
-IP_PROTOCOLS = {
-    "icmp": 1,
-    "igmp": 2,
-    "tcp": 6,
-    "udp": 17,
-    "gre": 47,
-    "esp": 50,
-    "ah": 51,
-    "icmpv6": 58,
-    "ipv6-icmp": 58,
-    "sctp": 132,
-    "udplite": 136,
-    "dccp": 33,
-}
-PORTED = {6, 17, 132, 136, 33}
-NFPROTO = {"ipv4": 2, "ipv6": 10}
-CT_STATES = ("invalid", "established", "related", "new", "untracked")
-# ICMP type names nft prints beyond the ones the service model knows (RFC 792, RFC 4443).
-EXTRA_ICMP = {
-    "icmp": {
-        "info-request": 15,
-        "info-reply": 16,
-        "address-mask-request": 17,
-        "address-mask-reply": 18,
-    },
-    "icmpv6": {
-        "mld-listener-query": 130,
-        "mld-listener-report": 131,
-        "mld-listener-done": 132,
-        "mld-listener-reduction": 132,
-        "nd-redirect": 137,
-        "router-renumbering": 138,
-        "ind-neighbor-solicit": 141,
-        "ind-neighbor-advert": 142,
-        "mld2-listener-report": 143,
-    },
-}
-# TCP header flag bits (RFC 9293 3.1, RFC 3168 for ECE and CWR); nft's names.
-TCP_FLAGS = {
-    "fin": 0x01,
-    "syn": 0x02,
-    "rst": 0x04,
-    "psh": 0x08,
-    "ack": 0x10,
-    "urg": 0x20,
-    "ecn": 0x40,
-    "cwr": 0x80,
-}
-NEW_STATE = 1 << CT_STATES.index("new")
-# Statements that give no verdict; "ct helper" attaches a conntrack helper (FTP) to the
-# connection, whose data connections then match ct state related.
-IGNORED_STATEMENTS = {"counter", "log", "comment", "notrack", "meta-set-nftrace", "ct helper"}
+MAX_WAYS = 256  # ways through the ruleset for one packet (each undecided match doubles them)
+OTHER_INTERFACE = None  # the packet's interface is one no rule names
 
-Interval = tuple[int, int]
+
+# --- the walk through the hooks ---------------------------------------------------------------
+
+
+@dataclass
+class _Way:
+    """One way through the ruleset: the packet's state and where it is."""
+
+    state: PacketState
+    hooks: tuple[str, ...]
+    hook_at: int = 0
+    base: tuple[Chain, ...] | None = None  # the current hook's base chains, once entered
+    base_at: int = 0
+    chain: Chain | None = None  # the chain running now (None: between base chains)
+    rule_at: int = 0
+    step_at: int = 0
+    stack: tuple[tuple[Chain, int], ...] = ()
+    binding: tuple[int, bool] | None = None  # a NAT chain run for a later packet (its real
+    # ct state and opening): the chain runs as for the connection's first packet, and only its
+    # rewrites count
+    conditions: tuple[str, ...] = ()
+    assumed: dict[str, bool] = field(default_factory=dict)
+    accepts: tuple[tuple[int, str | None, str], ...] = ()
+    rewrites: tuple[str, ...] = ()
+    nat_hooks: frozenset[str] = frozenset()
+    reroute: str | None = None  # "input" after a redirect (or dnat to loopback) of a forward
+    # Where the packet's interface is not known: the interfaces this way may still be on
+    # (None: one no rule names), per direction; a way left with one knows it.
+    interfaces: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    every_interface: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
+    destination_rule: Rule | None = None  # the rule that rewrote the destination
+
+    def fork(self, **changes: Any) -> _Way:
+        changes.setdefault("assumed", dict(self.assumed))
+        changes.setdefault("interfaces", dict(self.interfaces))
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
-class Packet:
-    """The first packet of a connection as a hook sees it.
-
-    ``hook``: ``input`` (to this host), ``output`` (from this host) or ``forward`` (routed
-    through). ``family``: ``ip`` or ``ip6`` (``ipv4``/``ipv6``/``None`` are accepted; ``None``
-    takes it from ``saddr``). ``protocol``: ``tcp``, ``udp``, ``sctp``, ``icmp``, ``icmpv6``
-    or a protocol number. ``icmp_type`` defaults to echo-request for ICMP packets.
-    """
-
-    hook: Hook
-    family: str | None
-    saddr: str
-    daddr: str
-    protocol: str | int
-    dport: int | None = None
-    sport: int | None = None
-    icmp_type: str | int | None = None
-    ct_state: str = "new"
-    iifname: str | None = None
-    oifname: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.hook not in HOOK_PATH:
-            raise InputError(f"hook '{self.hook}' is not one of input, output, forward.")
-        if self.ct_state not in CT_STATES:
-            raise InputError(f"ct state '{self.ct_state}' is not one of {', '.join(CT_STATES)}.")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the ruleset does with a packet and which rule decided (None: a chain policy or
-    no base chain at all; ``chain`` then names the chain whose policy applied)."""
-
+class _Leaf:
     action: Action
     rule: str | None
-    chain: str | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.action == "accept"
-
-
-@dataclass(frozen=True)
-class _PacketView:
-    """A packet reduced to the numbers rules compare against."""
-
-    hook: str
-    family: str  # "ip" or "ip6"
-    saddr: int
-    daddr: int
-    proto: int
-    dport: int | None
-    sport: int | None
-    icmp_type: int | None
-    ct_state: int
-    iifname: str | None
-    oifname: str | None
+    chain: str | None
+    conditions: tuple[str, ...]
+    rewrites: tuple[str, ...]
+    destination: tuple[str | None, int | None] | None = None
 
 
-def _rest(view: _PacketView) -> tuple[Any, ...]:
-    """Every field of a view but the hook, in order (a cheap copy with another hook)."""
-    return (
-        view.family,
-        view.saddr,
-        view.daddr,
-        view.proto,
-        view.dport,
-        view.sport,
-        view.icmp_type,
-        view.ct_state,
-        view.iifname,
-        view.oifname,
+def _leaf(action: Action, rule: str | None, chain: str | None, way: _Way) -> _Leaf:
+    state = way.state
+    conditions = way.conditions + tuple(
+        _interface_condition(direction, names, way.every_interface[direction])
+        for direction, names in way.interfaces.items()
+        if len(names) < len(way.every_interface[direction])
     )
-
-
-def packet_view(packet: Packet) -> _PacketView:
-    try:
-        saddr = ipaddress.ip_address(packet.saddr)
-        daddr = ipaddress.ip_address(packet.daddr)
-    except ValueError as exc:
-        raise InputError(f"packet address: {exc}.") from None
-    family = {"ipv4": "ip", "ipv6": "ip6", 4: "ip", 6: "ip6"}.get(
-        packet.family or "", packet.family
-    ) or ("ip" if saddr.version == 4 else "ip6")
-    if family not in FAMILIES_SEEING or saddr.version != daddr.version:
-        raise InputError(f"packet family '{packet.family}' does not fit {saddr} → {daddr}.")
-    if (family == "ip") != (saddr.version == 4):
-        raise InputError(f"packet family '{family}' does not fit address {saddr}.")
-    proto = _protocol_number(packet.protocol)
-    icmp_type: int | None = None
-    if proto in (1, 58):
-        kind = "icmp" if proto == 1 else "icmpv6"
-        raw = packet.icmp_type if packet.icmp_type is not None else "echo-request"
-        icmp_type = raw if isinstance(raw, int) else icmp_type_number(kind, raw)
-    ported = proto in PORTED
-    if ported and packet.dport is None:
-        raise InputError(f"a {packet.protocol} packet needs a destination port.")
-    return _PacketView(
-        hook=packet.hook,
-        family=family,
-        saddr=int(saddr),
-        daddr=int(daddr),
-        proto=proto,
-        dport=packet.dport if ported else None,
-        sport=(packet.sport if packet.sport is not None else 40000) if ported else None,
-        icmp_type=icmp_type,
-        ct_state=1 << CT_STATES.index(packet.ct_state),
-        iifname=packet.iifname,
-        oifname=packet.oifname,
-    )
-
-
-def _protocol_number(value: str | int) -> int:
-    if isinstance(value, int):
-        return value
-    key = value.lower()
-    if key.isdigit():
-        return int(key)
-    if key not in IP_PROTOCOLS:
-        raise InputError(f"unknown protocol '{value}'.")
-    return IP_PROTOCOLS[key]
-
-
-def icmp_type_number(kind: str, name: str) -> int:
-    table = {**ICMP_TYPES[kind], **EXTRA_ICMP[kind]}
-    if name.isdigit():
-        return int(name)
-    if name not in table:
-        raise InputError(f"unknown {kind} type '{name}'.")
-    return table[name]
-
-
-# --- compiled rule pieces ---------------------------------------------------------------------
-
-
-class _Unsupported(Exception):
-    """Raised while compiling a rule; turned into UnsupportedError naming the rule."""
-
-
-@dataclass(frozen=True)
-class Field:
-    """A value a rule reads from the packet: ``kind`` says how constants are read."""
-
-    name: str  # "ip saddr", "tcp dport", "meta l4proto", ...
-    kind: str  # addr4 addr6 proto nfproto port icmp icmpv6 ctstate ifname
-    family: str | None = None  # the family the field needs (ip/ip6), None: any
-    protocols: frozenset[int] | None = None  # the l4 protocols the field needs, None: any
-
-    def read(self, view: _PacketView) -> int | str | None:
-        """The packet's value, or None when the field's implied protocol does not match."""
-        if self.family is not None and view.family != self.family:
-            return None
-        if self.protocols is not None and view.proto not in self.protocols:
-            return None
-        match self.name:
-            case "ip saddr" | "ip6 saddr":
-                return view.saddr
-            case "ip daddr" | "ip6 daddr":
-                return view.daddr
-            case "meta l4proto" | "ip protocol" | "ip6 nexthdr":
-                return view.proto
-            case "meta nfproto":
-                return NFPROTO["ipv4" if view.family == "ip" else "ipv6"]
-            case "meta protocol":
-                return 0x0800 if view.family == "ip" else 0x86DD
-            case "icmp type" | "icmpv6 type":
-                return view.icmp_type
-            case "ct state":
-                return view.ct_state
-            case "tcp flags":
-                # Packets here open connections: a new one carries SYN, any later one ACK.
-                return TCP_FLAGS["syn"] if view.ct_state == NEW_STATE else TCP_FLAGS["ack"]
-            case "meta iifname" | "meta iif":
-                return "" if view.hook in ("output",) else view.iifname
-            case "meta oifname" | "meta oif":
-                return "" if view.hook in ("prerouting", "input") else view.oifname
-        if self.name.endswith(" dport"):
-            return view.dport
-        if self.name.endswith(" sport"):
-            return view.sport
-        raise AssertionError(self.name)
-
-
-def _field(expr: Any) -> Field:
-    if not isinstance(expr, dict) or len(expr) != 1:
-        raise _Unsupported(f"expression {_short(expr)}")
-    ((key, body),) = expr.items()
-    if key == "payload" and isinstance(body, dict) and "protocol" in body:
-        proto, name = body["protocol"], body.get("field")
-        text = f"{proto} {name}"
-        if proto in ("ip", "ip6") and name in ("saddr", "daddr"):
-            return Field(text, "addr4" if proto == "ip" else "addr6", proto)
-        if (proto, name) in (("ip", "protocol"), ("ip6", "nexthdr")):
-            return Field(text, "proto", proto)
-        if proto in ("tcp", "udp", "sctp", "udplite", "dccp") and name in ("dport", "sport"):
-            return Field(text, "port", protocols=frozenset({IP_PROTOCOLS[proto]}))
-        if proto == "th" and name in ("dport", "sport"):
-            return Field(text, "port", protocols=frozenset(PORTED))
-        if (proto, name) == ("tcp", "flags"):
-            return Field(text, "tcpflags", protocols=frozenset({6}))
-        if (proto, name) == ("icmp", "type"):
-            return Field(text, "icmp", "ip", frozenset({1}))
-        if (proto, name) == ("icmpv6", "type"):
-            return Field(text, "icmpv6", "ip6", frozenset({58}))
-        raise _Unsupported(f"the match on '{text}'")
-    if key == "meta" and isinstance(body, dict):
-        name = body.get("key")
-        kinds = {
-            "l4proto": "proto",
-            "nfproto": "nfproto",
-            "protocol": "ethertype",
-            "iifname": "ifname",
-            "oifname": "ifname",
-            "iif": "ifname",
-            "oif": "ifname",
-        }
-        if name in kinds:
-            return Field(f"meta {name}", kinds[name])
-        raise _Unsupported(f"the match on 'meta {name}'")
-    if key == "ct" and isinstance(body, dict) and body.get("key") == "state" and "dir" not in body:
-        return Field("ct state", "ctstate")
-    raise _Unsupported(f"the expression '{key}' ({_short(body)})")
-
-
-Element = tuple[Interval | str, ...]  # one set element: per concatenated field, an interval or
-# (for interface names) a pattern
-
-
-def _constant(kind: str, value: Any) -> Interval | str:
-    """One constant on the right of a match, as an interval (or an interface pattern)."""
-    if isinstance(value, dict) and "range" in value:
-        low, high = value["range"]
-        low_iv, high_iv = _constant(kind, low), _constant(kind, high)
-        if isinstance(low_iv, str) or isinstance(high_iv, str):
-            raise _Unsupported(f"a range of names {_short(value)}")
-        return (low_iv[0], high_iv[1])
-    if isinstance(value, dict) and "prefix" in value:
-        if kind not in ("addr4", "addr6"):
-            raise _Unsupported(f"a prefix on a non-address {_short(value)}")
-        net = ipaddress.ip_network(
-            f"{value['prefix']['addr']}/{value['prefix']['len']}", strict=False
-        )
-        return (int(net.network_address), int(net.broadcast_address))
-    if isinstance(value, dict):
-        raise _Unsupported(f"the value {_short(value)}")
-    if kind in ("addr4", "addr6"):
-        try:
-            address = ipaddress.ip_address(str(value))
-        except ValueError:
-            raise _Unsupported(f"the address '{value}' (a host name?)") from None
-        if (address.version == 4) != (kind == "addr4"):
-            raise _Unsupported(f"the address '{value}' in a field of the other family")
-        return (int(address), int(address))
-    if kind == "ifname":
-        return str(value)
-    number = _number(kind, value)
-    return (number, number)
-
-
-def _number(kind: str, value: Any) -> int:
-    if isinstance(value, bool):
-        raise _Unsupported(f"the value {value!r}")
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    if text.isdigit():
-        return int(text)
-    if text.startswith("0x"):
-        return int(text, 16)
-    try:
-        if kind == "proto":
-            return IP_PROTOCOLS[text]
-        if kind == "nfproto":
-            return NFPROTO[text]
-        if kind == "ethertype":
-            return {"ip": 0x0800, "ip6": 0x86DD, "arp": 0x0806}[text]
-        if kind == "ctstate":
-            return 1 << CT_STATES.index(text)
-        if kind == "tcpflags":
-            return TCP_FLAGS[text]
-        if kind in ("icmp", "icmpv6"):
-            return icmp_type_number(kind, text)
-        if kind == "port":
-            return socket.getservbyname(text)
-    except (KeyError, ValueError, OSError, InputError):
-        pass
-    raise _Unsupported(f"the value '{text}' for a {kind} field")
-
-
-def _elements(kinds: Sequence[str], right: Any, sets: Mapping[str, _NamedSet]) -> list[Element]:
-    """Right-hand side → elements (a named set, an anonymous set, a list or a constant)."""
-    if isinstance(right, str) and right.startswith("@"):
-        named = sets.get(right[1:])
-        if named is None:
-            raise _Unsupported(f"the unknown set '{right}'")
-        if named.map_kind is not None:
-            raise _Unsupported(f"a lookup in the map '{right}'")
-        return _elements(kinds, {"set": named.elements}, sets)
-    if isinstance(right, dict) and "set" in right:
-        items = right["set"]
-    elif isinstance(right, list):
-        items = right
-    else:
-        items = [right]
-    out: list[Element] = []
-    for item in items:
-        if isinstance(item, dict) and "elem" in item:
-            item = item["elem"]["val"]
-        parts = item["concat"] if isinstance(item, dict) and "concat" in item else [item]
-        if len(parts) != len(kinds):
-            raise _Unsupported(f"the element {_short(item)} of the wrong width")
-        out.append(tuple(_constant(k, p) for k, p in zip(kinds, parts, strict=True)))
-    return out
-
-
-def _in_element(values: Sequence[int | str], element: Element) -> bool:
-    for value, part in zip(values, element, strict=True):
-        if isinstance(part, str):
-            # nft interface wildcards: a trailing '*' matches any suffix.
-            if not isinstance(value, str):
-                return False
-            if part.endswith("*") and not part.endswith("\\*"):
-                if not value.startswith(part[:-1]):
-                    return False
-            elif value != part.replace("\\*", "*"):
-                return False
-        elif isinstance(value, str) or not part[0] <= value <= part[1]:
-            return False
-    return True
-
-
-@dataclass(frozen=True)
-class Match:
-    """``left op right``: fields (several for a concatenation) against elements."""
-
-    fields: tuple[Field, ...]
-    op: str
-    elements: tuple[Element, ...]
-    flag_test: bool = False  # ct state, tcp flags: any bit in common
-    mask: int | None = None  # tcp flags & mask, compared with the elements
-    # Lookup indexes built once (sets of hundreds of elements are the norm in generated
-    # rulesets): sorted merged intervals for one numeric field; for a concatenation whose
-    # first field is always one value (host addresses), the elements by that value.
-    _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
-    _ends: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
-    _by_first: dict[int, tuple[Element, ...]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
-    _wide: tuple[Element, ...] = field(default=(), init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        parts = [e[0] for e in self.elements]
-        if len(self.fields) == 1 and parts and all(not isinstance(p, str) for p in parts):
-            merged: list[list[int]] = []
-            for low, high in sorted(p for p in parts if not isinstance(p, str)):
-                if merged and low <= merged[-1][1] + 1:
-                    merged[-1][1] = max(merged[-1][1], high)
-                else:
-                    merged.append([low, high])
-            object.__setattr__(self, "_starts", tuple(m[0] for m in merged))
-            object.__setattr__(self, "_ends", tuple(m[1] for m in merged))
-        elif len(self.fields) > 1 and all(not isinstance(p, str) for p in parts):
-            index: dict[int, list[Element]] = {}
-            wide: list[Element] = []
-            for element in self.elements:
-                first = element[0]
-                assert not isinstance(first, str)
-                if first[0] == first[1]:
-                    index.setdefault(first[0], []).append(element)
-                else:
-                    wide.append(element)  # a network or range first: always a candidate
-            object.__setattr__(self, "_by_first", {k: tuple(v) for k, v in index.items()})
-            object.__setattr__(self, "_wide", tuple(wide))
-
-    def _lookup(self, values: list[int | str]) -> bool:
-        first = values[0]
-        if self._starts and isinstance(first, int):
-            at = bisect.bisect_right(self._starts, first) - 1
-            return at >= 0 and first <= self._ends[at]
-        if self._by_first is not None and isinstance(first, int):
-            candidates = self._by_first.get(first, ())
-            return any(_in_element(values, element) for element in candidates) or any(
-                _in_element(values, element) for element in self._wide
-            )
-        return any(_in_element(values, element) for element in self.elements)
-
-    def test(self, view: _PacketView) -> bool:
-        values: list[int | str] = []
-        for f in self.fields:
-            value = f.read(view)
-            if value is None and f.kind != "ifname":
-                return False  # the implied protocol dependency fails: never matches
-            if value is None:
-                # An interface no rule names: equality never holds, inequality always does.
-                return self.op == "!="
-            values.append(value)
-        if self.mask is not None and isinstance(values[0], int):
-            values[0] &= self.mask
-        if self.op in ("<", ">", "<=", ">="):
-            value, bound = values[0], self.elements[0][0]
-            assert isinstance(value, int) and not isinstance(bound, str)
-            return {
-                "<": value < bound[0],
-                ">": value > bound[0],
-                "<=": value <= bound[0],
-                ">=": value >= bound[0],
-            }[self.op]
-        if self.flag_test:
-            mask = 0
-            for element in self.elements:
-                part = element[0]
-                assert not isinstance(part, str)
-                mask |= part[0]
-            value = values[0]
-            assert isinstance(value, int)
-            hit = bool(value & mask)
-        else:
-            hit = self._lookup(values)
-        return hit if self.op in ("==", "in") else not hit
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A verdict statement: accept/drop/reject/return/continue, or jump/goto a chain."""
-
-    kind: str
-    target: str | None = None
-
-
-@dataclass(frozen=True)
-class VerdictMap:
-    field_: tuple[Field, ...]
-    entries: tuple[tuple[Element, Statement], ...]
-
-    def pick(self, view: _PacketView) -> Statement | None:
-        values: list[int | str] = []
-        for f in self.field_:
-            value = f.read(view)
-            if value is None:
-                return None
-            values.append(value)
-        for element, verdict in self.entries:
-            if _in_element(values, element):
-                return verdict
-        return None
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One rule: its matches in order and the verdict it ends with (None: none, go on)."""
-
-    family: str
-    table: str
-    chain: str
-    handle: int | None
-    comment: str | None
-    matches: tuple[Match, ...]
-    verdict: Statement | VerdictMap | None
-    raw: Mapping[str, Any] = field(compare=False, repr=False, default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        where = f"{self.family} {self.table} {self.chain} handle {self.handle}"
-        return f'{where} "{self.comment}"' if self.comment else where
-
-    @property
-    def terminal(self) -> bool:
-        """Whether the rule ends evaluation for the packets it matches (accept/drop/reject)."""
-        return isinstance(self.verdict, Statement) and self.verdict.kind in (
-            "accept",
-            "drop",
-            "reject",
-        )
-
-    def matches_packet(self, view: _PacketView) -> bool:
-        return all(m.test(view) for m in self.matches)
-
-
-@dataclass
-class _NamedSet:
-    name: str
-    elements: list[Any]
-    map_kind: str | None  # "verdict" for a verdict map, another type for a data map
-
-
-@dataclass
-class Chain:
-    family: str
-    table: str
-    name: str
-    hook: str | None
-    priority: int
-    policy: str
-    type: str
-    rules: list[Rule] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return f"{self.family} {self.table} {self.name}"
-
-
-_VERDICTS = ("accept", "drop", "reject", "return", "continue", "jump", "goto")
-
-
-def _verdict(expr: Mapping[str, Any]) -> Statement | None:
-    ((key, body),) = expr.items()
-    if key in ("jump", "goto"):
-        return Statement(key, body["target"])
-    if key in ("accept", "drop", "return", "continue", "reject"):
-        return Statement(key)
-    if key in ("masquerade", "snat"):
-        return Statement("accept")  # a nat verdict: the nat chain ends, the packet goes on
-    return None
-
-
-def _compile_rule(raw: Mapping[str, Any], chain: Chain, sets: Mapping[str, _NamedSet]) -> Rule:
-    matches: list[Match] = []
-    verdict: Statement | VerdictMap | None = None
-    for expr in raw.get("expr", []):
-        if verdict is not None:
-            break  # statements after a verdict never run
-        if not isinstance(expr, dict) or len(expr) != 1:
-            raise _Unsupported(f"the statement {_short(expr)}")
-        ((key, body),) = expr.items()
-        if key == "match":
-            matches.append(_compile_match(body, sets))
-        elif key in IGNORED_STATEMENTS:
-            continue
-        elif key == "vmap":
-            verdict = _compile_vmap(body, sets)
-        elif key in _VERDICTS or key in ("masquerade", "snat"):
-            verdict = _verdict(expr)
-            if key == "reject":
-                matches.extend(_reject_dependencies(body))
-        else:
-            raise _Unsupported(f"the statement '{key}' ({_short(body)})")
-    return Rule(
-        family=chain.family,
-        table=chain.table,
-        chain=chain.name,
-        handle=raw.get("handle"),
-        comment=raw.get("comment"),
-        matches=tuple(matches),
-        verdict=verdict,
-        raw=raw,
-    )
-
-
-def _reject_dependencies(body: Any) -> list[Match]:
-    """What a reject type implies about the packet. nft adds these matches to the kernel rule
-    and leaves them out of its JSON: ``reject with icmpv6 ...`` only ever matches IPv6,
-    ``reject with icmp ...`` only IPv4, ``reject with tcp reset`` only TCP."""
-    kind = body.get("type") if isinstance(body, dict) else None
-    if kind == "icmp":
-        return [Match((Field("meta nfproto", "nfproto"),), "==", (((2, 2),),))]
-    if kind == "icmpv6":
-        return [Match((Field("meta nfproto", "nfproto"),), "==", (((10, 10),),))]
-    if kind == "tcp reset":
-        return [Match((Field("meta l4proto", "proto"),), "==", (((6, 6),),))]
-    return []
-
-
-def _compile_match(body: Mapping[str, Any], sets: Mapping[str, _NamedSet]) -> Match:
-    left, op, right = body["left"], body.get("op", "=="), body["right"]
-    mask: int | None = None
-    if isinstance(left, dict) and "&" in left:
-        # A bitmask: only TCP flags (``tcp flags & (fin|syn|rst|ack) == syn``).
-        inner, bits = left["&"]
-        field_ = _field(inner)
-        if field_.kind != "tcpflags":
-            raise _Unsupported(f"a bitmask on {field_.name}")
-        mask = _flag_bits(bits)
-        return Match(
-            (field_,), op if op != "in" else "==", ((_point(_flag_bits(right)),),), mask=mask
-        )
-    if isinstance(left, dict) and "concat" in left:
-        fields = tuple(_field(part) for part in left["concat"])
-    else:
-        fields = (_field(left),)
-    kinds = [f.kind for f in fields]
-    if kinds == ["tcpflags"] and op == "in":
-        # ``tcp flags syn``: any of the named bits set.
-        return Match(fields, "==", ((_point(_flag_bits(right)),),), flag_test=True)
-    if op in ("<", ">", "<=", ">="):
-        if len(fields) != 1 or kinds[0] in ("ifname", "ctstate") or not _scalar(right):
-            raise _Unsupported(f"the comparison '{op}' on {fields[0].name}")
-    elif op not in ("==", "!=", "in"):
-        raise _Unsupported(f"the operator '{op}'")
-    elements = tuple(_elements(kinds, right, sets))
-    flag_test = kinds == ["ctstate"]
-    return Match(fields, op, elements, flag_test)
-
-
-def _flag_bits(value: Any) -> int:
-    if isinstance(value, list):
-        return functools.reduce(operator.or_, (_flag_bits(v) for v in value), 0)
-    if isinstance(value, dict) and "|" in value:
-        return _flag_bits(list(value["|"]))
-    return _number("tcpflags", value)
-
-
-def _point(value: int) -> Interval:
-    return (value, value)
-
-
-def _scalar(value: Any) -> bool:
-    return isinstance(value, int | str) and not (isinstance(value, str) and value.startswith("@"))
-
-
-def _compile_vmap(body: Mapping[str, Any], sets: Mapping[str, _NamedSet]) -> VerdictMap:
-    key = body["key"]
-    fields = tuple(_field(p) for p in key["concat"]) if "concat" in key else (_field(key),)
-    data = body["data"]
-    if isinstance(data, str) and data.startswith("@"):
-        named = sets.get(data[1:])
-        if named is None or named.map_kind != "verdict":
-            raise _Unsupported(f"the verdict map '{data}'")
-        items = named.elements
-    elif isinstance(data, dict) and "set" in data:
-        items = data["set"]
-    else:
-        raise _Unsupported(f"the verdict map data {_short(data)}")
-    entries: list[tuple[Element, Statement]] = []
-    for item in items:
-        if not isinstance(item, list) or len(item) != 2:
-            raise _Unsupported(f"the map element {_short(item)}")
-        (element,) = _elements([f.kind for f in fields], [item[0]], sets)
-        verdict = _verdict(item[1])
-        if verdict is None:
-            raise _Unsupported(f"the map verdict {_short(item[1])}")
-        entries.append((element, verdict))
-    return VerdictMap(fields, tuple(entries))
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-# --- the ruleset ------------------------------------------------------------------------------
-
-
-@dataclass
-class Trace:
-    """What happened to one packet: the verdict and every rule whose matches all held."""
-
-    verdict: Verdict
-    matched: list[Rule]
+    destination = None
+    if "dnat" in state.nat:  # where the rewritten packet goes (None: an address not known)
+        address = state.daddr if isinstance(state.daddr, int) else None
+        port = state.dport if isinstance(state.dport, int) else None
+        make = ipaddress.IPv4Address if state.family == "ip" else ipaddress.IPv6Address
+        destination = (str(make(address)) if address is not None else None, port)
+    return _Leaf(action, rule, chain, conditions, way.rewrites, destination)
 
 
 class Ruleset:
     """A loaded ruleset; :meth:`verdict` classifies packets."""
 
-    def __init__(self, chains: dict[tuple[str, str, str], Chain]):
+    def __init__(self, chains: dict[tuple[str, str, str], Chain], notes: tuple[str, ...] = ()):
         self.chains = chains
+        self.notes = notes  # what the reader assumed (e.g. the IP version of a file)
         self._base: dict[tuple[str, str], list[Chain]] = {}
         for chain in chains.values():
             if chain.hook is None:
                 continue
             for packet_family, seen_by in FAMILIES_SEEING.items():
-                if chain.family in seen_by:
+                if chain.family in (*seen_by, "netdev"):
                     self._base.setdefault((packet_family, chain.hook), []).append(chain)
-        for chain_list in self._base.values():
-            chain_list.sort(key=lambda c: c.priority)
+        for (_, hook), chain_list in self._base.items():
+            chain_list.sort(key=lambda c, h=hook: _order(c, h))  # type: ignore[misc]
+        self.interface_names = self._interface_names()
 
     def rules(self) -> Iterator[Rule]:
         """Every rule of every chain in the families packets are evaluated in."""
@@ -775,140 +183,462 @@ class Ruleset:
 
     @property
     def uses_interfaces(self) -> bool:
-        return any(f.kind == "ifname" for r in self.rules() for m in r.matches for f in m.fields)
+        return any(self.interface_names.values())
+
+    def _interface_names(self) -> dict[str, tuple[str, ...]]:
+        """The interface names (and nft patterns) the ruleset tells apart, per direction."""
+        names: dict[str, set[str]] = {"iif": set(), "oif": set()}
+        for rule in self.rules():
+            tests: list[Match | VerdictMap] = [*rule.matches]
+            if isinstance(rule.verdict, VerdictMap):
+                tests.append(rule.verdict)
+            for test in tests:
+                fields = test.fields if isinstance(test, Match) else test.field_
+                elements = (
+                    test.elements if isinstance(test, Match) else tuple(e for e, _ in test.entries)
+                )
+                for index, f in enumerate(fields):
+                    if f.interface:
+                        names[f.interface].update(
+                            part for e in elements if isinstance(part := e[index], str)
+                        )
+        for chain in self.chains.values():
+            if chain.device_bound:
+                direction = "iif" if chain.hook == "ingress" else "oif"
+                names[direction].update(_devices(chain))
+        return {k: tuple(sorted(v)) for k, v in names.items()}
 
     def verdict(self, packet: Packet) -> Verdict:
         return self.trace(packet).verdict
 
     def trace(self, packet: Packet) -> Trace:
-        view = packet_view(packet)
-        matched: list[Rule] = []
-        # The accept worth naming is a rule's accept in a chain that would otherwise drop;
-        # failing that, any rule's accept; failing that, a chain policy.
-        accepts: list[tuple[int, str | None, str]] = []
-        for hook in HOOK_PATH[view.hook]:
-            hooked = view if view.hook == hook else _PacketView(hook, *_rest(view))
-            for chain in self._base.get((view.family, hook), []):
-                if chain.type == "nat" and view.ct_state != 1 << CT_STATES.index("new"):
-                    continue
-                action, rule = self._run_base(chain, hooked, matched)
-                if action != "accept":
-                    return Trace(Verdict(action, rule, chain.label), matched)
-                rank = (0 if chain.policy == "drop" else 1) if rule else 2
-                accepts.append((rank, rule, chain.label))
-        if not accepts:
-            return Trace(Verdict("accept", None, None), matched)
-        _, rule, label = min(accepts, key=lambda a: a[0])
-        return Trace(Verdict("accept", rule, label), matched)
+        state = packet_state(packet)
+        matched: dict[int, Rule] = {}
+        leaves = self._walk(state, matched)
+        return Trace(_combine(leaves), list(matched.values()))
 
-    def _run_base(
-        self, base: Chain, view: _PacketView, matched: list[Rule]
-    ) -> tuple[Action, str | None]:
-        stack: list[tuple[Chain, int]] = []
-        chain, index = base, 0
+    def _walk(self, state: PacketState, matched: dict[int, Rule]) -> list[_Leaf]:
+        start = _Way(state, HOOK_PATH[state.path])
+        local = _loopback(state.family, state.saddr) or state.saddr == state.daddr
+        for direction in ("iifname", "oifname"):
+            if getattr(state, direction) == ANY_INTERFACE:
+                names = self.interface_names[direction[:3]]
+                # Only this host's own traffic arrives on (or leaves by) lo.
+                start.interfaces[direction] = (
+                    OTHER_INTERFACE,
+                    *(n for n in names if n != "lo" or local),
+                )
+        start.every_interface = dict(start.interfaces)
+        ways = [start]
+        leaves: list[_Leaf] = []
+        while ways:
+            way = ways.pop()
+            leaf = self._run(way, ways, matched)
+            leaves.append(leaf)
+            if len(leaves) + len(ways) > MAX_WAYS:
+                hint = (
+                    "name the packets' interfaces (audit: --interface ZONE=IFNAME)"
+                    if ANY_INTERFACE in (state.iifname, state.oifname)
+                    else "audit this ruleset by hand"
+                )
+                raise UnsupportedError(
+                    f"more than {MAX_WAYS} ways through the ruleset for one packet (each "
+                    f"interface it tells apart and each match a flow cannot decide adds some) — "
+                    f"{hint}."
+                )
+        return leaves
+
+    def _run(self, way: _Way, ways: list[_Way], matched: dict[int, Rule]) -> _Leaf:
         while True:
-            if index >= len(chain.rules):
-                if not stack:
-                    return ("accept" if base.policy == "accept" else "drop"), None
-                chain, index = stack.pop()
+            if way.chain is None:
+                leaf = self._between_chains(way, ways)
+                if leaf is not None:
+                    return leaf
                 continue
-            rule = chain.rules[index]
+            ended = self._run_chain(way, ways, matched)
+            if ended is None:
+                continue
+            action, rule = ended
+            assert way.base is not None
+            base = way.base[way.base_at]
+            way.chain, way.stack = None, ()
+            way.base_at += 1
+            if way.binding is not None:
+                ct_state, opening = way.binding
+                way.state = replace(way.state, ct_state=ct_state, opening=opening)
+                way.binding = None
+                continue
+            if action != "accept":
+                return _leaf(action, rule, base.label, way)
+            rank = (0 if base.policy == "drop" else 1) if rule else 2
+            way.accepts += ((rank, rule, base.label),)
+
+    def _between_chains(self, way: _Way, ways: list[_Way]) -> _Leaf | None:
+        """Enter the next base chain (or hook); a leaf when the packet has passed them all."""
+        if way.base is None:
+            if way.hook_at >= len(way.hooks):
+                return _accepted(way)
+            hook = way.hooks[way.hook_at]
+            way.state = replace(way.state, hook=hook)
+            way.base = tuple(self._base.get((way.state.family, hook), ()))
+            way.base_at = 0
+        if way.base_at >= len(way.base):
+            self._leave_hook(way)
+            return None
+        chain = way.base[way.base_at]
+        hook = way.state.hook
+        conntrack_now = hook in CONNTRACK_HOOKS and _order(chain, hook)[0] >= CONNTRACK_PRIORITY
+        if conntrack_now and way.state.conntrack == "before":
+            way.state = replace(way.state, conntrack="tracked")
+        if chain.device_bound:
+            direction = "iifname" if chain.hook == "ingress" else "oifname"
+            devices = _devices(chain)
+            if getattr(way.state, direction) == ANY_INTERFACE:
+                self._split(way, ways, direction, lambda s: getattr(s, direction) in devices)
+            if getattr(self._representative(way), direction) not in devices:
+                way.base_at += 1
+                return None
+        if chain.type == "nat":
+            if way.state.conntrack != "tracked" or hook in way.nat_hooks:
+                way.base_at += 1  # untracked packets and bound connections skip NAT
+                return None
+            if way.state.ct_state != NEW_STATE:
+                way.binding = (way.state.ct_state, way.state.opening)
+                way.state = replace(way.state, ct_state=NEW_STATE, opening=True)
+        way.chain, way.rule_at, way.step_at, way.stack = chain, 0, 0, ()
+        return None
+
+    def _leave_hook(self, way: _Way) -> None:
+        hook = way.state.hook
+        if hook in CONNTRACK_HOOKS and way.state.conntrack == "before":
+            way.state = replace(way.state, conntrack="tracked")
+        way.hook_at += 1
+        way.base = None
+        if hook == "prerouting":
+            self._route(way)
+
+    def _route(self, way: _Way) -> None:
+        """Routing after prerouting: a rewritten destination may change where it goes — a
+        redirected forward packet is delivered here, a packet to this host rewritten to
+        another address is routed on (through forward, as with forwarding on)."""
+        state = way.state
+        rule = way.destination_rule
+        if rule is not None and way.reroute != "input" and not isinstance(state.daddr, int):
+            raise rule.fail(
+                "it rewrites the destination to an address the packet does not decide (a "
+                "hash, a counter, a network); where routing sends it is not in the ruleset — "
+                "audit this rule by hand."
+            )
+        if way.reroute == "input" and state.path == "forward":
+            way.state = replace(state, path="input")
+            way.hooks, way.hook_at = HOOK_PATH["input"], HOOK_PATH["input"].index("input")
+        elif (
+            state.path == "input"
+            and way.destination_rule is not None
+            and not _loopback(state.family, state.daddr)
+        ):
+            way.state = replace(state, path="forward")
+            way.hooks = HOOK_PATH["forward"]
+            way.hook_at = HOOK_PATH["forward"].index("forward")
+
+    def _run_chain(
+        self, way: _Way, ways: list[_Way], matched: dict[int, Rule]
+    ) -> tuple[Action, str | None] | None:
+        """Run rules until the base chain ends (its action and deciding rule) or the way
+        forks (None: run on)."""
+        assert way.chain is not None
+        while True:
+            chain = way.chain
+            if way.rule_at >= len(chain.rules):
+                if way.stack:
+                    (way.chain, way.rule_at), way.stack = way.stack[-1], way.stack[:-1]
+                    way.step_at = 0
+                    continue
+                return self._policy(way), None
+            rule = chain.rules[way.rule_at]
+            held = self._steps(rule, way, ways)
+            if held is None:
+                return None  # forked: the interface is now known, run the rule again
+            way.step_at = 0
+            if not held:
+                way.rule_at += 1
+                continue
+            matched.setdefault(id(rule), rule)
+            ended = self._verdict(rule, way, ways)
+            if ended is not None:
+                return ended
+
+    def _policy(self, way: _Way) -> Action:
+        assert way.chain is not None
+        base = way.base[way.base_at] if way.base is not None else way.chain
+        return "accept" if base.policy == "accept" else "drop"
+
+    def _steps(self, rule: Rule, way: _Way, ways: list[_Way]) -> bool | None:
+        """Run the rule's steps from ``way.step_at``: whether they all held (None: the way
+        forked on an unknown interface and must run the rule again)."""
+        steps = rule.steps
+        index = way.step_at
+        while index < len(steps):
+            step = steps[index]
+            if isinstance(step, Effect):
+                changed = step.apply(way.state, rule)
+                if changed is MISS:
+                    return False
+                assert isinstance(changed, PacketState)
+                self._after_effect(step, rule, way, changed)
+                index += 1
+                continue
+            state = way.state
+            if isinstance(step, Match) and step.interfaces and _unknown_interface(step, way):
+                if self._rest_fails(rule, index, way.state):
+                    return False  # fails whichever interface it is: no need to split
+                way.step_at = index
+                self._split_by(way, ways, step.interfaces, step.test)
+                state = self._representative(way)
+            result = step.test(state)
+            if isinstance(result, Condition):
+                result = self._decide(result, rule, index, way, ways)
+            if not result:
+                return False
             index += 1
-            if not rule.matches_packet(view):
+        return True
+
+    def _after_effect(self, step: Effect, rule: Rule, way: _Way, changed: PacketState) -> None:
+        if isinstance(step, Nat):
+            way.nat_hooks |= {way.state.hook}
+            way.rewrites += (f"{step.text} ({rule.label})",)
+            if way.state.path == "forward" and (
+                step.kind == "redirect" or _loopback(changed.family, changed.daddr)
+            ):
+                way.reroute = "input"
+                if step.kind == "redirect":
+                    changed = replace(changed, daddr=UNKNOWN)  # the arrival interface's address
+        elif isinstance(step, Rewrite) and changed.daddr != way.state.daddr:
+            way.rewrites += (f"{step.text} ({rule.label})",)
+        if changed.daddr != way.state.daddr and way.reroute != "input":
+            way.destination_rule = rule  # routing decides again where it goes
+        way.state = changed
+
+    def _split_by(
+        self,
+        way: _Way,
+        ways: list[_Way],
+        directions: frozenset[str],
+        outcome: Callable[[PacketState], Hashable],
+    ) -> None:
+        """Split a way whose interface is not known by what a test makes of it. A test of
+        both directions at once settles the input interface first."""
+        unknown = [d for d in ("iifname", "oifname") if d[:3] in directions]
+        unknown = [d for d in unknown if getattr(way.state, d) == ANY_INTERFACE]
+        if len(unknown) == 2:
+            self._split(way, ways, "iifname", lambda s: s.iifname)
+            unknown = ["oifname"]
+        for direction in unknown:
+            self._split(way, ways, direction, outcome)
+
+    def _split(
+        self,
+        way: _Way,
+        ways: list[_Way],
+        direction: str,
+        outcome: Callable[[PacketState], Hashable],
+    ) -> None:
+        """Group the interfaces the way may be on by ``outcome``: this way keeps the first
+        group, a new way takes each other one."""
+        groups: dict[Hashable, list[str | None]] = {}
+        for name in way.interfaces[direction]:
+            key = outcome(_on_interface(way.state, direction, name))
+            groups.setdefault(key, []).append(name)
+        first, *others = groups.values()
+        for group in others:
+            ways.append(_narrow(way.fork(), direction, group))
+        _narrow(way, direction, first)
+
+    def _representative(self, way: _Way) -> PacketState:
+        """The way's state with an interface it may be on where it is not known (every one
+        left behaves alike in the tests run so far)."""
+        state = way.state
+        for direction, names in way.interfaces.items():
+            if getattr(state, direction) == ANY_INTERFACE:
+                state = _on_interface(state, direction, names[0])
+        return state
+
+    def _decide(
+        self, condition: Condition, rule: Rule, index: int, way: _Way, ways: list[_Way]
+    ) -> bool:
+        """An undecided test: follow both answers (unless the rest of the rule fails anyway
+        or its answer changes nothing); this way takes 'it holds'."""
+        if condition.key in way.assumed:
+            return way.assumed[condition.key]
+        if self._rest_fails(rule, index, way.state) or _inconsequential(rule, index):
+            return False
+        text = f"`{condition.text}` ({rule.label})"
+        ways.append(
+            way.fork(
+                rule_at=way.rule_at + 1,
+                step_at=0,
+                conditions=(*way.conditions, f"not {text}"),
+                assumed={**way.assumed, condition.key: False},
+            )
+        )
+        way.assumed[condition.key] = True
+        way.conditions = (*way.conditions, text)
+        return True
+
+    @staticmethod
+    def _rest_fails(rule: Rule, index: int, state: PacketState) -> bool:
+        """Whether a later test of the rule (before any statement) fails for this packet."""
+        for step in rule.steps[index + 1 :]:
+            if isinstance(step, Effect):
+                return False
+            if isinstance(step, Match) and step.interfaces and _unknown_interface(step, state):
                 continue
-            matched.append(rule)
-            verdict = (
-                rule.verdict.pick(view) if isinstance(rule.verdict, VerdictMap) else (rule.verdict)
-            )
-            if verdict is None or verdict.kind == "continue":
-                continue
-            if verdict.kind in ("accept", "drop", "reject"):
-                return verdict.kind, rule.label  # type: ignore[return-value]
-            if verdict.kind == "return":
-                if not stack:
-                    return ("accept" if base.policy == "accept" else "drop"), None
-                chain, index = stack.pop()
-                continue
-            target = self.chains.get((chain.family, chain.table, verdict.target or ""))
-            if target is None:
-                raise UnsupportedError(f"{rule.label}: jumps to unknown chain '{verdict.target}'.")
-            if len(stack) > 16:
-                raise UnsupportedError(f"{rule.label}: jumps nest deeper than 16 chains.")
-            if verdict.kind == "jump":
-                stack.append((chain, index))
-            chain, index = target, 0
+            if step.test(state) is False:
+                return True
+        return False
+
+    def _verdict(self, rule: Rule, way: _Way, ways: list[_Way]) -> tuple[Action, str | None] | None:
+        verdict = rule.verdict
+        if isinstance(verdict, VerdictMap):
+            if verdict.interfaces:
+                way.step_at = len(rule.steps)  # new ways resume at the verdict
+                self._split_by(way, ways, verdict.interfaces, verdict.pick)
+                way.step_at = 0
+            picked = verdict.pick(self._representative(way))
+            if isinstance(picked, Condition):
+                raise rule.fail(
+                    "its verdict map is keyed on a value the flow does not decide "
+                    f"({picked.text}) — audit this rule by hand."
+                )
+            verdict = picked
+        way.rule_at += 1
+        if verdict is None or verdict.kind == "continue":
+            return None
+        if verdict.kind in ("accept", "drop", "reject"):
+            return verdict.kind, rule.label  # type: ignore[return-value]
+        if verdict.kind == "return":
+            if not way.stack:
+                return self._policy(way), None
+            (way.chain, way.rule_at), way.stack = way.stack[-1], way.stack[:-1]
+            return None
+        assert way.chain is not None
+        target = self.chains.get((way.chain.family, way.chain.table, verdict.target or ""))
+        if target is None:
+            raise rule.fail(f"it jumps to the unknown chain '{verdict.target}'.")
+        if len(way.stack) > 16:
+            raise rule.fail("its jumps nest deeper than 16 chains.")
+        if verdict.kind == "jump":
+            way.stack += ((way.chain, way.rule_at),)
+        way.chain, way.rule_at = target, 0
+        return None
 
 
-def load_ruleset(data: Mapping[str, Any] | str) -> Ruleset:
-    """Load the JSON of ``nft -j list ruleset`` (a parsed object or its text)."""
-    if isinstance(data, str):
-        import json
-
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not nft JSON (line {exc.lineno}): {exc.msg}.") from None
-    if not isinstance(data, Mapping) or not isinstance(data.get("nftables"), list):
-        raise InputError("not the JSON of 'nft -j list ruleset' — it has no 'nftables' list.")
-    objects: list[Mapping[str, Any]] = data["nftables"]
-    sets: dict[tuple[str, str], dict[str, _NamedSet]] = {}
-    chains: dict[tuple[str, str, str], Chain] = {}
-    raw_rules: list[Mapping[str, Any]] = []
-    for obj in objects:
-        ((key, body),) = obj.items()
-        if key in ("set", "map"):
-            table = (body["family"], body["table"])
-            sets.setdefault(table, {})[body["name"]] = _NamedSet(
-                body["name"], list(body.get("elem", [])), body.get("map") if key == "map" else None
-            )
-        elif key == "chain":
-            if body["family"] not in ("ip", "ip6", "inet"):
-                continue  # arp, bridge and netdev tables do not see routed IP packets
-            chains[(body["family"], body["table"], body["name"])] = Chain(
-                family=body["family"],
-                table=body["table"],
-                name=body["name"],
-                hook=body.get("hook"),
-                priority=_priority(body.get("prio", 0)),
-                policy=body.get("policy", "accept"),
-                type=body.get("type", "filter"),
-            )
-        elif key == "rule":
-            raw_rules.append(body)
-        elif key == "element":
-            named = sets.get((body["family"], body["table"]), {}).get(body["name"])
-            if named is not None:
-                named.elements.extend(body.get("elem", []))
-    for body in raw_rules:
-        chain_key = (body["family"], body["table"], body["chain"])
-        chain = chains.get(chain_key)
-        if chain is None:
-            continue
-        try:
-            chain.rules.append(
-                _compile_rule(body, chain, sets.get((body["family"], body["table"]), {}))
-            )
-        except _Unsupported as exc:
-            label = f"{body['family']} {body['table']} {body['chain']} handle {body.get('handle')}"
-            raise UnsupportedError(
-                f"{label}: portplan cannot evaluate {exc} — rewrite the rule with plain "
-                "matches or audit this ruleset by hand."
-            ) from None
-    return Ruleset(chains)
+def _unknown_interface(match: Match, where: _Way | PacketState) -> bool:
+    state = where.state if isinstance(where, _Way) else where
+    return any(getattr(state, f"{d}name") == ANY_INTERFACE for d in match.interfaces)
 
 
-def _priority(value: Any) -> int:
-    # nft -j prints numbers; accept the standard names too (nftables wiki, "Base chain priority").
-    names = {
-        "raw": -300,
-        "mangle": -150,
-        "dstnat": -100,
-        "filter": 0,
-        "security": 50,
-        "srcnat": 100,
-    }
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value in names:
-        return names[value]
-    raise UnsupportedError(f"chain priority '{value}' is not a number.")
+def _inconsequential(rule: Rule, index: int) -> bool:
+    """Matching or not changes nothing: no verdict and no statement after the test."""
+    tail = rule.steps[index + 1 :]
+    no_verdict = rule.verdict is None or (
+        isinstance(rule.verdict, Statement) and rule.verdict.kind == "continue"
+    )
+    return no_verdict and not any(isinstance(step, Effect) for step in tail)
+
+
+def _loopback(family: str, address: object) -> bool:
+    if not isinstance(address, int):
+        return False
+    return address >> 24 == 127 if family == "ip" else address == 1
+
+
+def _devices(chain: Chain) -> tuple[str, ...]:
+    # An ingress chain whose device the JSON does not say: a device no rule names.
+    return chain.devices if chain.devices is not None else (f":device of {chain.label}",)
+
+
+def _on_interface(state: PacketState, direction: str, name: str | None) -> PacketState:
+    if direction == "iifname":
+        return replace(state, iifname=name)
+    return replace(state, oifname=name)
+
+
+def _narrow(way: _Way, direction: str, names: list[str | None]) -> _Way:
+    way.interfaces[direction] = tuple(names)
+    if len(names) == 1:
+        way.state = _on_interface(way.state, direction, names[0])
+    return way
+
+
+def _interface_condition(
+    direction: str, names: tuple[str | None, ...], every: tuple[str | None, ...]
+) -> str:
+    """ "arriving on eth0 or eth1", "arriving on an interface other than eth0", …"""
+    verb = "arriving on" if direction == "iifname" else "leaving by"
+    if names == (None,):
+        return f"{verb} an interface the ruleset does not name"
+    if None in names:
+        others = [_interface_text(n) for n in every if n is not None and n not in names]
+        return f"{verb} an interface other than {', '.join(others)}"
+    return f"{verb} {' or '.join(_interface_text(n) for n in names if n is not None)}"
+
+
+def _interface_text(name: str) -> str:
+    if name.startswith(":device of "):
+        return f"the device of {name[len(':device of ') :]}"
+    if name.endswith("*") and not name.endswith("\\*"):
+        return f"an interface matching {name}"
+    return name
+
+
+def _order(chain: Chain, hook: str) -> tuple[int, int]:
+    """Where a base chain runs in its hook: NAT chains at the hook's NAT priority."""
+    if chain.type == "nat" and hook in NAT_PRIORITY:
+        return NAT_PRIORITY[hook], chain.priority
+    return chain.priority, 0
+
+
+def _accepted(way: _Way) -> _Leaf:
+    if not way.accepts:
+        return _leaf("accept", None, None, way)
+    _, rule, label = min(way.accepts, key=lambda a: a[0])
+    return _leaf("accept", rule, label, way)
+
+
+def _combine(leaves: list[_Leaf]) -> Verdict:
+    """One verdict from every way through the ruleset; the first leaf is the way that took
+    every condition as holding and the interface no rule names."""
+    first = leaves[0]
+    possible = frozenset(leaf.action for leaf in leaves)
+    accepting = [leaf for leaf in leaves if leaf.action == "accept"]
+    if possible == {"accept"} or not accepting:
+        return Verdict(
+            first.action,
+            first.rule,
+            first.chain,
+            rewrites=first.rewrites,
+            possible=possible,
+            destination=first.destination,
+        )
+    blocking = next(leaf for leaf in leaves if leaf.action != "accept")
+    conditions = tuple(dict.fromkeys(" and ".join(leaf.conditions) for leaf in accepting))
+    by = blocking.rule or (f"policy of {blocking.chain}" if blocking.chain else "no base chain")
+    word = "dropped" if blocking.action == "drop" else "rejected"
+    return Verdict(
+        "accept",
+        accepting[0].rule,
+        accepting[0].chain,
+        conditions=conditions,
+        otherwise=f"{word} by {by}",
+        rewrites=accepting[0].rewrites,
+        possible=possible,
+        destination=accepting[0].destination,
+    )
+
+
+def load_ruleset(data: Mapping[str, Any] | str | bytes) -> Ruleset:
+    """Load the JSON of ``nft -j list ruleset`` (a parsed object, its text or bytes)."""
+    from portplan.verify.nftrules import compile_document
+
+    return compile_document(data)

@@ -2,36 +2,39 @@
 
 Three formats: the JSON of ``nft -j list ruleset``; nft text (loaded into a throwaway network
 namespace by the real ``nft`` and dumped as JSON, so the kernel's parser decides what it means);
-and ``iptables-save`` output, whose filter table is translated rule by rule into the same
-:class:`~portplan.verify.evaluate.Ruleset` (iptables and nftables share netfilter's hooks,
-conntrack states and first-match semantics).
+and ``iptables-save`` / ``ip6tables-save`` output (:mod:`portplan.verify.iptables`). Several
+files make one ruleset — ``rules.v4`` and ``rules.v6`` side by side.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import itertools
-import shlex
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import json
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from portplan.errors import InputError, UnsupportedError
-from portplan.verify.evaluate import (
-    IP_PROTOCOLS,
-    Chain,
-    Element,
-    Field,
-    Match,
-    Rule,
-    Ruleset,
-    Statement,
-    icmp_type_number,
-    load_ruleset,
-)
-from portplan.verify.netns import NetnsGroup, missing_requirements
+from portplan.io import read_input
+from portplan.verify.evaluate import Chain, Ruleset, load_ruleset
+from portplan.verify.iptables import IpSet, parse_ipsets, parse_iptables_save
+from portplan.verify.netns import Namespace, NetnsGroup, missing_requirements
+
+__all__ = [
+    "FORMATS",
+    "IpSet",
+    "add_devices",
+    "dump_ruleset",
+    "guess_format",
+    "nft_text_to_json",
+    "parse_ipsets",
+    "parse_iptables_save",
+    "read_ruleset",
+    "read_rulesets",
+]
 
 FORMATS = ("nft-json", "nft", "iptables-save")
+_IPTABLES_START = re.compile(r"^(\[\d+:\d+\]\s*)?(\*(filter|nat|mangle|raw|security)\b|:[A-Z]|-A )")
 
 
 def read_rulesets(
@@ -39,26 +42,39 @@ def read_rulesets(
 ) -> Ruleset:
     """Read one or more ruleset files into one Ruleset (e.g. ``rules.v4`` and ``rules.v6``).
     ``ipset``: ``ipset save`` output for iptables rules that match ``-m set``."""
-    sets = parse_ipsets(_read(ipset)) if ipset is not None else {}
+    sets = parse_ipsets(_text(_read(ipset), ipset)) if ipset is not None else {}
     chains: dict[tuple[str, str, str], Chain] = {}
+    notes: list[str] = []
     for path in paths:
         ruleset = read_ruleset(path, fmt, sets)
         for key, chain in ruleset.chains.items():
             if key in chains:
                 raise InputError(
-                    f"chain {' '.join(key)} is in two of the rulesets — pass each table once.",
+                    f"chain {' '.join(key)} is in two of the rulesets — pass each table once "
+                    "(for iptables: one file from iptables-save, one from ip6tables-save).",
                     file=str(path),
                 )
             chains[key] = chain
-    return Ruleset(chains)
+        notes += [f"{path.name}: {note}" for note in ruleset.notes]
+    return Ruleset(chains, tuple(notes))
 
 
-def _read(path: Path) -> str:
+def _read(path: Path) -> bytes:
+    """The file's bytes, within the input limit (``--max-size``) like every input."""
+    return read_input(path)
+
+
+def _text(data: bytes, path: Path, *, strict: bool = True) -> str:
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not strict:
+            # iptables reads bytes; only comments and log prefixes carry other encodings.
+            return data.decode("utf-8", errors="replace")
         raise InputError(
-            f"cannot read the ruleset: {exc.strerror} — check the path.", file=str(path)
+            f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}) — save the "
+            "ruleset as UTF-8.",
+            file=str(path),
         ) from None
 
 
@@ -66,15 +82,16 @@ def read_ruleset(
     path: Path, fmt: str | None = None, ipsets: Mapping[str, IpSet] | None = None
 ) -> Ruleset:
     """Read ``path`` in ``fmt`` (guessed from the content when None)."""
-    text = _read(path)
-    fmt = fmt or guess_format(text)
+    data = _read(path)
+    fmt = fmt or guess_format(data)
     try:
         if fmt == "nft-json":
-            return load_ruleset(text)
+            return load_ruleset(data)
         if fmt == "nft":
-            return load_ruleset(nft_text_to_json(text))
+            return load_ruleset(nft_text_to_json(_text(data, path)))
         if fmt == "iptables-save":
-            return parse_iptables_save(text, ipsets)
+            text = _text(data, path, strict=False)
+            return parse_iptables_save(text, ipsets, name=path.name)
     except (InputError, UnsupportedError) as exc:
         if exc.file is None:
             exc.file = str(path)
@@ -82,54 +99,19 @@ def read_ruleset(
     raise InputError(f"unknown ruleset format '{fmt}' — use one of {', '.join(FORMATS)}.")
 
 
-@dataclass(frozen=True)
-class IpSet:
-    """An ipset of addresses or networks (hash:ip, hash:net): its family and intervals."""
-
-    family: str  # "ip" or "ip6"
-    intervals: tuple[tuple[int, int], ...]
-
-
-def parse_ipsets(text: str) -> dict[str, IpSet]:
-    """``ipset save`` output: ``create NAME hash:net family inet`` and ``add NAME CIDR``."""
-    kinds: dict[str, tuple[str, str]] = {}
-    members: dict[str, list[tuple[int, int]]] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        words = raw.split()
-        if not words or words[0].startswith("#") or words[0] == "flush":
-            continue
-        if words[0] == "create" and len(words) >= 3:
-            family = "ip6" if "inet6" in words else "ip"
-            kinds[words[1]] = (words[2], family)
-            members.setdefault(words[1], [])
-        elif words[0] == "add" and len(words) >= 3 and words[1] in kinds:
-            kind, family = kinds[words[1]]
-            if kind not in ("hash:ip", "hash:net"):
-                raise UnsupportedError(
-                    f"ipset line {number}: set '{words[1]}' is {kind}; portplan reads hash:ip "
-                    "and hash:net sets."
-                )
-            try:
-                network = ipaddress.ip_network(words[2], strict=False)
-            except ValueError:
-                raise InputError(f"ipset line {number}: '{words[2]}' is not an address.") from None
-            members[words[1]].append((int(network.network_address), int(network.broadcast_address)))
-        else:
-            raise InputError(f"ipset line {number}: '{raw.strip()[:40]}' is not ipset save output.")
-    return {name: IpSet(kinds[name][1], tuple(spans)) for name, spans in members.items()}
-
-
-def guess_format(text: str) -> str:
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
+def guess_format(data: bytes | str) -> str:
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    if text.lstrip().startswith("{"):
         return "nft-json"
-    if any(line.startswith(("*filter", ":INPUT", "-A ")) for line in text.splitlines()):
+    if any(_IPTABLES_START.match(line.strip()) for line in text.splitlines()[:200]):
         return "iptables-save"
     return "nft"
 
 
 def nft_text_to_json(text: str) -> str:
-    """Let the real nft parse ``text`` in a throwaway namespace and return its JSON dump."""
+    """Let the real nft parse ``text`` in a throwaway namespace and return its JSON dump (with
+    the devices ingress chains are bound to, which nft's JSON leaves out). Devices the
+    ruleset names are made as dummy interfaces there, so it loads as on its own machine."""
     problems = missing_requirements()
     if problems:
         raise UnsupportedError(
@@ -138,277 +120,71 @@ def nft_text_to_json(text: str) -> str:
         )
     with NetnsGroup(prefix="ppa") as group:
         namespace = group.add("audit")
+        add_devices(namespace, named_devices(text))
         result = namespace.run("nft", "-f", "-", input=text, check=False)
         if result.returncode != 0:
             first = (result.stderr.strip().splitlines() or ["nft rejected it"])[0]
             raise InputError(f"nft cannot load this ruleset: {first.replace('/dev/stdin', 'line')}")
-        return namespace.run("nft", "-j", "list", "ruleset").stdout
+        return json.dumps(dump_ruleset(namespace))
 
 
-# --- iptables-save ----------------------------------------------------------------------------
+def named_devices(text: str) -> list[str]:
+    """Interface names an nft ruleset needs to exist when it loads: the devices it binds
+    chains and flowtables to, and those ``iif``/``oif`` compare by index (variables from
+    ``define`` resolved) — at most 15 characters each, never ``lo``."""
+    defines = dict(re.findall(r"^\s*define\s+(\w+)\s*=\s*(.+?)\s*$", text, re.M))
+    found: list[str] = []
+    pattern = r"\b(?:devices?\s*=?|[io]if(?:\s*!=)?)\s*(\{[^}]*\}|\"[^\"]*\"|\$\w+|[\w.@-]+)"
+    for match in re.finditer(pattern, text):
+        value = match.group(1)
+        for _ in range(4):  # a variable may name another
+            value = re.sub(r"\$(\w+)", lambda m: defines.get(m.group(1), ""), value)
+        for word in re.findall(r"[\"']?([\w.@-]+)[\"']?", value):
+            if word not in found and len(word) <= 15 and not word.isdigit():
+                found.append(word)
+    keywords = {"type", "hook", "priority", "accept", "drop", "name", "lo"}
+    return [name for name in found if name not in keywords]
 
-_HOOKS = {"INPUT": "input", "FORWARD": "forward", "OUTPUT": "output"}
-_TARGETS = {"ACCEPT": "accept", "DROP": "drop", "REJECT": "reject", "RETURN": "return"}
+
+def add_devices(namespace: Namespace, names: Sequence[str]) -> None:
+    """Make network devices with these names (dummies, or veth pairs where the kernel has
+    no dummy driver), so a ruleset binding chains to them loads."""
+    for index, name in enumerate(names):
+        made = namespace.run("ip", "link", "add", name, "type", "dummy", check=False)
+        if made.returncode != 0:
+            peer = f"ppdev{index}"
+            namespace.run(
+                "ip", "link", "add", name, "type", "veth", "peer", "name", peer, check=False
+            )
 
 
-def parse_iptables_save(text: str, ipsets: Mapping[str, IpSet] | None = None) -> Ruleset:
-    """The filter table of ``iptables-save`` (or ``ip6tables-save``) output as a Ruleset."""
-    family = "ip6" if _looks_ipv6(text) else "ip"
-    chains: dict[tuple[str, str, str], Chain] = {}
-    table: str | None = None
-    rules: list[tuple[int, list[str]]] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
+def dump_ruleset(namespace: Namespace) -> dict[str, Any]:
+    """``nft -j list ruleset`` of a namespace, each ingress/egress chain with its devices."""
+    data: dict[str, Any] = json.loads(namespace.run("nft", "-j", "list", "ruleset").stdout)
+    devices = chain_devices(namespace.run("nft", "list", "ruleset").stdout)
+    for item in data.get("nftables", []):
+        chain = item.get("chain") if isinstance(item, dict) else None
+        if not isinstance(chain, dict) or "dev" in chain:
             continue
-        if line.startswith("*"):
-            table = line[1:]
-        elif line == "COMMIT":
-            table = None
-        elif table != "filter":
-            continue  # nat, mangle and raw tables do not filter (and are not modelled)
-        elif line.startswith(":"):
-            name, policy = line[1:].split()[:2]
-            hook = _HOOKS.get(name)
-            chains[(family, "filter", name)] = Chain(
-                family=family,
-                table="filter",
-                name=name,
-                hook=hook,
-                priority=0,
-                policy="drop" if policy == "DROP" else "accept",
-                type="filter",
-            )
-        elif line.startswith(("-A ", "--append ")):
-            try:
-                rules.append((number, shlex.split(line)))
-            except ValueError as exc:
-                raise InputError(f"line {number}: {exc} — check the quoting.") from None
-        else:
-            raise InputError(f"line {number}: '{line[:40]}' is not iptables-save output.")
-    if not chains:
-        raise InputError("no filter table (*filter) in this iptables-save output.")
-    for index, (number, tokens) in enumerate(rules, start=1):
-        rule = _iptables_rule(tokens, family, number, index, chains, ipsets or {})
-        chains[(family, "filter", rule.chain)].rules.append(rule)
-    return Ruleset(chains)
+        key = (chain.get("family"), chain.get("table"), chain.get("name"))
+        if key in devices:
+            chain["dev"] = devices[key]
+    return data
 
 
-def _looks_ipv6(text: str) -> bool:
-    for line in text.splitlines():
-        tokens = line.split()
-        for flag, value in itertools.pairwise(tokens):
-            if flag in ("-s", "-d", "--source", "--destination") and ":" in value:
-                return True
-    return False
-
-
-def _iptables_rule(
-    tokens: list[str],
-    family: str,
-    number: int,
-    index: int,
-    chains: dict[tuple[str, str, str], Chain],
-    ipsets: Mapping[str, IpSet],
-) -> Rule:
-    def fail(message: str) -> UnsupportedError:
-        return UnsupportedError(
-            f"line {number}: {message} — portplan cannot evaluate it; audit this rule by hand "
-            "or remove it."
-        )
-
-    chain = tokens[1]
-    if (family, "filter", chain) not in chains:
-        raise InputError(f"line {number}: chain '{chain}' is not declared (':{chain} ...').")
-    matches: list[Match] = []
-    verdict: Statement | None = None
-    comment: str | None = None
-    protocol: str | None = None
-    pending_ports: list[tuple[str, str, bool]] = []
-    addr_kind = "addr4" if family == "ip" else "addr6"
-    position, negate = 2, False
-    while position < len(tokens):
-        token = tokens[position]
-        value = tokens[position + 1] if position + 1 < len(tokens) else ""
-        position += 2
-        if token == "!":
-            negate, position = True, position - 1
-            continue
-        op = "!=" if negate else "=="
-        negate = False
-        if token in ("-s", "--source", "-d", "--destination"):
-            name = f"{family} {'saddr' if token in ('-s', '--source') else 'daddr'}"
-            elements = [(_address(value, family, fail),) for value in value.split(",")]
-            matches.append(Match((Field(name, addr_kind, family),), op, tuple(elements)))
-        elif token in ("-p", "--protocol"):
-            protocol = value.lower()
-            if protocol in ("all", "0"):
-                continue
-            number_ = IP_PROTOCOLS.get(protocol) or (int(protocol) if protocol.isdigit() else None)
-            if number_ is None:
-                raise fail(f"protocol '{value}'")
-            matches.append(Match((Field("meta l4proto", "proto"),), op, (((number_, number_),),)))
-        elif token in ("-i", "--in-interface", "-o", "--out-interface"):
-            name = "meta iifname" if token in ("-i", "--in-interface") else "meta oifname"
-            pattern = value[:-1] + "*" if value.endswith("+") else value
-            matches.append(Match((Field(name, "ifname"),), op, ((pattern,),)))
-        elif token == "--match-set":
-            flags = tokens[position] if position < len(tokens) else ""
-            position += 1
-            matches.append(_set_match(value, flags, op, family, ipsets, fail))
-        elif token in ("-m", "--match"):
-            if value not in (
-                "set",
-                "tcp",
-                "udp",
-                "sctp",
-                "multiport",
-                "conntrack",
-                "state",
-                "comment",
-                "icmp",
-                "icmp6",
-                "icmpv6",
-                "iprange",
-            ):
-                raise fail(f"the match module '-m {value}'")
-        elif token in (
-            "--dport",
-            "--destination-port",
-            "--sport",
-            "--source-port",
-            "--dports",
-            "--destination-ports",
-            "--sports",
-            "--source-ports",
-        ):
-            pending_ports.append(("dport" if "d" in token[2:4] else "sport", value, op == "!="))
-        elif token == "--syn":
-            # A SYN without ACK, RST or FIN: the first packet of a TCP connection, which is
-            # what a packet in state NEW is here (the evaluator models first packets).
-            position -= 1  # --syn takes no value
-            new = 1 << _ct_bit("new", fail)
-            matches.append(
-                Match((Field("ct state", "ctstate"),), op, (((new, new),),), flag_test=True)
-            )
-        elif token in ("--src-range", "--dst-range"):
-            low, _, high = value.partition("-")
-            try:
-                first, last = ipaddress.ip_address(low), ipaddress.ip_address(high or low)
-            except ValueError:
-                raise fail(f"the address range '{value}'") from None
-            name = f"{family} {'saddr' if token == '--src-range' else 'daddr'}"
-            matches.append(
-                Match((Field(name, addr_kind, family),), op, (((int(first), int(last)),),))
-            )
-        elif token in ("--ctstate", "--state"):
-            states = tuple(
-                ((1 << _ct_bit(s, fail), 1 << _ct_bit(s, fail)),) for s in value.lower().split(",")
-            )
-            matches.append(Match((Field("ct state", "ctstate"),), op, states, flag_test=True))
-        elif token in ("--icmp-type", "--icmpv6-type"):
-            kind = "icmp" if token == "--icmp-type" else "icmpv6"
-            matches.append(_icmp_match(kind, value, op, fail))
-        elif token == "--comment":
-            comment = value
-        elif token in ("-j", "--jump", "-g", "--goto"):
-            target = _TARGETS.get(value)
-            if target is not None:
-                verdict = Statement(target)
-            elif (family, "filter", value) in chains:
-                verdict = Statement("goto" if token in ("-g", "--goto") else "jump", value)
-            elif value in ("LOG", "NFLOG"):
-                verdict = None
-            else:
-                raise fail(f"the target '{value}'")
-            while position < len(tokens) and tokens[position].startswith("--"):
-                position += 2  # target options such as --reject-with or --log-prefix
-        elif token in ("-A", "--append"):
-            continue
-        else:
-            raise fail(f"the option '{token}'")
-    for direction, ports, negated in pending_ports:
-        if protocol not in ("tcp", "udp", "sctp"):
-            raise fail(f"--{direction} without -p tcp, udp or sctp")
-        field_ = Field(
-            f"{protocol} {direction}", "port", protocols=frozenset({IP_PROTOCOLS[protocol]})
-        )
-        port_elements: list[Element] = []
-        for part in ports.split(","):
-            low, _, high = part.partition(":")
-            if not low.isdigit() or (high and not high.isdigit()):
-                raise fail(f"the port '{part}'")
-            port_elements.append(((int(low), int(high or low)),))
-        matches.append(Match((field_,), "!=" if negated else "==", tuple(port_elements)))
-    return Rule(
-        family=family,
-        table="filter",
-        chain=chain,
-        handle=index,
-        comment=comment or f"line {number}",
-        matches=tuple(matches),
-        verdict=verdict,
-    )
-
-
-def _set_match(
-    name: str,
-    flags: str,
-    op: str,
-    family: str,
-    ipsets: Mapping[str, IpSet],
-    fail: Callable[[str], UnsupportedError],
-) -> Match:
-    if name not in ipsets:
-        raise fail(f"the ipset '{name}' (pass its 'ipset save' output with --ipset)")
-    ipset = ipsets[name]
-    if flags not in ("src", "dst"):
-        raise fail(f"the ipset direction '{flags}' (one address dimension: src or dst)")
-    if ipset.family != family:
-        raise fail(f"the ipset '{name}' of the other IP version")
-    kind = "addr4" if family == "ip" else "addr6"
-    field_ = Field(f"{family} {'saddr' if flags == 'src' else 'daddr'}", kind, family)
-    return Match((field_,), op, tuple((span,) for span in ipset.intervals))
-
-
-def _address(text: str, family: str, fail: Callable[[str], UnsupportedError]) -> tuple[int, int]:
-    try:
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise fail(f"the address '{text}'") from None
-    if (network.version == 4) != (family == "ip"):
-        raise fail(f"the address '{text}' of the other family")
-    return int(network.network_address), int(network.broadcast_address)
-
-
-def _ct_bit(state: str, fail: Callable[[str], UnsupportedError]) -> int:
-    names = ("invalid", "established", "related", "new", "untracked")
-    if state not in names:
-        raise fail(f"the conntrack state '{state}'")
-    return names.index(state)
-
-
-def _icmp_match(kind: str, value: str, op: str, fail: Callable[[str], UnsupportedError]) -> Match:
-    type_text, _, code = value.partition("/")
-    if code:
-        raise fail(f"the ICMP code in '{value}'")
-    if type_text == "any":
-        return Match(
-            (
-                Field(
-                    f"{kind} type",
-                    kind,
-                    "ip" if kind == "icmp" else "ip6",
-                    frozenset({1 if kind == "icmp" else 58}),
-                ),
-            ),
-            op,
-            (((0, 255),),),
-        )
-    try:
-        number = icmp_type_number(kind, type_text)
-    except InputError:
-        raise fail(f"the ICMP type '{value}'") from None
-    family = "ip" if kind == "icmp" else "ip6"
-    protocols = frozenset({1 if kind == "icmp" else 58})
-    return Match((Field(f"{kind} type", kind, family, protocols),), op, (((number, number),),))
+def chain_devices(listing: str) -> dict[tuple[str, str, str], list[str]]:
+    """From ``nft list ruleset`` text: the devices of each chain that names some."""
+    found: dict[tuple[str, str, str], list[str]] = {}
+    table: tuple[str, str] | None = None
+    chain: str | None = None
+    for line in listing.splitlines():
+        words = line.split()
+        if len(words) >= 3 and words[0] == "table":
+            table, chain = (words[1], words[2]), None
+        elif len(words) >= 2 and words[0] == "chain":
+            chain = words[1]
+        elif table and chain and "hook" in words and ("device" in words or "devices" in words):
+            names = re.search(r"devices?\s*=?\s*(\{[^}]*\}|\"[^\"]*\"|\S+)", line)
+            if names:
+                found[(*table, chain)] = re.findall(r"[\"']?([\w.@-]+)[\"']?", names.group(1))
+    return found
