@@ -52,7 +52,10 @@ def test_json_contract(sample: Path) -> None:
     keys = {"src", "dst", "protocols", "ports", "purpose", "optional", "configurable", "evidence"}
     for flow in data["flows"]:
         assert set(flow) == keys
-        assert set(flow["evidence"]) == {"file", "line", "text"}
+        # Which clue gave each end and the protocol, when one did (never an empty string).
+        clues = {"src_from", "dst_from", "protocol_from"}
+        assert {"file", "line", "text"} <= set(flow["evidence"]) <= {"file", "line", "text"} | clues
+        assert all(flow["evidence"][k] for k in clues & set(flow["evidence"]))
         assert all(p in {"tcp", "udp", "sctp", "icmp"} for p in flow["protocols"])
         assert all(isinstance(p, str) for p in flow["ports"])
         assert isinstance(flow["evidence"]["line"], int)
@@ -67,6 +70,8 @@ def test_json_contract(sample: Path) -> None:
         "file": str(sample),
         "line": 3,
         "text": "1433*\tTCP\tServer\tSQL Server\tDatabase",
+        "src_from": "column Source",
+        "dst_from": "column Destination",
     }
     assert [(u["line"], "offset" in u["reason"]) for u in data["unparsed"]] == [(9, True)]
 

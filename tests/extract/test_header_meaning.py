@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from portplan.extract.headers import Role, column_role, read_header, split_concatenated_header
+from portplan.extract.columns import ColumnRole as Role
+from portplan.extract.columns import column_role, read_header, split_concatenated_header
 
 
 @pytest.mark.parametrize(

@@ -239,18 +239,17 @@ def test_port_numbers_no_rule_could_read_still_reach_unparsed() -> None:
     assert 2 not in lines  # a table-of-contents entry's page number is not a port
 
 
-def test_large_documents_are_linear() -> None:
-    import time
-
+def test_large_documents_keep_every_row() -> None:
+    """Every row and sentence of a long document is a flow (its speed is bench/extract.py's)."""
     row = "5501\tTCP\tLRS/ServerX\tVPSX\tAPI Communication between LRS/ServerX & VPSX\n"
     prose = "The agent connects to the server on TCP 8443 to upload its events every minute.\n"
-    text = "Port\tType\tSource\tDestination\tDescription\n" + (row * 20 + prose * 5) * 1200
-    assert len(text) > 2_000_000
-    start = time.perf_counter()
+    text = "Port\tType\tSource\tDestination\tDescription\n" + (row * 20 + prose * 5) * 300
     result = extract(text)
-    elapsed = time.perf_counter() - start
-    assert len(result.flows) == 30_000
-    assert elapsed < 10, f"{len(text) / 1e6:.1f} MB took {elapsed:.1f} s"
+    assert len(result.flows) == 7_500
+    assert {summary(f) for f in result.flows} == {
+        ("LRS/ServerX", "VPSX", "tcp/5501"),
+        ("agent", "server", "tcp/8443"),
+    }
 
 
 def test_labelled_field_records() -> None:
@@ -325,8 +324,9 @@ def test_sentences_naming_both_ends_in_other_word_orders() -> None:
         ("application servers", "database server", "tcp/5432"),
         ("Browsers", "portal", "tcp/443"),
         ("Lab instruments", "Quartz Gateway", "tcp/2575"),
+        ("", "web console", "tcp/8443"),  # a listener: the text names no client
     ]
-    assert [u.line for u in result.unparsed] == [7]  # a listener without a client
+    assert result.flows[-1].evidence.src_from == ""  # and no sentence before lends it one
 
 
 def test_direction_arrows_between_two_component_columns() -> None:
@@ -410,20 +410,16 @@ def test_bullets_under_a_list_introduction_name_the_listener() -> None:
     ]
 
 
-def test_pathological_lines_stay_linear() -> None:
-    import time
-
+def test_pathological_lines_give_an_answer() -> None:
+    """Lines that once took minutes (bench/extract.py times them) still give their flows."""
     ports = ", ".join(str(i % 65535 + 1) for i in range(100_000))
-    texts = [
-        "Port\tType\tSource\tDestination\n" + ports + "\tTCP\tA\tB\n",
-        "## Inbound to the Server\n- TCP 443 " + "to the server and " * 20_000 + "\n",
-        "| a " * 50_000 + "|\n",
-        "Ab" * 50_000 + "\n",
-    ]
-    for text in texts:
-        start = time.perf_counter()
-        extract(text)
-        assert time.perf_counter() - start < 10
+    table = extract("Port\tType\tSource\tDestination\n" + ports + "\tTCP\tA\tB\n")
+    assert [(f.src, f.dst, f.protocols) for f in table.flows] == [("A", "B", ("tcp",))]
+    assert len(table.flows[0].ports) >= 1
+    clauses = extract("## Inbound to the Server\n- TCP 443 " + "to the server and " * 20_000)
+    assert [summary(f)[2] for f in clauses.flows] == ["tcp/443"]
+    assert extract("| a " * 50_000 + "|\n").flows == ()
+    assert extract("Ab" * 50_000 + "\n").flows == ()
 
 
 def test_steps_with_storage_polling_reachability_and_passive_phrasing() -> None:

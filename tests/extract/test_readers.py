@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 from portplan.errors import InputError
-from portplan.extract.document import Document, Table, TextLine
+from portplan.extract.document import (
+    Caption,
+    CodeBlock,
+    DefinitionItem,
+    Document,
+    Heading,
+    ListItem,
+    Paragraph,
+    Table,
+    TextLine,
+)
 from portplan.extract.readers import REGISTRY, read_document, reader_for, readers
 
 
@@ -18,7 +28,18 @@ def tables(document: Document) -> list[Table]:
 
 
 def texts(document: Document) -> list[TextLine]:
-    return [block for block in document.blocks if isinstance(block, TextLine)]
+    """Every line of text outside tables, whatever block holds it."""
+    out: list[TextLine] = []
+    for block in document.blocks:
+        if isinstance(block, TextLine):
+            out.append(block)
+        elif isinstance(block, Heading | Caption):
+            out.append(TextLine(block.line, block.text))
+        elif isinstance(block, DefinitionItem):
+            out.extend((block.term, *block.lines))
+        elif isinstance(block, Paragraph | ListItem | CodeBlock):
+            out.extend(block.lines)
+    return out
 
 
 def line_of(document: Document, fragment: str) -> int:
@@ -73,6 +94,9 @@ def test_html_tables_expand_spans(tmp_path: Path) -> None:
     )
     assert spans.title == "Table 4. Spans"
     assert spans.lines == (13, 14, 15, 16, 17)
+    assert spans.header_rows == 1  # a row of <th> cells
+    assert spans.spanned == {(2, 0), (2, 3), (3, 0), (4, 1)}  # the repeats, not the originals
+    assert simple.header_rows is None and simple.spanned == frozenset()
     assert simple.rows == (("Port", "Use"), ("22", "SSH"))
     assert simple.title == "More"  # no caption: the heading above names the table
 
@@ -91,9 +115,61 @@ def test_html_text_blocks_keep_source_lines_and_drop_noise(tmp_path: Path) -> No
     assert "Second item" in all_text
     assert line_of(document, "Port\tType") == 23  # <pre> keeps its own lines and tabs
     assert line_of(document, "161\tUDP") == 24
-    # reading order: heading, paragraph, table, heading, table, list, pre
+    # reading order: title, heading, paragraph, table, heading, table, list, pre
     kinds = [type(block).__name__ for block in document.blocks]
-    assert kinds.index("Table") > kinds.index("TextLine")
+    assert kinds == [
+        "Heading",
+        "Heading",
+        "Paragraph",
+        "Table",
+        "Heading",
+        "Table",
+        "ListItem",
+        "ListItem",
+        "CodeBlock",
+    ]
+
+
+def test_html_structured_blocks(tmp_path: Path) -> None:
+    """Headings keep their level, list items their depth and marker, definition lists pair
+    term and text, a figure's caption is a caption, and tables say which rows are header and
+    which cells repeat a span."""
+    path = tmp_path / "blocks.html"
+    path.write_text(
+        "<html><head><title>Page title</title></head><body>\n"
+        "<h1>Gateway</h1>\n"
+        "<h3>Ports <small>(all)</small></h3>\n"
+        "<p>Line one<br>line two</p>\n"
+        "<ul><li><p>Agents</p><p>over TLS</p>\n"
+        '<ol start="4"><li>TCP 443</li>\n<li>UDP 123</li></ol></li></ul>\n'
+        "<dl><dt>8443/tcp</dt><dd>Console</dd></dl>\n"
+        "<figure><figcaption>Figure 2. Layout</figcaption></figure>\n"
+        "<table><thead><tr><th>Port</th><th>Use</th></tr></thead>\n"
+        '<tr><td colspan="2">Optional</td></tr>\n'
+        '<tr><td rowspan="2">443</td><td>Web</td></tr>\n'
+        "<tr><td>API</td></tr></table>\n"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    blocks = read_document(path).blocks
+    paragraphs = [block for block in blocks if isinstance(block, Paragraph)]
+    assert [(p.line, p.text) for p in paragraphs] == [(1, "Page title"), (4, "Line one line two")]
+    assert [len(p.lines) for p in paragraphs] == [1, 2]  # <br> starts a new line of the paragraph
+    headings = [(b.level, b.text, b.line) for b in blocks if isinstance(b, Heading)]
+    assert headings == [(1, "Gateway", 2), (3, "Ports (all)", 3)]
+    items = [(b.depth, b.marker, b.text, b.line) for b in blocks if isinstance(b, ListItem)]
+    assert items == [
+        (0, "•", "Agents over TLS", 5),
+        (1, "4.", "TCP 443", 6),
+        (1, "5.", "UDP 123", 7),
+    ]
+    (definition,) = [block for block in blocks if isinstance(block, DefinitionItem)]
+    assert (definition.term.text, definition.text, definition.line) == ("8443/tcp", "Console", 8)
+    assert [b.text for b in blocks if isinstance(b, Caption)] == ["Figure 2. Layout"]
+    (table,) = [block for block in blocks if isinstance(block, Table)]
+    assert table.rows == (("Port", "Use"), ("Optional", "Optional"), ("443", "Web"), ("443", "API"))
+    assert table.header_rows == 1
+    assert table.spanned == {(1, 1), (3, 0)}
 
 
 def test_html_layout_table_is_read_as_blocks(tmp_path: Path) -> None:
@@ -206,17 +282,24 @@ def test_docx_paragraphs_tables_and_merged_cells(tmp_path: Path) -> None:
     document = read_document(path)
     assert [(b.line, b.text) for b in texts(document)] == [
         (1, "Acme Gateway ports"),
-        (2, "1. The agent connects to the gateway on TCP 8443."),
-        (3, "2. The gateway answers on the same connection."),
+        (2, "The agent connects to the gateway on TCP 8443."),
+        (3, "The gateway answers on the same connection."),
         (9, "Closing remark."),
     ]
+    heading, first, second, _, closing = document.blocks
+    assert isinstance(heading, Heading) and heading.level == 1  # the "Heading 1" style
+    # Word stores list numbers as formatting; the items get them back as their markers
+    assert isinstance(first, ListItem) and (first.marker, first.depth) == ("1.", 0)
+    assert isinstance(second, ListItem) and (second.marker, second.depth) == ("2.", 0)
+    assert isinstance(closing, Paragraph)
     (table,) = tables(document)
     assert table.rows == (
         ("Source", "Port", "Notes"),
         ("Agent", "8443", "Check-in"),
         ("Agent", "8444", "Upload"),  # a cell merged down repeats in each row it covers
-        ("Optional", "", ""),  # a cell merged across appears once
+        ("Optional", "Optional", "Optional"),  # and so does one merged across
     )
+    assert table.spanned == {(2, 0), (3, 1), (3, 2)}  # the repeats, not the written cells
     assert table.lines == (4, 5, 6, 7)
     assert table.title == "Acme Gateway ports"
 
@@ -286,6 +369,7 @@ def test_xlsx_sheets_merged_cells_and_row_numbers(tmp_path: Path) -> None:
         ("Agent", "8444"),  # merged cell filled; a whole-number float is a port, not 8444.0
         ("Optional section", "Optional section"),
     )
+    assert ports.spanned == {(2, 0), (3, 1)}  # the positions a merged range repeats over
     assert ports.lines == (2, 3, 4, 6)
     assert note.rows == (("Revision", "1.0"),)
 

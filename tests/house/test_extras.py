@@ -103,3 +103,22 @@ def test_the_core_install_reads_text_and_compiles_native_targets(tmp_path: Path)
         check=False,
     )
     assert pdf.returncode == 2 and len(pdf.stderr.splitlines()) == 1  # needs the pdf extra
+
+
+@pytest.mark.parametrize(
+    ("extra", "module", "suffix"), [("pdf", "pdfplumber", ".pdf"), ("office", "docx", ".docx")]
+)
+def test_reading_a_document_without_its_extra_is_one_line_exit_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, extra: str, module: str, suffix: str
+) -> None:
+    for name in list(sys.modules):
+        if name == module or name.startswith(f"{module}."):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)
+    document = tmp_path / f"guide{suffix}"
+    # Enough of each format for the reader to get as far as its library.
+    document.write_bytes(b"%PDF-1.4\n" if suffix == ".pdf" else b"PK\x03\x04 not a real archive")
+    result = CliRunner().invoke(cli, ["extract", str(document)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and f"pip install 'portplan[{extra}]'" in lines[0], result.output

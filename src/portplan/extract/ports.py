@@ -13,9 +13,13 @@ Every regex here is linear: no nested quantifiers, so a 5 MB document cannot sta
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
+
+from portplan.extract.vocabulary import SERVICES, TRANSPORTS, sort_protocols
 
 
 def _split(text: str) -> list[str]:
@@ -23,37 +27,10 @@ def _split(text: str) -> list[str]:
     return text.split()
 
 
-TRANSPORTS: dict[str, tuple[str, ...]] = {
-    "tcp": ("tcp",),
-    "udp": ("udp",),
-    "sctp": ("sctp",),
-    "icmp": ("icmp",),
-    "icmpv6": ("icmp",),
-    "icmp6": ("icmp",),
-}
-
-# Well-known application protocols and the transport their standard port uses (IANA service
-# registry). Used only when the document names the application but not the transport.
+# Service names and their transports live in the one vocabulary.
 APPLICATIONS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(
-        _split("""http https http/s https/mqtt mqtt mqtts ipp ipps lpr lpd raw jetdirect pdl smb
-        cifs ftp ftps sftp ssh scp telnet smtp smtps esmtp submission pop pop3 pop3s imap imaps ldap
-        ldaps rdp vnc mssql tds mysql postgresql postgres oracle rmi jmx ajp rtsp wcf soap rest
-        websocket websockets wss amqp amqps xmpp bgp tacacs tls ssl iscsi git nntp winrm hl7
-        dicom mllp kafka redis mongodb msrpc epmap net.tcp jdbc odbc grpc telnets ws"""),
-        ("tcp",),
-    ),
-    **dict.fromkeys(
-        _split("""snmp snmptrap trap traps syslog ntp sntp dhcp bootp tftp mdns llmnr ssdp rtp rtcp
-        srtp stun radius ike ipsec nat-t wsd coap quic wireguard netbios-ns netbios-dgm
-        dns"""),
-        ("udp",),
-    ),
-    **dict.fromkeys(_split("sip turn kerberos openvpn netbios"), ("tcp", "udp")),
-    **dict.fromkeys(_split("icmp ping echo"), ("icmp",)),
+    name: found.transports for name, found in SERVICES.items()
 }
-
-_PROTOCOL_ORDER = ("tcp", "udp", "sctp", "icmp")
 
 # Digit groups with apostrophes or thin/no-break spaces are one number ("49'152" = 49152).
 _WORD_PARTS = re.compile(r"[/+]")
@@ -71,6 +48,13 @@ _NOT_A_PORT = re.compile(
     r"|\b(?:RFC|ISO(?:/IEC)?|IEC|IEEE|CVE|KB|NIST)[\s#-]*\d+(?:[-:.]\d+)*\b",
     re.IGNORECASE,
 )
+_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_EXCLUDED = re.compile(
+    r"\b(?:other\s+than|except(?:\s+for)?|instead\s+of|rather\s+than)\s+(?:(?:tcp|udp)\s+)?"
+    r"(?:ports?\s+)?\d{1,5}(?:\s*(?:,|and|or)\s*\d{1,5})*",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 _REFERENCE_HINT = re.compile(r"\b(?:rfc|iso|iec|ieee|cve|kb|nist)\b", re.IGNORECASE)
 _FOOTNOTE = re.compile(r"\[\d{1,2}\]|(?<=\d)\s*\(\d\)")
 # "5000:5100/udp", "1024:65535": a range written the iptables way (a time such as 17:30 has
@@ -150,15 +134,43 @@ class PortSpec:
         return not self.groups and not self.protocols and not self.depends
 
 
-def sort_protocols(protocols: set[str] | tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    return tuple(p for p in _PROTOCOL_ORDER if p in set(protocols))
+def fill_protocols(groups: Iterable[PortGroup], fallback: tuple[str, ...]) -> list[PortGroup]:
+    """Give port groups without a written protocol the fallback; merge groups of one protocol
+    set, and groups of the same ports over different protocols ("TCP: 53; UDP: 53" is one
+    flow over both, as "53 (TCP or UDP)" would be)."""
+    out: list[PortGroup] = []
+    for group in groups:
+        protocols = group.protocols or fallback
+        for i, existing in enumerate(out):
+            if existing.protocols == protocols:
+                present = set(existing.ports)
+                spans = existing.ports + tuple(s for s in group.ports if s not in present)
+                out[i] = PortGroup(protocols, spans, existing.explicit)
+                break
+        else:
+            out.append(PortGroup(protocols, group.ports, group.explicit and bool(protocols)))
+    merged: list[PortGroup] = []
+    for group in out:
+        for i, existing in enumerate(merged):
+            if set(existing.ports) == set(group.ports) and group.ports:
+                both = sort_protocols([*existing.protocols, *group.protocols])
+                merged[i] = PortGroup(both, existing.ports, existing.explicit)
+                break
+        else:
+            merged.append(group)
+    return merged
 
 
 def normalise_numbers(text: str) -> str:
     """Join thousands separators so "49'152" and "49,152-57,500" read as single numbers.
 
-    Dates are blanked first: "2024-03-18" is not the port range 3-18.
+    Dates are blanked first: "2024-03-18" is not the port range 3-18. Digits of other scripts
+    are the number they write: "４４３" (full-width) and "٤٤٣" (Arabic-Indic) are 443.
     """
+    if not text.isascii():
+        text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group())), text)
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)  # "http://example.com/9_1_1/guide": a link, not ports
     text = _GLUED_PROTOCOL.sub(r"\1 \2", text)  # "TCP443" → "TCP 443"
     if "[" in text or "(" in text:
         text = _FOOTNOTE.sub(" ", text)  # "1433 [1]", "8080 (2)": a footnote mark
@@ -166,6 +178,8 @@ def normalise_numbers(text: str) -> str:
         text = _NOT_A_PORT.sub(" ", text)
     if ":" in text:
         text = _COLON_RANGE.sub(_colon_range, text)
+    if "than" in text or "xcept" in text or "instead" in text:
+        text = _EXCLUDED.sub(" ", text)  # "a port other than 443": not 443
     if "-" in text or "." in text or "/" in text:
         text = _DATE.sub(" ", text)
     if "'" in text or "’" in text or "\u2009" in text or "\u202f" in text or "\u00a0" in text:
@@ -238,7 +252,7 @@ def _port_value(token: _Token, text: str) -> int | None:
     if "." in token.text:
         # "443.0" is a port a spreadsheet stored as a number; 1.3, 11.0, 9.11.17 are versions.
         whole, _, fraction = token.text.partition(".")
-        if len(whole) < 3 or fraction.strip("0"):
+        if not 3 <= len(whole) <= 5 or fraction.strip("0"):
             return None
         return int(whole) if 1 <= int(whole) <= 65535 else None
     if len(token.text) > 5:
@@ -301,147 +315,183 @@ def parse_ports(
     application name or the word "port" count.
     """
     text = normalise_numbers(text)
-    tokens = _tokens(text)
-    groups: list[tuple[tuple[str, ...], bool, list[tuple[int, int]]]] = []
-    bare_protocols: list[tuple[str, ...]] = []
-    prefix: tuple[tuple[str, ...], bool] | None = None
-    prefix_used = False
-    pending: list[tuple[int, int]] = []
-    offset: int | None = None
-    in_paren = 0
-    paren_start = -10
-    anchored: list[tuple[int, int]] = []  # pending numbers close to a "port" word
-    last_number = -10  # token index of the last port number
-    anchor = -100  # token index of the last protocol word, "port" word or anchored number
-    index = 0
+    scanner = _Scanner(text, _tokens(text), numbers_are_ports)
+    scanner.run()
+    return scanner.spec(default)
 
-    seen: dict[tuple[str, ...], set[tuple[int, int]]] = {}
 
-    def add(protocols: tuple[str, ...], explicit: bool, spans: list[tuple[int, int]]) -> None:
+class _Scanner:
+    """One left-to-right pass over the tokens of a port phrase: protocol words set a prefix
+    for the numbers after them or a postfix for the numbers right before; numbers and ranges
+    collect into groups by protocol set."""
+
+    def __init__(self, text: str, tokens: list[_Token], numbers_are_ports: bool) -> None:
+        self.text = text
+        self.tokens = tokens
+        self.numbers_are_ports = numbers_are_ports
+        self.groups: list[tuple[tuple[str, ...], bool, list[tuple[int, int]]]] = []
+        self.seen: dict[tuple[str, ...], set[tuple[int, int]]] = {}
+        self.bare_protocols: list[tuple[str, ...]] = []
+        self.prefix: tuple[tuple[str, ...], bool] | None = None
+        self.prefix_used = False
+        self.pending: list[tuple[int, int]] = []
+        self.anchored: list[tuple[int, int]] = []  # pending numbers close to a "port" word
+        self.offset: int | None = None
+        self.in_paren = 0
+        self.paren_start = -10
+        self.last_number = -10  # token index of the last port number
+        self.anchor = -100  # token index of the last protocol word, "port" word or anchored number
+        self.index = 0
+
+    def add(self, protocols: tuple[str, ...], explicit: bool, spans: list[tuple[int, int]]) -> None:
         if not spans:
             return
-        known = seen.get(protocols)
+        known = self.seen.get(protocols)
         if known is None:
-            known = seen[protocols] = set()
-            groups.append((protocols, explicit, []))
-        target = next(g[2] for g in groups if g[0] == protocols)
+            known = self.seen[protocols] = set()
+            self.groups.append((protocols, explicit, []))
+        target = next(g[2] for g in self.groups if g[0] == protocols)
         for span in spans:
             if span not in known:
                 known.add(span)
                 target.append(span)
 
-    while index < len(tokens):
-        token = tokens[index]
-        if token.kind == "lp":
-            in_paren += 1
-            paren_start = index
-        elif token.kind == "rp":
-            in_paren = max(0, in_paren - 1)
-        elif token.kind == "word":
-            lowered = token.text.lower().rstrip(".:")
-            if lowered in ("port", "ports"):
-                anchor = index
-            found = word_protocols(token.text)
-            # Collect a run of protocol words joined by "/", ",", "or", "and" into one set.
-            if found is not None:
-                protocols = set(found[0])
-                explicit = found[1]
-                look = index + 1
-                while look + 1 < len(tokens):
-                    joiner = tokens[look]
-                    if joiner.kind == "sep" or (
-                        joiner.kind == "word" and joiner.text.lower() in ("or", "and")
-                    ):
-                        nxt = word_protocols(tokens[look + 1].text)
-                        if tokens[look + 1].kind == "word" and nxt is not None:
-                            if nxt[1] and not explicit:
-                                protocols = set(nxt[0])
-                                explicit = True
-                            elif nxt[1] == explicit:
-                                protocols.update(nxt[0])
-                            look += 2
-                            continue
-                    break
-                chosen = sort_protocols(protocols)
-                # Postfix only right after the numbers: "5701 (TCP)", "443/tcp", "9187 UDP".
-                right_after = index - last_number <= 2 or (
-                    in_paren and paren_start == last_number + 1
-                )
-                index = look - 1
-                anchor = index
-                if pending and right_after:
-                    add(chosen, explicit, pending)
-                    pending = []
-                else:
-                    if prefix is not None and not prefix_used:
-                        bare_protocols.append(prefix[0])
-                    prefix = (chosen, explicit)
-                    prefix_used = False
-        elif token.kind == "plus":
-            following = tokens[index + 1] if index + 1 < len(tokens) else None
-            adjacent = following is not None and following.start == token.end
-            if following is not None and adjacent and following.kind == "num":
-                if following.text.isdigit() and (numbers_are_ports or index - anchor <= 3):
-                    offset = int(following.text)
-                index += 2
+    def run(self) -> None:
+        while self.index < len(self.tokens):
+            token = self.tokens[self.index]
+            if token.kind == "lp":
+                self.in_paren += 1
+                self.paren_start = self.index
+            elif token.kind == "rp":
+                self.in_paren = max(0, self.in_paren - 1)
+            elif token.kind == "word":
+                self._word(token)
+            elif token.kind == "plus" and self._plus(token):
                 continue
-        elif token.kind == "num":
-            value = _port_value(token, text)
-            before = tokens[index - 1] if index else None
-            if before is not None and before.text.lower().rstrip(".") in _REFERENCE_WORDS:
-                value = None  # "see note 2", "Table 3", "version 5": references, not ports
-            near = index - anchor <= 4
-            if value is not None:
-                span = (value, value)
-                # A range: number, dash or "to"/"through", number.
-                if index + 2 < len(tokens):
-                    middle, last = tokens[index + 1], tokens[index + 2]
-                    is_range_word = middle.kind == "word" and middle.text.lower() in (
-                        "to",
-                        "through",
-                        "thru",
-                    )
-                    if (middle.kind == "dash" or is_range_word) and last.kind == "num":
-                        high = _port_value(last, text)
-                        if high is not None and high > value:
-                            span = (value, high)
-                            index += 2
-                last_number = index
-                if numbers_are_ports or near:
-                    anchor = index
-                if prefix is not None and (numbers_are_ports or near):
-                    add(prefix[0], prefix[1], [span])
-                    prefix_used = True
-                else:
-                    pending.append(span)
-                    if numbers_are_ports or near:
-                        anchored.append(span)
-        index += 1
+            elif token.kind == "num":
+                self._number(token)
+            self.index += 1
 
-    if prefix is not None and not prefix_used:
-        bare_protocols.append(prefix[0])
-    leftover = pending if numbers_are_ports else [span for span in pending if span in anchored]
-    if leftover:
-        add(default, True, leftover) if default else add((), False, leftover)
-    # Cheap substring checks first: most cells carry none of these words.
-    lowered = text.lower()
-    configurable = "*" in text or (
-        any(k in lowered for k in _CONFIGURABLE_HINTS) and bool(_CONFIGURABLE.search(text))
-    )
-    depends = (
-        not groups
-        and any(k in lowered for k in ("depend", "varies", "see "))
-        and bool(_DEPENDS.search(text))
-    )
-    ephemeral = any(k in lowered for k in _EPHEMERAL_HINTS) and bool(_EPHEMERAL.search(text))
-    return PortSpec(
-        groups=tuple(PortGroup(p, tuple(s), e) for p, e, s in groups),
-        protocols=tuple(dict.fromkeys(p for ps in bare_protocols for p in ps)),
-        configurable=configurable or depends,
-        ephemeral=ephemeral,
-        depends=depends,
-        offset=offset,
-    )
+    def _word(self, token: _Token) -> None:
+        if token.text.lower().rstrip(".:") in ("port", "ports"):
+            self.anchor = self.index
+        found = word_protocols(token.text)
+        if found is None:
+            return
+        chosen, explicit, look = self._protocol_run(found)
+        # Postfix only right after the numbers: "5701 (TCP)", "443/tcp", "9187 UDP".
+        right_after = self.index - self.last_number <= 2 or (
+            self.in_paren and self.paren_start == self.last_number + 1
+        )
+        self.index = look - 1
+        self.anchor = self.index
+        if self.pending and right_after:
+            self.add(chosen, explicit, self.pending)
+            self.pending = []
+            return
+        if self.prefix is not None and not self.prefix_used:
+            self.bare_protocols.append(self.prefix[0])
+        self.prefix = (chosen, explicit)
+        self.prefix_used = False
+
+    def _protocol_run(
+        self, found: tuple[tuple[str, ...], bool]
+    ) -> tuple[tuple[str, ...], bool, int]:
+        """A run of protocol words joined by "/", ",", "or", "and" as one set: the set, whether
+        a transport was named, and the index after the run."""
+        protocols, explicit = set(found[0]), found[1]
+        look = self.index + 1
+        while look + 1 < len(self.tokens):
+            joiner, following = self.tokens[look], self.tokens[look + 1]
+            joined = joiner.kind == "sep" or (
+                joiner.kind == "word" and joiner.text.lower() in ("or", "and")
+            )
+            nxt = word_protocols(following.text) if joined and following.kind == "word" else None
+            if nxt is None:
+                break
+            if nxt[1] and not explicit:
+                protocols, explicit = set(nxt[0]), True
+            elif nxt[1] == explicit:
+                protocols.update(nxt[0])
+            look += 2
+        return sort_protocols(protocols), explicit, look
+
+    def _plus(self, token: _Token) -> bool:
+        """ "+2000": an offset; True when consumed (the index is already moved on)."""
+        following = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+        if following is None or following.start != token.end or following.kind != "num":
+            return False
+        small = following.text.isdigit() and len(following.text) <= 5
+        if small and (self.numbers_are_ports or self.index - self.anchor <= 3):
+            self.offset = int(following.text)
+        self.index += 2
+        return True
+
+    def _number(self, token: _Token) -> None:
+        value = _port_value(token, self.text)
+        before = self.tokens[self.index - 1] if self.index else None
+        if before is not None and before.text.lower().rstrip(".") in _REFERENCE_WORDS:
+            return  # "see note 2", "Table 3", "version 5": references, not ports
+        if value is None:
+            return
+        near = self.index - self.anchor <= 4
+        span = self._range(value)
+        self.last_number = self.index
+        counted = self.numbers_are_ports or near
+        if counted:
+            self.anchor = self.index
+        if self.prefix is not None and counted:
+            self.add(self.prefix[0], self.prefix[1], [span])
+            self.prefix_used = True
+            return
+        self.pending.append(span)
+        if counted:
+            self.anchored.append(span)
+
+    def _range(self, value: int) -> tuple[int, int]:
+        """A range: number, dash or "to"/"through", number (the index moves past it)."""
+        if self.index + 2 >= len(self.tokens):
+            return (value, value)
+        middle, last = self.tokens[self.index + 1], self.tokens[self.index + 2]
+        is_range_word = middle.kind == "word" and middle.text.lower() in ("to", "through", "thru")
+        if (middle.kind == "dash" or is_range_word) and last.kind == "num":
+            high = _port_value(last, self.text)
+            if high is not None and high > value:
+                self.index += 2
+                return (value, high)
+        return (value, value)
+
+    def spec(self, default: tuple[str, ...]) -> PortSpec:
+        if self.prefix is not None and not self.prefix_used:
+            self.bare_protocols.append(self.prefix[0])
+        pending = self.pending
+        leftover = (
+            pending
+            if self.numbers_are_ports
+            else [span for span in pending if span in self.anchored]
+        )
+        if leftover:
+            self.add(default, True, leftover) if default else self.add((), False, leftover)
+        text = self.text
+        # Cheap substring checks first: most cells carry none of these words.
+        lowered = text.lower()
+        configurable = "*" in text or (
+            any(k in lowered for k in _CONFIGURABLE_HINTS) and bool(_CONFIGURABLE.search(text))
+        )
+        depends = (
+            not self.groups
+            and any(k in lowered for k in ("depend", "varies", "see "))
+            and bool(_DEPENDS.search(text))
+        )
+        ephemeral = any(k in lowered for k in _EPHEMERAL_HINTS) and bool(_EPHEMERAL.search(text))
+        return PortSpec(
+            groups=tuple(PortGroup(p, tuple(s), e) for p, e, s in self.groups),
+            protocols=tuple(dict.fromkeys(p for ps in self.bare_protocols for p in ps)),
+            configurable=configurable or depends,
+            ephemeral=ephemeral,
+            depends=depends,
+            offset=self.offset,
+        )
 
 
 _PORT_LIKE = re.compile(

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Evidence:
-    """The document, line and text a flow was read from."""
+    """The document, line and text a flow was read from, and which clue gave each end
+    ("column Source", "heading line 42", "document subject"; "" when the end is blank)."""
 
     file: str
     line: int
     text: str
+    src_from: str = ""
+    dst_from: str = ""
+    protocol_from: str = ""  # where the protocol came from when the document did not write it
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,17 @@ class ExtractedFlow:
     section: str | None = None  # the heading the flow sits under (a feature candidate)
 
     def as_json(self) -> dict[str, object]:
+        evidence: dict[str, object] = {
+            "file": self.evidence.file,
+            "line": self.evidence.line,
+            "text": self.evidence.text,
+        }
+        if self.evidence.src_from:
+            evidence["src_from"] = self.evidence.src_from
+        if self.evidence.dst_from:
+            evidence["dst_from"] = self.evidence.dst_from
+        if self.evidence.protocol_from:
+            evidence["protocol_from"] = self.evidence.protocol_from
         return {
             "src": self.src,
             "dst": self.dst,
@@ -37,11 +52,7 @@ class ExtractedFlow:
             "purpose": self.purpose,
             "optional": self.optional,
             "configurable": self.configurable,
-            "evidence": {
-                "file": self.evidence.file,
-                "line": self.evidence.line,
-                "text": self.evidence.text,
-            },
+            "evidence": evidence,
         }
 
 

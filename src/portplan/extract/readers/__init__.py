@@ -6,34 +6,31 @@ A new format is one module with a class that satisfies :class:`~.base.Reader` pl
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 from portplan.errors import InputError
 from portplan.extract.document import Document
 from portplan.extract.readers.base import Reader
 from portplan.extract.readers.text import TextReader, read_stdin
+from portplan.registry import Registry
 
-# suffix group -> "module:Class"; imported lazily so a PDF library is only loaded for PDFs.
-REGISTRY: dict[str, str] = {
-    "text": "portplan.extract.readers.text:TextReader",
-    "html": "portplan.extract.readers.html:HtmlReader",
-    "pdf": "portplan.extract.readers.pdf:PdfReader",
-    "docx": "portplan.extract.readers.docx:DocxReader",
-    "csv": "portplan.extract.readers.csv:CsvReader",
-    "xlsx": "portplan.extract.readers.xlsx:XlsxReader",
-}
-
-
-def _load(spec: str) -> Reader:
-    module_name, _, attribute = spec.partition(":")
-    reader: Reader = getattr(importlib.import_module(module_name), attribute)()
-    return reader
+# Imported lazily: the PDF and Word libraries (optional extras) load only for their files.
+REGISTRY: Registry[Reader] = Registry(
+    {
+        "text": "portplan.extract.readers.text:TextReader",
+        "html": "portplan.extract.readers.html:HtmlReader",
+        "pdf": "portplan.extract.readers.pdf:PdfReader",
+        "docx": "portplan.extract.readers.docx:DocxReader",
+        "csv": "portplan.extract.readers.csv:CsvReader",
+        "xlsx": "portplan.extract.readers.xlsx:XlsxReader",
+    },
+    unknown="unknown document reader {name!r}; known: {names}",
+)
 
 
 def readers() -> list[Reader]:
     """One instance of every registered reader."""
-    return [_load(spec) for spec in REGISTRY.values()]
+    return [REGISTRY.create(name) for name in REGISTRY]
 
 
 def reader_for(path: Path) -> Reader:

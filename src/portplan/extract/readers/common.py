@@ -46,6 +46,12 @@ def clean(text: object) -> str:
     return _SPACE.sub(" ", str(text).translate(TYPESET)).strip()
 
 
+def grid_start(rows: list[list[str]]) -> int:
+    """The first column :func:`pad` keeps (the leftmost column any row uses)."""
+    used = [next(i for i, cell in enumerate(row) if cell) for row in rows if any(row)]
+    return min(used) if used else 0
+
+
 def pad(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:
     """Rows of equal width: short rows padded with empty cells, and columns that are empty in
     every row dropped at both edges (a table that starts in column C of a sheet)."""

@@ -1,10 +1,11 @@
 """Word documents (DOCX) through python-docx: paragraphs and tables in body order.
 
-Each paragraph is a TextLine (numbered and bulleted list items get their "1." or "•" back, which
-Word stores as formatting, not text); each table is a Table block. Merged cells: a cell merged
-down repeats in every row it covers (the rows below it share its value), a cell merged across
-appears once and leaves the columns it covers empty (a full-width row reads as a section title).
-Line numbers count paragraphs and table rows in document order, starting at 1.
+Paragraphs in the "Title" and "Heading N" styles are headings (level 1 and N), "Caption" ones
+captions, numbered and bulleted ones list items (their "1." or "•" marker and their list level
+come back from the numbering Word stores as formatting, not text), the rest paragraphs (a soft
+line break starts a new line). Each table is a Table block whose merged cells repeat over every
+position they cover, those repeats marked as spanned. Line numbers count paragraphs and table
+rows in document order, starting at 1.
 """
 
 from __future__ import annotations
@@ -12,12 +13,23 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
+from itertools import count
 from pathlib import Path
 from typing import Any
 
 from portplan.errors import InputError
-from portplan.extract.document import Block, Document, Table, TextLine
+from portplan.extract.document import (
+    Caption,
+    Document,
+    Heading,
+    ListItem,
+    Paragraph,
+    StructuredBlock,
+    Table,
+    TextLine,
+)
 from portplan.extract.readers.common import TYPESET, clean, pad, read_bytes
+from portplan.extras import require
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .doc, or an encrypted Office file
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -34,8 +46,7 @@ class DocxReader:
                 "as an unprotected .docx",
                 file=str(path),
             )
-        import docx
-
+        docx = require("office", "docx", file=str(path))
         try:
             document = docx.Document(str(path))
             blocks = list(_blocks(document))
@@ -54,7 +65,7 @@ class DocxReader:
         return Document(name=str(path), blocks=tuple(blocks))
 
 
-def _blocks(document: Any) -> Iterator[Block]:
+def _blocks(document: Any) -> Iterator[StructuredBlock]:
     walker = _Walker(document)
     yield from walker.blocks(document.element.body, document._body)
 
@@ -82,7 +93,7 @@ class _Walker:
                 if content is not None:
                     yield from self.items(content, parent)
 
-    def blocks(self, element: Any, parent: Any) -> Iterator[Block]:
+    def blocks(self, element: Any, parent: Any) -> Iterator[StructuredBlock]:
         from docx.table import Table as DocxTable
 
         for item in self.items(element, parent):
@@ -100,37 +111,68 @@ class _Walker:
             else:
                 yield from self.table(item)
 
-    def paragraph(self, paragraph: Any) -> Iterator[Block]:
-        """One TextLine per line of the paragraph (a soft line break starts a new one);
-        tabs stay, since tab-aligned rows in Word are tables without a table."""
+    def paragraph(self, paragraph: Any) -> Iterator[StructuredBlock]:
+        """A heading, list item, caption or paragraph; each soft line break starts a new line
+        of it. Tabs stay, since tab-aligned rows in Word are tables without a table."""
         pieces = [_keep_tabs(piece) for piece in _paragraph_text(paragraph._p).split("\n")]
         pieces = [piece for piece in pieces if piece.strip()]
         if not pieces:
             self.line += 1
             return
-        prefix = self.numbering.prefix(paragraph)
-        for index, piece in enumerate(pieces):
+        lines = []
+        for piece in pieces:
             self.line += 1
-            yield TextLine(self.line, f"{prefix}{piece}" if index == 0 else piece)
-        text = " ".join(pieces)
+            lines.append(TextLine(self.line, piece))
+        text = clean(" ".join(pieces))
         style = (getattr(paragraph.style, "name", "") or "").lower()
         if style.startswith(("heading", "title", "caption")) or text.lower().startswith("table "):
-            self.heading = clean(text)
+            self.heading = text
+        yield self.block(paragraph, style, tuple(lines), text)
 
-    def table(self, table: Any) -> Iterator[Block]:
-        rows = _rows(table)
-        kept = [(row, number) for number, row in enumerate(rows, start=self.line + 1) if any(row)]
+    def block(
+        self, paragraph: Any, style: str, lines: tuple[TextLine, ...], text: str
+    ) -> StructuredBlock:
+        level = _heading_level(style)
+        if level is not None:
+            return Heading(level, text, lines[0].line)
+        if style.startswith("caption"):
+            return Caption(text, lines[0].line)
+        numbered = self.numbering.marker(paragraph)
+        if numbered is not None:
+            marker, depth = numbered
+            return ListItem(depth, marker, lines)
+        return Paragraph(lines)
+
+    def table(self, table: Any) -> Iterator[StructuredBlock]:
+        rows, spanned = _rows(table)
+        kept = [
+            (index, row, number)
+            for index, (row, number) in enumerate(zip(rows, count(self.line + 1), strict=False))
+            if any(row)
+        ]
         self.line += len(rows)
-        if kept and max(len(row) for row, _ in kept) < 2:
+        if kept and max(len(row) for _, row, _ in kept) < 2:
             # A one-column table is a frame around text (a note or warning box).
-            for row, number in kept:
-                yield TextLine(number, row[0])
+            for _, row, number in kept:
+                yield Paragraph((TextLine(number, row[0]),))
         elif kept:
+            renumber = {index: new for new, (index, _, _) in enumerate(kept)}
             yield Table(
-                rows=pad([row for row, _ in kept]),
-                lines=tuple(number for _, number in kept),
+                rows=pad([row for _, row, _ in kept]),
+                lines=tuple(number for _, _, number in kept),
                 title=self.heading,
+                spanned=frozenset(
+                    (renumber[row], column) for row, column in spanned if row in renumber
+                ),
             )
+
+
+def _heading_level(style: str) -> int | None:
+    """1 for Title, N for "Heading N" (Word's built-in heading styles)."""
+    if style == "title":
+        return 1
+    found = re.fullmatch(r"heading\s*(\d)", style.strip())
+    return int(found.group(1)) if found else None
 
 
 # Text as Word shows it with tracked changes accepted: inserted runs count (python-docx's
@@ -167,17 +209,28 @@ def _keep_tabs(text: str) -> str:
     return _SPACES.sub(" ", text.translate(TYPESET)).strip(" ")
 
 
-def _rows(table: Any) -> list[list[str]]:
+def _rows(table: Any) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """The cells row by row, a merged cell repeated over every position it covers; the
+    positions that repeat a merged cell (not the cell itself) are returned as spanned."""
     rows: list[list[str]] = []
-    for row in table.rows:
+    spanned: set[tuple[int, int]] = set()
+    above: list[Any] = []
+    for row_index, row in enumerate(table.rows):
         values: list[str] = []
-        previous: object = None
-        for cell in row.cells:
-            # python-docx returns the same cell object for each grid column a merge covers.
-            values.append("" if cell._tc is previous else _cell_text(cell._tc))
-            previous = cell._tc
+        elements: list[Any] = []
+        for column, cell in enumerate(row.cells):
+            # python-docx returns the same cell element for each position a merge covers.
+            merged_across = bool(elements) and cell._tc is elements[-1]
+            merged_down = column < len(above) and cell._tc is above[column]
+            if merged_across or merged_down:
+                spanned.add((row_index, column))
+                values.append(values[-1] if merged_across else rows[-1][column])
+            else:
+                values.append(_cell_text(cell._tc))
+            elements.append(cell._tc)
         rows.append(values)
-    return rows
+        above = elements
+    return rows, spanned
 
 
 class _Numbering:
@@ -206,21 +259,23 @@ class _Numbering:
             for ilvl, fmt in abstract.get(ref.get(f"{_W}val", ""), {}).items():
                 self.formats[(num.get(f"{_W}numId", ""), ilvl)] = fmt
 
-    def prefix(self, paragraph: Any) -> str:
+    def marker(self, paragraph: Any) -> tuple[str, int] | None:
+        """The item's marker ("•" or its number, "2.") and its list level; ``None`` for a
+        paragraph that is not a list item."""
         key = self._key(paragraph)
         if key is None:
-            return ""
+            return None
         fmt = self.formats.get(key, "")
         if fmt == "bullet":
-            return "• "
+            return "•", int(key[1])
         if fmt in ("", "none"):
-            return ""
+            return None
         number = self.counters.get(key, 0) + 1
         self.counters[key] = number
         for other in list(self.counters):  # a new item restarts the deeper levels under it
             if other[0] == key[0] and int(other[1]) > int(key[1]):
                 del self.counters[other]
-        return f"{number}. "
+        return f"{number}.", int(key[1])
 
     def _key(self, paragraph: Any) -> tuple[str, str] | None:
         sources = [paragraph._p.pPr]

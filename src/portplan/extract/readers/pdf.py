@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from portplan.errors import InputError
-from portplan.extract.document import Block, Document, Table, TextLine
+from portplan.extract.document import Document, Table, TextLine
 from portplan.extract.readers.common import TYPESET, clean, pad, read_bytes
+from portplan.extras import require
+
+Block = TextLine | Table
 
 # pdfminer and pdfplumber log (and sometimes warn about) every oddity of a damaged file; the
 # user gets one InputError line instead.
@@ -39,6 +42,7 @@ class PdfReader:
                 "or rename the file after its real type",
                 file=str(path),
             )
+        require("pdf", "pdfplumber", file=str(path))  # before errors are read as damage
         _quiet()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -95,8 +99,7 @@ def _available_cpus() -> int:
 def read_pdf_blocks(path: Path, workers: int | None = None) -> list[Block]:
     """The PDF's blocks in reading order; ``workers`` processes read page ranges (default:
     one per available CPU, at most four, none for short documents)."""
-    import pdfplumber
-
+    pdfplumber = require("pdf", "pdfplumber", file=str(path))
     with pdfplumber.open(str(path)) as pdf:
         count = len(pdf.pages)  # opening surfaces encryption and damage here, not in a worker
     if workers is None:
@@ -209,7 +212,7 @@ def _join_continued_table(previous: list[Block], page: list[Block]) -> None:
     continuation either has no header row or repeats the first part's header (dropped here); a
     table that starts with a different header is a new table and is left alone.
     """
-    from portplan.extract.headers import read_header
+    from portplan.extract.columns import read_header
 
     end = next((i for i in range(len(previous) - 1, -1, -1) if not _is_margin(previous[i])), None)
     start = next((i for i, block in enumerate(page) if not _is_margin(block)), None)
@@ -251,25 +254,51 @@ def _page_blocks(page: Any, counter: _LineCounter) -> Iterator[Block]:
     what ``Table.extract`` does, and what made long PDFs slow).
     """
     x0, top, x1, bottom = page.bbox
+    grids = _grids(page)
+    bands, cells = _place_chars(page.chars, grids)
+    band_top = top
+    title: str | None = None
+    for index, grid in enumerate(grids):
+        for block in _band_lines(bands[index], (x0, band_top, x1, grid.bbox[1]), counter):
+            title = _caption(block.text) if block.text else title
+            yield block
+        yield from _grid_blocks(grid, cells[index], counter, title)
+        title = None
+        band_top = grid.bbox[3]
+    yield from _band_lines(bands[-1], (x0, band_top, x1, bottom), counter)
+
+
+def _grids(page: Any) -> list[_Grid]:
+    """The page's tables, top to bottom, without overlaps and one-cell-wide boxes."""
     # Table.rows and Table.bbox are recomputed on every access: _Grid reads them once.
     grids: list[_Grid] = []
     for table in sorted(page.find_tables(), key=lambda found: found.bbox[1]):
         grid = _Grid(table)
         if grids and grid.bbox[1] < grids[-1].bbox[3]:
             continue  # overlapping detections: keep the first
-        if (
-            max((sum(cell is not None for cell in cells) for _, _, cells in grid.rows), default=0)
-            < 2
-        ):
+        widest = max(
+            (sum(cell is not None for cell in cells) for _, _, cells in grid.rows), default=0
+        )
+        if widest < 2:
             # One cell wide: a shaded header bar, a zebra stripe or a framed note. Its text
             # stays in the text band, in line with the unruled rows around it. (A ruled row
             # has a cell per column, so even a one-row continuation of a table stays a table.)
             continue
         grids.append(grid)
-    # Segment i < len(grids): the text band above table i; the last segment: below them all.
-    bands: list[list[dict[str, Any]]] = [[] for _ in range(len(grids) + 1)]
-    cells: list[dict[tuple[int, int], list[dict[str, Any]]]] = [{} for _ in grids]
-    for char in page.chars:
+    return grids
+
+
+_Chars = list[dict[str, Any]]
+
+
+def _place_chars(
+    chars: list[dict[str, Any]], grids: list[_Grid]
+) -> tuple[list[_Chars], list[dict[tuple[int, int], _Chars]]]:
+    """Each character in a table cell or a text band. Band i < len(grids) is the text above
+    table i; the last band is below them all."""
+    bands: list[_Chars] = [[] for _ in range(len(grids) + 1)]
+    cells: list[dict[tuple[int, int], _Chars]] = [{} for _ in grids]
+    for char in chars:
         middle_y = (char["top"] + char["bottom"]) / 2
         middle_x = (char["x0"] + char["x1"]) / 2
         segment = len(grids)
@@ -288,28 +317,23 @@ def _page_blocks(page: Any, counter: _LineCounter) -> Iterator[Block]:
                 break
         if segment >= 0:
             bands[segment].append(char)
-    band_top = top
-    title: str | None = None
-    for index, grid in enumerate(grids):
-        for block in _band_lines(bands[index], (x0, band_top, x1, grid.bbox[1]), counter):
-            title = _caption(block.text) if block.text else title
-            yield block
-        rows: list[list[str]] = []
-        for r, (_, _, row_cells) in enumerate(grid.rows):
-            rows.append(
-                [clean(_cell_text(cells[index].get((r, c), []))) for c in range(len(row_cells))]
-            )
-        kept = pad([row for row in rows if any(row)])
-        if kept and len(kept[0]) < 2:
-            # Only one column holds text: a framed box of text (a note), not data.
-            for row in kept:
-                yield TextLine(counter.next(), row[0])
-        elif kept:
-            lines = tuple(counter.next() for _ in kept)
-            yield Table(rows=kept, lines=lines, title=title)
-        title = None
-        band_top = grid.bbox[3]
-    yield from _band_lines(bands[-1], (x0, band_top, x1, bottom), counter)
+    return bands, cells
+
+
+def _grid_blocks(
+    grid: _Grid, cells: dict[tuple[int, int], _Chars], counter: _LineCounter, title: str | None
+) -> Iterator[Block]:
+    rows: list[list[str]] = []
+    for r, (_, _, row_cells) in enumerate(grid.rows):
+        rows.append([clean(_cell_text(cells.get((r, c), []))) for c in range(len(row_cells))])
+    kept = pad([row for row in rows if any(row)])
+    if kept and len(kept[0]) < 2:
+        # Only one column holds text: a framed box of text (a note), not data.
+        for row in kept:
+            yield TextLine(counter.next(), row[0])
+    elif kept:
+        lines = tuple(counter.next() for _ in kept)
+        yield Table(rows=kept, lines=lines, title=title)
 
 
 class _Grid:

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 
 from portplan.errors import InputError
 from portplan.extract.document import Document, Table
-from portplan.extract.readers.common import clean, pad, read_bytes
+from portplan.extract.readers.common import clean, grid_start, pad, read_bytes
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, or an encrypted Office file
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -79,6 +79,7 @@ def _sheet_table(sheet: Any, merged: list[tuple[int, int, int, int]]) -> Table |
     values: dict[tuple[int, int], str] = {}
     rows: list[list[str]] = []
     lines: list[int] = []
+    spanned: set[tuple[int, int]] = set()
     # Some writers store a wrong <dimension>; forget it, and start at A1 so that row numbers
     # and the merge coordinates line up.
     if hasattr(sheet, "reset_dimensions"):
@@ -89,20 +90,45 @@ def _sheet_table(sheet: Any, merged: list[tuple[int, int, int, int]]) -> Table |
         for col, text in enumerate(cells, start=1):
             if (number, col) in wanted:
                 values[(number, col)] = text
-        for col in range(1, len(cells) + 1):
-            anchor = anchors.get((number, col))
-            if anchor is not None and not cells[col - 1]:
-                cells[col - 1] = values.get(anchor, "")
-        for (row, col), anchor in anchors.items():  # merged cells past the row's last value
-            if row == number and col > len(cells):
-                cells.extend([""] * (col - len(cells)))
-                cells[col - 1] = values.get(anchor, "")
+        repeats = _fill_merged(number, cells, anchors, values)
         if any(cells):
+            spanned.update((len(rows), col) for col in repeats)
             rows.append(cells)
             lines.append(number)
     if not rows:
         return None
-    return Table(rows=pad(rows), lines=tuple(lines), title=str(sheet.title))
+    start = grid_start(rows)
+    grid = pad(rows)
+    return Table(
+        rows=grid,
+        lines=tuple(lines),
+        title=str(sheet.title),
+        spanned=frozenset(
+            (row, col - start) for row, col in spanned if start <= col < start + len(grid[0])
+        ),
+    )
+
+
+def _fill_merged(
+    number: int,
+    cells: list[str],
+    anchors: dict[tuple[int, int], tuple[int, int]],
+    values: dict[tuple[int, int], str],
+) -> list[int]:
+    """Give row ``number``'s positions inside a merged range the range's value; the columns
+    (0-based) so filled."""
+    repeats: list[int] = []
+    for col in range(1, len(cells) + 1):
+        anchor = anchors.get((number, col))
+        if anchor is not None and not cells[col - 1]:
+            cells[col - 1] = values.get(anchor, "")
+            repeats.append(col - 1)
+    for (row, col), anchor in anchors.items():  # merged cells past the row's last value
+        if row == number and col > len(cells):
+            cells.extend([""] * (col - len(cells)))
+            cells[col - 1] = values.get(anchor, "")
+            repeats.append(col - 1)
+    return repeats
 
 
 def _text(value: object) -> str:

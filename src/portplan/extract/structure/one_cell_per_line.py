@@ -1,4 +1,5 @@
-"""HTML tables copied as text: a glued header line, then one cell per line.
+"""HTML tables copied as text: a header (glued into one line, or one cell per line), then one
+cell per line.
 
     ProtocolMVE serverPrinterUsed for
     Network Printing Alliance Protocol (NPAP)
@@ -17,10 +18,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from portplan.extract.document import TextLine
-from portplan.extract.headers import Header, Role, with_sides
+from portplan.extract.columns import ColumnRole as Role
+from portplan.extract.columns import Header, read_header, split_concatenated_header, with_sides
+from portplan.extract.document import Paragraph, TextLine
 from portplan.extract.ports import parse_ports, parse_protocols
-from portplan.extract.tables import Context, Row
+from portplan.extract.structure.base import LineState, RuleMatch
+from portplan.extract.structure.cells import make_table
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[str, ...]
+    line: int
+    text: str
+
 
 _NOTE = re.compile(r"^\s*notes?\b\s*:?", re.IGNORECASE)
 _PARENTHETICAL = re.compile(r"^\s*\([^()]*\)\s*$")
@@ -53,9 +64,7 @@ class _Record:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_flat_table(
-    header: Header, lines: list[TextLine], context: Context
-) -> tuple[list[Row], set[int]]:
+def parse_flat_table(header: Header, lines: list[TextLine]) -> tuple[list[Row], set[int]]:
     """Rows (in the header's column layout) from one-cell-per-line text, and the lines used."""
     sides = header.indexes(Role.SIDE)
     ends = header.indexes(Role.SOURCE) + header.indexes(Role.DESTINATION)
@@ -65,51 +74,13 @@ def parse_flat_table(
         header = with_sides(header, sorted(ends))
         sides = header.indexes(Role.SIDE)
     if len(sides) < 2:
-        return _sequential_rows(header, lines, context)
-    has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
-    has_purpose = any(
-        header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles))
-    )
-    records: list[_Record] = []
-    current: _Record | None = None
+        return _sequential_rows(header, lines)
+    reader = _SideRecords(header, sides)
     for line in lines:
-        text = line.text.strip()
-        if not text:
-            continue
-        if _NOTE.match(text):
-            if current is not None and current.ports:
-                current.notes.append(text)
-            continue
-        last = current.ports[-1] if current and current.ports else None
-        if _PARENTHETICAL.match(text) and current is not None:
-            if last is not None and current.purpose is None:
-                last.text = f"{last.text} {text}"
-            elif current.name is not None and not current.ports:
-                current.name.text = f"{current.name.text} {text}"
-            continue
-        if is_port_cell(text):
-            cell = _Cell(line, text, parse_ports(text).ephemeral)
-            if current is None:
-                current = _Record(name=None)
-                records.append(current)
-            elif current.purpose is not None:
-                # A port after the purpose: a sub-row of the same protocol and source side.
-                source = _split_sides(current.ports, current.inherited_source)[0]
-                current = _Record(name=current.name, inherited_source=source)
-                records.append(current)
-            current.ports.append(cell)
-            continue
-        if current is not None and current.ports and current.purpose is None and has_purpose:
-            current.purpose = _Cell(line, text)
-            continue
-        if has_name:
-            current = _Record(name=_Cell(line, text))
-            records.append(current)
-        elif current is not None and current.purpose is not None:
-            current.purpose.text = f"{current.purpose.text} {text}"
+        reader.read(line)
     rows: list[Row] = []
     consumed: set[int] = set()
-    for record in records:
+    for record in reader.records:
         if not record.ports:
             continue
         consumed.update(c.line.line for c in record.ports)
@@ -117,8 +88,64 @@ def parse_flat_table(
             consumed.add(record.name.line.line)
         if record.purpose is not None:
             consumed.add(record.purpose.line.line)
-        rows.extend(_record_rows(header, record, context))
+        rows.extend(_record_rows(header, record))
     return rows, consumed
+
+
+class _SideRecords:
+    """Records of a table whose two endpoint columns hold the ports, built line by line."""
+
+    def __init__(self, header: Header, sides: list[int]) -> None:
+        self.has_name = any(header.roles[i] is not Role.SIDE for i in range(sides[0]))
+        self.has_purpose = any(
+            header.roles[i] is Role.PURPOSE for i in range(sides[1] + 1, len(header.roles))
+        )
+        self.records: list[_Record] = []
+        self.current: _Record | None = None
+
+    def read(self, line: TextLine) -> None:
+        text = line.text.strip()
+        current = self.current
+        if not text:
+            return
+        if _NOTE.match(text):
+            if current is not None and current.ports:
+                current.notes.append(text)
+            return
+        if _PARENTHETICAL.match(text) and current is not None:
+            self._parenthetical(current, text)
+            return
+        if is_port_cell(text):
+            self._port(line, text)
+            return
+        if current is not None and current.ports and current.purpose is None and self.has_purpose:
+            current.purpose = _Cell(line, text)
+        elif self.has_name:
+            self.current = _Record(name=_Cell(line, text))
+            self.records.append(self.current)
+        elif current is not None and current.purpose is not None:
+            current.purpose.text = f"{current.purpose.text} {text}"
+
+    def _parenthetical(self, current: _Record, text: str) -> None:
+        last = current.ports[-1] if current.ports else None
+        if last is not None and current.purpose is None:
+            last.text = f"{last.text} {text}"
+        elif current.name is not None and not current.ports:
+            current.name.text = f"{current.name.text} {text}"
+
+    def _port(self, line: TextLine, text: str) -> None:
+        cell = _Cell(line, text, parse_ports(text).ephemeral)
+        current = self.current
+        if current is None:
+            current = _Record(name=None)
+            self.records.append(current)
+        elif current.purpose is not None:
+            # A port after the purpose: a sub-row of the same protocol and source side.
+            source = _split_sides(current.ports, current.inherited_source)[0]
+            current = _Record(name=current.name, inherited_source=source)
+            self.records.append(current)
+        current.ports.append(cell)
+        self.current = current
 
 
 def _cell_kind(text: str) -> str:
@@ -142,9 +169,7 @@ def _fits(role: Role, kind: str) -> bool:
     return kind == "text"
 
 
-def _sequential_rows(
-    header: Header, lines: list[TextLine], context: Context
-) -> tuple[list[Row], set[int]]:
+def _sequential_rows(header: Header, lines: list[TextLine]) -> tuple[list[Row], set[int]]:
     """Cells of a glued-header table with named columns, filled left to right.
 
     A cell that does not fit the next column (a port where a name is due) skips the columns
@@ -167,7 +192,7 @@ def _sequential_rows(
                 if role in (Role.PORT, Role.PROTOCOL)
             )
             if has_service:
-                rows.append(Row(tuple(current), used[0].line, used[0].text.strip(), context))
+                rows.append(Row(tuple(current), used[0].line, used[0].text.strip()))
                 consumed.update(line.line for line in used)
         current, used = None, []
 
@@ -215,7 +240,7 @@ def _split_sides(
     return ports[:cut], ports[cut:]
 
 
-def _record_rows(header: Header, record: _Record, context: Context) -> list[Row]:
+def _record_rows(header: Header, record: _Record) -> list[Row]:
     source, destination = _split_sides(record.ports, record.inherited_source)
     pairs: list[tuple[list[_Cell], list[_Cell]]]
     if len(source) == len(destination) > 1:
@@ -234,5 +259,54 @@ def _record_rows(header: Header, record: _Record, context: Context) -> list[Row]
         cells[first_side] = " ".join(c.text for c in src_cells)
         cells[second_side] = " ".join(c.text for c in dst_cells)
         anchor = dst_cells[0].line if dst_cells else src_cells[0].line
-        rows.append(Row(tuple(cells), anchor.line, anchor.text.strip(), context))
+        rows.append(Row(tuple(cells), anchor.line, anchor.text.strip()))
     return rows
+
+
+# -- the layout rule ----------------------------------------------------------------------------
+
+_ENDS_TABLE = re.compile(r"^\s*(?:#|\|)|\t")
+
+
+def _glued_header(text: str) -> Header | None:
+    if not text or len(text.split()) > 10:
+        return None
+    parts = split_concatenated_header(text.strip())
+    if not parts or len(parts) < 3 or any(len(part.split()) > 4 for part in parts):
+        return None  # "ProtocolMVE serverPrinterUsed for": three or more short labels
+    return read_header(parts)
+
+
+def _ends(state: LineState, index: int) -> bool:
+    text = state.text(index)
+    return (
+        bool(_ENDS_TABLE.search(text)) or len(text.split()) > 30 or _glued_header(text) is not None
+    )
+
+
+def one_cell_per_line(state: LineState, start: int) -> RuleMatch | None:
+    """A glued header ("ProtocolMVE serverPrinterUsed for") and the cells below it."""
+    header = _glued_header(state.text(start))
+    if header is None:
+        return None
+    index = start + 1
+    while index < len(state) and not _ends(state, index):
+        index += 1
+    lines = [line for line in state.lines[start + 1 : index] if line.text.strip()]
+    rows, used = parse_flat_table(header, lines)
+    effective = _effective_header(header)
+    table = make_table(
+        [effective.cells, *(row.cells for row in rows)],
+        [state.lines[start].line, *(row.line for row in rows)],
+        [state.text(start).strip(), *(row.text for row in rows)],
+    )
+    rest = tuple(Paragraph((line,)) for line in lines if line.line not in used)
+    return RuleMatch((table, *rest), index)
+
+
+def _effective_header(header: Header) -> Header:
+    sides = header.indexes(Role.SIDE)
+    ends = header.indexes(Role.SOURCE) + header.indexes(Role.DESTINATION)
+    if len(sides) < 2 and header.index(Role.PORT) is None and len(ends) == 2:
+        return with_sides(header, sorted(ends))
+    return header

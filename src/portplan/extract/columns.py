@@ -1,4 +1,4 @@
-"""Header meaning: which column of a ports table holds what, whatever the vendor called it.
+"""Column meaning: which column of a ports table holds what, whatever the vendor called it.
 
 A header cell is reduced to its words (parentheses and punctuation dropped, filler such as
 "host" or "(Default)" ignored) and matched against synonym sets. Source/destination synonyms
@@ -19,7 +19,7 @@ def _split(text: str) -> list[str]:
     return text.split()
 
 
-class Role(Enum):
+class ColumnRole(Enum):
     PORT = "port"  # destination (listening) port
     SOURCE_PORT = "source_port"
     PROTOCOL = "protocol"
@@ -28,6 +28,7 @@ class Role(Enum):
     PURPOSE = "purpose"
     DIRECTION = "direction"
     SIDE = "side"  # a column named after an endpoint; its cells are that endpoint's ports
+    COMPONENT = "component"  # the system a row is about (it listens on the row's port)
     TARGET = "target"  # a connectivity matrix column: cells are the services opened to it
     OTHER = "other"
 
@@ -58,7 +59,7 @@ _PURPOSE_WORDS = frozenset(
     _split("""description descriptions purpose comment comments used for usage notes note details
     detail service services function remarks remark reason application applications feature
     explanation traffic info information use communication justification rationale business
-    why""")
+    why supplementary additional designation meaning""")
 )
 _DIRECTION_WORDS = frozenset(_split("direction inbound outbound in out flow bound"))
 
@@ -114,46 +115,55 @@ _TRANSLATIONS = {
 }
 
 
-def column_role(text: str) -> Role:
+def column_role(text: str) -> ColumnRole:
     """The meaning of one header cell ("Quelle / Source": the first part with a meaning)."""
     if "/" in text and not re.search(r"\bports?\s*/|/\s*ports?\b", text, re.IGNORECASE):
         for part in text.split("/"):
             role = _column_role(part)
-            if role is not Role.OTHER:
+            if role is not ColumnRole.OTHER:
                 return role
     return _column_role(text)
 
 
-def _column_role(text: str) -> Role:
+def _column_role(text: str) -> ColumnRole:
     words = [_TRANSLATIONS.get(w, w) for w in header_words(text)]
     if not words:
-        return Role.OTHER
+        return ColumnRole.OTHER
     wordset = set(words)
+    if wordset & _PORT_WORDS and wordset & {
+        "purpose",
+        "description",
+        "usage",
+        "comment",
+        "comments",
+        "notes",
+    }:
+        return ColumnRole.PURPOSE  # "Port purpose", "Port description": what the port is for
     if wordset & _PORT_WORDS:
         source_side = {"source", "src", "client", "sender", "from", "local", "initiator", "origin"}
         listening_side = {"destination", "dest", "dst", "server", "listening", "listener"}
         if wordset & source_side and not wordset & listening_side:
-            return Role.SOURCE_PORT
-        return Role.PORT
+            return ColumnRole.SOURCE_PORT
+        return ColumnRole.PORT
     if wordset & {"zone", "zones", "vlan", "subnet", "subnets", "network", "networks", "cidr"}:
-        return Role.OTHER  # where an endpoint sits, not what it is
+        return ColumnRole.OTHER  # where an endpoint sits, not what it is
     if wordset <= _PROTOCOL_WORDS or wordset & {"protocol", "protocols", "transport"}:
-        return Role.PROTOCOL
+        return ColumnRole.PROTOCOL
     if wordset <= _SOURCE_WORDS:
-        return Role.SOURCE
+        return ColumnRole.SOURCE
     if wordset <= _DESTINATION_WORDS:
-        return Role.DESTINATION
+        return ColumnRole.DESTINATION
     # "Source server", "From server", "Connection to": one clear side plus neutral words.
     src_words, dst_words = wordset & _STRONG_SOURCE, wordset & _STRONG_DESTINATION
     if src_words and not dst_words and wordset <= _STRONG_SOURCE | _NEUTRAL_ENDPOINT:
-        return Role.SOURCE
+        return ColumnRole.SOURCE
     if dst_words and not src_words and wordset <= _STRONG_DESTINATION | _NEUTRAL_ENDPOINT:
-        return Role.DESTINATION
+        return ColumnRole.DESTINATION
     if wordset <= _DIRECTION_WORDS and wordset & {"direction", "inbound", "outbound"}:
-        return Role.DIRECTION
+        return ColumnRole.DIRECTION
     if wordset <= _PURPOSE_WORDS | {"protocol", "what", "why"}:
-        return Role.PURPOSE
-    return Role.OTHER
+        return ColumnRole.PURPOSE
+    return ColumnRole.OTHER
 
 
 @dataclass(frozen=True)
@@ -161,7 +171,7 @@ class Header:
     """A ports table's header: one role per column, and the header text."""
 
     cells: tuple[str, ...]
-    roles: tuple[Role, ...]
+    roles: tuple[ColumnRole, ...]
 
     @cached_property
     def _positions(self) -> dict[int, list[int]]:
@@ -171,12 +181,75 @@ class Header:
             positions.setdefault(id(value), []).append(i)
         return positions
 
-    def index(self, role: Role) -> int | None:
+    def index(self, role: ColumnRole) -> int | None:
         found = self._positions.get(id(role))
         return found[0] if found else None
 
-    def indexes(self, role: Role) -> list[int]:
+    def indexes(self, role: ColumnRole) -> list[int]:
         return self._positions.get(id(role), [])
+
+
+_SYSTEM_LABELS = frozenset(
+    [
+        "component",
+        "components",
+        "service",
+        "services",
+        "server",
+        "servers",
+        "host",
+        "hosts",
+        "system",
+        "systems",
+        "application",
+        "applications",
+        "module",
+        "modules",
+        "node",
+        "nodes",
+        "appliance",
+        "role",
+        "roles",
+        "device",
+        "devices",
+        "daemon",
+        "process",
+    ]
+)
+
+
+def _names_systems(cell: str) -> bool:
+    """ "Component", "PMM component", "Device": a column naming the system of each row."""
+    found = re.findall(r"[a-z]+", cell.lower())
+    return bool(found) and len(found) <= 3 and found[-1] in _SYSTEM_LABELS
+
+
+_IDENTIFIER = re.compile(r"\w_\w|[a-z]\.[a-z]")
+
+
+# Words of a sentence, never of a column label ("that are", "not a ports table").
+_SENTENCE_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "not",
+        "is",
+        "are",
+        "was",
+        "were",
+        "that",
+        "this",
+        "these",
+        "which",
+    ]
+)
+_MAX_LABEL_WORDS = 4
+
+
+def _label_like(cell: str) -> bool:
+    found = cell.lower().split()
+    return len(found) <= _MAX_LABEL_WORDS and not _SENTENCE_WORDS.intersection(found)
 
 
 def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
@@ -190,27 +263,31 @@ def read_header(cells: tuple[str, ...] | list[str]) -> Header | None:
     if cells and _MATRIX_CORNER.match(cells[0]) and len([c for c in cells[1:] if c.strip()]) >= 1:
         # "From \ To | Web portal | Video bridge": a connectivity matrix.
         names = tuple(" ".join(c.split()) for c in cells)
-        return Header(names, (Role.SOURCE, *(Role.TARGET for _ in names[1:])))
+        return Header(names, (ColumnRole.SOURCE, *(ColumnRole.TARGET for _ in names[1:])))
     stripped = tuple(" ".join(c.split()) for c in cells)
     if len([c for c in stripped if c]) < 2:
         return None
-    if any(len(c) > 60 or re.search(r"\d{2,}", c) for c in stripped):
-        return None  # header cells are short labels without port numbers
-    roles = [column_role(c) if c else Role.OTHER for c in stripped]
-    known = [r for r in roles if r is not Role.OTHER]
-    if Role.PORT in roles or Role.SOURCE_PORT in roles:
-        if len(known) >= 2:
+    if any(len(c) > 60 or re.search(r"\d{2,}", c) or c.isdigit() for c in stripped):
+        return None  # header cells are short labels without port numbers (or column numbers)
+    if any(_IDENTIFIER.search(c) for c in stripped):
+        return None  # "SPARK_WORKER_PORT", "spark.ui.port": a setting's name, a data cell
+    roles = [column_role(c) if c else ColumnRole.OTHER for c in stripped]
+    known = [r for r in roles if r is not ColumnRole.OTHER]
+    if ColumnRole.PORT in roles or ColumnRole.SOURCE_PORT in roles:
+        # "Component | Port", "Name | Default port": a port column and any labelled column.
+        labels = [c for c, r in zip(stripped, roles, strict=True) if r is ColumnRole.OTHER and c]
+        if len(known) >= 2 or (labels and all(_label_like(c) for c in stripped if c)):
             return Header(stripped, tuple(roles))
         return None
-    if Role.SOURCE in roles and Role.DESTINATION in roles and len(stripped) >= 3:
+    if ColumnRole.SOURCE in roles and ColumnRole.DESTINATION in roles and len(stripped) >= 3:
         # "Source | Destination | Service": the rows must show which column holds the ports.
         return Header(stripped, tuple(roles))
-    others = [i for i, r in enumerate(roles) if r is Role.OTHER and stripped[i]]
-    if (Role.PROTOCOL in roles or Role.PURPOSE in roles) and len(others) >= 2:
+    others = [i for i, r in enumerate(roles) if r is ColumnRole.OTHER and stripped[i]]
+    if (ColumnRole.PROTOCOL in roles or ColumnRole.PURPOSE in roles) and len(others) >= 2:
         # Endpoint-named columns: the first two unnamed columns are the two sides. This is a
         # guess the rows must confirm (their side cells must hold ports).
         for i in others[:2]:
-            roles[i] = Role.SIDE
+            roles[i] = ColumnRole.SIDE
         return Header(stripped, tuple(roles))
     return None
 
@@ -219,7 +296,7 @@ def with_sides(header: Header, columns: list[int]) -> Header:
     """The header with the given columns re-read as sides (their cells turned out to be ports)."""
     roles = list(header.roles)
     for i in columns:
-        roles[i] = Role.SIDE
+        roles[i] = ColumnRole.SIDE
     return Header(header.cells, tuple(roles))
 
 
