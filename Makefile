@@ -48,6 +48,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/audit.py --kernel
+	$(BIN)/python bench/report.py
 
 # Every parser given 100,000 hostile inputs; failing inputs are saved under fuzz-failures/.
 fuzz: $(STAMP)

@@ -1,12 +1,14 @@
 """One error tree for everything portplan reports to a user.
 
-Messages read ``file:line: what is wrong — what to do``. The CLI prints ``str(error)`` on one
-line and exits with ``error.exit_code`` (2: bad input; 1: a check found problems)::
+Messages read ``file:line: what is wrong — what to do``. The CLI prints each of
+``error.lines()`` on a line of its own (one, except for :class:`ValidationErrors`) and exits
+with ``error.exit_code`` (2: bad input; 1: a check found problems)::
 
     PortplanError                 exit 2
     ├── ServiceSyntaxError        tcp/0, udp/70000, a reversed range
     ├── InputError                unreadable, too large, not YAML
     ├── ValidationError           well-formed but wrong (file:line)
+    │   └── ValidationErrors      every problem of one file, together
     ├── ResolutionError           cannot become concrete flows
     ├── UnsupportedError          a target cannot express a flow
     ├── OutputError               a result cannot be written
@@ -18,6 +20,8 @@ line and exits with ``error.exit_code`` (2: bad input; 1: a check found problems
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class PortplanError(Exception):
@@ -37,6 +41,10 @@ class PortplanError(Exception):
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         return f"{where}{self.message}"
 
+    def lines(self) -> list[str]:
+        """What the CLI prints, one line each (several for :class:`ValidationErrors`)."""
+        return [str(self)]
+
 
 class ServiceSyntaxError(PortplanError):
     """A compact service string (``tcp/443``) or a port number is invalid."""
@@ -48,6 +56,42 @@ class InputError(PortplanError):
 
 class ValidationError(PortplanError):
     """A catalog or deployment is well-formed but wrong (unknown role, bad CIDR, ...)."""
+
+
+class ValidationErrors(ValidationError):
+    """Every problem found in one file, reported together so one edit fixes them all.
+
+    ``problems`` holds each one (a :class:`ValidationError` with its own file and line); the
+    error itself carries the first one's file and line. At most :attr:`shown` are printed.
+    """
+
+    shown = 20
+
+    def __init__(self, problems: Sequence[PortplanError]):
+        if not problems:
+            raise ValueError("ValidationErrors needs at least one problem")
+        self.problems = tuple(problems)
+        first = self.problems[0]
+        super().__init__(first.message, file=first.file, line=first.line)
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def lines(self) -> list[str]:
+        lines = [str(p) for p in self.problems[: self.shown]]
+        hidden = len(self.problems) - self.shown
+        if hidden > 0:
+            where = f"{self.file}: " if self.file else ""
+            lines.append(f"{where}{hidden} more problem(s) not shown — fix these and run again.")
+        return lines
+
+
+def raise_all(problems: Sequence[PortplanError]) -> None:
+    """Raise nothing, the one problem, or :class:`ValidationErrors` holding them all."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationErrors(problems)
 
 
 class ResolutionError(PortplanError):

@@ -15,8 +15,11 @@ stages; the names it re-exports are the stage values and renderers a caller need
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,12 +31,19 @@ from portplan.catalog import (
     load_product_file,
     product_files,
 )
-from portplan.catalog.render import product_document
+from portplan.catalog.render import (
+    FeatureInfo,
+    VariableInfo,
+    feature_infos,
+    product_document,
+    variable_infos,
+)
 from portplan.compile.base import Artifact
 from portplan.compile.dispatch import compile_deployment, only_point
 from portplan.compile.registry import target_descriptions
 from portplan.deployment import check_deployment, load_deployment
 from portplan.deployment.semantics import check_names_filterable
+from portplan.deployment.starter import starter_yaml
 from portplan.errors import InputError
 from portplan.extract import (
     Document,
@@ -63,7 +73,10 @@ from portplan.model.product import Product
 from portplan.report import COLUMNS as MATRIX_COLUMNS
 from portplan.report import MatrixRow, format_names, get_format, matrix_rows
 from portplan.report.base import addresses_text, path_text
+from portplan.report.changeboard import ChangeBoardReport, change_board
+from portplan.report.cover import Cover, InputFile
 from portplan.report.diagram import FORMATS as DIAGRAM_FORMATS
+from portplan.report.diagram import LEVELS as DIAGRAM_LEVELS
 from portplan.report.diagram import (
     Diagram,
     DiagramFormat,
@@ -72,6 +85,7 @@ from portplan.report.diagram import (
     product_diagram,
     render,
 )
+from portplan.report.diagram import Level as DiagramLevel
 from portplan.report.diff import (
     ChangeRequest,
     Diff,
@@ -98,6 +112,7 @@ from portplan.yamlio import SourceMap, load_yaml, parse_yaml, validate_model
 
 __all__ = [
     "DIAGRAM_FORMATS",
+    "DIAGRAM_LEVELS",
     "MATRIX_COLUMNS",
     "RANGE_SAMPLE",
     "RULESET_FORMATS",
@@ -105,14 +120,18 @@ __all__ = [
     "Artifact",
     "AuditReport",
     "Catalog",
+    "ChangeBoardReport",
     "ChangeRequest",
     "Cleanup",
     "Conflict",
+    "Cover",
     "Diagram",
     "DiagramFormat",
+    "DiagramLevel",
     "Diff",
     "Document",
     "Extraction",
+    "FeatureInfo",
     "FleetHost",
     "FleetOptions",
     "FleetReport",
@@ -124,17 +143,21 @@ __all__ = [
     "NotAProduct",
     "ProbeResult",
     "ProbeTarget",
+    "Product",
     "Ruleset",
     "Subject",
+    "VariableInfo",
     "addresses_text",
     "audit",
     "audit_plan",
     "bundled_dir",
+    "change_board",
     "compile",
     "compile_plan",
     "compile_targets",
     "conflict_to_dict",
     "conflicts",
+    "deployment_outline",
     "diagram",
     "diagram_format",
     "diff",
@@ -143,6 +166,7 @@ __all__ = [
     "draw",
     "extract",
     "extract_document",
+    "feature_infos",
     "find_conflicts",
     "fleet_apply",
     "fleet_confirm",
@@ -151,6 +175,7 @@ __all__ = [
     "fleet_playbooks",
     "fleet_verify",
     "format_names",
+    "init",
     "lab",
     "lab_cleanup",
     "lab_problems",
@@ -178,10 +203,13 @@ __all__ = [
     "render_extractions",
     "render_report",
     "report",
+    "report_cover",
     "require_deployment",
     "resolution_json",
     "run_lab",
     "schema_text",
+    "starter",
+    "variable_infos",
 ]
 
 PathLike = str | Path
@@ -270,6 +298,21 @@ def load(
     return catalog, deployment
 
 
+# ── Start: a commented starter deployment for catalog products ─────────────────────────────
+def starter(products: Sequence[Product], name: str | None = None) -> str:
+    """A deployment (commented YAML) that plans as it stands: a host per role of each product,
+    features and variables at their defaults."""
+    return starter_yaml(products, name)
+
+
+def init(
+    product_ids: Sequence[str], catalog_dirs: Sequence[PathLike] = (), name: str | None = None
+) -> str:
+    """The starter deployment for catalog products named by id."""
+    catalog = load_catalog(catalog_dirs)
+    return starter([catalog.get(product_id) for product_id in dict.fromkeys(product_ids)], name)
+
+
 # ── Plan: product flows → concrete flows between endpoints, with their firewall paths ──────
 def plan_deployment(deployment: Deployment, catalog: Catalog, strict: bool = False) -> Resolution:
     """Check ``deployment`` against ``catalog`` and resolve it; ``strict`` turns unbound roles
@@ -288,6 +331,23 @@ def plan(
     return deployment, _resolve(deployment, catalog, strict)
 
 
+def deployment_outline(deployment: Deployment, resolution: Resolution) -> str:
+    """``lrs-vpsx-hq — 1 site, 4 zones, 12 hosts, 1 product; 45 concrete flows``."""
+
+    def count(items: Sequence[object], what: str) -> str:
+        return f"{len(items)} {what}{'' if len(items) == 1 else 's'}"
+
+    parts = [
+        count(deployment.sites, "site"),
+        count(deployment.zones, "zone"),
+        count(deployment.hosts, "host"),
+    ]
+    if deployment.externals:
+        parts.append(count(deployment.externals, "external"))
+    parts += [count(deployment.firewalls, "firewall"), count(deployment.products, "product")]
+    return f"{deployment.name} — {', '.join(parts)}; {len(resolution.flows)} concrete flows"
+
+
 def plan_in(
     catalog: Catalog, deployment_path: PathLike, strict: bool = False
 ) -> tuple[Deployment, Resolution]:
@@ -302,8 +362,14 @@ def _resolve(deployment: Deployment, catalog: Catalog, strict: bool) -> Resoluti
         deployment, resolution.flows, deployment.source or SourceMap(deployment.name)
     )
     # Catalog notices (a user product replacing a bundled one) travel with the plan, so every
-    # command that prints the plan's notices shows them too.
-    return replace(resolution, notices=(*catalog.notices, *resolution.notices))
+    # command that prints the plan's notices shows them too; so do the product files used,
+    # which a report's cover names with their hashes.
+    used = dict.fromkeys(use.product for use in deployment.products)
+    return replace(
+        resolution,
+        notices=(*catalog.notices, *resolution.notices),
+        product_files=tuple(catalog.origins[p] for p in used if p in catalog.origins),
+    )
 
 
 # ── Subject: what diagram and diff are pointed at, a deployment or a product ───────────────
@@ -362,9 +428,51 @@ def _is_product(data: object) -> bool:
 
 
 # ── Report: the port matrix a network team attaches to a firewall change request ───────────
-def render_report(deployment: Deployment, resolution: Resolution, format_name: str) -> str | bytes:
-    """The plan in ``format_name`` (md, csv, xlsx, html, json)."""
-    return get_format(format_name).render(deployment, resolution)
+def report_cover(
+    deployment: Deployment,
+    resolution: Resolution,
+    request: ChangeRequest | None = None,
+    today: date | None = None,
+) -> Cover:
+    """The cover of a report: the input files (the deployment's and the products' used) with
+    their SHA-256, today's date (``SOURCE_DATE_EPOCH`` when set, for reproducible files)."""
+    files = [deployment.source.file] if deployment.source else []
+    files += resolution.product_files
+    inputs = tuple(
+        InputFile(_input_name(name), hashlib.sha256(Path(name).read_bytes()).hexdigest())
+        for name in files
+        if Path(name).is_file()
+    )
+    if today is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+        today = datetime.fromtimestamp(int(epoch), UTC).date() if epoch.isdigit() else date.today()
+    return Cover(
+        deployment.name,
+        deployment.description,
+        date=today.isoformat(),
+        inputs=inputs,
+        request=request or ChangeRequest(),
+    )
+
+
+def _input_name(name: str) -> str:
+    """A bundled product file by its name (its install path says nothing to a reader)."""
+    path = Path(name)
+    return f"{path.name} (bundled with portplan)" if path.parent == bundled_dir() else name
+
+
+def render_report(
+    deployment: Deployment,
+    resolution: Resolution,
+    format_name: str,
+    request: ChangeRequest | None = None,
+    *,
+    today: date | None = None,
+) -> str | bytes:
+    """The plan in ``format_name`` (md, csv, xlsx, html, json), with a cover naming the input
+    files, the date, and the change request's fields."""
+    cover = report_cover(deployment, resolution, request, today)
+    return get_format(format_name).render(deployment, resolution, cover)
 
 
 def report(
@@ -372,29 +480,36 @@ def report(
     format_name: str,
     catalog_dirs: Sequence[PathLike] = (),
     strict: bool = False,
+    request: ChangeRequest | None = None,
 ) -> tuple[Resolution, str | bytes]:
     """The plan of a deployment file rendered in ``format_name``, and the plan itself."""
     deployment, resolution = plan(deployment_path, catalog_dirs, strict)
-    return resolution, render_report(deployment, resolution, format_name)
+    return resolution, render_report(deployment, resolution, format_name, request)
 
 
 # ── Diagram: who talks to whom, on what, through which firewall ────────────────────────────
-def diagram(subject: Subject) -> Diagram:
-    """A deployment's hosts and flows (firewalls on the path), or a product's roles and flows."""
+def diagram(subject: Subject, level: DiagramLevel = "host") -> Diagram:
+    """A deployment's hosts (or zones) and flows, firewalls as nodes on the flows that cross
+    them, WAN/VPN links; or a product's roles and flows."""
     if subject.product is not None:
         return product_diagram(subject.product)
     if subject.deployment is None or subject.resolution is None:
         raise InputError(f"'{subject.label}' is neither a deployment nor a product.")
-    return deployment_diagram(subject.deployment, subject.resolution)
+    return deployment_diagram(subject.deployment, subject.resolution, level)
 
 
 diagram_format = format_for
 render_diagram = render
 
 
-def draw(argument: str, fmt: DiagramFormat, catalog_dirs: Sequence[PathLike] = ()) -> str | bytes:
+def draw(
+    argument: str,
+    fmt: DiagramFormat,
+    catalog_dirs: Sequence[PathLike] = (),
+    level: DiagramLevel = "host",
+) -> str | bytes:
     """The diagram of a deployment file, product file or catalog product id, rendered."""
-    return render_diagram(diagram(load_subject(argument, catalog_dirs)), fmt)
+    return render_diagram(diagram(load_subject(argument, catalog_dirs), level), fmt)
 
 
 # ── Diff: what changes between two versions, as a change request ───────────────────────────

@@ -1,8 +1,10 @@
 """YAML in, with the line of every value kept, so errors can say ``file:line``.
 
 ``load_yaml`` composes the YAML node tree and builds plain Python data while recording the
-line of each mapping key and sequence item under its path (``("hosts", 3, "roles", 0)``).
-``validate_model`` turns pydantic's errors into one ``file:line: message`` error.
+line of each mapping key and sequence item under its path (``("hosts", 3, "roles", 0)``), and
+the name of each mapping in a list (``("hosts", 3)`` → ``pc1``), so an error can say
+``site.yaml:14: hosts[pc1].roles: …``. ``validate_model`` reports every problem of the file in
+portplan's words (:mod:`portplan.explain`).
 
 Every YAML portplan reads passes three limits (:class:`YamlLimits`), checked before any
 Python value is built, so hostile input ends in a one-line error within a second:
@@ -25,7 +27,6 @@ becomes one ``file:line`` :class:`InputError`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -36,7 +37,7 @@ from typing import Any, TypeVar
 import pydantic
 import yaml
 
-from portplan.errors import InputError, ValidationError, excerpt
+from portplan.errors import InputError, ValidationError, excerpt, raise_all
 from portplan.io import check_input_size, read_input
 
 PathKey = tuple[str | int, ...]
@@ -49,6 +50,7 @@ class SourceMap:
 
     file: str
     lines: dict[PathKey, int] = field(default_factory=dict)
+    labels: dict[PathKey, str] = field(default_factory=dict)  # names of mappings in lists
 
     def line_of(self, path: Sequence[str | int]) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -59,8 +61,51 @@ class SourceMap:
             key = key[:-1]
         return self.lines.get((), None)
 
+    def key_of(self, path: Sequence[str | int]) -> str:
+        """``hosts[pc1].roles``: keys joined by dots, list items by their name (when they have
+        one; the line says which item it is otherwise)."""
+        text = ""
+        for depth, part in enumerate(path):
+            if isinstance(part, int):
+                label = self.labels.get(tuple(path[: depth + 1]))
+                text += f"[{label}]" if label else ""
+            else:
+                text += f".{part}" if text else str(part)
+        return text
+
     def error(self, path: Sequence[str | int], message: str) -> ValidationError:
-        return ValidationError(message, file=self.file, line=self.line_of(path))
+        key = self.key_of(path)
+        return ValidationError(
+            f"{key}: {message}" if key else message, file=self.file, line=self.line_of(path)
+        )
+
+
+LABEL_KEYS = ("name", "id", "flow")
+
+
+def item_label(item: object) -> str | None:
+    """The name a list item goes by: its name or id (a product use: ``product@instance``)."""
+    if not isinstance(item, dict):
+        return None
+    for key in LABEL_KEYS:
+        if isinstance(item.get(key), str):
+            return str(item[key])
+    if isinstance(item.get("product"), str):
+        instance = item.get("instance")
+        return f"{item['product']}@{instance}" if isinstance(instance, str) else item["product"]
+    return None
+
+
+def record_labels(data: Any, smap: SourceMap, path: PathKey = ()) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            record_labels(value, smap, (*path, str(key)))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            label = item_label(item)
+            if label is not None:
+                smap.labels[(*path, index)] = label
+            record_labels(item, smap, (*path, index))
 
 
 @dataclass(frozen=True)
@@ -273,7 +318,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap]:
         if node is None:
             return None, smap
         _check_expansion(node, file, limits)
-        return _build(node, (), smap, loader), smap
+        data = _build(node, (), smap, loader)
+        record_labels(data, smap)
+        return data, smap
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, file) from None
     except yaml.MarkedYAMLError as exc:
@@ -325,24 +372,11 @@ def parse_yaml_bytes(data: bytes, file: str) -> tuple[Any, SourceMap]:
     return parse_yaml(text, file)
 
 
-def _describe(error: Any) -> str:
-    loc = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
-    message = str(error["msg"])
-    message = re.sub(r"^(Value error|Assertion failed), ", "", message)
-    return f"{loc}: {message}" if loc else message
-
-
 def validate_model(model: type[ModelT], data: Any, smap: SourceMap) -> ModelT:
-    """Validate ``data`` against ``model``; the first problem becomes a one-line error."""
-    if not isinstance(data, dict):
-        raise InputError(
-            f"expected a mapping at the top level for a {model.__name__.lower()}.",
-            file=smap.file,
-            line=1,
-        )
-    try:
-        return model.model_validate(data, context={"source": smap})
-    except pydantic.ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        path = [p for p in first["loc"] if isinstance(p, str | int)]
-        raise ValidationError(_describe(first), file=smap.file, line=smap.line_of(path)) from None
+    """Validate ``data`` against ``model``; every problem of the file becomes one error line."""
+    from portplan.explain import validate_file  # explain builds on this module
+
+    result = validate_file(model, data, smap)
+    raise_all(result.problems)
+    assert result.model is not None  # no problems: the data validated
+    return result.model

@@ -2,7 +2,8 @@
 
 A target takes bytes and runs them the way the CLI would (read, parse, validate, and the stage
 that uses the result: plan, audit, extract). The contract (:func:`check`): it returns, or it
-raises a :class:`~portplan.errors.PortplanError` whose message is one line. Any other exception
+raises a :class:`~portplan.errors.PortplanError` whose message is one line (one per problem
+when a file has several). Any other exception
 — and any broken invariant a target asserts — is a failure. The hypothesis suite
 (tests/fuzz/test_parsers.py) and the long run (bench/fuzz.py) share these targets and inputs.
 """
@@ -86,8 +87,9 @@ def check(target: Target, data: bytes) -> str | None:
     try:
         target.run(data)
     except PortplanError as exc:
-        if "\n" in str(exc) or not str(exc).strip():
-            return f"{type(exc).__name__} not on one line: {str(exc)[:500]!r}"
+        lines = exc.lines()  # one, or one per problem of a file
+        if not lines or any("\n" in line or not line.strip() for line in lines):
+            return f"{type(exc).__name__} not in whole lines: {lines[:3]!r}"
     except Exception:  # the contract: nothing but PortplanError
         return traceback.format_exc(limit=12)
     return None

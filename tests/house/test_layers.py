@@ -24,6 +24,8 @@ LAYERS: dict[str, int] = {
     "yamlio": 0,
     "registry": 0,
     "extras": 0,
+    "problems": 0,
+    "explain": 0,
     "": 0,  # portplan/__init__.py: the version
     # model: the vocabulary
     "model": 1,

@@ -33,7 +33,7 @@ def run(workspace: Path, *args: str) -> Result:
 
 
 def test_table_lists_hosts_addresses_services_and_path(workspace: Path) -> None:
-    result = run(workspace, str(workspace / "deployment.yaml"))
+    result = run(workspace, str(workspace / "deployment.yaml"), "--all")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "acme: 13 concrete flows" in out
@@ -41,6 +41,49 @@ def test_table_lists_hosts_addresses_services_and_path(workspace: Path) -> None:
         assert text in out
     assert "east-edge → hq-edge → west-edge" in out
     assert "Submit print jobs" in out
+
+
+def test_by_default_a_summary_and_what_needs_attention(workspace: Path) -> None:
+    result = run(workspace, str(workspace / "unbound.yaml"))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "acme: 12 concrete flows from 5 product flows between 5 hosts and 1 external in 3 sites."
+    )
+    assert lines[1].startswith("Flows per firewall: core ")
+    assert "1 product flow(s) carry a vendor's note: see portplan report." in lines
+    assert "1 flow(s) resolve to nothing (warnings below)." in lines
+    assert len(lines) <= 6
+    assert "portplan: warning: acme-print/deliver" in result.stderr
+    assert result.stderr.strip().endswith("add -v to see them.")  # the notes: one line
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_the_table_never_splits_an_address(workspace: Path, width: int) -> None:
+    runner = CliRunner(env={"COLUMNS": str(width)})
+    result = runner.invoke(
+        cli,
+        ["plan", str(EXAMPLES / "papercut-hive" / "mesh.yaml"), "--all"],
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    words = {word for line in lines for word in line.replace(",", " ").split()}
+    for address in ("fd00:30:1::11", "2001:db8:100::/48", "198.51.100.0/24", "10.32.1.12"):
+        assert address in words, (width, address)
+    # ... and no line ends with a piece of an address continued on the next.
+    assert not any(line.rstrip().endswith(("fd00:", "2001:db8:", "198.51.")) for line in lines)
+
+
+def test_output_file_gets_the_full_data_and_the_terminal_the_summary(workspace: Path) -> None:
+    target = workspace / "plan.txt"
+    result = run(workspace, str(workspace / "deployment.yaml"), "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("acme: 13 concrete flows from")
+    assert (
+        "acme: 13 concrete flows" in target.read_text()
+        and "Submit print jobs" in target.read_text()
+    )
 
 
 def test_json_has_flows_unbound_and_notices(workspace: Path) -> None:
@@ -90,7 +133,7 @@ def test_output_file_is_written_whole(workspace: Path) -> None:
         workspace, str(workspace / "deployment.yaml"), "--format", "json", "-o", str(target)
     )
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
+    assert result.stdout.startswith("acme: 13 concrete flows from")  # the summary, not data
     assert len(json.loads(target.read_text())["flows"]) == 13
 
 

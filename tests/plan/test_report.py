@@ -21,8 +21,12 @@ from portplan.report import COLUMNS, FORMATS, get_format, matrix_rows
 from tests.plan.plan_fixtures import DEPLOYMENT, PRODUCT, DeploymentFactory
 
 DELIVER_UDP = {
+    "Source site": "hq",
+    "Source zone": "hq-servers",
     "Source host": "print1",
     "Source addresses": "10.0.1.10",
+    "Destination site": "east",
+    "Destination zone": "east-lan",
     "Destination host": "prn-east",
     "Destination addresses": "10.1.0.9",
     "Protocol": "udp",
@@ -32,8 +36,10 @@ DELIVER_UDP = {
     "Flow": "deliver",
     "Feature / optional": "required",
     "Firewalls on the path": "windows-fw (egress) → core → hq-edge → east-edge",
+    "Notes": "",
     "Evidence": "acme.txt:14",
 }
+ROWS = 15  # 13 concrete flows: one row per flow, protocol and port range
 
 
 @pytest.fixture
@@ -63,56 +69,79 @@ def report(workspace: Path, fmt: str, deployment: str = "deployment.yaml") -> Pa
     return target
 
 
-def test_rows_are_one_per_flow_and_protocol(
+def test_rows_are_one_per_flow_protocol_and_port_range(
     make_deployment: DeploymentFactory, catalog: Catalog
 ) -> None:
     resolution = resolve_flows(make_deployment(), catalog)
     rows = matrix_rows(resolution)
-    assert len(rows) == sum(len(f.services) for f in resolution.flows) == 14
-    assert dict(zip(COLUMNS, rows[1].cells(), strict=True))["Protocol"] == "tcp"
-    assert dict(zip(COLUMNS, rows[2].cells(), strict=True)) == DELIVER_UDP
+    ranges = sum(len(list(s.ports)) if s.ports else 1 for f in resolution.flows for s in f.services)
+    assert len(rows) == ranges == ROWS
+    # submit opens tcp/443,9100: two rows, each one port
+    assert [(r.protocol, r.ports, r.port_bounds()) for r in rows[:2]] == [
+        ("tcp", "443", (443, 443)),
+        ("tcp", "9100", (9100, 9100)),
+    ]
+    assert dict(zip(COLUMNS, rows[3].cells(), strict=True)) == DELIVER_UDP
+    mesh = next(r for r in rows if r.flow == "mesh")
+    assert mesh.notes == "The vendor lists this port twice."
+    cloud = next(r for r in rows if r.flow == "cloud")
+    assert (cloud.destination_site, cloud.destination_zone) == ("internet", "acme-cloud (external)")
 
 
 def test_csv_reads_back(workspace: Path) -> None:
     with report(workspace, "csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 14
+    assert len(rows) == ROWS
     assert DELIVER_UDP in rows
-    submit = next(r for r in rows if r["Flow"] == "submit")
-    assert (submit["Ports"], submit["Source addresses"]) == ("443,9100", "10.0.2.5, 2001:db8:2::5")
+    submit = [r for r in rows if r["Flow"] == "submit"]
+    assert [r["Ports"] for r in submit] == ["443", "9100"]
+    assert submit[0]["Source addresses"] == "10.0.2.5, 2001:db8:2::5"
     cloud = next(r for r in rows if r["Flow"] == "cloud" and r["Source host"] == "prn-east")
     assert cloud["Destination addresses"] == "203.0.113.0/24 (cloud.acme.example)"
 
 
-def test_xlsx_reads_back_with_header_filter_and_frozen_panes(workspace: Path) -> None:
+def test_xlsx_matrix_reads_back_with_numbers_filter_frozen_panes_and_print_setup(
+    workspace: Path,
+) -> None:
     book = openpyxl.load_workbook(report(workspace, "xlsx"))
     sheet = book["Flows"]
     header = [c.value for c in sheet[1]]
-    assert header == list(COLUMNS)
+    ports = COLUMNS.index("Ports")
+    assert header == [*COLUMNS[:ports], "Port", "To port", *COLUMNS[ports + 1 :]]
     assert all(c.font.bold for c in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:L{14 + 1}"
+    assert sheet.auto_filter.ref == f"A1:R{ROWS + 1}"
+    assert sheet.print_title_rows == "$1:$1"  # the header repeats on every printed page
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
     rows = [
         dict(zip(header, (c.value for c in line), strict=True))
         for line in sheet.iter_rows(min_row=2)
     ]
-    assert len(rows) == 14
-    assert DELIVER_UDP in rows
-    widths = [sheet.column_dimensions[chr(ord("A") + i)].width for i in range(len(COLUMNS))]
+    assert len(rows) == ROWS
+    expected = {k: v or None for k, v in DELIVER_UDP.items() if k != "Ports"}
+    assert {**expected, "Port": 161, "To port": 162} in rows
+    assert all(isinstance(r["Port"], int) and isinstance(r["To port"], int) for r in rows[:2])
+    widths = [sheet.column_dimensions[chr(ord("A") + i)].width for i in range(len(header))]
     assert all(8 <= w <= 60 for w in widths)
-    assert sheet["G2"].alignment.wrap_text
     assert book["Unresolved"].max_row == 1  # header only: everything resolved
 
 
 class _Table(HTMLParser):
+    """The rows of every table with an id, by id."""
+
     def __init__(self) -> None:
         super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
         self.rows: list[list[str]] = []
         self.cell: list[str] | None = None
         self.scripts = 0
         self.external = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.rows = self.tables.setdefault(dict(attrs).get("id") or "", [])
         if tag == "tr":
             self.rows.append([])
         elif tag in ("td", "th"):
@@ -135,27 +164,29 @@ class _Table(HTMLParser):
 def test_html_is_standalone_and_has_every_flow(workspace: Path) -> None:
     parser = _Table()
     parser.feed(report(workspace, "html").read_text(encoding="utf-8"))
-    header, *rows = parser.rows
+    header, *rows = parser.tables["matrix"]
     assert header == list(COLUMNS)
-    assert len(rows) == 14
+    assert len(rows) == ROWS
     assert list(DELIVER_UDP.values()) in rows
-    pairs = {(r[0], r[2], r[8]) for r in rows}
+    pairs = {(r[2], r[6], r[12]) for r in rows}
     assert ("prn-east", "edge-west", "mesh") in pairs and ("pc1", "print1", "submit") in pairs
     assert parser.scripts == 1 and not parser.external
 
 
 def test_markdown_has_one_table_row_per_matrix_row(workspace: Path) -> None:
     text = report(workspace, "md").read_text(encoding="utf-8")
-    table = [line for line in text.splitlines() if line.startswith("| ")]
-    assert len(table) == 1 + 14  # header + rows
-    assert "| print1 | 10.0.1.10 | prn-east | 10.1.0.9 | udp | 161-162 |" in text
+    matrix = text.split("\n## Matrix ")[1].split("\n## ")[0]
+    table = [line for line in matrix.splitlines() if line.startswith("| ")]
+    assert len(table) == 1 + ROWS  # header + rows
+    assert "| print1 | 10.0.1.10 | east | east-lan | prn-east | 10.1.0.9 | udp | 161-162 |" in text
 
 
 def test_json_report_rows_and_flows(workspace: Path) -> None:
     document = json.loads(report(workspace, "json").read_text(encoding="utf-8"))
-    assert len(document["rows"]) == 14 and len(document["flows"]) == 13
+    assert len(document["rows"]) == ROWS and len(document["flows"]) == 13
     assert document["columns"]["ports"] == "Ports"
-    assert {document["columns"][k]: v for k, v in document["rows"][2].items()} == DELIVER_UDP
+    assert {document["columns"][k]: v for k, v in document["rows"][3].items()} == DELIVER_UDP
+    assert sum(line["rows"] for line in document["summary"]) == ROWS
 
 
 HOSTILE = '=HYPERLINK("http://x") | <script>alert(1)</script> *bold* `code`'
@@ -173,12 +204,16 @@ def test_hostile_text_stays_text_in_every_format(tmp_path: Path) -> None:
     assert rows[0]["Purpose"] == "'" + HOSTILE  # a spreadsheet will not run it
 
     sheet = openpyxl.load_workbook(outputs["xlsx"])["Flows"]
-    assert sheet["G2"].value == HOSTILE and sheet["G2"].data_type == "s"
+    assert sheet["L2"].value == HOSTILE and sheet["L2"].data_type == "s"
 
     html = outputs["html"].read_text(encoding="utf-8")
     assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
-    md_row = next(line for line in outputs["md"].read_text().splitlines() if "HYPERLINK" in line)
+    md_row = next(
+        line
+        for line in outputs["md"].read_text().splitlines()
+        if "HYPERLINK" in line and line.startswith("| hq |")
+    )
     assert md_row.count(" | ") == len(COLUMNS) - 1  # the pipe in the purpose is escaped
     assert "\\<script\\>" in md_row
 
@@ -213,7 +248,7 @@ def test_xlsx_goes_to_stdout_only_when_it_is_not_a_terminal(
     args = ["--catalog", str(workspace / "catalog"), "report", str(workspace / "deployment.yaml")]
     piped = CliRunner().invoke(cli, [*args, "--format", "xlsx"])
     assert piped.exit_code == 0, piped.output
-    assert openpyxl.load_workbook(io.BytesIO(piped.stdout_bytes))["Flows"].max_row == 15
+    assert openpyxl.load_workbook(io.BytesIO(piped.stdout_bytes))["Flows"].max_row == ROWS + 1
 
     monkeypatch.setattr("portplan.cli.report.stdout_is_terminal", lambda: True)
     terminal = CliRunner().invoke(cli, [*args, "--format", "xlsx"])
@@ -228,7 +263,7 @@ def test_pipeline_report_is_usable_without_the_cli(workspace: Path) -> None:
     resolution, text = pipeline.report(
         workspace / "deployment.yaml", "csv", catalog_dirs=[workspace / "catalog"]
     )
-    assert isinstance(text, str) and len(text.splitlines()) == 1 + 14
+    assert isinstance(text, str) and len(text.splitlines()) == 1 + ROWS
     assert len(resolution.flows) == 13
 
 
@@ -237,8 +272,8 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(
 ) -> None:
     deployment = make_deployment()
     resolution = resolve_flows(deployment, catalog)
-    monkeypatch.setattr("portplan.report.xlsx.MAX_ROWS", 14)  # 14 rows + header > 14
-    with pytest.raises(UnsupportedError, match="the port matrix has 14 rows; an XLSX sheet holds"):
+    monkeypatch.setattr("portplan.report.xlsx.MAX_ROWS", ROWS)  # ROWS rows + header > ROWS
+    with pytest.raises(UnsupportedError, match=f"the port matrix has {ROWS} rows; an XLSX sheet"):
         get_format("xlsx").render(deployment, resolution)
-    monkeypatch.setattr("portplan.report.xlsx.MAX_ROWS", 15)
+    monkeypatch.setattr("portplan.report.xlsx.MAX_ROWS", ROWS + 1)
     assert get_format("xlsx").render(deployment, resolution)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from portplan import pipeline
+from portplan.cli.main import cli
 from portplan.errors import EnvironmentProblem, InputError
 from portplan.model import Deployment, Product
 from portplan.report import diagram as dg
@@ -62,13 +66,25 @@ def edge_texts(edges: dict[str, list[str]], edge: dg.Edge) -> list[str]:
     )
 
 
-def test_deployment_edges_merge_services_per_pair(deployment: Deployment) -> None:
+def test_deployment_edges_merge_services_per_segment(deployment: Deployment) -> None:
+    """Each flow runs through the network firewall on its path, drawn as a node; the flows
+    sharing a segment share its edge."""
     diagram = dg.deployment_diagram(deployment, resolve(deployment))
     by_pair = {(e.source, e.target, e.conditional): e for e in diagram.edges}
-    assert set(by_pair) == {("srv1", "prn1", False), ("pc1", "srv1", False), ("pc1", "srv1", True)}
-    assert by_pair["srv1", "prn1", False].services == ("tcp/631,9100", "udp/161")
-    assert by_pair["srv1", "prn1", False].firewalls == ("fw-core",)
-    assert by_pair["pc1", "srv1", True].features == ("portal",)
+    assert set(by_pair) == {
+        ("srv1", "fw:fw-core", False),
+        ("fw:fw-core", "prn1", False),
+        ("pc1", "fw:fw-core", False),
+        ("fw:fw-core", "srv1", False),
+        ("pc1", "fw:fw-core", True),
+        ("fw:fw-core", "srv1", True),
+    }
+    assert by_pair["srv1", "fw:fw-core", False].services == ("tcp/631,9100", "udp/161")
+    assert by_pair["fw:fw-core", "prn1", False].services == ("tcp/631,9100", "udp/161")
+    assert by_pair["pc1", "fw:fw-core", True].features == ("portal",)
+    assert all(e.firewalls == () for e in diagram.edges)  # the firewall is a node, not text
+    (firewall,) = [n for n in diagram.nodes if n.kind == "firewall"]
+    assert (firewall.title, firewall.cluster) == ("fw-core", "cluster_s0")  # inside its site
     hosts = {n.id: n for n in diagram.nodes}
     assert hosts["srv1"].host_firewall == "windows"
     assert hosts["pc1"].host_firewall is None
@@ -87,9 +103,10 @@ def test_svg_has_every_host_and_every_edge_label(deployment: Deployment) -> None
     assert_drawn(svg, diagram)
     nodes, edges = svg_structure(svg)
     assert {h.name for h in deployment.hosts} <= set(nodes)
-    assert "via fw-core" in edges["srv1->prn1"]
+    assert "fw:fw-core" in nodes and "fw-core" in nodes["fw:fw-core"]
+    assert not any("via" in text for texts in edges.values() for text in texts)
     dot = dg.to_dot(diagram)
-    assert re.search(r'"pc1" -> "srv1" \[label=<tcp/8443<BR/>\[portal\].*style=dashed', dot)
+    assert re.search(r'"pc1" -> "fw:fw-core" \[label=<tcp/8443<BR/>\[portal\].*style=dashed', dot)
     assert "subgraph cluster_s0" in dot and "subgraph cluster_z1" in dot
 
 
@@ -171,9 +188,13 @@ def test_hostile_names_stay_text_in_mermaid() -> None:
 
 def test_mermaid_shapes_and_dashes(deployment: Deployment) -> None:
     text = dg.to_mermaid(dg.deployment_diagram(deployment, resolve(deployment)))
-    ids = dict(re.findall(r"(n\d+)\[\"(\w+)", text))
-    srv, pc = (next(k for k, v in ids.items() if v == name) for name in ("srv1", "pc1"))
-    assert f'{pc} -.->|"tcp/8443<br/>#91;portal#93;<br/>via fw-core"| {srv}' in text
+    ids = dict(re.findall(r"(n\d+)[\[{]+\"([\w-]+)", text))
+    srv, pc, fw = (
+        next(k for k, v in ids.items() if v == name) for name in ("srv1", "pc1", "fw-core")
+    )
+    assert f'{pc} -.->|"tcp/8443<br/>#91;portal#93;"| {fw}' in text
+    assert f'{fw}{{{{"fw-core<br/>' in text  # a hexagon
+    assert f"class {fw} firewall" in text
     assert f"class {srv} hostfw" in text
     assert text.count("subgraph") == 3 and text.count("\n  end") == 1
 
@@ -269,3 +290,77 @@ def test_mermaid_bundles_and_colours_links_in_order() -> None:
     assert "  n0 --- j0\n  n1 --- j0\n  j0 --> n2\n" in text
     assert '  n2 -->|"udp/53"| n0' in text
     assert "  linkStyle 0,1,2 stroke:#b22222" in text  # the three links of the bundle
+
+
+MESH = Path(__file__).resolve().parents[2] / "examples" / "papercut-hive" / "mesh.yaml"
+
+
+@needs_dot
+def test_the_mesh_svg_draws_firewalls_on_the_flows_and_the_vpn_hub() -> None:
+    """Portland → Bracknell crosses fw-portland, fw-melbourne and fw-bracknell: each a node,
+    the flow a chain of edges through them; the VPN is a node joined to every site's edge
+    firewall, the hub's join labelled."""
+    deployment, resolution = pipeline.plan(MESH)
+    diagram = dg.deployment_diagram(deployment, resolution)
+    svg = dg.render(diagram, "svg")
+    assert isinstance(svg, bytes)
+    nodes, edges = svg_structure(svg)
+    for name in ("fw-melbourne", "fw-portland", "fw-bracknell"):
+        assert name in nodes[f"fw:{name}"]
+    assert "link:corporate-vpn" in nodes
+    assert any("hub" in text for text in nodes["link:corporate-vpn"])
+    wires = {title: texts for title, texts in edges.items() if title.startswith("link:")}
+    assert set(wires) == {
+        f"link:corporate-vpn->fw:fw-{site}" for site in ("melbourne", "portland", "bracknell")
+    }
+    assert wires["link:corporate-vpn->fw:fw-melbourne"] == ["hub"]
+    assert wires["link:corporate-vpn->fw:fw-portland"] == []
+    # The cross-site replication: portland's firewall → melbourne's → bracknell's.
+    drawn = {(e.source, e.target) for e in diagram.edges if e.kind == "flow"}
+    assert {("fw:fw-portland", "fw:fw-melbourne"), ("fw:fw-melbourne", "fw:fw-bracknell")} <= drawn
+    assert ("pdx-pc01", "bra-pc01") not in drawn
+    assert not any("via" in text for texts in edges.values() for text in texts)
+    assert_drawn(svg, diagram)
+
+
+def test_zone_level_draws_zones_and_merges_their_services() -> None:
+    deployment, resolution = pipeline.plan(MESH)
+    diagram = dg.deployment_diagram(deployment, resolution, "zone")
+    zones = {n.title: n for n in diagram.nodes if n.kind == "zone"}
+    assert set(zones) == {z.name for z in deployment.zones}
+    assert all(n.kind != "host" for n in diagram.nodes)
+    assert [c.kind for c in diagram.clusters] == ["site"] * 3
+    assert zones["mel-users"].cluster == "cluster_s0"
+    assert "3 host(s)" in zones["mel-users"].details
+    assert any("inside the zone" in d for d in zones["bra-users"].details)
+    edge = next(
+        e
+        for e in diagram.edges
+        if (e.source, e.target, e.conditional) == ("zone:pdx-users", "fw:fw-portland", False)
+    )
+    crossing = {
+        f.id
+        for f in resolution.flows
+        if f.source.zone == "pdx-users"
+        and not (f.feature or f.optional)
+        and any(h.point == "fw-portland" for h in f.path)
+    }
+    assert set(edge.flows) == crossing
+    assert len(diagram.edges) < len(dg.deployment_diagram(deployment, resolution).edges)
+
+
+def test_the_legend_names_only_what_is_drawn(product: Product) -> None:
+    diagram = dg.product_diagram(product)
+    assert "firewall" not in diagram.legend() and "WAN" not in diagram.legend()
+    assert "firewall" not in dg.to_dot(diagram)
+    deployment, resolution = pipeline.plan(MESH)
+    legend = dg.deployment_diagram(deployment, resolution).legend()
+    assert "red box: network firewall" in legend and "grey: WAN/VPN link" in legend
+
+
+def test_the_cli_draws_the_zone_level(tmp_path: Path) -> None:
+    target = tmp_path / "zones.dot"
+    result = CliRunner().invoke(cli, ["diagram", str(MESH), "--level", "zone", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    text = target.read_text()
+    assert '"zone:mel-users"' in text and '"mel-pc01"' not in text

@@ -74,21 +74,54 @@ def test_product_versions() -> None:
     diff = df.diff_products(Product.model_validate(PRODUCT), Product.model_validate(new))
     assert diff.kind == "product" and (diff.old, diff.new) == ("acme-print 1.0", "acme-print 2.0")
     by_key = {(c.status, c.key): c for c in diff.flows}
+    # snmp (server → printer udp/161) became lpd-status (the same ends, udp/161-162): matched
+    # by its ends and ports, so one port added rather than a flow removed and one added.
     assert set(by_key) == {
-        ("added", "lpd-status"),
-        ("removed", "snmp"),
+        ("changed", "lpd-status"),
         ("changed", "print"),
         ("changed", "portal"),
     }
+    status = by_key["changed", "lpd-status"]
+    assert (status.ports_added, status.ports_removed) == (("udp/162",), ())
+    assert status.details[0] == "id: snmp → lpd-status"
     printing = by_key["changed", "print"]
     assert (printing.before, printing.after) == (("tcp/631,9100",), ("tcp/515,9100",))
     assert (printing.ports_added, printing.ports_removed) == (("tcp/515",), ("tcp/631",))
     portal = by_key["changed", "portal"]
     assert (portal.ports_added, portal.ports_removed) == (("tcp/9443",), ("tcp/8443",))
-    assert by_key["added", "lpd-status"].after == ("udp/161-162",)
-    assert by_key["removed", "snmp"].ports_removed == ("udp/161",)
     assert "variable portal_port default: 8443 → 9443" in diff.notes
     assert diff.rules == ()
+
+
+def test_product_flows_are_matched_by_ends_and_services_not_by_id() -> None:
+    """The next document renumbers its rows: the flows are the same, so nothing changes for
+    the firewall, and each new id is a note."""
+    new = copy.deepcopy(PRODUCT)
+    flow(new, "print")["id"] = "snmp-tmp"
+    flow(new, "snmp")["id"] = "print"  # the ids of two flows swapped
+    flow(new, "snmp-tmp")["id"] = "snmp"
+    flow(new, "submit")["id"] = "job-submission"
+    diff = df.diff_products(Product.model_validate(PRODUCT), Product.model_validate(new))
+    assert diff.flows == ()
+    assert set(diff.notes) == {
+        "flow print is now snmp (same roles, services and conditions)",
+        "flow snmp is now print (same roles, services and conditions)",
+        "flow submit is now job-submission (same roles, services and conditions)",
+    }
+
+
+def test_a_renamed_flow_that_also_changed_ports_is_one_change() -> None:
+    new = copy.deepcopy(PRODUCT)
+    flow(new, "print")["id"] = "raw-and-ipp"
+    flow(new, "raw-and-ipp")["services"] = ["tcp/9100", "tcp/631", "tcp/515"]
+    diff = df.diff_products(Product.model_validate(PRODUCT), Product.model_validate(new))
+    (change,) = diff.flows
+    assert (change.status, change.key, change.ports_added) == (
+        "changed",
+        "raw-and-ipp",
+        ("tcp/515",),
+    )
+    assert change.details == ("id: print → raw-and-ipp",)
 
 
 def test_identical_products_have_no_changes() -> None:
@@ -209,7 +242,7 @@ def test_markdown_is_a_change_request(feature_off_diff: df.Diff) -> None:
 
 def test_json_carries_the_request(feature_off_diff: df.Diff) -> None:
     data = json.loads(df.to_json(feature_off_diff, df.ChangeRequest(ticket="CHG-9")))
-    assert data["request"] == {"ticket": "CHG-9", "owner": "", "justification": ""}
+    assert data["request"] == {"ticket": "CHG-9", "owner": "", "justification": "", "approver": ""}
     assert data["summary"]["flows_removed"] == 1
     assert data["summary"]["rules"] == {
         "fw-core": {"add": 0, "remove": 1},

@@ -132,7 +132,9 @@ def test_diagram_of_every_example(example: Path, tmp_path: Path) -> None:
     mermaid = run("diagram", str(example), "--format", "mmd").output
     singles, bundles = bundle_edges(diagram.edges)
     arrows = re.findall(r"^  n\d+ (?:-->|-\.->)\|\"[^\"]*\"\| n\d+$", mermaid, re.MULTILINE)
-    assert len(arrows) == len(singles)
+    assert len(arrows) == sum(1 for e in singles if e.kind == "flow")
+    wires = re.findall(r"^  n\d+ ===(?:\|\"hub\"\|)? n\d+$", mermaid, re.MULTILINE)
+    assert len(wires) == sum(len(link.sites) for link in deployment.links)
     links = re.findall(
         r"^  (?:n\d+ (?:---|-\.-) j\d+|j\d+ (?:-->|-\.->) n\d+)$", mermaid, re.MULTILINE
     )

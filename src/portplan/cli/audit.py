@@ -10,27 +10,33 @@ from rich.table import Table
 
 from portplan import pipeline
 from portplan.cli.options import (
+    ALL,
     OUTPUT,
     add_data_row,
     catalog_dirs,
     emit,
     first_few,
     format_option,
+    notes_line,
     print_notes,
     render_plain,
+    verbose,
 )
 from portplan.errors import CheckFailed, InputError
 from portplan.model.service import format_services
 
 
-def audit_table(report: pipeline.AuditReport) -> str:
+def audit_table(report: pipeline.AuditReport, show_all: bool = True) -> str:
+    """Every flow check (``show_all``), or only those not fully allowed; the tally counts
+    them all."""
     where = f"enforcement point {report.point}" if report.point else "a router every flow passes"
     counts = Counter(check.status for check in report.checks)
     tally = ", ".join(f"{counts[s]} {s}" for s in ("allowed", "conditional", "partial", "blocked"))
+    shown = [c for c in report.checks if show_all or c.status != "allowed"]
     table = Table(title=f"Audit of {where}: {len(report.checks)} flow checks ({tally})")
     for heading in ("Flow", "Hook", "Result", "Allowed", "Blocked", "Decided by"):
         table.add_column(heading, overflow="fold")
-    for check in report.checks:
+    for check in shown:
         result = check.status.upper() if check.required else f"{check.status} (optional)"
         allowed = [*format_services(check.allowed)]
         allowed += [f"{s} (conditional)" for s in format_services(check.conditional)]
@@ -44,6 +50,8 @@ def audit_table(report: pipeline.AuditReport) -> str:
             check.rule or "-",
         )
     lines = [render_plain(table)]
+    if not show_all:
+        lines.append(f"(the {len(shown)} not fully allowed; --all: every flow check)\n")
     conditional = [c for c in report.checks if c.conditions]
     if conditional:
         subject = Table(title=f"{len(conditional)} flow(s) allowed only subject to conditions")
@@ -153,6 +161,7 @@ def parse_interfaces(values: tuple[str, ...]) -> dict[str, str]:
     "(a rate limit, a mark, the interface it arrives on).",
 )
 @format_option(["table", "json"], flag="--output-format")
+@ALL
 @OUTPUT
 @click.pass_context
 def command(
@@ -166,13 +175,15 @@ def command(
     interfaces: tuple[str, ...],
     strict: bool,
     output_format: str,
+    show_all: bool,
     output: str | None,
 ) -> None:
     """Evaluate an existing ruleset against DEPLOYMENT's flows with real packet-classification
     semantics: per flow allowed / blocked / partial — or conditional, allowed only subject to
     something the flow does not decide (a rate limit, a mark, the interface) — plus rules wider
     than any flow needs and rules that can never match. Exit 1 when a required flow is not
-    fully allowed (with --strict, also when it is only conditionally allowed).
+    fully allowed (with --strict, also when it is only conditionally allowed). The table shows
+    the flows that are not fully allowed (--all: every flow); -o FILE writes them all.
 
     \b
     Examples:
@@ -190,8 +201,11 @@ def command(
         interfaces=parse_interfaces(interfaces),
         catalog_dirs=catalog_dirs(ctx),
     )
-    emit(audit_json(report) if output_format == "json" else audit_table(report), output)
-    print_notes(report.notices)
+    if output_format == "json":
+        emit(audit_json(report), output)
+    else:
+        emit(audit_table(report, show_all or output not in (None, "-")), output)
+    notes_line(report.notices, verbose(ctx), "audit notes")
     conditional = [c.flow.id for c in report.conditional]
     if conditional and not strict:
         print_notes(

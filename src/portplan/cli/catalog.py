@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from portplan import pipeline
-from portplan.cli.options import catalog_dirs, emit
+from portplan.cli.options import add_data_row, catalog_dirs, emit, print_error
 from portplan.errors import InputError, PortplanError
 
 
@@ -23,16 +23,18 @@ def _catalog(ctx: click.Context) -> pipeline.Catalog:
     return catalog
 
 
-def _print_table(table: Table) -> None:
-    """Print ``table`` without cropping: wider than the terminal rather than cut off.
+def _print_table(*tables: Table) -> None:
+    """Print each table without cropping: wider than the terminal rather than cut off.
 
     Output to a pipe or file gets at least 160 columns (rich would assume 80).
     """
     console = Console(highlight=False)
     width = console.width if console.is_terminal else 160
-    # Measured on an unbounded console: the narrowest the table can be without cutting words.
-    needed = Console(width=10_000).measure(table).minimum
-    Console(highlight=False, width=max(width, needed)).print(table)
+    for table in tables:
+        # Measured on an unbounded console: the narrowest the table can be without cutting
+        # words.
+        needed = Console(width=10_000).measure(table).minimum
+        Console(highlight=False, width=max(width, needed)).print(table)
 
 
 @click.group("catalog")
@@ -66,8 +68,54 @@ def _origin(path: str) -> str:
     return "bundled" if Path(path).parent == pipeline.bundled_dir() else path
 
 
+def _roles_table(product_id: str, product: pipeline.Product) -> Table:
+    table = Table(
+        title=f"{len(product.roles)} roles — bind them to hosts as {product_id}:ROLE",
+        title_justify="left",
+    )
+    for heading in ("role", "name", "required", "platforms"):
+        table.add_column(heading, overflow="fold")
+    for role in product.roles:
+        add_data_row(
+            table, role.id, role.name, "yes" if role.required else "no", ", ".join(role.platforms)
+        )
+    return table
+
+
+def _features_table(product: pipeline.Product) -> Table:
+    table = Table(
+        title=f"{len(product.features)} features — switch on under products: features: [...], "
+        "off under features_off",
+        title_justify="left",
+    )
+    for heading in ("feature", "name", "default", "adds"):
+        table.add_column(heading, overflow="fold")
+    for info in pipeline.feature_infos(product):
+        add_data_row(table, info.id, info.name, "on" if info.default else "off", info.adds)
+    return table
+
+
+def _variables_table(product: pipeline.Product) -> Table:
+    table = Table(
+        title=f"{len(product.variables)} variables — set under products: variables: {{...}}",
+        title_justify="left",
+    )
+    for heading in ("variable", "kind", "default", "used by", "description"):
+        table.add_column(heading, overflow="fold")
+    for info in pipeline.variable_infos(product):
+        add_data_row(
+            table,
+            info.id,
+            info.kind,
+            info.default_text,
+            ", ".join(info.used_by) or "(no flow)",
+            info.description,
+        )
+    return table
+
+
 def _flow_table(document: dict[str, Any]) -> Table:
-    table = Table(title=f"{document['id']} — {document['name']}")
+    table = Table(title=f"{len(document['flows'])} flows", title_justify="left")
     for heading in ("flow", "from", "to", "services", "when", "line"):
         table.add_column(heading, overflow="fold")
     table.add_column("purpose", overflow="fold", min_width=30)
@@ -77,7 +125,8 @@ def _flow_table(document: dict[str, Any]) -> Table:
         if flow.get("unresolved"):
             services += " (set " + ", ".join(flow["unresolved"]) + ")"
         evidence = flow.get("evidence") or {}
-        table.add_row(
+        add_data_row(
+            table,
             flow["id"],
             flow["from"],
             flow["to"],
@@ -100,15 +149,23 @@ def _flow_table(document: dict[str, Any]) -> Table:
 )
 @click.pass_context
 def show(ctx: click.Context, product_id: str, output_format: str) -> None:
-    """One product with each flow's services at the variables' defaults."""
+    """One product: its roles (what hosts play), features (on or off by default, and what
+    they add), variables (defaults, and the flows that use them) and flows, each flow's
+    services at the variables' defaults."""
     catalog = _catalog(ctx)
-    document = pipeline.product_document(catalog.get(product_id))
+    product = catalog.get(product_id)
+    document = pipeline.product_document(product)
     if output_format == "json":
         emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", None)
     elif output_format == "yaml":
         emit(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100), None)
     else:
-        _print_table(_flow_table(document))
+        title = " ".join(p for p in (product.vendor, product.name, product.version) if p)
+        click.echo(f"{product.id} — {title}")
+        tables = [_roles_table(product.id, product)]
+        tables += [_features_table(product)] if product.features else []
+        tables += [_variables_table(product)] if product.variables else []
+        _print_table(*tables, _flow_table(document))
 
 
 @command.command("validate")
@@ -125,7 +182,7 @@ def validate(paths: tuple[str, ...]) -> None:
             if not files:
                 raise InputError("no product files (*.yaml, *.yml) in this directory.", file=entry)
         except PortplanError as exc:
-            click.echo(f"portplan: error: {exc}", err=True)
+            print_error(exc)
             failed = True
             continue
         for file in files:
@@ -139,7 +196,7 @@ def validate(paths: tuple[str, ...]) -> None:
                 failed = True
                 continue
             except PortplanError as exc:
-                click.echo(f"portplan: error: {exc}", err=True)
+                print_error(exc)
                 failed = True
                 continue
             click.echo(f"OK {product.id} ({len(product.flows)} flows) {file}")

@@ -13,9 +13,11 @@ from portplan.cli.options import (
     STRICT,
     add_data_row,
     catalog_dirs,
+    compact_table,
     first_few,
     render_plain,
     terminal_width,
+    whole_lines,
 )
 from portplan.cli.plan import report_problems
 from portplan.io import TreeWrite, write_tree
@@ -27,6 +29,18 @@ def render_table(title: str, headings: Sequence[str], rows: Iterable[Sequence[st
         table.add_column(heading, overflow="fold")
     for row in rows:
         add_data_row(table, *row)  # cells are data: "[aerleon]" is not rich markup
+    return render_plain(table, terminal_width(120))
+
+
+def summary_table(title: str, artifacts: Sequence[pipeline.Artifact]) -> str:
+    """One line per file written; file names are never split."""
+    table = compact_table(title)
+    table.add_column("Point", overflow="fold")
+    table.add_column("File", no_wrap=True, min_width=whole_lines(a.path for a in artifacts))
+    table.add_column("Rules", justify="right")
+    table.add_column("What", overflow="fold", ratio=1)
+    for row in summary_rows(artifacts):
+        add_data_row(table, *row)
     return render_plain(table, terminal_width(120))
 
 
@@ -112,8 +126,7 @@ def command(
         keep=keep,
     )
     title = f"{model.name}: {len(artifacts)} files in {directory}"
-    rows = summary_rows(artifacts)
-    click.echo(render_table(title, ("Point", "File", "Rules", "What"), rows), nl=False)
+    click.echo(summary_table(title, artifacts), nl=False)
     report_stale(done)
     report_problems(resolution)
 

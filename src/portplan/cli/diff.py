@@ -27,6 +27,7 @@ FORMATS: tuple[DiffFormat, ...] = ("md", "xlsx", "json")
 @click.option("--ticket", default="", help="Change ticket id for the request header.")
 @click.option("--owner", default="", help="Who asks for the change.")
 @click.option("--justification", default="", help="Why the change is needed.")
+@click.option("--approver", default="", help="Who is to approve it.")
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -37,6 +38,7 @@ def command(
     ticket: str,
     owner: str,
     justification: str,
+    approver: str,
 ) -> None:
     """Compare two versions of a product (YAML files or catalog ids) or two deployments:
     flows added, removed and changed (ports widened or narrowed) and, for deployments, the
@@ -50,7 +52,7 @@ def command(
     if fmt == "xlsx" and output in (None, "-"):
         raise InputError("xlsx is a binary file — name it with -o FILE.xlsx.")
     changes = pipeline.diff(old, new, catalog_dirs(ctx))
-    request = pipeline.ChangeRequest(ticket, owner, justification)
+    request = pipeline.ChangeRequest(ticket, owner, justification, approver)
     emit(pipeline.render_diff(changes, request, fmt), output)
 
 

@@ -13,14 +13,16 @@ from rich.table import Table
 
 from portplan import pipeline
 from portplan.cli.options import (
+    ALL,
     OUTPUT,
     add_data_row,
     catalog_dirs,
     emit,
     first_few,
     format_option,
+    notes_line,
     plain_console,
-    print_notes,
+    verbose,
 )
 from portplan.errors import CheckFailed, Interrupted
 
@@ -30,6 +32,35 @@ def _group(report: pipeline.LabReport) -> dict[str, list[pipeline.LabResult]]:
     for result in report.results:
         rows.setdefault(result.case.flow, []).append(result)
     return rows
+
+
+def lab_summary(report: pipeline.LabReport) -> str:
+    """What was proven, in a few lines: the flows that passed, the traffic nobody asked for
+    that was refused, and every mismatch."""
+    passes = [r for r in report.results if r.case.expected == "pass"]
+    blocks = [r for r in report.results if r.case.expected != "pass"]
+    flows = {r.case.flow for r in passes}
+    verdict = "as planned" if not report.mismatches else f"{len(report.mismatches)} MISMATCHES"
+    lines = [
+        f"Lab {report.deployment}: {len(report.results)} probes from {report.namespaces} "
+        f"namespaces — {verdict}.",
+        f"  {sum(r.ok for r in passes)} of {len(passes)} probes of {len(flows)} planned flows "
+        "got through the compiled rules;",
+        f"  {sum(r.ok for r in blocks)} of {len(blocks)} probes nobody asked for (another "
+        "port, protocol or direction) were refused.",
+    ]
+    lines += [_mismatch_line(r) for r in report.mismatches]
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
+    lines.append(f"  timings: {timings}")
+    return "\n".join(lines) + "\n"
+
+
+def _mismatch_line(result: pipeline.LabResult) -> str:
+    case = result.case
+    return (
+        f"MISMATCH {case.flow}: {case.source} {case.target.label} expected "
+        f"{case.expected}, observed {result.observed} ({result.detail})"
+    )
 
 
 def lab_table(report: pipeline.LabReport) -> str:
@@ -57,13 +88,7 @@ def lab_table(report: pipeline.LabReport) -> str:
     console = plain_console(buffer)
     console.print(table)
     for result in report.mismatches:
-        case = result.case
-        console.print(
-            f"MISMATCH {case.flow}: {case.source} {case.target.label} expected "
-            f"{case.expected}, observed {result.observed} ({result.detail})",
-            soft_wrap=True,
-            markup=False,
-        )
+        console.print(_mismatch_line(result), soft_wrap=True, markup=False)
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.timings.items())
     console.print(f"timings: {timings}")
     return buffer.getvalue()
@@ -129,7 +154,8 @@ def cleanup_table(done: pipeline.Cleanup) -> str:
     is_flag=True,
     help="Remove the namespaces and agents that labs no longer running left behind, and exit.",
 )
-@format_option(["table", "json"])
+@format_option(["summary", "table", "json"], "summary")
+@ALL
 @OUTPUT
 @click.pass_context
 def command(
@@ -139,6 +165,7 @@ def command(
     keep_going: bool,
     cleanup: bool,
     output_format: str,
+    show_all: bool,
     output: str | None,
 ) -> None:
     """Prove DEPLOYMENT end to end on this machine (root): a network namespace per host, a
@@ -148,6 +175,8 @@ def command(
     port, another protocol, the reverse direction; expect: blocked). Exit 1 on any mismatch.
     Namespaces and processes are always removed, also on Ctrl-C, SIGTERM and SIGHUP; after a
     lab that was killed outright, --cleanup removes what it left (only labs no longer running).
+    Prints what was proven and every mismatch; --all a row per flow; -o FILE the full results
+    (.json or a table).
 
     \b
     Examples:
@@ -167,8 +196,17 @@ def command(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-    print_notes(report.notices)
-    emit(lab_json(report) if output_format == "json" else lab_table(report), output)
+    notes_line(report.notices, verbose(ctx), "lab notes")
+    if output not in (None, "-"):
+        as_json = output_format == "json" or str(output).endswith(".json")
+        emit(lab_json(report) if as_json else lab_table(report), output)
+        output_format = "summary"
+    if output_format == "json":
+        emit(lab_json(report), None)
+    elif output_format == "table" or show_all:
+        emit(lab_table(report), None)
+    else:
+        emit(lab_summary(report), None)
     if report.mismatches:
         flows = sorted({r.case.flow for r in report.mismatches})
         raise CheckFailed(

@@ -15,6 +15,7 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
@@ -25,6 +26,7 @@ from portplan.io import DEFAULT_INPUT_LIMIT, limited_input, output_error, parse_
 
 # One line per command module; each module exposes ``command`` (a click command or group).
 COMMAND_MODULES: list[str] = [
+    "portplan.cli.init",
     "portplan.cli.catalog",
     "portplan.cli.deployment",
     "portplan.cli.plan",
@@ -72,7 +74,8 @@ class PortplanGroup(click.Group):
             _silence_stdout()
             ctx.exit(ClosedPipe.exit_code)
         except PortplanError as exc:
-            _say(f"portplan: error: {exc}")
+            for line in exc.lines():  # one, or one per problem of a file
+                _say(f"portplan: error: {line}")
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
             _say("portplan: interrupted")
@@ -103,6 +106,10 @@ class PortplanGroup(click.Group):
         ctx.exit(3)
 
 
+CATALOG_HELP = "Extra product catalog directory (repeatable; also PORTPLAN_CATALOG, ':'-separated)."
+VERBOSE_HELP = "Also print every note (flows not in use, pairs left out) on stderr."
+
+
 @click.group(cls=PortplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="portplan")
 @click.option(
@@ -111,7 +118,7 @@ class PortplanGroup(click.Group):
     multiple=True,
     type=click.Path(file_okay=False),
     envvar="PORTPLAN_CATALOG",
-    help="Extra product catalog directory (repeatable; also PORTPLAN_CATALOG, ':'-separated).",
+    help=CATALOG_HELP,
 )
 @click.option(
     "--max-size",
@@ -120,24 +127,83 @@ class PortplanGroup(click.Group):
     help=f"Refuse input files larger than SIZE (e.g. 64M; default {size_text(DEFAULT_INPUT_LIMIT)};"
     " also PORTPLAN_MAX_SIZE).",
 )
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
 @click.pass_context
-def cli(ctx: click.Context, catalog_dirs: tuple[str, ...], max_size: str | None) -> None:
+def cli(
+    ctx: click.Context, catalog_dirs: tuple[str, ...], max_size: str | None, verbose: bool
+) -> None:
     """portplan — vendor port requirements in, firewall rules that are proven to work out.
 
     \b
+    Start:     portplan init lrs-vpsx -o site.yaml      (a starter deployment)
+               portplan plan examples/lrs-vpsx/deployment.yaml
     Pipeline:  extract → catalog → plan → compile · lab/probe/audit · report
-    Start:     portplan plan examples/lrs-vpsx/deployment.yaml
+    Global options (--catalog, -v) go before or after the command.
     """
-    dirs: list[str] = []
-    for entry in catalog_dirs:
-        dirs.extend(part for part in entry.split(os.pathsep) if part)
-    ctx.obj = {"catalog_dirs": tuple(dirs)}
+    ctx.obj = {"catalog_dirs": _split_dirs(catalog_dirs), "verbose": verbose}
     if max_size is not None:  # for this invocation only (ended with the group's context)
         ctx.with_resource(limited_input(parse_size(max_size)))
 
 
+def _split_dirs(entries: Sequence[str]) -> tuple[str, ...]:
+    return tuple(part for entry in entries for part in entry.split(os.pathsep) if part)
+
+
+def _root_obj(ctx: click.Context) -> dict[str, Any]:
+    root = ctx.find_root()
+    if not isinstance(root.obj, dict):
+        root.obj = {"catalog_dirs": (), "verbose": False}
+    return root.obj
+
+
+def _catalog_after(ctx: click.Context, _: click.Parameter, value: tuple[str, ...]) -> None:
+    if value:
+        obj = _root_obj(ctx)
+        obj["catalog_dirs"] = (*obj["catalog_dirs"], *_split_dirs(value))
+
+
+def _verbose_after(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        _root_obj(ctx)["verbose"] = True
+
+
+def global_options() -> list[click.Parameter]:
+    """``--catalog`` and ``-v`` as every command's own options too, so they work after the
+    command's name (``portplan plan site.yaml --catalog mine -v``); they land where the
+    top-level ones do."""
+    return [
+        click.Option(
+            ["--catalog"],
+            multiple=True,
+            type=click.Path(file_okay=False),
+            expose_value=False,
+            callback=_catalog_after,
+            help=CATALOG_HELP,
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=False,
+            callback=_verbose_after,
+            help=VERBOSE_HELP,
+        ),
+    ]
+
+
+def add_global_options(command: click.Command) -> None:
+    """Add the global options to ``command`` and its subcommands; a command that has an
+    option of the same name itself (serve's --catalog) keeps its own."""
+    taken = {opt for param in command.params for opt in param.opts}
+    command.params.extend(o for o in global_options() if not taken & set(o.opts))
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_global_options(sub)
+
+
 for _module in COMMAND_MODULES:
-    cli.add_command(importlib.import_module(_module).command)
+    _command = importlib.import_module(_module).command
+    add_global_options(_command)
+    cli.add_command(_command)
 
 
 def main() -> None:

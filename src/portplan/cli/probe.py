@@ -10,30 +10,50 @@ from xml.etree import ElementTree
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-from rich.table import Table
 
 from portplan import pipeline
 from portplan.cli.options import (
+    ALL,
     OUTPUT,
     add_data_row,
     catalog_dirs,
+    compact_table,
     emit,
     first_few,
     format_option,
-    print_notes,
+    notes_line,
     render_plain,
+    verbose,
+    whole_lines,
 )
 from portplan.errors import CheckFailed
 
 
-def results_table(host: str, results: Sequence[pipeline.ProbeResult], accept_closed: bool) -> str:
-    table = Table(title=f"Probes from {host}: {len(results)}")
-    for heading in ("Flow", "Probe", "State", "Detail", "Result"):
+def results_table(
+    host: str,
+    results: Sequence[pipeline.ProbeResult],
+    accept_closed: bool,
+    show_all: bool = True,
+) -> str:
+    """The probes as a table: every one, or (``show_all`` off) a summary and the failures.
+    A probe's address is never split: its column is as wide as the longest."""
+    failed = [r for r in results if not r.passed(accept_closed)]
+    shown = results if show_all else failed
+    summary = (
+        f"Probes from {host}: {len(results)} — {len(results) - len(failed)} passed, "
+        f"{len(failed)} failed" + ("" if show_all else " (--all: every probe)")
+    )
+    if not shown:
+        return summary + ".\n"
+    table = compact_table()
+    table.add_column("Flow", overflow="fold", ratio=1)
+    table.add_column("Probe", no_wrap=True, min_width=whole_lines(r.target.label for r in shown))
+    for heading in ("State", "Detail", "Result"):
         table.add_column(heading, overflow="fold")
-    for r in results:
+    for r in shown:
         verdict = "pass" if r.passed(accept_closed) else "FAIL" if r.target.required else "fail"
         add_data_row(table, r.target.flow, r.target.label, r.state, r.detail, verdict)
-    return render_plain(table)
+    return summary + ":\n" + render_plain(table)
 
 
 def results_json(results: Sequence[pipeline.ProbeResult], accept_closed: bool) -> str:
@@ -125,6 +145,7 @@ def results_junit(host: str, results: Sequence[pipeline.ProbeResult], accept_clo
     is_flag=True,
     help="Count NOT LISTENING (the firewall let it through, nothing listens) as a pass.",
 )
+@ALL
 @OUTPUT
 @click.pass_context
 def command(
@@ -137,12 +158,13 @@ def command(
     retries: int,
     limit: int,
     accept_closed: bool,
+    show_all: bool,
     output: str | None,
 ) -> None:
     """The pre-install firewall test, sending side: try every flow HOST must originate and
     report LISTENING (answered), NOT LISTENING (refused: reached, nothing there) or FILTERED
     (no answer). Run `portplan listen` on the receiving hosts first. Exit 1 if a required flow
-    fails.
+    fails. The table shows the failures (--all: every probe; -o FILE writes every probe).
 
     \b
     Example:
@@ -151,7 +173,7 @@ def command(
     targets, notices = pipeline.probe_targets(
         deployment, host, limit=limit, catalog_dirs=catalog_dirs(ctx)
     )
-    print_notes(notices)
+    notes_line(notices, verbose(ctx), "probe notes")
     if sys.stderr.isatty() and targets:
         with Progress(
             "[progress.description]{task.description}",
@@ -172,7 +194,7 @@ def command(
     else:
         results = pipeline.probe(targets, concurrency=concurrency, timeout=timeout, retries=retries)
     if output_format == "table":
-        text = results_table(host, results, accept_closed)
+        text = results_table(host, results, accept_closed, show_all or output not in (None, "-"))
     elif output_format == "json":
         text = results_json(results, accept_closed)
     else:

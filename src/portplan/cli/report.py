@@ -7,7 +7,7 @@ import sys
 import click
 
 from portplan import pipeline
-from portplan.cli.options import OUTPUT, STRICT, VERBOSE, catalog_dirs, emit, format_option
+from portplan.cli.options import OUTPUT, STRICT, catalog_dirs, emit, format_option, verbose
 from portplan.cli.plan import report_problems
 from portplan.errors import InputError
 
@@ -21,7 +21,10 @@ def stdout_is_terminal() -> bool:
 @format_option(pipeline.format_names(), "md", help="Port matrix format.")
 @STRICT
 @OUTPUT
-@VERBOSE
+@click.option("--ticket", default="", help="Change ticket id, for the cover.")
+@click.option("--owner", default="", help="Who asks for the change.")
+@click.option("--justification", default="", help="Why the change is needed.")
+@click.option("--approver", default="", help="Who is to approve it.")
 @click.pass_context
 def command(
     ctx: click.Context,
@@ -29,17 +32,27 @@ def command(
     output_format: str,
     strict: bool,
     output: str | None,
-    verbose: bool,
+    ticket: str,
+    owner: str,
+    justification: str,
+    approver: str,
 ) -> None:
-    """The port matrix of DEPLOYMENT: one row per flow and protocol, with source and
-    destination hosts and addresses, ports, purpose, product, feature, the firewalls on the
-    path and the vendor document line.
+    """The report a change board signs for DEPLOYMENT: a cover (the deployment, portplan's
+    version, the date, the input files with their SHA-256, ticket, owner, justification and
+    approver), a summary by zone pair and service, the flows by role and zone pair, the port
+    matrix (one row per flow, protocol and port range, with sites, zones, addresses, the
+    firewalls on the path, the vendor's notes and the document line), the rules per
+    enforcement point, and what was excluded or did not resolve.
 
     \b
-    Example:  portplan report examples/lrs-vpsx/deployment.yaml --format xlsx -o matrix.xlsx
+    Example:
+      portplan report site.yaml --format xlsx -o change.xlsx --ticket CHG-1234 --owner "Print team"
     """
     if output_format == "xlsx" and output in (None, "-") and stdout_is_terminal():
         raise InputError("an XLSX workbook is binary — write it to a file with -o FILE.xlsx.")
-    resolution, content = pipeline.report(deployment, output_format, catalog_dirs(ctx), strict)
+    request = pipeline.ChangeRequest(ticket, owner, justification, approver)
+    resolution, content = pipeline.report(
+        deployment, output_format, catalog_dirs(ctx), strict, request
+    )
     emit(content, output)
-    report_problems(resolution, verbose)
+    report_problems(resolution, verbose(ctx))

@@ -1,8 +1,9 @@
 """Deployment stage: read a deployment file and check it against the catalog.
 
 ``load_deployment(path, catalog)`` returns a :class:`~portplan.model.Deployment` that names
-only products, roles, features and variables the catalog has; otherwise it raises one
-``file:line: message`` error.
+only products, roles, features and variables the catalog has; otherwise it raises every
+problem of the file together (:class:`~portplan.errors.ValidationErrors`), each
+``file:line: key: message — fix``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from portplan.deployment.checks import ProductCatalog, check_deployment
-from portplan.errors import InputError
+from portplan.errors import InputError, ValidationError, ValidationErrors, raise_all
+from portplan.explain import Validated, validate_file
 from portplan.model.deployment import Deployment
 from portplan.model.documents import document_kind
-from portplan.yamlio import SourceMap, load_yaml, validate_model
+from portplan.yamlio import SourceMap, load_yaml
 
 
 def load_deployment(path: str | Path, catalog: ProductCatalog) -> Deployment:
@@ -32,9 +34,37 @@ def deployment_from_yaml(data: Any, source: SourceMap, catalog: ProductCatalog) 
             file=source.file,
             line=1,
         )
-    deployment = validate_model(Deployment, data, source)
-    check_deployment(deployment, catalog, source)
-    return deployment.with_source(source)
+    result = validate_deployment(data, source, catalog)
+    raise_all(result.problems)
+    assert result.model is not None  # no problems: it validated
+    return result.model.with_source(source)
 
 
-__all__ = ["ProductCatalog", "check_deployment", "deployment_from_yaml", "load_deployment"]
+def validate_deployment(
+    data: Any, source: SourceMap, catalog: ProductCatalog
+) -> Validated[Deployment]:
+    """Every problem of a deployment file: its schema, the checks across the file, and the
+    names it takes from the catalog (those of items with schema problems are left out)."""
+    result = validate_file(Deployment, data, source)
+    if result.model is not None:
+        try:
+            check_deployment(
+                result.model,
+                catalog,
+                result.source,
+                set_aside=result.set_aside.get("products", set()),
+            )
+        except ValidationErrors as errors:
+            result.add(errors.problems)
+        except ValidationError as error:
+            result.add([error])
+    return result
+
+
+__all__ = [
+    "ProductCatalog",
+    "check_deployment",
+    "deployment_from_yaml",
+    "load_deployment",
+    "validate_deployment",
+]

@@ -32,6 +32,7 @@ from portplan.compile.registry import (
 )
 from portplan.model.concrete import ConcreteFlow
 from portplan.model.deployment import Deployment, EnforcementPoint, Host
+from portplan.problems import ProblemCollector
 from portplan.yamlio import SourceMap
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -39,12 +40,19 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def check_semantics(deployment: Deployment, source: SourceMap) -> None:
-    """Every check of this module, in the order a reader of the file meets the sections."""
-    check_zone_networks(deployment, source)
-    check_host_addresses(deployment, source)
-    check_duplicate_addresses(deployment, source)
-    check_platforms(deployment, source)
-    check_host_firewalls(deployment, source)
+    """Every check of this module, in the order a reader of the file meets the sections; each
+    runs whatever the others found, and their problems are raised together."""
+    problems = ProblemCollector()
+    for check in (
+        check_zone_networks,
+        check_host_addresses,
+        check_duplicate_addresses,
+        check_platforms,
+        check_host_firewalls,
+    ):
+        with problems.catch():
+            check(deployment, source)
+    problems.finish()
 
 
 def special_use(network: Network) -> str | None:
@@ -112,11 +120,14 @@ def _check_overlaps(
 
 def check_host_addresses(deployment: Deployment, source: SourceMap) -> None:
     zones = {z.name: z for z in deployment.zones}
+    # A host inside a zone that is itself loopback or multicast has its address from the
+    # zone: one mistake, reported once, at the zone.
+    special_zones = {z.name for z in deployment.zones if any(special_use(c) for c in z.cidrs)}
     for i, host in enumerate(deployment.hosts):
         for j, address in enumerate(host.addresses):
             where = ("hosts", i, "addresses", j)
             problem = special_use(ipaddress.ip_network(address))
-            if problem:
+            if problem and host.zone not in special_zones:
                 raise source.error(
                     where,
                     f"address {address} of host '{host.name}' is {problem} — give the "
@@ -192,6 +203,8 @@ def check_host_firewalls(deployment: Deployment, source: SourceMap) -> None:
             continue
         wanted = target_host_os(point.platform)
         for name in covered_hosts(deployment, point):
+            if name not in index:
+                continue  # an unknown host: reported with the firewall's own problems
             host = deployment.hosts[index[name]]
             where = ("firewalls", i, "hosts", point.hosts.index(name)) if point.hosts else None
             if host.os is None:

@@ -3,7 +3,9 @@
 For each product the deployment uses and each flow of that product:
 
 1. the flow is *active* when it is unconditional, its feature is switched on, or it is
-   optional and the deployment asked for optional flows;
+   optional and the deployment asked for optional flows — unless the deployment excludes it
+   (``exclude:``, kept with its reason as an :class:`~portplan.model.concrete.Excluded`);
+   ``override:`` replaces its services;
 2. its sources are the hosts and externals bound to ``product[@instance]:from-role``, its
    destinations those bound to the to-role; every source pairs with every destination, except
    a host with itself (no firewall between a process and its own host — reported as a notice);
@@ -30,10 +32,17 @@ from portplan.flows.endpoints import external_endpoint, host_endpoint
 from portplan.flows.management import management_flows
 from portplan.flows.paths import NoRoute, PathFinder
 from portplan.flows.protocols import discovery_warning, shape
-from portplan.model.concrete import ConcreteFlow, Endpoint, FlowEvidence, Resolution, Unbound
+from portplan.model.concrete import (
+    ConcreteFlow,
+    Endpoint,
+    Excluded,
+    FlowEvidence,
+    Resolution,
+    Unbound,
+)
 from portplan.model.deployment import Deployment, ProductUse, split_binding
 from portplan.model.product import Flow, Product
-from portplan.model.service import Service
+from portplan.model.service import Service, format_services
 
 BindingKey = tuple[str, str]  # (product use key, role id)
 
@@ -75,6 +84,7 @@ class _Collector:
     flows: list[ConcreteFlow] = field(default_factory=list)
     unbound: list[Unbound] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -111,6 +121,7 @@ def resolve_flows(
         flows=(*out.flows, *managed),
         unbound=tuple(out.unbound),
         notices=tuple(out.notices),
+        excluded=tuple(out.excluded),
         warnings=(*out.warnings, *warnings),
     )
 
@@ -132,7 +143,11 @@ def _resolve_use(
         if c.kind == "same-site" and c.product == use.product
     ]
     inactive: list[Flow] = []
+    excluded = {e.flow: e.reason for e in use.exclude}
     for flow in product.flows:
+        if flow.id in excluded:
+            out.excluded.append(_excluded(use, product, flow, excluded[flow.id], features))
+            continue
         if not is_active(flow, use, features):
             inactive.append(flow)
             continue
@@ -142,6 +157,7 @@ def _resolve_use(
                 "flow between the same roles (application: ftp) — no flow of its own."
             )
             continue
+        flow, override = with_override(use, product, flow)
         sources = bound.get((use.key, flow.from_role), [])
         destinations = bound.get((use.key, flow.to_role), [])
         sides = ((flow.from_role, sources), (flow.to_role, destinations))
@@ -169,22 +185,63 @@ def _resolve_use(
                 line=line,
             )
         keep_local = any({flow.from_role, flow.to_role} <= group for group in same_site_groups)
-        _pair(use, flow, services, sources, destinations, keep_local, paths, out)
+        pairing = _Pairing(use, flow, services, keep_local, override)
+        _pair(pairing, sources, destinations, paths, out)
     if inactive:
         out.notices.append(_inactive_notice(use, inactive, features))
 
 
+def with_override(use: ProductUse, product: Product, flow: Flow) -> tuple[Flow, str | None]:
+    """The flow with the deployment's services when ``override:`` replaces them, and the
+    text that says so in reports (the vendor's services and the reason)."""
+    override = next((o for o in use.override if o.flow == flow.id), None)
+    if override is None:
+        return flow, None
+    vendor = product.flow_services(flow)
+    was = ", ".join(format_services(vendor)) if vendor is not None else ", ".join(flow.services)
+    text = f"services set by the deployment (the vendor's: {was}) — {override.reason}"
+    return flow.model_copy(update={"services": list(override.services)}), text
+
+
+def _excluded(
+    use: ProductUse, product: Product, flow: Flow, reason: str, features: set[str]
+) -> Excluded:
+    services = product.flow_services(flow, product.variable_values(use.variables))
+    return Excluded(
+        product=use.key,
+        flow=flow.id,
+        services=tuple(format_services(services)) if services else tuple(flow.services),
+        purpose=flow.purpose,
+        reason=reason,
+        in_use=is_active(flow, use, features),
+    )
+
+
+@dataclass(frozen=True)
+class _Pairing:
+    """One active product flow about to be paired: what every concrete flow of it shares."""
+
+    use: ProductUse
+    flow: Flow
+    services: tuple[Service, ...]
+    keep_local: bool  # a same-site constraint covers both roles
+    override: str | None
+
+
 def _pair(
-    use: ProductUse,
-    flow: Flow,
-    services: tuple[Service, ...],
+    pairing: _Pairing,
     sources: Iterable[Endpoint],
     destinations: Iterable[Endpoint],
-    keep_local: bool,
     paths: PathFinder,
     out: _Collector,
 ) -> None:
     """Every source × destination of one active flow, with its path."""
+    use, flow, services, keep_local = (
+        pairing.use,
+        pairing.flow,
+        pairing.services,
+        pairing.keep_local,
+    )
     evidence = FlowEvidence(flow.evidence.document, flow.evidence.line) if flow.evidence else None
     itself: list[str] = []
     kept_local = 0
@@ -216,6 +273,7 @@ def _pair(
                 path=path,
                 evidence=evidence,
                 note=flow.note,
+                override=pairing.override,
             )
             shaped = shape(flow, concrete, paths.deployment, paths)  # FTP, discovery
             if shaped is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from portplan.model.concrete import ConcreteFlow, Endpoint, Hop, Resolution, Unbound
+from portplan.model.concrete import ConcreteFlow, Endpoint, Excluded, Hop, Resolution, Unbound
 from portplan.model.service import format_services
 
 
@@ -47,6 +47,7 @@ def flow_to_dict(flow: ConcreteFlow) -> dict[str, Any]:
             else None
         ),
         "note": flow.note,
+        "override": flow.override,
     }
 
 
@@ -59,11 +60,23 @@ def unbound_to_dict(entry: Unbound) -> dict[str, Any]:
     }
 
 
+def excluded_to_dict(entry: Excluded) -> dict[str, Any]:
+    return {
+        "product": entry.product,
+        "flow": entry.flow,
+        "services": list(entry.services),
+        "purpose": entry.purpose,
+        "reason": entry.reason,
+        "in_use": entry.in_use,
+    }
+
+
 def resolution_to_dict(resolution: Resolution) -> dict[str, Any]:
     return {
         "deployment": resolution.deployment,
         "flows": [flow_to_dict(f) for f in resolution.flows],
         "unbound": [unbound_to_dict(u) for u in resolution.unbound],
+        "excluded": [excluded_to_dict(e) for e in resolution.excluded],
         "notices": list(resolution.notices),
         "warnings": list(resolution.warnings),
     }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, model_validator
 
-from portplan.errors import ValidationError
+from portplan.errors import PortplanError, ValidationError, raise_all
+from portplan.problems import ProblemCollector
 from portplan.yamlio import SourceMap
 
 Identifier = Annotated[
@@ -21,6 +22,23 @@ class StrictModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_is_a_list(cls, data: Any) -> Any:
+        """``roles: lrs-vpsx:pdm`` means ``roles: [lrs-vpsx:pdm]``: a single value where a list
+        is meant is a list of one."""
+        if not isinstance(data, dict):
+            return data
+        lists = {
+            info.alias or name
+            for name, info in cls.model_fields.items()
+            if get_origin(info.annotation) is list
+        }
+        return {
+            key: [value] if key in lists and isinstance(value, str | int | float) else value
+            for key, value in data.items()
+        }
+
 
 def source_of(info: ValidationInfo) -> SourceMap | None:
     context: Any = info.context
@@ -29,6 +47,22 @@ def source_of(info: ValidationInfo) -> SourceMap | None:
         if isinstance(source, SourceMap):
             return source
     return None
+
+
+def collector(info: ValidationInfo) -> ProblemCollector:
+    """Where a model's checks put their problems: the caller's list when it gathers every
+    problem of the file (:func:`portplan.explain.validate_all`), else raised together."""
+    context: Any = info.context
+    sink = context.get("problems") if isinstance(context, dict) else None
+    return ProblemCollector(sink if isinstance(sink, list) else None)
+
+
+def set_aside(info: ValidationInfo, section: str) -> set[str]:
+    """Names of ``section`` items that had schema problems and were left out of this
+    validation: references to them are not reported again."""
+    context: Any = info.context
+    names = context.get("set_aside", {}).get(section) if isinstance(context, dict) else None
+    return set(names) if names else set()
 
 
 def fail(info: ValidationInfo, path: Sequence[str | int], message: str) -> ValidationError:
@@ -41,8 +75,13 @@ def fail(info: ValidationInfo, path: Sequence[str | int], message: str) -> Valid
 
 
 def check_unique(info: ValidationInfo, section: str, names: Sequence[str], what: str) -> None:
+    """Every name defined twice in ``section`` (all of them, raised together)."""
+    problems: list[PortplanError] = []
     seen: set[str] = set()
     for index, name in enumerate(names):
         if name in seen:
-            raise fail(info, (section, index), f"{what} '{name}' is defined twice — rename one.")
+            problems.append(
+                fail(info, (section, index), f"{what} '{name}' is defined twice — rename one.")
+            )
         seen.add(name)
+    raise_all(problems)

@@ -62,7 +62,8 @@ class ConcreteFlow:
     optional: bool = False
     path: tuple[Hop, ...] = ()
     evidence: FlowEvidence | None = None
-    note: str | None = None
+    note: str | None = None  # the catalog's note on the product flow (a caveat)
+    override: str | None = None  # the deployment replaced the services: vendor's, and why
     # "ftp": an FTP control connection (Linux targets attach the FTP conntrack helper);
     # "ftp-data": its data connections, which those targets let in as related traffic and
     # the others open as the ports they are.
@@ -85,6 +86,18 @@ class Unbound:
 
 
 @dataclass(frozen=True)
+class Excluded:
+    """A product flow the deployment left out (``exclude:``), with its reason."""
+
+    product: str
+    flow: str
+    services: tuple[str, ...]  # the vendor's, compact syntax
+    purpose: str
+    reason: str
+    in_use: bool  # whether it would have been resolved without the exclusion
+
+
+@dataclass(frozen=True)
 class Resolution:
     """The concrete flows of a deployment; what resolved to nothing (``unbound``); notes; and
     ``warnings`` — what would hurt if compiled as is (a host firewall that locks admins out,
@@ -94,4 +107,6 @@ class Resolution:
     flows: tuple[ConcreteFlow, ...]
     unbound: tuple[Unbound, ...] = ()
     notices: tuple[str, ...] = field(default_factory=tuple)
+    excluded: tuple[Excluded, ...] = ()
+    product_files: tuple[str, ...] = ()  # the catalog files of the products used (provenance)
     warnings: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Container
+from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,8 +25,16 @@ from pydantic import (
 )
 
 from portplan.errors import ServiceSyntaxError
-from portplan.model.common import Identifier, StrictModel, check_unique, fail
+from portplan.model.common import (
+    Identifier,
+    StrictModel,
+    check_unique,
+    collector,
+    fail,
+    set_aside,
+)
 from portplan.model.service import PortSet, parse_service
+from portplan.problems import closest, listing
 from portplan.yamlio import SourceMap
 
 BINDING = re.compile(
@@ -195,13 +203,32 @@ class EnforcementPoint(StrictModel):
         return self
 
 
+class FlowExclusion(StrictModel):
+    """A product flow this deployment leaves out — a vendor line that does not apply here, or
+    looks wrong — with the reason, which every report shows."""
+
+    flow: Identifier
+    reason: str = Field(min_length=1, description="why the flow is left out (shown in reports)")
+
+
+class FlowOverride(StrictModel):
+    """A product flow whose services this deployment replaces, with the reason; reports show
+    the vendor's services beside the ones used."""
+
+    flow: Identifier
+    services: list[str] = Field(min_length=1, description="compact syntax, e.g. tcp/443")
+    reason: str = Field(min_length=1, description="why the services differ (shown in reports)")
+
+
 class ProductUse(StrictModel):
     """A product switched on in this deployment, with its features and variable values.
 
     A flow tied to a feature resolves when the feature is listed under ``features`` or the
     product switches it on by default (``Feature.default``) and it is not in ``features_off``.
     ``variables`` override the product's defaults; ``instance`` names a second copy of the
-    product, bound on hosts as ``product@instance:role``.
+    product, bound on hosts as ``product@instance:role``. ``exclude`` leaves out a product
+    flow and ``override`` replaces its services, each with a reason, without forking the
+    product.
     """
 
     product: Identifier
@@ -216,6 +243,12 @@ class ProductUse(StrictModel):
         description="also resolve flows the vendor marks optional (not tied to a feature)",
     )
     variables: dict[str, str | int] = Field(default_factory=dict)
+    exclude: list[FlowExclusion] = Field(
+        default_factory=list, description="product flows left out here, each with a reason"
+    )
+    override: list[FlowOverride] = Field(
+        default_factory=list, description="product flows whose services are replaced here"
+    )
 
     @property
     def key(self) -> str:
@@ -290,38 +323,54 @@ class Deployment(StrictModel):
 
     @model_validator(mode="after")
     def _check(self, info: ValidationInfo) -> Deployment:
-        check_unique(info, "sites", [s.name for s in self.sites], "site")
-        check_unique(info, "zones", [z.name for z in self.zones], "zone")
-        check_unique(info, "hosts", [h.name for h in self.hosts], "host")
-        check_unique(info, "externals", [e.name for e in self.externals], "external")
-        check_unique(info, "firewalls", [f.name for f in self.firewalls], "firewall")
-        check_unique(info, "products", [p.key for p in self.products], "product")
-        sites = {s.name for s in self.sites}
+        problems = collector(info)  # every problem of the file, not just the first
+        for section, what in SECTIONS:
+            with problems.catch():
+                check_unique(info, section, [_name(item) for item in getattr(self, section)], what)
+        sites = {s.name for s in self.sites} | set_aside(info, "sites")
         zones = {z.name: z for z in self.zones}
+        known_zones = set(zones) | set_aside(info, "zones")
         for i, zone in enumerate(self.zones):
-            _check_name(info, ("zones", i, "site"), f"zone '{zone.name}'", "site", zone.site, sites)
+            with problems.catch():
+                _check_name(
+                    info, ("zones", i, "site"), f"zone '{zone.name}'", "site", zone.site, sites
+                )
         for i, host in enumerate(self.hosts):
-            _check_name(info, ("hosts", i, "zone"), f"host '{host.name}'", "zone", host.zone, zones)
-            _check_addresses(info, i, host, zones[host.zone])
+            with problems.catch():
+                _check_name(
+                    info,
+                    ("hosts", i, "zone"),
+                    f"host '{host.name}'",
+                    "zone",
+                    host.zone,
+                    known_zones,
+                )
+            if host.zone in zones:
+                with problems.catch():
+                    _check_addresses(info, i, host, zones[host.zone])
         for i, external in enumerate(self.externals):
             if external.site is not None:
                 owner = f"external '{external.name}'"
-                _check_name(info, ("externals", i, "site"), owner, "site", external.site, sites)
+                with problems.catch():
+                    _check_name(info, ("externals", i, "site"), owner, "site", external.site, sites)
         for i, link in enumerate(self.links):
             for j, site in enumerate(link.sites):
-                _check_name(
-                    info, ("links", i, "sites", j), f"link '{link.name}'", "site", site, sites
-                )
-        hosts = {h.name for h in self.hosts}
+                with problems.catch():
+                    _check_name(
+                        info, ("links", i, "sites", j), f"link '{link.name}'", "site", site, sites
+                    )
+        hosts = {h.name for h in self.hosts} | set_aside(info, "hosts")
         for i, point in enumerate(self.firewalls):
             owner = f"firewall '{point.name}'"
             for section, kind, names, known in (
-                ("zones", "zone", point.zones, zones),
+                ("zones", "zone", point.zones, known_zones),
                 ("sites", "site", point.sites, sites),
                 ("hosts", "host", point.hosts, hosts),
             ):
                 for j, name in enumerate(names):
-                    _check_name(info, ("firewalls", i, section, j), owner, kind, name, known)
+                    with problems.catch():
+                        _check_name(info, ("firewalls", i, section, j), owner, kind, name, known)
+        problems.finish()
         return self
 
     def zone(self, name: str) -> Zone:
@@ -356,17 +405,33 @@ def _within(
     return address.version == network.version and address in network
 
 
+SECTIONS = (
+    ("sites", "site"),
+    ("zones", "zone"),
+    ("hosts", "host"),
+    ("externals", "external"),
+    ("firewalls", "firewall"),
+    ("products", "product"),
+)
+
+
+def _name(item: Site | Zone | Host | External | EnforcementPoint | ProductUse) -> str:
+    return item.key if isinstance(item, ProductUse) else item.name
+
+
 def _check_name(
     info: ValidationInfo,
     path: tuple[str | int, ...],
     owner: str,
     kind: str,
     name: str,
-    known: Container[str],
+    known: Collection[str],
 ) -> None:
-    """``<owner> names unknown <kind> '<name>'.`` at ``path`` when ``name`` is not known."""
+    """``<owner> names unknown <kind> '<name>' — did you mean …?`` when ``name`` is unknown."""
     if name not in known:
-        raise fail(info, path, f"{owner} names unknown {kind} '{name}'.")
+        meant = closest(name, known, synonyms=False)
+        hint = f"did you mean '{meant}'?" if meant else f"known {kind}s: {listing(known)}."
+        raise fail(info, path, f"{owner} names unknown {kind} '{name}' — {hint}")
 
 
 def _check_addresses(info: ValidationInfo, index: int, host: Host, zone: Zone) -> None:

@@ -14,8 +14,15 @@ from typing import Literal
 
 from pydantic import Field, IPvAnyAddress, ValidationInfo, field_validator, model_validator
 
-from portplan.errors import ServiceSyntaxError
-from portplan.model.common import Identifier, StrictModel, check_unique, fail
+from portplan.errors import PortplanError, ServiceSyntaxError, raise_all
+from portplan.model.common import (
+    Identifier,
+    StrictModel,
+    check_unique,
+    collector,
+    fail,
+    set_aside,
+)
 from portplan.model.protocols import discovery_groups
 from portplan.model.service import (
     ICMP_PROTOCOLS,
@@ -24,6 +31,7 @@ from portplan.model.service import (
     canonical_services,
     parse_service,
 )
+from portplan.problems import closest
 
 VARIABLE_REFERENCE = re.compile(r"\$\{([^}]*)\}")
 
@@ -177,47 +185,25 @@ class Product(StrictModel):
 
     @model_validator(mode="after")
     def _check_references(self, info: ValidationInfo) -> Product:
-        check_unique(info, "roles", [r.id for r in self.roles], "role")
-        check_unique(info, "features", [f.id for f in self.features], "feature")
-        check_unique(info, "variables", [v.id for v in self.variables], "variable")
-        check_unique(info, "flows", [f.id for f in self.flows], "flow")
-        roles = {r.id for r in self.roles}
-        features = {f.id for f in self.features}
+        problems = collector(info)  # every problem of the file, not just the first
+        for section, what in (
+            ("roles", "role"),
+            ("features", "feature"),
+            ("variables", "variable"),
+        ):
+            with problems.catch():
+                check_unique(info, section, [x.id for x in getattr(self, section)], what)
+        with problems.catch():
+            check_unique(info, "flows", [f.id for f in self.flows], "flow")
+        known = {
+            section: {x.id for x in getattr(self, section)} | set_aside(info, section)
+            for section in ("roles", "features", "variables")
+        }
         variables = {v.id: v for v in self.variables}
         for i, flow in enumerate(self.flows):
-            for side, role in (("from", flow.from_role), ("to", flow.to_role)):
-                if role not in roles:
-                    raise fail(
-                        info,
-                        ("flows", i, side),
-                        f"flow '{flow.id}' names role '{role}', which product '{self.id}' "
-                        f"does not define — add it under roles or fix the name.",
-                    )
-            if flow.feature and flow.feature not in features:
-                raise fail(
-                    info,
-                    ("flows", i, "feature"),
-                    f"flow '{flow.id}' names feature '{flow.feature}', which is not defined "
-                    f"under features.",
-                )
-            for name in flow.variables:
-                if name not in variables:
-                    raise fail(
-                        info,
-                        ("flows", i),
-                        f"flow '{flow.id}' uses variable '{name}', which is not defined "
-                        f"under variables.",
-                    )
-            if flow.offset and variables[flow.offset].kind != "offset":
-                raise fail(
-                    info, ("flows", i, "offset"), f"variable '{flow.offset}' is not an offset."
-                )
-            for j, text in enumerate(flow.services):
-                probe = VARIABLE_REFERENCE.sub("1", text)
-                try:
-                    parse_service(probe)
-                except ServiceSyntaxError as exc:
-                    raise fail(info, ("flows", i, "services", j), exc.message) from None
+            with problems.catch():
+                _check_flow(info, i, self.id, flow, known, variables)
+        problems.finish()
         return self
 
     def role(self, role_id: str) -> Role:
@@ -253,3 +239,64 @@ class Product(StrictModel):
                 for s in parsed
             ]
         return canonical_services(parsed)
+
+
+def _check_flow(
+    info: ValidationInfo,
+    index: int,
+    product: str,
+    flow: Flow,
+    known: Mapping[str, set[str]],
+    variables: Mapping[str, Variable],
+) -> None:
+    """Every problem of one flow: roles, feature and variables it names, its services."""
+    problems: list[PortplanError] = []
+    for side, role in (("from", flow.from_role), ("to", flow.to_role)):
+        if role not in known["roles"]:
+            problems.append(
+                fail(
+                    info,
+                    ("flows", index, side),
+                    f"flow '{flow.id}' names role '{role}', which product '{product}' "
+                    f"does not define — {_meant(role, known['roles'])}add it under roles or fix "
+                    "the name.",
+                )
+            )
+    if flow.feature and flow.feature not in known["features"]:
+        problems.append(
+            fail(
+                info,
+                ("flows", index, "feature"),
+                f"flow '{flow.id}' names feature '{flow.feature}', which is not defined under "
+                f"features — {_meant(flow.feature, known['features'])}add it there.",
+            )
+        )
+    for name in flow.variables:
+        if name not in known["variables"]:
+            problems.append(
+                fail(
+                    info,
+                    ("flows", index),
+                    f"flow '{flow.id}' uses variable '{name}', which is not defined under "
+                    f"variables — {_meant(name, known['variables'])}add it there.",
+                )
+            )
+    if flow.offset and flow.offset in variables and variables[flow.offset].kind != "offset":
+        problems.append(
+            fail(
+                info,
+                ("flows", index, "offset"),
+                f"variable '{flow.offset}' is not an offset — give it kind: offset.",
+            )
+        )
+    for j, text in enumerate(flow.services):
+        try:
+            parse_service(VARIABLE_REFERENCE.sub("1", text))
+        except ServiceSyntaxError as exc:
+            problems.append(fail(info, ("flows", index, "services", j), exc.message))
+    raise_all(problems)
+
+
+def _meant(wrong: str, names: set[str]) -> str:
+    meant = closest(wrong, names, synonyms=False)
+    return f"did you mean '{meant}'? Or " if meant else ""

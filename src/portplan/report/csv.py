@@ -1,4 +1,4 @@
-"""The port matrix as CSV (UTF-8, a header row, one row per flow and protocol)."""
+"""The port matrix as CSV (UTF-8, a header row, one row per flow, protocol and port range)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import io
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.report.base import COLUMNS, matrix_rows
+from portplan.report.cover import Cover
 
 # Spreadsheets run a cell that starts with one of these as a formula (OWASP "CSV
 # injection"); a purpose taken from a hostile document must stay text.
@@ -22,9 +23,11 @@ class CsvReport:
     name = "csv"
     extension = "csv"
     binary = False
-    description = "CSV, one row per flow and protocol"
+    description = "CSV: the matrix, one row per flow, protocol and port range"
 
-    def render(self, deployment: Deployment, resolution: Resolution) -> str:
+    def render(
+        self, deployment: Deployment, resolution: Resolution, cover: Cover | None = None
+    ) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)

@@ -15,24 +15,28 @@ from portplan.report.diagram.dot import to_dot
 from portplan.report.diagram.mermaid import to_mermaid
 from portplan.report.diagram.model import (
     FORMATS,
+    LEVELS,
     Bundle,
     Cluster,
     Diagram,
     DiagramFormat,
     DiagramNode,
     Edge,
+    Level,
     bundle_edges,
 )
 from portplan.report.diagram.render import format_for, render, run_dot
 
 __all__ = [
     "FORMATS",
+    "LEVELS",
     "Bundle",
     "Cluster",
     "Diagram",
     "DiagramFormat",
     "DiagramNode",
     "Edge",
+    "Level",
     "bundle_edges",
     "deployment_diagram",
     "format_for",

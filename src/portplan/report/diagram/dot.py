@@ -6,6 +6,7 @@ from __future__ import annotations
 from portplan.report.diagram.model import (
     EDGE_COLOUR,
     FIREWALL_COLOUR,
+    LINK_COLOUR,
     Bundle,
     Cluster,
     Diagram,
@@ -150,10 +151,7 @@ def _graph_label(diagram: Diagram) -> str:
     parts = [f'<FONT POINT-SIZE="14"><B>{html(diagram.title)}</B></FONT>']
     if diagram.subtitle:
         parts.append(html(diagram.subtitle))
-    parts.append(
-        '<FONT POINT-SIZE="9">solid: required · dashed: optional or feature · red: crosses a '
-        "network firewall · double border: host firewall</FONT>"
-    )
+    parts.append(f'<FONT POINT-SIZE="9">{html(diagram.legend())}</FONT>')
     return "<BR/>".join(parts)
 
 
@@ -166,8 +164,10 @@ def _dot_node(node: DiagramNode) -> str:
             f"{html(node.host_firewall)}</FONT>"
         )
     attrs = [f"label=<{'<BR/>'.join(rows)}>"]
-    if node.kind == "external":
-        attrs.append('shape=box, style="rounded,filled,dashed", fillcolor="#fdf2e9"')
+    if node.kind in NODE_STYLES:
+        attrs.append(NODE_STYLES[node.kind])
+    if node.kind == "anchor":
+        attrs = [f'label="", xlabel=<{html(node.title)}>', NODE_STYLES["anchor"]]
     if node.optional:
         attrs.append('style="rounded,filled,dashed"')
     if node.host_firewall:
@@ -175,7 +175,36 @@ def _dot_node(node: DiagramNode) -> str:
     return f"{dot_id(node.id)} [{', '.join(attrs)}];"
 
 
+# How each kind of node other than a host or a role is drawn.
+NODE_STYLES = {
+    "external": 'shape=box, style="rounded,filled,dashed", fillcolor="#fdf2e9"',
+    "zone": 'shape=box, style="filled", fillcolor="#ffffff", color="#95a5a6"',
+    "firewall": (
+        f'shape=hexagon, style="filled,bold", fillcolor="#fdecea", color="{FIREWALL_COLOUR}", '
+        f'fontcolor="{FIREWALL_COLOUR}", penwidth=2, margin="0.05,0.04"'
+    ),
+    "link": f'shape=ellipse, style="filled", fillcolor="#eceff1", color="{LINK_COLOUR}"',
+    "anchor": f'shape=point, width=0.12, color="{LINK_COLOUR}"',
+}
+
+
+def _dot_wire(edge: Edge) -> str:
+    """A WAN/VPN link joining a site: thick, grey, no arrow; ``hub`` at the hub."""
+    hub = edge.label == "hub"
+    attrs = [
+        f'color="{LINK_COLOUR}"',
+        f"penwidth={5 if hub else 3}",
+        "dir=none",
+        "weight=0",
+    ]
+    if edge.label:  # beside the site's end, not floating along a long line
+        attrs.append(f'headlabel=<<B>{html(edge.label)}</B>>, fontcolor="{LINK_COLOUR}"')
+    return f"{dot_id(edge.source)} -> {dot_id(edge.target)} [{', '.join(attrs)}];"
+
+
 def _dot_edge(edge: Edge, flip: bool = False) -> str:
+    if edge.kind == "wire":
+        return _dot_wire(edge)
     label = "<BR/>".join(html(line) for line in edge.label_lines)
     attrs = [f"label=<{label}>"]
     if edge.conditional:

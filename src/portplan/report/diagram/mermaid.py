@@ -7,6 +7,7 @@ import re
 
 from portplan.report.diagram.model import (
     FIREWALL_COLOUR,
+    LINK_COLOUR,
     Cluster,
     Diagram,
     DiagramNode,
@@ -25,6 +26,15 @@ def mermaid_text(text: str) -> str:
     )
 
 
+# Mermaid shapes: a firewall is a hexagon, a WAN/VPN link a circle, an external a stadium.
+SHAPES = {
+    "external": ('(["', '"])'),
+    "firewall": ('{{"', '"}}'),
+    "link": ('(("', '"))'),
+    "anchor": ('(("', '"))'),
+}
+
+
 def to_mermaid(diagram: Diagram) -> str:
     """A Mermaid ``flowchart LR``: subgraphs for clusters, synthetic ids, escaped labels."""
     node_ids = {node.id: f"n{i}" for i, node in enumerate(diagram.nodes)}
@@ -37,7 +47,7 @@ def to_mermaid(diagram: Diagram) -> str:
         if node.host_firewall:
             lines.append(f"host firewall: {node.host_firewall}")
         label = "<br/>".join(mermaid_text(line) for line in lines)
-        shape = ('(["', '"])') if node.kind == "external" else ('["', '"]')
+        shape = SHAPES.get(node.kind, ('["', '"]'))
         return f"{node_ids[node.id]}{shape[0]}{label}{shape[1]}"
 
     def emit_cluster(cluster: Cluster, depth: int) -> None:
@@ -70,17 +80,33 @@ def to_mermaid(diagram: Diagram) -> str:
             if bundle.edge.firewalls:
                 firewalled.append(links)
             links += 1
+    wires: list[int] = []
     for edge in singles:
         label = "<br/>".join(mermaid_text(line) for line in edge.label_lines)
-        arrow = "-.->" if edge.conditional else "-->"
-        out.append(f'  {node_ids[edge.source]} {arrow}|"{label}"| {node_ids[edge.target]}')
-        if edge.firewalls:
-            firewalled.append(links)
+        arrow = "===" if edge.kind == "wire" else "-.->" if edge.conditional else "-->"
+        labelled = f'|"{label}"| ' if label else " "
+        out.append(f"  {node_ids[edge.source]} {arrow}{labelled}{node_ids[edge.target]}")
+        (wires if edge.kind == "wire" else firewalled if edge.firewalls else []).append(links)
         links += 1
+    out += _styles(diagram, node_ids, firewalled, wires)
+    return "\n".join(out) + "\n"
+
+
+def _styles(
+    diagram: Diagram, node_ids: dict[str, str], firewalled: list[int], wires: list[int]
+) -> list[str]:
+    """Colours: links that cross a firewall, WAN/VPN links, firewall nodes, host firewalls."""
+    out = []
     if firewalled:
         out.append(f"  linkStyle {','.join(str(i) for i in firewalled)} stroke:{FIREWALL_COLOUR}")
+    if wires:
+        out.append(f"  linkStyle {','.join(str(i) for i in wires)} stroke:{LINK_COLOUR}")
+    firewalls = [node_ids[n.id] for n in diagram.nodes if n.kind == "firewall"]
+    if firewalls:
+        out.append(f"  classDef firewall stroke:{FIREWALL_COLOUR},fill:#fdecea,stroke-width:2px")
+        out.append(f"  class {','.join(firewalls)} firewall")
     walled = [node_ids[n.id] for n in diagram.nodes if n.host_firewall]
     if walled:
         out.append(f"  classDef hostfw stroke:{FIREWALL_COLOUR},stroke-width:3px")
         out.append(f"  class {','.join(walled)} hostfw")
-    return "\n".join(out) + "\n"
+    return out

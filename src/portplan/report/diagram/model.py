@@ -15,9 +15,12 @@ from typing import Literal
 
 DiagramFormat = Literal["svg", "png", "dot", "mmd"]
 FORMATS: tuple[DiagramFormat, ...] = ("svg", "png", "dot", "mmd")
+Level = Literal["host", "zone"]
+LEVELS: tuple[Level, ...] = ("host", "zone")
 LABEL_WIDTH = 30  # characters per edge-label line before wrapping
 EDGE_COLOUR = "#1f4e79"
 FIREWALL_COLOUR = "#b22222"
+LINK_COLOUR = "#7f8c8d"
 
 
 @dataclass(frozen=True)
@@ -30,13 +33,18 @@ class Cluster:
     parent: str | None = None
 
 
+NodeKind = Literal["host", "external", "role", "zone", "firewall", "link", "anchor"]
+
+
 @dataclass(frozen=True)
 class DiagramNode:
-    """A host, an external endpoint, or (in a product diagram) a role."""
+    """A host, an external endpoint, a zone (zone level), a network firewall, a WAN/VPN link,
+    a site's edge (where a link meets a site without an edge firewall), or (in a product
+    diagram) a role."""
 
     id: str  # unique within the diagram; the name a reader sees as the node's title
     title: str
-    kind: Literal["host", "external", "role"]
+    kind: NodeKind
     details: tuple[str, ...] = ()
     cluster: str | None = None
     host_firewall: str | None = None  # platform of the host's own enforcement point
@@ -45,18 +53,23 @@ class DiagramNode:
 
 @dataclass(frozen=True)
 class Edge:
-    """All flows from one node to another that share one kind (required or conditional)."""
+    """All flows from one node to another that share one kind (required or conditional) —
+    or (``kind="wire"``) a WAN/VPN link joining a site, labelled ``hub`` at its hub."""
 
     source: str
     target: str
     services: tuple[str, ...]
     conditional: bool = False  # optional or tied to a feature: drawn dashed
     features: tuple[str, ...] = ()
-    firewalls: tuple[str, ...] = ()  # network enforcement points on the path
+    firewalls: tuple[str, ...] = ()  # network enforcement points crossed, when not drawn
     flows: tuple[str, ...] = ()
+    kind: Literal["flow", "wire"] = "flow"
+    label: str = ""  # a wire's label
 
     @property
     def label_lines(self) -> tuple[str, ...]:
+        if self.kind == "wire":
+            return (self.label,) if self.label else ()
         lines = wrap_words(self.services, LABEL_WIDTH)
         if self.features:
             lines.append("[" + ", ".join(self.features) + "]")
@@ -72,6 +85,22 @@ class Diagram:
     nodes: tuple[DiagramNode, ...]
     edges: tuple[Edge, ...]
     subtitle: str = ""
+
+    def legend(self) -> str:
+        """What the drawing's marks mean — only the marks it uses."""
+        parts = ["solid: required"]
+        flows = [e for e in self.edges if e.kind == "flow"]
+        if any(e.conditional for e in flows):
+            parts.append("dashed: optional or feature")
+        if any(n.kind == "firewall" for n in self.nodes):
+            parts.append("red box: network firewall, on the flows that cross it")
+        if any(e.firewalls for e in flows):
+            parts.append("red: crosses a network firewall")
+        if any(n.host_firewall for n in self.nodes):
+            parts.append("double border: host firewall")
+        if any(e.kind == "wire" for e in self.edges):
+            parts.append("grey: WAN/VPN link")
+        return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -91,7 +120,7 @@ def bundle_edges(edges: Sequence[Edge]) -> tuple[list[Edge], list[Bundle]]:
     style, targets reached from the same set of sources form one bundle (sources × targets)."""
     groups: dict[tuple[object, ...], list[Edge]] = {}
     for edge in edges:
-        if edge.source == edge.target:
+        if edge.source == edge.target or edge.kind == "wire":
             continue
         key = (edge.label_lines, edge.conditional, edge.firewalls)
         groups.setdefault(key, []).append(edge)

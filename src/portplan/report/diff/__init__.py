@@ -11,8 +11,8 @@ lists the flows added, removed and changed, with the ports that were widened or 
 fields when not given, so the form can be filled in by hand).
 """
 
+from portplan.report.cover import ChangeRequest
 from portplan.report.diff.base import (
-    ChangeRequest,
     Diff,
     FlowChange,
     RuleChange,

@@ -67,15 +67,6 @@ class Diff:
         return list(dict.fromkeys(r.point for r in self.rules))
 
 
-@dataclass(frozen=True)
-class ChangeRequest:
-    """The fields a change board asks for; empty ones are printed blank to be filled in."""
-
-    ticket: str = ""
-    owner: str = ""
-    justification: str = ""
-
-
 # --------------------------------------------------------------------------- service algebra
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from portplan.model.concrete import ConcreteFlow, Endpoint, Resolution
-from portplan.model.deployment import Deployment
+from portplan.model.deployment import Deployment, ProductUse
 from portplan.report.diff.base import (
     Diff,
     FlowChange,
@@ -192,4 +192,25 @@ def _deployment_notes(old: Deployment, new: Deployment) -> list[str]:
                 )
         if before.optional != use.optional:
             notes.append(f"{use.key}: optional flows {'on' if use.optional else 'off'}")
+        notes += _exception_notes(use, before)
+    return notes
+
+
+def _exception_notes(use: ProductUse, before: ProductUse) -> list[str]:
+    """Flows newly excluded or overridden (with the reason), and those no longer."""
+    notes: list[str] = []
+    for key, now, was in (
+        (
+            "excluded",
+            {e.flow: e.reason for e in use.exclude},
+            {e.flow: e.reason for e in before.exclude},
+        ),
+        (
+            "overridden",
+            {o.flow: o.reason for o in use.override},
+            {o.flow: o.reason for o in before.override},
+        ),
+    ):
+        notes += [f"{use.key}: flow {f} {key} — {now[f]}" for f in now if now[f] != was.get(f)]
+        notes += [f"{use.key}: flow {f} no longer {key}" for f in was if f not in now]
     return notes

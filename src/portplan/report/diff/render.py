@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from portplan.report.diff.base import ChangeRequest, Diff
+from portplan.report.cover import ChangeRequest
+from portplan.report.diff.base import Diff
 
 
 def to_json(diff: Diff, request: ChangeRequest | None = None) -> str:
@@ -22,6 +23,7 @@ def to_json(diff: Diff, request: ChangeRequest | None = None) -> str:
             "ticket": request.ticket,
             "owner": request.owner,
             "justification": request.justification,
+            "approver": request.approver,
         },
         "summary": _summary_data(diff),
         "notes": list(diff.notes),
@@ -116,7 +118,10 @@ def to_markdown(diff: Diff, request: ChangeRequest | None = None) -> str:
             ["Owner", request.owner],
             ["Justification", request.justification],
             ["Compared", diff.compared],
-            ["Approval", "☐ approved ☐ rejected — by: __________ date: __________"],
+            [
+                "Approval",
+                f"☐ approved ☐ rejected — by: {request.approver or '__________'} date: __________",
+            ],
         ],
     )
     out += ["", "## Summary", ""]
@@ -226,7 +231,7 @@ def to_xlsx(diff: Diff, request: ChangeRequest | None = None) -> bytes:
         ("Owner", request.owner),
         ("Justification", request.justification),
         ("Compared", diff.compared),
-        ("Approved by", ""),
+        ("Approved by", request.approver),
         ("Approval date", ""),
         ("Decision", ""),
     ]
