@@ -22,14 +22,14 @@ from tests.fuzz.targets import REGRESSIONS, TARGETS, check
 
 # Examples per target: about a minute for the whole suite on two busy CPUs.
 EXAMPLES = {
-    "service": 400,
-    "ports": 400,
-    "product-yaml": 150,
-    "deployment-yaml": 150,
-    "nft-json": 300,
-    "iptables-save": 300,
-    "extract-text": 150,
-    "extract-html": 120,
+    "service": 1000,
+    "ports": 1000,
+    "product-yaml": 300,
+    "deployment-yaml": 300,
+    "nft-json": 600,
+    "iptables-save": 600,
+    "extract-text": 300,
+    "extract-html": 250,
 }
 SAVED = sorted(path for path in REGRESSIONS.glob("*/*") if path.is_file())
 
