@@ -8,8 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from portplan.verify.netns import NetnsGroup, missing_requirements
+
+# No hypothesis deadline: a busy 2-CPU machine makes any per-example time limit a flaky timed
+# test, and speed goals are benchmarks (bench/), not tests.
+settings.register_profile("portplan", deadline=None)
+settings.load_profile("portplan")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.fuzz.targets import REGRESSIONS, TARGETS, check
+from portplan.errors import ValidationErrors
+from tests.fuzz.targets import REGRESSIONS, TARGETS, check, run_deployment
 
 # Examples per target: about a minute for the whole suite on two busy CPUs.
 EXAMPLES = {
@@ -70,3 +71,19 @@ def test_inputs_fuzzing_found_stay_handled(path: Path) -> None:
 def test_regressions_are_kept_per_target() -> None:
     assert SAVED, "regressions/ holds the inputs fuzzing found"
     assert {path.parent.name for path in SAVED} <= set(TARGETS)
+
+
+@pytest.mark.parametrize(("value", "read_as"), [("5", "a number"), ("true", "a yes/no value")])
+def test_a_yaml_number_is_no_address(value: str, read_as: str) -> None:
+    # Found by the fuzz suite: pydantic read 5 as 0.0.0.5 and true as 0.0.0.1 (silently).
+    text = (
+        "name: t\nsites: [{name: s}]\n"
+        f"zones: [{{name: z, site: s, cidrs: [10.0.0.0/24, {value}]}}]\n"
+        f"hosts: [{{name: h, zone: z, os: linux, addresses: [{value}]}}]\n"
+        "products: [{product: lrs-vpsx}]\n"
+    )
+    with pytest.raises(ValidationErrors) as info:
+        run_deployment(text.encode())
+    lines = info.value.lines()
+    assert [line.split(":")[1] for line in lines] == ["3", "4"], lines
+    assert all(f"'{value}' is not an address (YAML reads it as {read_as})" in x for x in lines)

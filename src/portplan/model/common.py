@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, get_origin
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    IPvAnyAddress,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
 from portplan.errors import PortplanError, ValidationError, raise_all
 from portplan.problems import ProblemCollector
@@ -85,3 +93,18 @@ def check_unique(info: ValidationInfo, section: str, names: Sequence[str], what:
             )
         seen.add(name)
     raise_all(problems)
+
+
+def not_a_number(value: Any) -> Any:
+    """Refuse a YAML number where an address belongs: pydantic would read ``5`` as 0.0.0.5
+    and ``true`` as 0.0.0.1."""
+    if isinstance(value, bool | int):
+        read_as = "a yes/no value" if isinstance(value, bool) else "a number"
+        raise ValueError(
+            f"'{str(value).lower()}' is not an address (YAML reads it as {read_as}) — write "
+            "e.g. 10.0.0.5 or 10.0.0.0/24"
+        )
+    return value
+
+
+Address = Annotated[IPvAnyAddress, BeforeValidator(not_a_number)]

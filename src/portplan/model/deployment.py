@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BeforeValidator,
     Field,
-    IPvAnyAddress,
     IPvAnyNetwork,
     PrivateAttr,
     ValidationInfo,
@@ -26,11 +25,13 @@ from pydantic import (
 
 from portplan.errors import ServiceSyntaxError
 from portplan.model.common import (
+    Address,
     Identifier,
     StrictModel,
     check_unique,
     collector,
     fail,
+    not_a_number,
     set_aside,
 )
 from portplan.model.service import PortSet, parse_service
@@ -60,6 +61,7 @@ def split_binding(text: str) -> tuple[str, str | None, str]:
 
 def _check_cidr(value: Any) -> Any:
     """Say what is wrong with a network, quoting it (pydantic's message names neither)."""
+    not_a_number(value)
     if isinstance(value, str):
         try:
             ipaddress.ip_network(value.strip())
@@ -98,13 +100,13 @@ class Zone(StrictModel):
 class Host(StrictModel):
     name: Identifier
     zone: Identifier
-    addresses: list[IPvAnyAddress] = Field(min_length=1)
+    addresses: list[Address] = Field(min_length=1)
     os: OperatingSystem | None = Field(
         default=None,
         description="required when a host firewall covers the host: it decides the firewall "
         "platform that fits and the management services (SSH, RDP, WinRM)",
     )
-    shared_addresses: list[IPvAnyAddress] = Field(
+    shared_addresses: list[Address] = Field(
         default_factory=list,
         description="addresses of this host that other hosts hold too (a cluster or virtual "
         "address); any other address on two hosts is an error",

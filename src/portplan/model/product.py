@@ -12,10 +12,11 @@ import re
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import Field, IPvAnyAddress, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from portplan.errors import PortplanError, ServiceSyntaxError, raise_all
 from portplan.model.common import (
+    Address,
     Identifier,
     StrictModel,
     check_unique,
@@ -119,7 +120,7 @@ class Flow(StrictModel):
         description="the flow is discovery sent to a multicast group or broadcast: it works "
         "only inside one network segment, never across a router",
     )
-    groups: list[IPvAnyAddress] = Field(
+    groups: list[Address] = Field(
         default_factory=list,
         description="multicast groups of a discovery flow (default: the well-known groups of "
         "mDNS, SSDP, WS-Discovery, LLMNR or SLP by port)",
