@@ -366,6 +366,8 @@ def _sentence_frame(sentence: str) -> Frame:
         frame = replace(frame, dst=_name_of(receiving.group("name")))
     if not (frame.src and frame.dst):
         frame = _grammar_frame(sentence, frame)
+    if not (frame.src or frame.dst):
+        frame = _open_pair(sentence, frame)
     if not (frame.src or frame.dst or frame.local):
         system = _FOR_SYSTEM.search(sentence)
         if system and names_system(system.group("name")):
@@ -374,8 +376,28 @@ def _sentence_frame(sentence: str) -> Frame:
 
 
 _TOPICAL = re.compile(
-    r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*)\b", re.I
+    r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*|requests?"
+    r"|calls|messages|queries|packets|sessions)\b",
+    re.I,
 )
+# A sentence that ends on its preposition: the list below names that end ("The X server
+# accepts TCP connections from:").
+_OPEN_END = re.compile(r"\b(?:from|to)\s*:\s*$", re.I)
+_LISTED = "the listed systems"
+
+
+def _open_pair(sentence: str, frame: Frame) -> Frame:
+    """ "X accepts connections from:" names X as the destination; "X connects to:" as the
+    source. The list's items are the other end."""
+    if not _OPEN_END.search(sentence):
+        return frame
+    pair = explicit_pair(sentence.rstrip().rstrip(":") + " " + _LISTED)
+    listed = _LISTED.removeprefix("the ")
+    if pair is None or listed not in (pair[0].lower(), pair[1].lower()):
+        return frame
+    if pair[0].lower() == listed:
+        return replace(frame, dst=pair[1])
+    return replace(frame, src=pair[0])
 
 
 def _topical_sentences(paragraph: str) -> list[str]:

@@ -26,6 +26,8 @@ from portplan.extract.document import (
     Table,
 )
 from portplan.extract.frames import Frame, read_sentence, read_title
+from portplan.extract.phrases import words
+from portplan.extract.sentences import verb_index
 from portplan.extract.statements import split_sentences
 from portplan.extract.vocabulary import ENTITY_HEADS
 
@@ -194,7 +196,10 @@ def _intro_frame(text: str) -> Frame:
     ("All nodes to Manager:") or a sentence ("… must be open on the X:")."""
     title = read_title(text)
     if not title.empty and len(text.split()) <= 10 and not _has_verb(text):
-        return title
+        # A short line with a verb may still be a sentence that names its ends ("The X
+        # server accepts connections from:"); the title reading would keep the verb.
+        sentence = read_sentence(text) if verb_index(words(text)) is not None else title
+        return title if sentence.empty else sentence
     return read_sentence(text)
 
 

@@ -112,6 +112,14 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         and not _has_head([content[-1].lower()])
     ):
         return False  # "allow remote agent trigger": an action ("access points" is a thing)
+    if (
+        len(content) > 1
+        and content[0].islower()
+        and len(content[0]) > 5
+        and content[0].endswith("ing")
+        and not _has_head([content[-1].lower()])
+    ):
+        return False  # "scraping Tomcat metrics": an activity ("monitoring agents" are things)
     if all(word_protocols(w) is not None or w.lower() in STOP for w in content):
         return False  # "UDP and TCP", "HTTP or HTTPS"
     if any(w.lower() in ("is", "are", "was", "were", "be") for w in content):

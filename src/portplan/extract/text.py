@@ -532,12 +532,17 @@ class TextReader:
         self.reading.used.update(statement.lines)
 
     def _unparsed(self, statement: Statement, reason: str) -> None:
-        spec = parse_ports(statement.text, numbers_are_ports=False)
+        # What the line opens with decides whether it is worth a note (a port offset, a port
+        # number); a longer text is not parsed again to the end for that.
+        spec = parse_ports(statement.text[:_NOTE_PARSED], numbers_are_ports=False)
         if spec.offset is not None:
             reason = f"a port offset (+{spec.offset}), not a flow — model it as an offset variable"
         elif not spec.has_ports and not _states_numbers(statement.text):
             return  # "a list of the TCP and UDP ports" names no port: nothing to act on
         self.reading.unparsed.append(Unparsed(statement.line, statement.text, reason))
+
+
+_NOTE_PARSED = 4000
 
 
 def _names_host(text: str) -> bool:
