@@ -718,3 +718,78 @@ def test_entities_and_two_headed_arrows_in_flow_cells() -> None:
         ("Console", "Server", "tcp/443"),
         ("Server", "Replica", "tcp/5432"),
     ]
+
+
+def test_a_sentence_before_a_bare_default_port_names_both_ends() -> None:
+    result = extract(
+        "## Admin API\n\n"
+        "The admin API server accepts HTTP requests from operator workstations. The requests\n"
+        "carry a session token issued at login.\n\n"
+        "Default port: 9443\n"
+    )
+    [flow] = result.flows
+    assert (flow.src, flow.dst, flow.ports) == (
+        "operator workstations",
+        "admin API server",
+        ("9443",),
+    )
+    assert flow.purpose == "Default port: 9443"  # said once, not twice
+
+
+def test_a_sentence_ending_on_from_names_the_listener_of_the_list_below() -> None:
+    result = extract(
+        "## Listeners\n\n"
+        "The Tallowin ingest server accepts SMTP connections from:\n\n"
+        "* partner mail relays\n"
+        "* internal mail servers\n\n"
+        "Default port: 2525\n"
+    )
+    assert [(f.dst, f.ports) for f in result.flows] == [("Tallowin ingest server", ("2525",))]
+
+
+def test_an_imperative_intro_names_no_system() -> None:
+    result = extract(
+        "## Inbound\n\n"
+        "Whitelist the following ports:\n\n"
+        "| Protocol  | Port | Description       |\n"
+        "| --------- | ---- | ----------------- |\n"
+        "| TCP & UDP | 4242 | Cluster heartbeat |\n"
+        "| TCP       | 22   | SSH               |\n"
+    )
+    assert [(f.dst, summary(f)[2], f.purpose) for f in result.flows] == [
+        ("", "tcp+udp/4242", "Cluster heartbeat"),
+        ("", "tcp/22", "SSH"),
+    ]
+
+
+def test_port_numbers_nested_under_a_service_and_transport_label() -> None:
+    result = extract(
+        "# Mail relay ports\n\n* SMTP TCP\n    *    25, 587\n* Syslog UDP\n    *    514\n"
+    )
+    assert [(f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Mail relay", "tcp/25,587"),
+        ("Mail relay", "udp/514"),
+    ]
+
+
+def test_port_lines_with_configuration_file_comments() -> None:
+    result = extract(
+        "Each line names a port and the protocols the mail gateway must allow.\n"
+        "8025   tcp       # quarantine web console\n"
+        "5353   tcp udp   # internal name cache\n"
+    )
+    assert [(summary(f)[2], f.purpose) for f in result.flows] == [
+        ("tcp/8025", "quarantine web console"),
+        ("tcp+udp/5353", "internal name cache"),
+    ]
+
+
+def test_an_activity_in_a_note_is_not_a_client() -> None:
+    result = extract(
+        "## Inbound ports of the Atlas server\n\n"
+        "| Port | Protocol | Notes |\n"
+        "| ---- | -------- | ----- |\n"
+        "| 9100 | TCP | Required for scraping node exporter metrics. |\n"
+    )
+    [flow] = result.flows
+    assert flow.src == "" and flow.dst == "Atlas server"

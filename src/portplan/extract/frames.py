@@ -160,12 +160,18 @@ def _direction_words(lowered: list[str]) -> Direction | None:
     return None
 
 
+_IMPERATIVES = words_of("open allow whitelist allowlist permit enable configure add ensure unblock")
+
+
 def _remaining_name(text: str) -> str:
     """What a title names once topic words are gone: "External Inbound Server Ports" →
     "Server", "Ports used by the Policy Service nodes" → "Policy Service nodes". The title is
     cut at connecting words; the last part that still names a system wins ("Rules for X")."""
     runs: list[list[str]] = [[]]
-    for word in words(text):
+    found = words(text)
+    if found and found[0].lower() in _IMPERATIVES:
+        found = found[1:]  # "Whitelist the following ports:" asks, it names nothing
+    for word in found:
         if word.lower() in _CONNECTORS or word in "(),":
             runs.append([])
         else:

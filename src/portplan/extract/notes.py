@@ -31,7 +31,8 @@ _FROM_TO = re.compile(
 )
 _FROM_CLIENTS = re.compile(
     r"\b(?:connections?|requests?|traffic|data|calls?|queries|messages|packets)\s+(?:\w+\s+){0,2}?"
-    r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)"
+    r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)"
+    r"\s*(?:[.,;(]|\band\b|\bto\b|\bfor\b|$)"
     r"|\bused\s+by\s+(?:the\s+)?(?P<by>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)",
     re.IGNORECASE,
 )

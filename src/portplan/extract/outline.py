@@ -26,7 +26,8 @@ from portplan.extract.document import (
     Table,
 )
 from portplan.extract.frames import Frame, read_sentence, read_title
-from portplan.extract.phrases import words
+from portplan.extract.inline import clean_inline
+from portplan.extract.phrases import is_service_label, words
 from portplan.extract.sentences import verb_index
 from portplan.extract.statements import split_sentences
 from portplan.extract.vocabulary import ENTITY_HEADS
@@ -213,6 +214,8 @@ def _has_verb(text: str) -> bool:
 def _item_frame(text: str) -> Frame:
     """What a list item says about the items nested under it: "Manager → Agents",
     "If using the OpenStorage plug-in:" (optional), "tcp/80" (a service)."""
+    if is_service_label(clean_inline(text).strip(" :")):
+        return Frame()  # "SIP TCP/UDP" over its port numbers says what they are for
     if text.rstrip().endswith(":") or len(text.split()) <= 8:
         return _intro_frame(text)
     return read_sentence(text)

@@ -81,6 +81,17 @@ def _is_port_phrase(lowered: list[str], heads: bool) -> bool:
     return False
 
 
+def is_service_label(text: str) -> bool:
+    """A few words that only name applications and transports ("SIP TCP/UDP", "RTP UDP",
+    "SSH"), no digits: what a flow is for, not a system."""
+    found = [w for w in re.split(r"[\s/,&+]+", text.strip()) if w]
+    return (
+        0 < len(found) <= 4
+        and not any(c.isdigit() for c in text)
+        and all(word_protocols(w) is not None for w in found)
+    )
+
+
 def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     """Whether words name a system, a group of systems, a host or a proper name.
 

@@ -52,7 +52,12 @@ _PEER = re.compile(r"^\s*(from|to)\s+(?:the\s+)?([^.;,(]+?)\s*(?:[.;,(]|$)", re.
 _CHECK_MARK = re.compile(r"^\s*(?:[✓✔☑✅xX•●*]|yes|y|ja|oui)\s*$", re.IGNORECASE)
 _PROTOCOL_NAME = re.compile(r"^\s*(tcp|udp|sctp)\s*$", re.IGNORECASE)
 _PROTOCOL_IN_HEADER = re.compile(r"\b(tcp|udp|sctp)\b", re.IGNORECASE)
-_TRANSPORT_ONLY = re.compile(r"^[\s(]*(?:tcp|udp|sctp|icmp|tcp/udp|udp/tcp)[\s)]*$", re.I)
+# "TCP", "TCP/UDP", "TCP & UDP", "UDP or TCP": transports only, nothing the flow is for.
+_TRANSPORT_ONLY = re.compile(
+    r"^[\s(]*(?:tcp|udp|sctp|icmp)(?:\s*(?:/|,|&|\+|\band\b|\bor\b|\s)\s*(?:tcp|udp|sctp|icmp))*"
+    r"[\s)]*$",
+    re.I,
+)
 _NAME_TO_NAME = re.compile(
     r"^(?:from\s+)?(?:the\s+)?([A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4}?)\s+to\s+(?:the\s+)?"
     r"([A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4})$"

@@ -35,7 +35,7 @@ from portplan.extract.inline import clean_inline
 from portplan.extract.mentions import End, Mention
 from portplan.extract.notes import NotedEnds, read_notes
 from portplan.extract.outline import Context
-from portplan.extract.phrases import HOST_NAME, tidy_name, words
+from portplan.extract.phrases import HOST_NAME, is_service_label, tidy_name, words
 from portplan.extract.ports import (
     PortGroup,
     fill_protocols,
@@ -116,7 +116,8 @@ def _peer(text: str) -> End | None:
 
 
 def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: str) -> Mention:
-    purpose = " ".join(part for part in (statement.sentence, *statement.port_phrases) if part)
+    phrases = [p for p in statement.port_phrases if p != statement.sentence]  # said once
+    purpose = " ".join(part for part in (statement.sentence, *phrases) if part)
     purpose = re.sub(r"^\s*(?:step\s+)?\d{1,2}\s*[.):]\s*", "", clean_inline(purpose))
     whole = " ".join((statement.sentence, *statement.port_phrases))
     noted = read_notes(clean_inline(whole)) if kind in ("item", "definition") else NotedEnds()
@@ -269,7 +270,7 @@ class TextReader:
     def item(self, block: ListItem, index: int) -> None:
         if index in self.consumed:
             return
-        statement = item_statement(block.lines)
+        statement = item_statement(self._labelled(block, index))
         # A numbered step tells a conversation; a numbered list of ports ("1. 80 TCP - web
         # admin panel") is a list like any other.
         step = (block.ordered or block.marker[:1].isdigit()) and not _PORT_FIRST.match(block.text)
@@ -412,6 +413,23 @@ class TextReader:
             dst=end if frame[0].items == "dst" else src,
         )
         self._add(mention, statement)
+
+    def _labelled(self, block: ListItem, index: int) -> Sequence[TextLine]:
+        """A nested item that holds only port numbers ("5060, 5061") under an item that only
+        names its service and transport ("SIP TCP/UDP"): the parent's words label it."""
+        if block.depth == 0 or any(c.isalpha() for c in block.text):
+            return block.lines
+        for j in range(index - 1, -1, -1):
+            parent = self.blocks[j]
+            if not isinstance(parent, ListItem) or parent.depth < block.depth - 1:
+                break
+            if parent.depth == block.depth - 1:
+                label = clean_inline(parent.text).strip(" :")
+                if is_service_label(label):
+                    first = block.lines[0]
+                    return (TextLine(first.line, f"{label} {first.text}"), *block.lines[1:])
+                break
+        return block.lines
 
     def _children(self, index: int) -> list[int]:
         parent = self.blocks[index]

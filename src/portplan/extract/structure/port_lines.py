@@ -36,8 +36,9 @@ _PORT = re.compile(
 # "AJP13" or "DHCPv6", is part of a name).
 _LEAD = re.compile(r"^(?:[^\d]|(?<=[A-Za-z])\d|(?<=[A-Za-z]\d)\d)*$")
 _PROTOCOL_LEAD = re.compile(
-    r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,)\s*(?:tcp|udp|sctp))*)\b", re.I
+    r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,|\s)\s*(?:tcp|udp|sctp))*)\b", re.I
 )
+_COMMENT_MARK = re.compile(r"^(?:#|//|;)\s*")
 _HEADER_PORT = re.compile(r"\bports?\b", re.IGNORECASE)
 _COMPONENT_AFTER = re.compile(
     r"\bports?\b.*\b(?:component|server|daemon|process|device|host|node)s?\b",
@@ -94,6 +95,7 @@ def _port_led(text: str) -> tuple[str, str, str, str] | None:
     lead = _PROTOCOL_LEAD.match(rest)
     if lead and not protocol:
         protocol, rest = lead.group(1), rest[lead.end() :].strip()
+    rest = _COMMENT_MARK.sub("", rest)  # "53 tcp udp   # DNS": a configuration file's comment
     return name, match.group("port").strip(), protocol, rest
 
 
