@@ -793,3 +793,43 @@ def test_an_activity_in_a_note_is_not_a_client() -> None:
     )
     [flow] = result.flows
     assert flow.src == "" and flow.dst == "Atlas server"
+
+
+def test_firewall_commands_under_headings_are_commands_not_rows() -> None:
+    result = extract(
+        "# MASTER\nufw allow 6443/tcp\nufw allow 2379:2380/tcp\n"
+        "# WORKER\nufw allow 10250/tcp\nufw allow 30000:32767/tcp\n"
+    )
+    assert [(f.dst, summary(f)[2]) for f in result.flows] == [
+        ("MASTER", "tcp/6443"),
+        ("MASTER", "tcp/2379-2380"),
+        ("WORKER", "tcp/10250"),
+        ("WORKER", "tcp/30000-32767"),
+    ]
+
+
+def test_the_document_subject_opens_what_goes_outbound() -> None:
+    result = extract(
+        "Quillmate Port Requirements\n\n"
+        "The following ports must be available when running Quillmate.\n\n"
+        "Inbound\n\n"
+        "  • 443 (TCP): Web interface.\n\n"
+        "Outbound\n\n"
+        "  • 25 (TCP): Mail to the relay.\n"
+        "  • 2376 (TCP): Docker daemon of the Quillmate builders.\n"
+    )
+    ends = [(f.src, f.dst, f.ports) for f in result.flows]
+    assert ends[0] == ("", "Quillmate", ("443",))
+    assert ends[2] == ("Quillmate", "", ("2376",))
+
+
+def test_a_pronoun_is_no_end_the_sentence_before_names_them() -> None:
+    result = extract(
+        "## Database\n\n"
+        "Ledgerly Reports communicates with SQL Server using the ports that SQL Server has\n"
+        "been set up to use. By default these are 1433 (TCP) and 1434 (UDP).\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Ledgerly Reports", "SQL Server", "tcp/1433"),
+        ("Ledgerly Reports", "SQL Server", "udp/1434"),
+    ]

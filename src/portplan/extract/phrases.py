@@ -103,6 +103,8 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     lowered = [w.lower() for w in phrase if w not in "(),"]
     if not lowered or all(w in DETERMINERS for w in lowered):
         return False
+    if lowered[-1] in _PRONOUNS:
+        return False  # "By default these (are 1433)": a word pointing back, not a name
     content = _content(phrase)
     if _is_port_phrase(lowered, _has_head(lowered)):
         return False
@@ -144,6 +146,7 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     return _is_proper_name(head, phrase, sentence_start=sentence_start)
 
 
+_PRONOUNS = words_of("these those this that they it them which")
 _PREPOSITIONS = words_of("of for in on at with from to via by over through into within using")
 _ACTIVITY = re.compile(r"(?:tion|sion|ment|ing|ance|ence|ity|ness|ship|ure)s?$", re.IGNORECASE)
 

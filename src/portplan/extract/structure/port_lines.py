@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from portplan.extract.commands import looks_like_command
 from portplan.extract.ports import parse_protocols
 from portplan.extract.structure.base import LineState, RuleMatch
 from portplan.extract.structure.cells import make_table
@@ -88,8 +89,9 @@ def _port_led(text: str) -> tuple[str, str, str, str] | None:
     name = stripped[: match.start()].strip(" :–—-")
     if not _LEAD.match(name) or len(name.split()) > _MAX_LEAD_WORDS or _NOT_A_NAME.search(name):
         return None  # "LPR communication (port 515) is …": a sentence, not a row
-    if direction_of(name) is not None or _INSTRUCTION.match(name):
-        return None  # "Inbound: 443/tcp (local UI), 22/tcp from …", "Allow inbound TCP 443 to …"
+    if direction_of(name) is not None or _INSTRUCTION.match(name) or looks_like_command(stripped):
+        return None  # "Inbound: 443/tcp (local UI), 22/tcp from …", "Allow inbound TCP 443 to …",
+        # "ufw allow 10250/tcp" (a command, read as one)
     rest = stripped[match.end() :].strip()
     protocol = (match.group("proto") or "").strip(" /")
     lead = _PROTOCOL_LEAD.match(rest)
