@@ -833,3 +833,33 @@ def test_a_pronoun_is_no_end_the_sentence_before_names_them() -> None:
         ("Ledgerly Reports", "SQL Server", "tcp/1433"),
         ("Ledgerly Reports", "SQL Server", "udp/1434"),
     ]
+
+
+def test_the_system_that_uses_the_ports_of_a_table_is_its_local_end() -> None:
+    result = extract(
+        "## Central computer ports\n\n"
+        "The central computer uses the following ports for communication with other\n"
+        "Tallyline components.\n\n"
+        "| Port | To component | Direction | Purpose |\n"
+        "| ---- | ------------ | --------- | ------- |\n"
+        "| TCP 1433 | Database server | Outbound | Reports database |\n"
+        "| TCP 8530 | Update server | Outbound | Updates |\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("central computer", "Database server", "tcp/1433"),
+        ("central computer", "Update server", "tcp/8530"),
+    ]
+
+
+def test_hyphenated_headers_and_a_row_broken_inside_an_empty_cell() -> None:
+    result = extract(
+        "| Component | Source | Destina-tion | Direction | TCP/ UDP | Service | Port | Notes |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| Discovery | Master Server | Client Devices | Bi-directional | TCP | SSH | 22 | Scan |\n"
+        "| Agent link | Client Devices | Master Server | Bi-directional | \n"
+        " | HTTP | 1610 | The agent's port. |\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Master Server", "Client Devices", "tcp/22"),
+        ("Client Devices", "Master Server", "tcp/1610"),
+    ]

@@ -240,6 +240,13 @@ _TO_SIDE = re.compile(
     r"(?:the\s+|your\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)" + _END_OF_NAME,
     re.IGNORECASE,
 )
+# "The central computer uses the following ports …", "CouchDB also uses these ports:": the
+# system whose ports the table or list gives.
+_USES_PORTS = re.compile(
+    r"^(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s+(?:also\s+)?(?:uses?|requires?|needs?)\s+"
+    r"(?:the\s+following|these|several|two|three|four|some)\s+(?:\w+\s+){0,2}?ports?\b",
+    re.IGNORECASE,
+)
 _FOR_SYSTEM = re.compile(
     r"\bfor\s+(?:the\s+)?"
     r"(?P<name>both\s+nodes|all\s+nodes|each\s+node|every\s+node|[\w][\w .'\-]{1,40}?)"
@@ -364,6 +371,9 @@ def _sentence_frame(sentence: str) -> Frame:
         # "Ports must be open on the X", "… a firewall on the X": the system the rules are
         # for — the destination of what comes in, the source of what goes out.
         frame = replace(frame, local=_name_of(ports_on.group("name")))
+    uses = _USES_PORTS.search(sentence) if not frame.local else None
+    if uses and _name_of(uses.group("name")):
+        frame = replace(frame, local=_name_of(uses.group("name")))
     side = _FROM_SIDE.search(sentence)
     if side and _name_of(side.group("name")) and _name_of(side.group("name")) != frame.dst:
         frame = replace(frame, src=_name_of(side.group("name")))
