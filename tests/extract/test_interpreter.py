@@ -863,3 +863,23 @@ def test_hyphenated_headers_and_a_row_broken_inside_an_empty_cell() -> None:
         ("Master Server", "Client Devices", "tcp/22"),
         ("Client Devices", "Master Server", "tcp/1610"),
     ]
+
+
+def test_notes_that_name_the_user_and_the_listener_of_a_port() -> None:
+    result = extract(
+        "Table 1. Minimum required ports\n\n"
+        "| Port | Protocol | Direction | Comments |\n"
+        "| ---- | -------- | --------- | -------- |\n"
+        "| 443 | TCP | Outbound | Used by the agent for outbound connections over HTTP. |\n"
+        "| 2144 | TCP | Listening | Internal only. The agent process listens on this port. |\n"
+    )
+    assert [(f.src, f.dst) for f in result.flows] == [
+        ("agent", "HTTP server"),
+        ("", "agent process"),
+    ]
+
+
+def test_a_port_written_before_its_protocol_is_never_dropped_silently() -> None:
+    result = extract("Function\nManager\nDirection\n->\n5985/tcp\n(80/tcp)*\nHTTP\n")
+    reported = {item.line for item in result.unparsed} | {f.evidence.line for f in result.flows}
+    assert {5, 6} <= reported
