@@ -56,6 +56,9 @@ def _read_blocks(blocks: Sequence[StructuredBlock], shape: Outline) -> _Found:
             found.mentions.extend(reading.mentions)
             found.unparsed.extend(reading.unparsed)
             found.used.update(reading.used)
+            if reading.used and block.lines:
+                # The lines between two rows are the upper row's cell text run over lines.
+                found.used.update(range(min(block.lines), max(block.lines) + 1))
             if reading.orphans:
                 text.paragraph(Paragraph(tuple(reading.orphans)), index)
         elif isinstance(block, CodeBlock):

@@ -49,6 +49,7 @@ from portplan.extract.structure import (
     mkdocs_admonition,
     one_cell_per_line,
     paragraph,
+    pipe_cells,
     pipe_rows,
     pipe_table,
     port_lines,
@@ -117,6 +118,9 @@ RULES: list[BlockRule] = [
     ),
     BlockRule(
         "pipe_table", pipe_table.pipe_table, interrupts_paragraph=True, starts=pipe_table.starts
+    ),
+    BlockRule(
+        "pipe_cells", pipe_cells.pipe_cells, interrupts_paragraph=True, starts=pipe_cells.starts
     ),
     BlockRule("grid_table", grid_table.grid_table, starts=grid_table.starts, first="+"),
     BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts, first="="),
