@@ -883,3 +883,28 @@ def test_a_port_written_before_its_protocol_is_never_dropped_silently() -> None:
     result = extract("Function\nManager\nDirection\n->\n5985/tcp\n(80/tcp)*\nHTTP\n")
     reported = {item.line for item in result.unparsed} | {f.evidence.line for f in result.flows}
     assert {5, 6} <= reported
+
+
+def test_check_mark_rules_wrapped_mid_phrase_and_a_note_label() -> None:
+    result = extract(
+        "This leads to the following firewall rule for the connection to the listener.\n"
+        "✓ Allow connections from the Application Agent system to port 5555\n"
+        "on the CM system\n"
+        "NOTE\n"
+        "This rule allows connections from the DMZ to the intranet.\n"
+        "The resulting firewall rule for the connection to the session process is:\n"
+        "✓ Allow connections from the Application Agent system to ports\n"
+        "20000-20004 on the CM system\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Application Agent system", "CM system", "tcp/5555"),
+        ("Application Agent system", "CM system", "tcp/20000-20004"),
+    ]
+
+
+def test_a_port_recommended_open_on_a_system() -> None:
+    result = extract(
+        "Vendors recommend having port 10000 open and available on the media server as well\n"
+        "as on the remote systems.\n"
+    )
+    assert [(f.dst, f.ports) for f in result.flows] == [("media server", ("10000",))]

@@ -222,7 +222,7 @@ _OPEN_ON = re.compile(
     r"\b(?:open|opened|enabled|allowed|permitted|reachable|accessible|available"
     r"|firewall(?:\s+configuration)?)\b[^.]{0,30}?"
     r"\b(?:on|at)\s+(?:the\s+|all\s+|each\s+|every\s+|both\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)"
-    r"\s*(?=[.,;:(]|\band\b|\bfor\b|\bto\b|$)",
+    r"\s*(?=[.,;:(]|\band\b|\bfor\b|\bto\b|\bas\s+well\b|$)",
     re.IGNORECASE,
 )
 _END_OF_NAME = r"\s*(?=[.,;:()]|\bto\b|\bfor\b|\bin\s+order\b|\bwhen\b|\bif\b|$)"

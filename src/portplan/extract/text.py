@@ -264,6 +264,11 @@ class TextReader:
                 src, dst = before_src, before_dst
         if src is None and dst is None and statement.follows:
             src, dst = earlier
+        if src is None and dst is None:
+            # "… having port 10000 open on the media server": the system it is open on.
+            local = read_sentence(clean_inline(statement.sentence)).local
+            if local:
+                dst = End(local, "sentence words")
         return src, dst
 
     # -- list items and steps -----------------------------------------------------------------
