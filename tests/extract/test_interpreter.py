@@ -908,3 +908,18 @@ def test_a_port_recommended_open_on_a_system() -> None:
         "as on the remote systems.\n"
     )
     assert [(f.dst, f.ports) for f in result.flows] == [("media server", ("10000",))]
+
+
+def test_a_german_table_with_its_caption_and_directions() -> None:
+    result = extract(
+        "Tabelle 1. Minimal erforderliche Ports\n\n"
+        "| Port | Protokoll | Richtung | Anmerkungen |\n"
+        "| ---- | --------- | -------- | ----------- |\n"
+        "| 443 | TCP | Ausgang | Verbindungen zum Portal. |\n"
+        "| 2144 | TCP | Eingehend | Nur intern. |\n"
+    )
+    assert [(summary(f)[2], f.purpose) for f in result.flows] == [
+        ("tcp/443", "Verbindungen zum Portal."),
+        ("tcp/2144", "Nur intern."),
+    ]
+    assert all(not f.src and not f.dst for f in result.flows)  # "Tabelle" names no system

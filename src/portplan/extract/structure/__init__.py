@@ -195,7 +195,7 @@ RULES: list[BlockRule] = [
         first="-*_=~^+#.:'\"`<>",
     ),
     BlockRule(
-        "caption", caption.caption, interrupts_paragraph=True, starts=caption.starts, first=".TF"
+        "caption", caption.caption, interrupts_paragraph=True, starts=caption.starts, first=".TFA"
     ),
     # Lists and definitions.
     BlockRule("list_item", list_item.list_item, interrupts_paragraph=True, starts=list_item.starts),
