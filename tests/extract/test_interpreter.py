@@ -923,3 +923,16 @@ def test_a_german_table_with_its_caption_and_directions() -> None:
         ("tcp/2144", "Nur intern."),
     ]
     assert all(not f.src and not f.dst for f in result.flows)  # "Tabelle" names no system
+
+
+def test_a_summary_sentence_takes_the_transport_its_table_writes() -> None:
+    result = extract(
+        "The relay multicasts to the agents via port 15000 (see the table below).\n\n"
+        "| Device | Port | Protocol | Purpose |\n"
+        "| ------ | ---- | -------- | ------- |\n"
+        "| Agent | 15000 | UDP | Multicast updates |\n"
+    )
+    assert [summary(f)[2] for f in result.flows] == ["udp/15000", "udp/15000"]
+    assert result.flows[0].evidence.protocol_from == (
+        "the same port written with its transport elsewhere in the document"
+    )
