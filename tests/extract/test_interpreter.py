@@ -693,7 +693,7 @@ def test_between_one_group_modal_verbs_end_names_and_open_on_x_for_y() -> None:
     assert [summary(f) for f in result.flows] == [
         ("nodes", "nodes", "tcp/7000-7010"),
         ("proxy", "updates.example.com", "tcp/443"),
-        ("agent traffic", "collector", "tcp/9000"),
+        ("agent", "collector", "tcp/9000"),
     ]
 
 
@@ -936,3 +936,26 @@ def test_a_summary_sentence_takes_the_transport_its_table_writes() -> None:
     assert result.flows[0].evidence.protocol_from == (
         "the same port written with its transport elsewhere in the document"
     )
+
+
+def test_start_and_end_port_columns_make_one_range() -> None:
+    result = extract(
+        "|service|protocol|action|start port|end port|comment\n"
+        "|---|---|---|---|---|---|\n"
+        "etcd|TCP|allow|2379|2380|\n"
+        "dns|UDP|allow|53|\n"
+    )
+    assert [summary(f)[2] for f in result.flows] == ["tcp/2379-2380", "udp/53"]
+
+
+def test_what_a_port_is_for_is_not_its_client() -> None:
+    result = extract(
+        "# Security Group\n\n"
+        "- Docker swarm\n"
+        "  - `TCP/UDP:7946` for overlay network node discovery\n"
+        "  - `UDP:4789` for overlay network traffic\n"
+    )
+    assert [(f.src, f.dst) for f in result.flows] == [
+        ("", "Docker swarm"),
+        ("", "Docker swarm"),
+    ]

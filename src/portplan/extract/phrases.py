@@ -152,8 +152,13 @@ _ACTIVITY = re.compile(r"(?:tion|sion|ment|ing|ance|ence|ity|ness|ship|ure)s?$",
 
 
 def is_activity(word: str) -> bool:
-    """ "Transmission", "Synchronization", "Monitoring": a word for an activity, not a system."""
-    return bool(_ACTIVITY.search(word)) and word.lower() not in ENTITY_HEADS
+    """ "Transmission", "Synchronization", "Monitoring", "discovery", "traffic": a word for an
+    activity, not a system."""
+    lowered = word.lower()
+    return (bool(_ACTIVITY.search(word)) or lowered in _ACTIVITIES) and lowered not in ENTITY_HEADS
+
+
+_ACTIVITIES = words_of("traffic discovery access metrics backup backups sync replication")
 
 
 def _head_words(content: list[str]) -> list[str]:

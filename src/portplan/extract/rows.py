@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from portplan.extract.columns import ColumnRole, Header
@@ -231,6 +232,19 @@ def listener_column(header: Header, rows: list[Row]) -> Header:
     return Header(header.cells, tuple(roles))
 
 
+_LOW_BOUND = re.compile(r"\b(?:start|from|begin|first|low|min)", re.I)
+_HIGH_BOUND = re.compile(r"\b(?:end|to|last|high|max)", re.I)
+
+
+def _bounds(header: Header, indexes: Sequence[int]) -> bool:
+    """Two port columns that are the low and the high end of one range."""
+    if len(indexes) != 2:
+        return False
+    low, high = (header.cells[i] for i in indexes)
+    split = [re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text) for text in (low, high)]  # FromPort
+    return bool(_LOW_BOUND.search(split[0])) and bool(_HIGH_BOUND.search(split[1]))
+
+
 class Cells:
     """A row's cells by role (extra cells beyond the header join the last column)."""
 
@@ -248,6 +262,10 @@ class Cells:
         indexes = self.header.indexes(role)
         if len(indexes) == 1:
             return self.cells[indexes[0]]
+        if role is ColumnRole.PORT and _bounds(self.header, indexes):
+            # "start port | end port", "FromPort | ToPort": one range, not two ports.
+            low, high = (self.cells[i].strip() for i in indexes)
+            return f"{low}-{high}" if low and high and low != high else low or high
         return " ".join(self.cells[i] for i in indexes if self.cells[i])
 
     def name(self, role: ColumnRole) -> str:

@@ -249,6 +249,8 @@ def _opened_on(found: list[str], lowered: list[str]) -> tuple[str, str] | None:
             client, _ = noun_phrase(found, end + 1)
             if "(" in client:
                 client = client[: client.index("(")]  # "(device inform)" says why
+            if len(client) > 1 and client[-1].lower() in ("traffic", "connections", "requests"):
+                client = client[:-1]  # "for agent traffic": the agents
             if is_entity(client):
                 return _name(client), _name(server)
     return None

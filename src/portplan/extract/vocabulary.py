@@ -256,7 +256,8 @@ GENERIC_TITLE_WORDS = words_of(
     external internal inbound outbound incoming outgoing ingress egress direction directions
     local remote ports/protocols service services appendix chapter section part page contents
     misc miscellaneous various optional recommended typical standard example examples
-    minimum maximum minimal mandatory essential using deploying
+    minimum maximum minimal mandatory essential using deploying group groups policy policies
+    settings
     monitoring management access accessible administration troubleshooting debugging internet
     wan lan intranet linux windows macos unix
     settings setting address addresses listen values options parameters properties voip telephony
