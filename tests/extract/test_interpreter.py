@@ -693,7 +693,7 @@ def test_between_one_group_modal_verbs_end_names_and_open_on_x_for_y() -> None:
     assert [summary(f) for f in result.flows] == [
         ("nodes", "nodes", "tcp/7000-7010"),
         ("proxy", "updates.example.com", "tcp/443"),
-        ("agent traffic", "collector", "tcp/9000"),
+        ("agent", "collector", "tcp/9000"),
     ]
 
 
@@ -717,4 +717,245 @@ def test_entities_and_two_headed_arrows_in_flow_cells() -> None:
     assert [summary(f) for f in result.flows] == [
         ("Console", "Server", "tcp/443"),
         ("Server", "Replica", "tcp/5432"),
+    ]
+
+
+def test_a_sentence_before_a_bare_default_port_names_both_ends() -> None:
+    result = extract(
+        "## Admin API\n\n"
+        "The admin API server accepts HTTP requests from operator workstations. The requests\n"
+        "carry a session token issued at login.\n\n"
+        "Default port: 9443\n"
+    )
+    [flow] = result.flows
+    assert (flow.src, flow.dst, flow.ports) == (
+        "operator workstations",
+        "admin API server",
+        ("9443",),
+    )
+    assert flow.purpose == "Default port: 9443"  # said once, not twice
+
+
+def test_a_sentence_ending_on_from_names_the_listener_of_the_list_below() -> None:
+    result = extract(
+        "## Listeners\n\n"
+        "The Tallowin ingest server accepts SMTP connections from:\n\n"
+        "* partner mail relays\n"
+        "* internal mail servers\n\n"
+        "Default port: 2525\n"
+    )
+    assert [(f.dst, f.ports) for f in result.flows] == [("Tallowin ingest server", ("2525",))]
+
+
+def test_an_imperative_intro_names_no_system() -> None:
+    result = extract(
+        "## Inbound\n\n"
+        "Whitelist the following ports:\n\n"
+        "| Protocol  | Port | Description       |\n"
+        "| --------- | ---- | ----------------- |\n"
+        "| TCP & UDP | 4242 | Cluster heartbeat |\n"
+        "| TCP       | 22   | SSH               |\n"
+    )
+    assert [(f.dst, summary(f)[2], f.purpose) for f in result.flows] == [
+        ("", "tcp+udp/4242", "Cluster heartbeat"),
+        ("", "tcp/22", "SSH"),
+    ]
+
+
+def test_port_numbers_nested_under_a_service_and_transport_label() -> None:
+    result = extract(
+        "# Mail relay ports\n\n* SMTP TCP\n    *    25, 587\n* Syslog UDP\n    *    514\n"
+    )
+    assert [(f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Mail relay", "tcp/25,587"),
+        ("Mail relay", "udp/514"),
+    ]
+
+
+def test_port_lines_with_configuration_file_comments() -> None:
+    result = extract(
+        "Each line names a port and the protocols the mail gateway must allow.\n"
+        "8025   tcp       # quarantine web console\n"
+        "5353   tcp udp   # internal name cache\n"
+    )
+    assert [(summary(f)[2], f.purpose) for f in result.flows] == [
+        ("tcp/8025", "quarantine web console"),
+        ("tcp+udp/5353", "internal name cache"),
+    ]
+
+
+def test_an_activity_in_a_note_is_not_a_client() -> None:
+    result = extract(
+        "## Inbound ports of the Atlas server\n\n"
+        "| Port | Protocol | Notes |\n"
+        "| ---- | -------- | ----- |\n"
+        "| 9100 | TCP | Required for scraping node exporter metrics. |\n"
+    )
+    [flow] = result.flows
+    assert flow.src == "" and flow.dst == "Atlas server"
+
+
+def test_firewall_commands_under_headings_are_commands_not_rows() -> None:
+    result = extract(
+        "# MASTER\nufw allow 6443/tcp\nufw allow 2379:2380/tcp\n"
+        "# WORKER\nufw allow 10250/tcp\nufw allow 30000:32767/tcp\n"
+    )
+    assert [(f.dst, summary(f)[2]) for f in result.flows] == [
+        ("MASTER", "tcp/6443"),
+        ("MASTER", "tcp/2379-2380"),
+        ("WORKER", "tcp/10250"),
+        ("WORKER", "tcp/30000-32767"),
+    ]
+
+
+def test_the_document_subject_opens_what_goes_outbound() -> None:
+    result = extract(
+        "Quillmate Port Requirements\n\n"
+        "The following ports must be available when running Quillmate.\n\n"
+        "Inbound\n\n"
+        "  • 443 (TCP): Web interface.\n\n"
+        "Outbound\n\n"
+        "  • 25 (TCP): Mail to the relay.\n"
+        "  • 2376 (TCP): Docker daemon of the Quillmate builders.\n"
+    )
+    ends = [(f.src, f.dst, f.ports) for f in result.flows]
+    assert ends[0] == ("", "Quillmate", ("443",))
+    assert ends[2] == ("Quillmate", "", ("2376",))
+
+
+def test_a_pronoun_is_no_end_the_sentence_before_names_them() -> None:
+    result = extract(
+        "## Database\n\n"
+        "Ledgerly Reports communicates with SQL Server using the ports that SQL Server has\n"
+        "been set up to use. By default these are 1433 (TCP) and 1434 (UDP).\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Ledgerly Reports", "SQL Server", "tcp/1433"),
+        ("Ledgerly Reports", "SQL Server", "udp/1434"),
+    ]
+
+
+def test_the_system_that_uses_the_ports_of_a_table_is_its_local_end() -> None:
+    result = extract(
+        "## Central computer ports\n\n"
+        "The central computer uses the following ports for communication with other\n"
+        "Tallyline components.\n\n"
+        "| Port | To component | Direction | Purpose |\n"
+        "| ---- | ------------ | --------- | ------- |\n"
+        "| TCP 1433 | Database server | Outbound | Reports database |\n"
+        "| TCP 8530 | Update server | Outbound | Updates |\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("central computer", "Database server", "tcp/1433"),
+        ("central computer", "Update server", "tcp/8530"),
+    ]
+
+
+def test_hyphenated_headers_and_a_row_broken_inside_an_empty_cell() -> None:
+    result = extract(
+        "| Component | Source | Destina-tion | Direction | TCP/ UDP | Service | Port | Notes |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| Discovery | Master Server | Client Devices | Bi-directional | TCP | SSH | 22 | Scan |\n"
+        "| Agent link | Client Devices | Master Server | Bi-directional | \n"
+        " | HTTP | 1610 | The agent's port. |\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Master Server", "Client Devices", "tcp/22"),
+        ("Client Devices", "Master Server", "tcp/1610"),
+    ]
+
+
+def test_notes_that_name_the_user_and_the_listener_of_a_port() -> None:
+    result = extract(
+        "Table 1. Minimum required ports\n\n"
+        "| Port | Protocol | Direction | Comments |\n"
+        "| ---- | -------- | --------- | -------- |\n"
+        "| 443 | TCP | Outbound | Used by the agent for outbound connections over HTTP. |\n"
+        "| 2144 | TCP | Listening | Internal only. The agent process listens on this port. |\n"
+    )
+    assert [(f.src, f.dst) for f in result.flows] == [
+        ("agent", "HTTP server"),
+        ("", "agent process"),
+    ]
+
+
+def test_a_port_written_before_its_protocol_is_never_dropped_silently() -> None:
+    result = extract("Function\nManager\nDirection\n->\n5985/tcp\n(80/tcp)*\nHTTP\n")
+    reported = {item.line for item in result.unparsed} | {f.evidence.line for f in result.flows}
+    assert {5, 6} <= reported
+
+
+def test_check_mark_rules_wrapped_mid_phrase_and_a_note_label() -> None:
+    result = extract(
+        "This leads to the following firewall rule for the connection to the listener.\n"
+        "✓ Allow connections from the Application Agent system to port 5555\n"
+        "on the CM system\n"
+        "NOTE\n"
+        "This rule allows connections from the DMZ to the intranet.\n"
+        "The resulting firewall rule for the connection to the session process is:\n"
+        "✓ Allow connections from the Application Agent system to ports\n"
+        "20000-20004 on the CM system\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("Application Agent system", "CM system", "tcp/5555"),
+        ("Application Agent system", "CM system", "tcp/20000-20004"),
+    ]
+
+
+def test_a_port_recommended_open_on_a_system() -> None:
+    result = extract(
+        "Vendors recommend having port 10000 open and available on the media server as well\n"
+        "as on the remote systems.\n"
+    )
+    assert [(f.dst, f.ports) for f in result.flows] == [("media server", ("10000",))]
+
+
+def test_a_german_table_with_its_caption_and_directions() -> None:
+    result = extract(
+        "Tabelle 1. Minimal erforderliche Ports\n\n"
+        "| Port | Protokoll | Richtung | Anmerkungen |\n"
+        "| ---- | --------- | -------- | ----------- |\n"
+        "| 443 | TCP | Ausgang | Verbindungen zum Portal. |\n"
+        "| 2144 | TCP | Eingehend | Nur intern. |\n"
+    )
+    assert [(summary(f)[2], f.purpose) for f in result.flows] == [
+        ("tcp/443", "Verbindungen zum Portal."),
+        ("tcp/2144", "Nur intern."),
+    ]
+    assert all(not f.src and not f.dst for f in result.flows)  # "Tabelle" names no system
+
+
+def test_a_summary_sentence_takes_the_transport_its_table_writes() -> None:
+    result = extract(
+        "The relay multicasts to the agents via port 15000 (see the table below).\n\n"
+        "| Device | Port | Protocol | Purpose |\n"
+        "| ------ | ---- | -------- | ------- |\n"
+        "| Agent | 15000 | UDP | Multicast updates |\n"
+    )
+    assert [summary(f)[2] for f in result.flows] == ["udp/15000", "udp/15000"]
+    assert result.flows[0].evidence.protocol_from == (
+        "the same port written with its transport elsewhere in the document"
+    )
+
+
+def test_start_and_end_port_columns_make_one_range() -> None:
+    result = extract(
+        "|service|protocol|action|start port|end port|comment\n"
+        "|---|---|---|---|---|---|\n"
+        "etcd|TCP|allow|2379|2380|\n"
+        "dns|UDP|allow|53|\n"
+    )
+    assert [summary(f)[2] for f in result.flows] == ["tcp/2379-2380", "udp/53"]
+
+
+def test_what_a_port_is_for_is_not_its_client() -> None:
+    result = extract(
+        "# Security Group\n\n"
+        "- Docker swarm\n"
+        "  - `TCP/UDP:7946` for overlay network node discovery\n"
+        "  - `UDP:4789` for overlay network traffic\n"
+    )
+    assert [(f.src, f.dst) for f in result.flows] == [
+        ("", "Docker swarm"),
+        ("", "Docker swarm"),
     ]

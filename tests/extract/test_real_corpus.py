@@ -22,9 +22,9 @@ CORPUS = SHARED / "eval" / "corpus"
 SCORER = SHARED / "eval" / "score_extraction.py"
 PORTPLAN = Path(sys.executable).parent / "portplan"
 
-FLOW_F1_MICRO = 0.77
-FLOW_F1_MACRO = 0.67
-SERVICE_F1_MICRO = 0.95
+FLOW_F1_MICRO = 0.79
+FLOW_F1_MACRO = 0.73
+SERVICE_F1_MICRO = 0.96
 
 _ROW = re.compile(
     r"^(?P<name>\S+)\s+(?P<true>\d+)\s+(?P<pred>\d+)\s+(?P<fp>[\d.]+)\s+(?P<fr>[\d.]+)\s+"

@@ -77,7 +77,31 @@ _NEUTRAL_ENDPOINT = frozenset(
 
 
 def header_words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _FILLER]
+    return [w for w in re.findall(r"[a-z0-9]+", _unhyphenated(text.lower())) if w not in _FILLER]
+
+
+_KNOWN_WORDS = frozenset().union(
+    _PORT_WORDS,
+    _SOURCE_WORDS,
+    _DESTINATION_WORDS,
+    _PROTOCOL_WORDS,
+    _PURPOSE_WORDS,
+    _DIRECTION_WORDS,
+    _NEUTRAL_ENDPOINT,
+    _split("component components bidirectional unidirectional"),
+)
+_HYPHENATED = re.compile(r"\b([a-z]+)-([a-z]+)\b")
+
+
+def _unhyphenated(text: str) -> str:
+    """ "Destina-tion" (a word broken where a web page or PDF hyphenated it) is one word when
+    the two halves make a header word ("Client-side" stays two)."""
+    return _HYPHENATED.sub(
+        lambda m: (
+            m.group(1) + m.group(2) if m.group(1) + m.group(2) in _KNOWN_WORDS else m.group(0)
+        ),
+        text,
+    )
 
 
 # A few header words in other languages (German, French, Spanish, Italian, Dutch).
@@ -107,6 +131,20 @@ _TRANSLATIONS = {
     "zweck": "purpose",
     "verwendung": "purpose",
     "richtung": "direction",
+    "richting": "direction",
+    "direccion": "direction",
+    "direzione": "direction",
+    "anmerkung": "notes",
+    "anmerkungen": "notes",
+    "bemerkung": "notes",
+    "bemerkungen": "notes",
+    "hinweis": "notes",
+    "hinweise": "notes",
+    "kommentar": "comments",
+    "remarques": "notes",
+    "commentaires": "comments",
+    "notas": "notes",
+    "opmerkingen": "notes",
     "von": "from",
     "nach": "to",
     "vers": "to",

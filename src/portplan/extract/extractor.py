@@ -56,6 +56,9 @@ def _read_blocks(blocks: Sequence[StructuredBlock], shape: Outline) -> _Found:
             found.mentions.extend(reading.mentions)
             found.unparsed.extend(reading.unparsed)
             found.used.update(reading.used)
+            if reading.used and block.lines:
+                # The lines between two rows are the upper row's cell text run over lines.
+                found.used.update(range(min(block.lines), max(block.lines) + 1))
             if reading.orphans:
                 text.paragraph(Paragraph(tuple(reading.orphans)), index)
         elif isinstance(block, CodeBlock):
@@ -86,14 +89,34 @@ def _commands(lines: Sequence[TextLine], index: int) -> Iterator[Mention]:
                 yield command_mention(rule, line.line, line.text.strip(), index)
 
 
+_Stated = dict[tuple[int, int], set[tuple[str, ...]]]
+
+
+def _stated_transports(mentions: Sequence[Mention]) -> _Stated:
+    """Each port (span) with the transports the document writes beside it anywhere."""
+    stated: _Stated = {}
+    for mention in mentions:
+        for group in mention.groups:
+            if group.protocols and group.explicit:
+                for span in group.ports:
+                    stated.setdefault(span, set()).add(group.protocols)
+    return stated
+
+
 def _protocols(
-    group: PortGroup, default: tuple[tuple[str, ...], str]
+    group: PortGroup, default: tuple[tuple[str, ...], str], stated: _Stated
 ) -> tuple[tuple[str, ...], str]:
     """The group's protocols and, when the document did not write them, where they came
-    from: a service the text names ("JMX over RMI"), the well-known service of every port,
-    the document's one transport — else none (and a notice says so)."""
+    from: a service the text names ("JMX over RMI"), the same port written with its transport
+    elsewhere in the document (a summary sentence over the table that details it), the
+    well-known service of every port, the document's one transport — else none (and a
+    notice says so)."""
     if group.protocols:
         return group.protocols, "" if group.explicit else "a service the text names"
+    elsewhere = {frozenset(stated.get(span, ())) for span in group.ports}
+    if len(elsewhere) == 1 and all(len(found) == 1 for found in elsewhere):
+        (written,) = next(iter(elsewhere))
+        return written, "the same port written with its transport elsewhere in the document"
     known = {WELL_KNOWN_PORTS.get(lo) if lo == hi else None for lo, hi in group.ports}
     if len(known) == 1 and None not in known:
         found = known.pop()
@@ -122,11 +145,12 @@ def _flows(
     context: Context,
     name: str,
     default: tuple[tuple[str, ...], str],
+    transports: _Stated,
 ) -> Iterator[ExtractedFlow]:
     groups = mention.groups or (PortGroup((), ()),)
     for group in groups:
         stated = group.ports or group.protocols or mention.kind == "row"
-        protocols, reason = _protocols(group, default) if stated else ((), "")
+        protocols, reason = _protocols(group, default, transports) if stated else ((), "")
         evidence = Evidence(
             name,
             mention.line,
@@ -222,10 +246,11 @@ def extract_flows(document: Document) -> Extraction:
     default = document_transport(blocks)
     found = _read_blocks(blocks, shape)
     flows: list[ExtractedFlow] = []
+    transports = _stated_transports(found.mentions)
     for mention in sorted(found.mentions, key=lambda m: (m.line, m.block)):
         context = shape.contexts[mention.block]
         ends = resolve(mention, context, shape, subject)
-        flows.extend(_flows(mention, ends, context, document.name, default))
+        flows.extend(_flows(mention, ends, context, document.name, default, transports))
     covered = found.used | {item.line for item in found.unparsed}
     unparsed = sorted(
         [*found.unparsed, *_leftovers(document, blocks, covered)], key=lambda u: u.line

@@ -160,12 +160,18 @@ def _direction_words(lowered: list[str]) -> Direction | None:
     return None
 
 
+_IMPERATIVES = words_of("open allow whitelist allowlist permit enable configure add ensure unblock")
+
+
 def _remaining_name(text: str) -> str:
     """What a title names once topic words are gone: "External Inbound Server Ports" →
     "Server", "Ports used by the Policy Service nodes" → "Policy Service nodes". The title is
     cut at connecting words; the last part that still names a system wins ("Rules for X")."""
     runs: list[list[str]] = [[]]
-    for word in words(text):
+    found = words(text)
+    if found and found[0].lower() in _IMPERATIVES:
+        found = found[1:]  # "Whitelist the following ports:" asks, it names nothing
+    for word in found:
         if word.lower() in _CONNECTORS or word in "(),":
             runs.append([])
         else:
@@ -216,7 +222,7 @@ _OPEN_ON = re.compile(
     r"\b(?:open|opened|enabled|allowed|permitted|reachable|accessible|available"
     r"|firewall(?:\s+configuration)?)\b[^.]{0,30}?"
     r"\b(?:on|at)\s+(?:the\s+|all\s+|each\s+|every\s+|both\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)"
-    r"\s*(?=[.,;:(]|\band\b|\bfor\b|\bto\b|$)",
+    r"\s*(?=[.,;:(]|\band\b|\bfor\b|\bto\b|\bas\s+well\b|$)",
     re.IGNORECASE,
 )
 _END_OF_NAME = r"\s*(?=[.,;:()]|\bto\b|\bfor\b|\bin\s+order\b|\bwhen\b|\bif\b|$)"
@@ -232,6 +238,13 @@ _TO_SIDE = re.compile(
     r"\b(?:(?:connections?|requests?|traffic)\s+to|forward(?:ed)?\s+(?:\w+\s+){0,3}?to)"
     r"\s+(?:the\s+)?(?:(?:internal|external|public|private)\s+)?(?:ip\s+)?(?:address(?:es)?\s+of\s+)?"
     r"(?:the\s+|your\s+)?(?P<name>[\w*][\w .'/\-]{1,60}?)" + _END_OF_NAME,
+    re.IGNORECASE,
+)
+# "The central computer uses the following ports …", "CouchDB also uses these ports:": the
+# system whose ports the table or list gives.
+_USES_PORTS = re.compile(
+    r"^(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s+(?:also\s+)?(?:uses?|requires?|needs?)\s+"
+    r"(?:the\s+following|these|several|two|three|four|some)\s+(?:\w+\s+){0,2}?ports?\b",
     re.IGNORECASE,
 )
 _FOR_SYSTEM = re.compile(
@@ -358,6 +371,9 @@ def _sentence_frame(sentence: str) -> Frame:
         # "Ports must be open on the X", "… a firewall on the X": the system the rules are
         # for — the destination of what comes in, the source of what goes out.
         frame = replace(frame, local=_name_of(ports_on.group("name")))
+    uses = _USES_PORTS.search(sentence) if not frame.local else None
+    if uses and _name_of(uses.group("name")):
+        frame = replace(frame, local=_name_of(uses.group("name")))
     side = _FROM_SIDE.search(sentence)
     if side and _name_of(side.group("name")) and _name_of(side.group("name")) != frame.dst:
         frame = replace(frame, src=_name_of(side.group("name")))
@@ -366,6 +382,8 @@ def _sentence_frame(sentence: str) -> Frame:
         frame = replace(frame, dst=_name_of(receiving.group("name")))
     if not (frame.src and frame.dst):
         frame = _grammar_frame(sentence, frame)
+    if not (frame.src or frame.dst):
+        frame = _open_pair(sentence, frame)
     if not (frame.src or frame.dst or frame.local):
         system = _FOR_SYSTEM.search(sentence)
         if system and names_system(system.group("name")):
@@ -374,8 +392,28 @@ def _sentence_frame(sentence: str) -> Frame:
 
 
 _TOPICAL = re.compile(
-    r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*)\b", re.I
+    r"\b(?:ports?|traffic|connections?|communicat\w*|firewalls?|access\w*|reach\w*|requests?"
+    r"|calls|messages|queries|packets|sessions)\b",
+    re.I,
 )
+# A sentence that ends on its preposition: the list below names that end ("The X server
+# accepts TCP connections from:").
+_OPEN_END = re.compile(r"\b(?:from|to)\s*:\s*$", re.I)
+_LISTED = "the listed systems"
+
+
+def _open_pair(sentence: str, frame: Frame) -> Frame:
+    """ "X accepts connections from:" names X as the destination; "X connects to:" as the
+    source. The list's items are the other end."""
+    if not _OPEN_END.search(sentence):
+        return frame
+    pair = explicit_pair(sentence.rstrip().rstrip(":") + " " + _LISTED)
+    listed = _LISTED.removeprefix("the ")
+    if pair is None or listed not in (pair[0].lower(), pair[1].lower()):
+        return frame
+    if pair[0].lower() == listed:
+        return replace(frame, dst=pair[1])
+    return replace(frame, src=pair[0])
 
 
 def _topical_sentences(paragraph: str) -> list[str]:

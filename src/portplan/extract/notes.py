@@ -31,13 +31,25 @@ _FROM_TO = re.compile(
 )
 _FROM_CLIENTS = re.compile(
     r"\b(?:connections?|requests?|traffic|data|calls?|queries|messages|packets)\s+(?:\w+\s+){0,2}?"
-    r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)"
-    r"|\bused\s+by\s+(?:the\s+)?(?P<by>[\w][\w .'/\-]{1,50}?)\s*(?:[.,;(]|\band\b|\bto\b|$)",
+    r"(?:from|by)\s+(?:the\s+)?(?P<from>[\w][\w .'/\-]{1,50}?)"
+    r"\s*(?:[.,;(]|\band\b|\bto\b|\bfor\b|$)"
+    r"|\bused\s+by\s+(?:the\s+)?(?P<by>[\w][\w .'/\-]{1,50}?)"
+    r"\s*(?:[.,;(]|\band\b|\bto\b|\bfor\b|$)",
     re.IGNORECASE,
 )
 _FOR = re.compile(
     r"\b(?:required|needed|used|port)?\s*for\s+(?:the\s+)?(?P<name>[A-Za-z][\w .'/\-]{1,50}?)"
     r"\s*(?:[.,;(]|\bto\b|\baccess\b|$)"
+)
+
+
+# "Internal only. Configurable. The agent …": short labels before the note's sentence.
+_LABELS_FIRST = re.compile(r"^(?:\s*[A-Z][\w-]*(?:\s+[\w-]+){0,2}\.\s+(?=[A-Z]))+")
+# "The agent process listens on this port": the row's listener, said in a sentence of the note.
+_LISTENS_HERE = re.compile(
+    r"(?:^|[.;]\s+)(?:the\s+)?(?P<name>[\w][\w '\-]{1,40}?)\s+(?:listens|is\s+listening)"
+    r"\s+(?:on|at)\s+(?:this|that|the\s+same)\s+port\b",
+    re.IGNORECASE,
 )
 
 
@@ -73,6 +85,7 @@ _SERVES = re.compile(
 @lru_cache(maxsize=8192)
 def read_notes(text: str) -> NotedEnds:
     """The source and/or destination a note names, and the direction that implies."""
+    text = _LABELS_FIRST.sub("", text)
     stranded = _STRANDED.search(text)
     who = re.split(r"\bports?\b", stranded.group("who"), flags=re.I)[-1] if stranded else ""
     if who and _name(who):
@@ -95,6 +108,9 @@ def read_notes(text: str) -> NotedEnds:
     if not src and parsed.src and (not parsed.subject_only or parsed.dst):
         src = parsed.src  # "The client communicates with the Cloud Service": both ends
     dst = parsed.dst if parsed.dst and parsed.dst != parsed.src else ""
+    listener = _LISTENS_HERE.search(text) if not dst else None
+    if listener and _name(listener.group("name")) and _name(listener.group("name")) != src:
+        dst = _name(listener.group("name"))  # "… The agent process listens on this port."
     direction = Direction.OUT if dst and not src else Direction.IN if src and not dst else None
     other = ""
     if not dst and not src:

@@ -26,6 +26,9 @@ from portplan.extract.document import (
     Table,
 )
 from portplan.extract.frames import Frame, read_sentence, read_title
+from portplan.extract.inline import clean_inline
+from portplan.extract.phrases import is_service_label, words
+from portplan.extract.sentences import verb_index
 from portplan.extract.statements import split_sentences
 from portplan.extract.vocabulary import ENTITY_HEADS
 
@@ -194,7 +197,10 @@ def _intro_frame(text: str) -> Frame:
     ("All nodes to Manager:") or a sentence ("… must be open on the X:")."""
     title = read_title(text)
     if not title.empty and len(text.split()) <= 10 and not _has_verb(text):
-        return title
+        # A short line with a verb may still be a sentence that names its ends ("The X
+        # server accepts connections from:"); the title reading would keep the verb.
+        sentence = read_sentence(text) if verb_index(words(text)) is not None else title
+        return title if sentence.empty else sentence
     return read_sentence(text)
 
 
@@ -208,6 +214,8 @@ def _has_verb(text: str) -> bool:
 def _item_frame(text: str) -> Frame:
     """What a list item says about the items nested under it: "Manager → Agents",
     "If using the OpenStorage plug-in:" (optional), "tcp/80" (a service)."""
+    if is_service_label(clean_inline(text).strip(" :")):
+        return Frame()  # "SIP TCP/UDP" over its port numbers says what they are for
     if text.rstrip().endswith(":") or len(text.split()) <= 8:
         return _intro_frame(text)
     return read_sentence(text)

@@ -81,6 +81,17 @@ def _is_port_phrase(lowered: list[str], heads: bool) -> bool:
     return False
 
 
+def is_service_label(text: str) -> bool:
+    """A few words that only name applications and transports ("SIP TCP/UDP", "RTP UDP",
+    "SSH"), no digits: what a flow is for, not a system."""
+    found = [w for w in re.split(r"[\s/,&+]+", text.strip()) if w]
+    return (
+        0 < len(found) <= 4
+        and not any(c.isdigit() for c in text)
+        and all(word_protocols(w) is not None for w in found)
+    )
+
+
 def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     """Whether words name a system, a group of systems, a host or a proper name.
 
@@ -92,6 +103,8 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     lowered = [w.lower() for w in phrase if w not in "(),"]
     if not lowered or all(w in DETERMINERS for w in lowered):
         return False
+    if lowered[-1] in _PRONOUNS:
+        return False  # "By default these (are 1433)": a word pointing back, not a name
     content = _content(phrase)
     if _is_port_phrase(lowered, _has_head(lowered)):
         return False
@@ -112,6 +125,14 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
         and not _has_head([content[-1].lower()])
     ):
         return False  # "allow remote agent trigger": an action ("access points" is a thing)
+    if (
+        len(content) > 1
+        and content[0].islower()
+        and len(content[0]) > 5
+        and content[0].endswith("ing")
+        and not _has_head([content[-1].lower()])
+    ):
+        return False  # "scraping Tomcat metrics": an activity ("monitoring agents" are things)
     if all(word_protocols(w) is not None or w.lower() in STOP for w in content):
         return False  # "UDP and TCP", "HTTP or HTTPS"
     if any(w.lower() in ("is", "are", "was", "were", "be") for w in content):
@@ -125,13 +146,19 @@ def is_entity(phrase: list[str], *, sentence_start: bool = False) -> bool:
     return _is_proper_name(head, phrase, sentence_start=sentence_start)
 
 
+_PRONOUNS = words_of("these those this that they it them which")
 _PREPOSITIONS = words_of("of for in on at with from to via by over through into within using")
 _ACTIVITY = re.compile(r"(?:tion|sion|ment|ing|ance|ence|ity|ness|ship|ure)s?$", re.IGNORECASE)
 
 
 def is_activity(word: str) -> bool:
-    """ "Transmission", "Synchronization", "Monitoring": a word for an activity, not a system."""
-    return bool(_ACTIVITY.search(word)) and word.lower() not in ENTITY_HEADS
+    """ "Transmission", "Synchronization", "Monitoring", "discovery", "traffic": a word for an
+    activity, not a system."""
+    lowered = word.lower()
+    return (bool(_ACTIVITY.search(word)) or lowered in _ACTIVITIES) and lowered not in ENTITY_HEADS
+
+
+_ACTIVITIES = words_of("traffic discovery access metrics backup backups sync replication")
 
 
 def _head_words(content: list[str]) -> list[str]:

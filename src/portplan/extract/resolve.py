@@ -168,7 +168,7 @@ def resolve(mention: Mention, context: Context, outline: Outline, subject: str) 
         src, dst = _statement(src, dst, frame, clue, direction)
     if (src is None) != (dst is None):
         src, dst = _along_path(src, dst, mention, outline)
-    return _last_resorts(src, dst, mention, subject)
+    return _last_resorts(src, dst, mention, subject, direction or mention.implied_direction)
 
 
 def _along_path(
@@ -246,11 +246,21 @@ def _other_flow(src: End | None, dst: End | None, frame: Frame) -> bool:
     return not _overlaps(known.name, frame.dst) and not _overlaps(known.name, frame.src)
 
 
-def _last_resorts(src: End | None, dst: End | None, mention: Mention, subject: str) -> Ends:
+def _last_resorts(
+    src: End | None,
+    dst: End | None,
+    mention: Mention,
+    subject: str,
+    direction: Direction | None,
+) -> Ends:
     if dst is None and src is not None and mention.service:
         dst = End(f"{mention.service} server", "service named in the row")
     if dst is None and src is None and subject and not mention.no_port:
-        dst = End(subject, "document subject")
+        # The document's system listens on its ports, and opens those said to go outbound.
+        if direction is Direction.OUT:
+            src = End(subject, "document subject")
+        else:
+            dst = End(subject, "document subject")
     if src is None and mention.kind == "target" and subject:
         src = End(subject, "document subject")
     return Ends(src, dst)

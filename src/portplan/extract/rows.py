@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from portplan.extract.columns import ColumnRole, Header
@@ -52,7 +53,12 @@ _PEER = re.compile(r"^\s*(from|to)\s+(?:the\s+)?([^.;,(]+?)\s*(?:[.;,(]|$)", re.
 _CHECK_MARK = re.compile(r"^\s*(?:[✓✔☑✅xX•●*]|yes|y|ja|oui)\s*$", re.IGNORECASE)
 _PROTOCOL_NAME = re.compile(r"^\s*(tcp|udp|sctp)\s*$", re.IGNORECASE)
 _PROTOCOL_IN_HEADER = re.compile(r"\b(tcp|udp|sctp)\b", re.IGNORECASE)
-_TRANSPORT_ONLY = re.compile(r"^[\s(]*(?:tcp|udp|sctp|icmp|tcp/udp|udp/tcp)[\s)]*$", re.I)
+# "TCP", "TCP/UDP", "TCP & UDP", "UDP or TCP": transports only, nothing the flow is for.
+_TRANSPORT_ONLY = re.compile(
+    r"^[\s(]*(?:tcp|udp|sctp|icmp)(?:\s*(?:/|,|&|\+|\band\b|\bor\b|\s)\s*(?:tcp|udp|sctp|icmp))*"
+    r"[\s)]*$",
+    re.I,
+)
 _NAME_TO_NAME = re.compile(
     r"^(?:from\s+)?(?:the\s+)?([A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4}?)\s+to\s+(?:the\s+)?"
     r"([A-Z][\w.\-]*(?:\s+[\w.\-]+){0,4})$"
@@ -226,6 +232,19 @@ def listener_column(header: Header, rows: list[Row]) -> Header:
     return Header(header.cells, tuple(roles))
 
 
+_LOW_BOUND = re.compile(r"\b(?:start|from|begin|first|low|min)", re.I)
+_HIGH_BOUND = re.compile(r"\b(?:end|to|last|high|max)", re.I)
+
+
+def _bounds(header: Header, indexes: Sequence[int]) -> bool:
+    """Two port columns that are the low and the high end of one range."""
+    if len(indexes) != 2:
+        return False
+    low, high = (header.cells[i] for i in indexes)
+    split = [re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text) for text in (low, high)]  # FromPort
+    return bool(_LOW_BOUND.search(split[0])) and bool(_HIGH_BOUND.search(split[1]))
+
+
 class Cells:
     """A row's cells by role (extra cells beyond the header join the last column)."""
 
@@ -243,6 +262,10 @@ class Cells:
         indexes = self.header.indexes(role)
         if len(indexes) == 1:
             return self.cells[indexes[0]]
+        if role is ColumnRole.PORT and _bounds(self.header, indexes):
+            # "start port | end port", "FromPort | ToPort": one range, not two ports.
+            low, high = (self.cells[i].strip() for i in indexes)
+            return f"{low}-{high}" if low and high and low != high else low or high
         return " ".join(self.cells[i] for i in indexes if self.cells[i])
 
     def name(self, role: ColumnRole) -> str:

@@ -242,13 +242,15 @@ def _opened_on(found: list[str], lowered: list[str]) -> tuple[str, str] | None:
     if not any(w in opened for w in lowered[:12]):
         return None
     for i, word in enumerate(lowered):
-        if word != "on" or not any(w in opened for w in lowered[max(0, i - 3) : i]):
+        if word != "on" or not any(w in opened for w in lowered[max(0, i - 5) : i]):
             continue
         server, end = noun_phrase(found, i + 1)
         if end < len(found) and lowered[end] in ("for", "from") and is_entity(server):
             client, _ = noun_phrase(found, end + 1)
             if "(" in client:
                 client = client[: client.index("(")]  # "(device inform)" says why
+            if len(client) > 1 and client[-1].lower() in ("traffic", "connections", "requests"):
+                client = client[:-1]  # "for agent traffic": the agents
             if is_entity(client):
                 return _name(client), _name(server)
     return None
@@ -429,13 +431,16 @@ _SUBORDINATE = frozenset(
 )
 
 
+_NUMBERS = re.compile(r"^\d+(?:[-–:,]\d+)*$")
+
+
 def _is_cue(found: list[str], i: int, verb: int | None) -> tuple[bool, int]:
     word = found[i].lower()
     verb_word = found[verb].lower() if verb is not None else ""
     cue = word in CUES or (word == "from" and verb_word in FETCH_VERBS)
     cue = cue or (word == "in" and verb_word in _STORE_VERBS)
-    if word in ("on", "at") and any(w.isdigit() for w in found[max(0, i - 3) : i]):
-        cue = True  # "connects to TCP port 5432 on the database server"
+    if word in ("on", "at") and any(_NUMBERS.match(w) for w in found[max(0, i - 3) : i]):
+        cue = True  # "connects to TCP port 5432 on the database server", "ports 20000-20004 on"
     if not cue and i + 1 < len(found) and (word, found[i + 1].lower()) in _CUE_PAIRS:
         return True, i + 1
     if cue and i > 0 and found[i - 1].lower() in DETERMINERS:
@@ -528,6 +533,13 @@ def _strip_clauses(text: str) -> tuple[str, str | None]:
     return _LEADING_CLAUSE.sub("", text), locative
 
 
+_CONNECTIONS_FROM = re.compile(
+    r"\b(?:connections?|requests?|traffic|access)\s+from\s+(?:the\s+|all\s+|any\s+)?"
+    r"(?P<name>[\w][\w .'/\-]{1,50}?)\s*(?=\bto\b|\bon\b|\bvia\b|[.,;(]|$)",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=8192)
 def parse_sentence(sentence: str) -> SentenceParse:
     """Who connects to whom in one sentence (either side may be missing)."""
@@ -568,6 +580,11 @@ def parse_sentence(sentence: str) -> SentenceParse:
         )
         if what and is_entity(what):
             result.dst, result.subject_only = _name(what), False
+    if result.src is None and result.dst is not None:
+        # "Allow connections from the agent system to port 5555 on the CM system"
+        client = _CONNECTIONS_FROM.search(text)
+        if client and is_entity(words(client.group("name"))):
+            result.src = _name(words(client.group("name")))
     if result.src and result.dst is None and _BOTH_WAYS.search(text):
         # "SAN client and master/media servers require … ports …, bi-directional"
         first, _, second = result.src.partition(" and ")

@@ -177,9 +177,21 @@ def paragraph_statements(lines: Sequence[TextLine]) -> list[Statement]:
     return out
 
 
+_DANGLING = re.compile(
+    r"\b(?:to|from|on|at|of|for|with|via|the|a|an|ports?|and|or|between|by|in|over|through)\s*$",
+    re.IGNORECASE,
+)
+
+
 def item_statement(lines: Sequence[TextLine]) -> Statement:
     """A list item or numbered step: one statement (its comms phrases glued on or not)."""
-    text = " \n".join(clean_inline(line.text) for line in lines)
+    text = ""
+    for line in lines:
+        cleaned = clean_inline(line.text)
+        # A line that stops mid-phrase ("… to ports" ⏎ "20000-20004 on the CM system") runs
+        # on; otherwise a line of its own may be the item's comms ("HTTPS via Port 443").
+        joint = " " if _DANGLING.search(text) else " \n"
+        text = f"{text}{joint}{cleaned}" if text else cleaned
     text = STEP.sub("", text, count=1)  # "2." is a step number, not a port
     sentence, phrases = split_statement(text[:_MAX_SENTENCE])
     first = lines[0]

@@ -180,8 +180,10 @@ def _column_kind(values: list[str]) -> ColumnRole:
     filled = [v for v in values if v.strip()]
     if not filled:
         return ColumnRole.OTHER
-    ports = sum(1 for v in filled if parse_ports(v).has_ports and len(v.split()) <= 8)
-    protocols = sum(1 for v in filled if parse_protocols(v)[0] and not any(c.isdigit() for c in v))
+    # Port and protocol cells are short: a long cell is not parsed to learn that.
+    short = [v for v in filled if len(v.split()) <= 8]
+    ports = sum(1 for v in short if parse_ports(v).has_ports)
+    protocols = sum(1 for v in short if parse_protocols(v)[0] and not any(c.isdigit() for c in v))
     if 2 * ports >= len(filled):
         return ColumnRole.PORT
     if 2 * protocols >= len(filled):

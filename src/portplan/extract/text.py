@@ -35,7 +35,7 @@ from portplan.extract.inline import clean_inline
 from portplan.extract.mentions import End, Mention
 from portplan.extract.notes import NotedEnds, read_notes
 from portplan.extract.outline import Context
-from portplan.extract.phrases import HOST_NAME, tidy_name, words
+from portplan.extract.phrases import HOST_NAME, is_service_label, tidy_name, words
 from portplan.extract.ports import (
     PortGroup,
     fill_protocols,
@@ -116,7 +116,8 @@ def _peer(text: str) -> End | None:
 
 
 def _mention(statement: Statement, groups: list[PortGroup], block: int, kind: str) -> Mention:
-    purpose = " ".join(part for part in (statement.sentence, *statement.port_phrases) if part)
+    phrases = [p for p in statement.port_phrases if p != statement.sentence]  # said once
+    purpose = " ".join(part for part in (statement.sentence, *phrases) if part)
     purpose = re.sub(r"^\s*(?:step\s+)?\d{1,2}\s*[.):]\s*", "", clean_inline(purpose))
     whole = " ".join((statement.sentence, *statement.port_phrases))
     noted = read_notes(clean_inline(whole)) if kind in ("item", "definition") else NotedEnds()
@@ -263,13 +264,18 @@ class TextReader:
                 src, dst = before_src, before_dst
         if src is None and dst is None and statement.follows:
             src, dst = earlier
+        if src is None and dst is None:
+            # "… having port 10000 open on the media server": the system it is open on.
+            local = read_sentence(clean_inline(statement.sentence)).local
+            if local:
+                dst = End(local, "sentence words")
         return src, dst
 
     # -- list items and steps -----------------------------------------------------------------
     def item(self, block: ListItem, index: int) -> None:
         if index in self.consumed:
             return
-        statement = item_statement(block.lines)
+        statement = item_statement(self._labelled(block, index))
         # A numbered step tells a conversation; a numbered list of ports ("1. 80 TCP - web
         # admin panel") is a list like any other.
         step = (block.ordered or block.marker[:1].isdigit()) and not _PORT_FIRST.match(block.text)
@@ -413,6 +419,23 @@ class TextReader:
         )
         self._add(mention, statement)
 
+    def _labelled(self, block: ListItem, index: int) -> Sequence[TextLine]:
+        """A nested item that holds only port numbers ("5060, 5061") under an item that only
+        names its service and transport ("SIP TCP/UDP"): the parent's words label it."""
+        if block.depth == 0 or any(c.isalpha() for c in block.text):
+            return block.lines
+        for j in range(index - 1, -1, -1):
+            parent = self.blocks[j]
+            if not isinstance(parent, ListItem) or parent.depth < block.depth - 1:
+                break
+            if parent.depth == block.depth - 1:
+                label = clean_inline(parent.text).strip(" :")
+                if is_service_label(label):
+                    first = block.lines[0]
+                    return (TextLine(first.line, f"{label} {first.text}"), *block.lines[1:])
+                break
+        return block.lines
+
     def _children(self, index: int) -> list[int]:
         parent = self.blocks[index]
         found: list[int] = []
@@ -532,12 +555,17 @@ class TextReader:
         self.reading.used.update(statement.lines)
 
     def _unparsed(self, statement: Statement, reason: str) -> None:
-        spec = parse_ports(statement.text, numbers_are_ports=False)
+        # What the line opens with decides whether it is worth a note (a port offset, a port
+        # number); a longer text is not parsed again to the end for that.
+        spec = parse_ports(statement.text[:_NOTE_PARSED], numbers_are_ports=False)
         if spec.offset is not None:
             reason = f"a port offset (+{spec.offset}), not a flow — model it as an offset variable"
         elif not spec.has_ports and not _states_numbers(statement.text):
             return  # "a list of the TCP and UDP ports" names no port: nothing to act on
         self.reading.unparsed.append(Unparsed(statement.line, statement.text, reason))
+
+
+_NOTE_PARSED = 4000
 
 
 def _names_host(text: str) -> bool:

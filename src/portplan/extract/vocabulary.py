@@ -256,6 +256,8 @@ GENERIC_TITLE_WORDS = words_of(
     external internal inbound outbound incoming outgoing ingress egress direction directions
     local remote ports/protocols service services appendix chapter section part page contents
     misc miscellaneous various optional recommended typical standard example examples
+    minimum maximum minimal mandatory essential using deploying group groups policy policies
+    settings
     monitoring management access accessible administration troubleshooting debugging internet
     wan lan intranet linux windows macos unix
     settings setting address addresses listen values options parameters properties voip telephony
@@ -300,8 +302,17 @@ class Direction(Enum):
     BOTH = "both"
 
 
-_INBOUND = re.compile(r"^\s*(?:in|inbound|incoming|ingress|receive|listen(?:ing)?)\b", re.I)
-_OUTBOUND = re.compile(r"^\s*(?:out|outbound|outgoing|egress|send)\b", re.I)
+# English, and the words German, French, Spanish, Italian and Dutch tables use.
+_INBOUND = re.compile(
+    r"^\s*(?:in|inbound|incoming|ingress|receive|listen(?:ing)?|eingehend|eingang|entrant[e]?"
+    r"|entrante|in\s+entrata|inkomend)\b",
+    re.I,
+)
+_OUTBOUND = re.compile(
+    r"^\s*(?:out|outbound|outgoing|egress|send|ausgehend|ausgang|sortant[e]?|saliente"
+    r"|in\s+uscita|uitgaand)\b",
+    re.I,
+)
 _BOTH = re.compile(
     r"\b(?:both|bi-?directional|two-way|in\s*/\s*out|out\s*/\s*in|inbound\s*(?:/|and)\s*outbound"
     r"|outbound\s*(?:/|and)\s*inbound|incoming\s*(?:/|and)\s*outgoing)\b",

@@ -49,6 +49,7 @@ from portplan.extract.structure import (
     mkdocs_admonition,
     one_cell_per_line,
     paragraph,
+    pipe_cells,
     pipe_rows,
     pipe_table,
     port_lines,
@@ -117,6 +118,9 @@ RULES: list[BlockRule] = [
     ),
     BlockRule(
         "pipe_table", pipe_table.pipe_table, interrupts_paragraph=True, starts=pipe_table.starts
+    ),
+    BlockRule(
+        "pipe_cells", pipe_cells.pipe_cells, interrupts_paragraph=True, starts=pipe_cells.starts
     ),
     BlockRule("grid_table", grid_table.grid_table, starts=grid_table.starts, first="+"),
     BlockRule("simple_table", simple_table.simple_table, starts=simple_table.starts, first="="),
@@ -191,7 +195,7 @@ RULES: list[BlockRule] = [
         first="-*_=~^+#.:'\"`<>",
     ),
     BlockRule(
-        "caption", caption.caption, interrupts_paragraph=True, starts=caption.starts, first=".TF"
+        "caption", caption.caption, interrupts_paragraph=True, starts=caption.starts, first=".TFA"
     ),
     # Lists and definitions.
     BlockRule("list_item", list_item.list_item, interrupts_paragraph=True, starts=list_item.starts),

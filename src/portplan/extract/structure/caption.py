@@ -1,6 +1,6 @@
 """Captions: an AsciiDoc block title (``.Ports of the server``: a dot directly followed by a
 letter) and a numbered table or figure title in any text (``Table 1. Ports used by …``,
-``Table 3: …``, ``Table B-1. …``, ``Figure 2 – …``).
+``Table 3: …``, ``Table B-1. …``, ``Figure 2 – …``; ``Tabelle 1.``, ``Tableau 2 :`` alike).
 
 An AsciiDoc title belongs to the block below it: above a table it becomes the table's title,
 above anything else a :class:`~portplan.extract.document.Caption` before it (the rule hands
@@ -18,7 +18,8 @@ from portplan.extract.structure.base import LineState, RuleMatch
 
 _BLOCK_TITLE = re.compile(r"^\.([A-Za-z{*_`\"'].*)$")
 _NUMBERED = re.compile(
-    r"^\s*(?:Table|Figure|Tab\.|Fig\.)\s+(?:[A-Z]-?)?\d+(?:[-.]\d+)*\s*(?:[.:]|\s[–—-])\s*\S"
+    r"^\s*(?:Table|Figure|Tab\.|Fig\.|Tabelle|Tableau|Tabla|Tabella|Tabel|Abbildung)"
+    r"\s+(?:[A-Z]-?)?\d+(?:[-.]\d+)*\s*(?:[.:]|\s[–—-])\s*\S"
 )
 _LONGEST = 200  # a caption is a title, not a paragraph that starts with "Table 1:"
 
@@ -27,7 +28,11 @@ def starts(state: LineState, start: int) -> bool:
     text = state.text(start)
     if text.startswith(".") and state.markup == "asciidoc":
         return _BLOCK_TITLE.match(text) is not None and not text.startswith("..")
-    return text.lstrip()[:1] in ("T", "F") and len(text) <= _LONGEST and bool(_NUMBERED.match(text))
+    return (
+        text.lstrip()[:1] in ("T", "F", "A")
+        and len(text) <= _LONGEST
+        and bool(_NUMBERED.match(text))
+    )
 
 
 def caption(state: LineState, start: int) -> RuleMatch | None:

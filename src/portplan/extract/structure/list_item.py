@@ -24,9 +24,9 @@ from portplan.extract.document import ListItem, Paragraph, StructuredBlock, Text
 from portplan.extract.structure.base import LineState, RuleMatch
 from portplan.extract.structure.paragraph import ends_plain_paragraph
 
-_BULLETS = "-*+•·◦–▪‣○■"
+_BULLETS = "-*+•·◦–▪‣○■✓✔➢►"
 _MARKER = re.compile(
-    r"^(\s*)([-*+•·◦–▪‣○■]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|\((?:\d{1,3}|[a-zA-Z])\))([ \t]+)(?=\S)"
+    r"^(\s*)([-*+•·◦–▪‣○■✓✔➢►]|\d{1,3}[.)]|#\.|[a-zA-Z][.)]|\((?:\d{1,3}|[a-zA-Z])\))([ \t]+)(?=\S)"
 )
 _ASCIIDOC_MARKER = re.compile(r"^(\s*)(\*{1,5}|\.{1,5})([ \t]+)(?=\S)")
 _FIRST = re.compile(r"^(?:1|[aA]|#)[.)]$|^\((?:1|[aA])\)$")

@@ -102,7 +102,7 @@ def ends_plain_paragraph(lines: list[TextLine], following: str) -> bool:
     previous = lines[-1].text.strip()
     if not _starts_sentence(following):
         return False
-    if previous.endswith(_COMPLETE):
+    if previous.endswith(_COMPLETE) or _LABEL_LINE.match(following):
         return True
     return (
         len(lines) == 1
@@ -112,6 +112,8 @@ def ends_plain_paragraph(lines: list[TextLine], following: str) -> bool:
     )
 
 
+# "NOTE", "Important:" on a line of its own: a label over what follows, never a continuation.
+_LABEL_LINE = re.compile(r"^\s*(?:note|notes|important|caution|warning|tip)\s*:?\s*$", re.I)
 # "Port 443 TCP from Client to Server": a line that states a port is a statement of its own.
 _STATES_PORT = re.compile(r"\bports?\s+\d|\b(?:tcp|udp)\s*/?\s*\d|\d\s*/\s*(?:tcp|udp)\b", re.I)
 

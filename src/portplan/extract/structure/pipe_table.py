@@ -45,7 +45,10 @@ def pipe_table(state: LineState, start: int) -> RuleMatch | None:
             break  # a line with pipes is a row, even if it starts like a list item ("* | …")
         row = split_row(text)
         if _continues(rows, text, row, len(rows[0])):
-            rows[-1] = [*rows[-1], *row]  # "Server 01 | Net.pipe / TCP |" then "| LUCS-CIC |"
+            # "Server 01 | Net.pipe / TCP |" then "| LUCS-CIC |". One cell short of the
+            # header: the break fell inside an empty cell ("| Bi-directional | ⏎ | HTTP |").
+            gap = [""] if len(rows[-1]) + len(row) == len(rows[0]) - 1 else []
+            rows[-1] = [*rows[-1], *gap, *row]
         else:
             rows.append(row)
             lines.append(state.line(end))

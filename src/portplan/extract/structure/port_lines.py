@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from portplan.extract.commands import looks_like_command
 from portplan.extract.ports import parse_protocols
 from portplan.extract.structure.base import LineState, RuleMatch
 from portplan.extract.structure.cells import make_table
@@ -36,8 +37,9 @@ _PORT = re.compile(
 # "AJP13" or "DHCPv6", is part of a name).
 _LEAD = re.compile(r"^(?:[^\d]|(?<=[A-Za-z])\d|(?<=[A-Za-z]\d)\d)*$")
 _PROTOCOL_LEAD = re.compile(
-    r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,)\s*(?:tcp|udp|sctp))*)\b", re.I
+    r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,|\s)\s*(?:tcp|udp|sctp))*)\b", re.I
 )
+_COMMENT_MARK = re.compile(r"^(?:#|//|;)\s*")
 _HEADER_PORT = re.compile(r"\bports?\b", re.IGNORECASE)
 _COMPONENT_AFTER = re.compile(
     r"\bports?\b.*\b(?:component|server|daemon|process|device|host|node)s?\b",
@@ -87,13 +89,15 @@ def _port_led(text: str) -> tuple[str, str, str, str] | None:
     name = stripped[: match.start()].strip(" :–—-")
     if not _LEAD.match(name) or len(name.split()) > _MAX_LEAD_WORDS or _NOT_A_NAME.search(name):
         return None  # "LPR communication (port 515) is …": a sentence, not a row
-    if direction_of(name) is not None or _INSTRUCTION.match(name):
-        return None  # "Inbound: 443/tcp (local UI), 22/tcp from …", "Allow inbound TCP 443 to …"
+    if direction_of(name) is not None or _INSTRUCTION.match(name) or looks_like_command(stripped):
+        return None  # "Inbound: 443/tcp (local UI), 22/tcp from …", "Allow inbound TCP 443 to …",
+        # "ufw allow 10250/tcp" (a command, read as one)
     rest = stripped[match.end() :].strip()
     protocol = (match.group("proto") or "").strip(" /")
     lead = _PROTOCOL_LEAD.match(rest)
     if lead and not protocol:
         protocol, rest = lead.group(1), rest[lead.end() :].strip()
+    rest = _COMMENT_MARK.sub("", rest)  # "53 tcp udp   # DNS": a configuration file's comment
     return name, match.group("port").strip(), protocol, rest
 
 
