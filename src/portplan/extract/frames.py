@@ -243,8 +243,17 @@ _TO_SIDE = re.compile(
 # "The central computer uses the following ports …", "CouchDB also uses these ports:": the
 # system whose ports the table or list gives.
 _USES_PORTS = re.compile(
-    r"^(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s+(?:also\s+)?(?:uses?|requires?|needs?)\s+"
+    r"^(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s+(?:also\s+)?"
+    r"(?:uses?|requires?|needs?|opens?|exposes?|listens?\s+on)\s+"
     r"(?:the\s+following|these|several|two|three|four|some)\s+(?:\w+\s+){0,2}?ports?\b",
+    re.IGNORECASE,
+)
+# "Compute nodes must allow these from the controller:": the list or table below is opened on
+# the subject for the one after "from".
+_ALLOW_FROM = re.compile(
+    r"^(?:the\s+)?(?P<dst>[\w][\w .'\-]{1,50}?)\s+(?:must|should|need\s+to|have\s+to)\s+"
+    r"(?:allow|accept|permit)\s+(?:these|them|the\s+following(?:\s+\w+)?|(?:\w+\s+)?ports?)\s+"
+    r"from\s+(?:the\s+|all\s+|any\s+)?(?P<src>[\w][\w .'\-]{1,50}?)\s*[.:]?\s*$",
     re.IGNORECASE,
 )
 _FOR_SYSTEM = re.compile(
@@ -371,6 +380,10 @@ def _sentence_frame(sentence: str) -> Frame:
         # "Ports must be open on the X", "… a firewall on the X": the system the rules are
         # for — the destination of what comes in, the source of what goes out.
         frame = replace(frame, local=_name_of(ports_on.group("name")))
+    allowed = _ALLOW_FROM.search(sentence)
+    client, server = (_name_of(allowed.group(g)) for g in ("src", "dst")) if allowed else ("", "")
+    if client and server:
+        return replace(frame, src=client, dst=server)
     uses = _USES_PORTS.search(sentence) if not frame.local else None
     if uses and _name_of(uses.group("name")):
         frame = replace(frame, local=_name_of(uses.group("name")))
