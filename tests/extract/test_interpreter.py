@@ -977,3 +977,21 @@ def test_rest_definitions_and_a_table_opened_from_another_system() -> None:
         ("clients", "Quokka controller", "tcp/8774"),
         ("controller", "Compute nodes", "tcp/16509"),
     ]
+
+
+def test_the_ports_a_system_must_expose_and_a_list_of_where_it_connects() -> None:
+    result = extract(
+        "== Required ports\n\n"
+        "The following table lists the ports the Harbinger server must expose.\n\n"
+        "|===\n|Port |Protocol |Used by\n|8443 |TCP |REST API clients\n|===\n\n"
+        "== Outbound\n\n"
+        "The Harbinger server connects to:\n\n"
+        "* the license portal on TCP 443\n"
+    )
+    first = result.flows[0]
+    assert (first.src, first.dst, summary(first)[2]) == (
+        "REST API clients",
+        "Harbinger server",
+        "tcp/8443",
+    )
+    assert result.flows[1].src == "Harbinger server"
