@@ -959,3 +959,39 @@ def test_what_a_port_is_for_is_not_its_client() -> None:
         ("", "Docker swarm"),
         ("", "Docker swarm"),
     ]
+
+
+def test_rest_definitions_and_a_table_opened_from_another_system() -> None:
+    result = extract(
+        "Firewall requirements\n=====================\n\n"
+        "The Quokka controller listens on the following ports:\n\n"
+        "``8774/tcp``\n    Compute API, used by clients and the dashboard.\n\n"
+        "Compute nodes must allow these from the controller:\n\n"
+        "=========  ========  ==================\n"
+        "Port       Protocol  Purpose\n"
+        "=========  ========  ==================\n"
+        "16509      TCP       libvirt migration\n"
+        "=========  ========  ==================\n"
+    )
+    assert [(f.src, f.dst, summary(f)[2]) for f in result.flows] == [
+        ("clients", "Quokka controller", "tcp/8774"),
+        ("controller", "Compute nodes", "tcp/16509"),
+    ]
+
+
+def test_the_ports_a_system_must_expose_and_a_list_of_where_it_connects() -> None:
+    result = extract(
+        "== Required ports\n\n"
+        "The following table lists the ports the Harbinger server must expose.\n\n"
+        "|===\n|Port |Protocol |Used by\n|8443 |TCP |REST API clients\n|===\n\n"
+        "== Outbound\n\n"
+        "The Harbinger server connects to:\n\n"
+        "* the license portal on TCP 443\n"
+    )
+    first = result.flows[0]
+    assert (first.src, first.dst, summary(first)[2]) == (
+        "REST API clients",
+        "Harbinger server",
+        "tcp/8443",
+    )
+    assert result.flows[1].src == "Harbinger server"

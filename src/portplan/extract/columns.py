@@ -227,7 +227,8 @@ class Header:
         return self._positions.get(id(role), [])
 
 
-_SYSTEM_LABELS = frozenset(
+# Header words for a column that names the system each row is about.
+SYSTEM_LABELS = frozenset(
     [
         "component",
         "components",
@@ -259,7 +260,7 @@ _SYSTEM_LABELS = frozenset(
 def _names_systems(cell: str) -> bool:
     """ "Component", "PMM component", "Device": a column naming the system of each row."""
     found = re.findall(r"[a-z]+", cell.lower())
-    return bool(found) and len(found) <= 3 and found[-1] in _SYSTEM_LABELS
+    return bool(found) and len(found) <= 3 and found[-1] in SYSTEM_LABELS
 
 
 _IDENTIFIER = re.compile(r"\w_\w|[a-z]\.[a-z]")

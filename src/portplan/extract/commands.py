@@ -150,15 +150,13 @@ def _netsh(words: list[str]) -> list[Rule]:
     if not port or options.get("action", "allow").lower() != "allow":
         return []
     direction = Direction.OUT if options.get("dir", "in").lower() == "out" else Direction.IN
+    return [_allow_rule(options, port, direction, options.get("remoteip", ""))]
+
+
+def _allow_rule(options: dict[str, str], port: str, direction: Direction, peer: str) -> Rule:
+    """The rule of a Windows firewall command that allows ``port`` (netsh and PowerShell)."""
     protocol = options.get("protocol", "").lower()
-    return [
-        Rule(
-            (protocol,) if protocol in ("tcp", "udp") else (),
-            port,
-            direction,
-            options.get("remoteip", ""),
-        )
-    ]
+    return Rule((protocol,) if protocol in ("tcp", "udp") else (), port, direction, peer)
 
 
 def _powershell(words: list[str]) -> list[Rule]:
@@ -172,15 +170,7 @@ def _powershell(words: list[str]) -> list[Rule]:
     port = port or options.get("localport", "") or options.get("remoteport", "")
     if not port or options.get("action", "allow").lower() != "allow":
         return []
-    protocol = options.get("protocol", "").lower()
-    return [
-        Rule(
-            (protocol,) if protocol in ("tcp", "udp") else (),
-            port,
-            direction,
-            options.get("remoteaddress", ""),
-        )
-    ]
+    return [_allow_rule(options, port, direction, options.get("remoteaddress", ""))]
 
 
 _COMMANDS: dict[str, Callable[[list[str]], list[Rule]]] = {

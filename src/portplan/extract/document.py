@@ -39,9 +39,8 @@ class Heading:
     plain: bool = False  # a short line of plain text read as a title (no markup said so)
 
 
-@dataclass(frozen=True)
-class Paragraph:
-    """Running text: one or more lines that belong together."""
+class _Lines:
+    """A block made of source lines: its text is theirs joined, its line the first one's."""
 
     lines: tuple[TextLine, ...]
 
@@ -55,7 +54,14 @@ class Paragraph:
 
 
 @dataclass(frozen=True)
-class ListItem:
+class Paragraph(_Lines):
+    """Running text: one or more lines that belong together."""
+
+    lines: tuple[TextLine, ...]
+
+
+@dataclass(frozen=True)
+class ListItem(_Lines):
     """A bullet or numbered item; ``depth`` 0 is the outermost list. ``lines`` hold the item's
     text with the marker removed (continuation lines included)."""
 
@@ -66,14 +72,6 @@ class ListItem:
     @property
     def ordered(self) -> bool:
         return self.marker[:1].isalnum() or self.marker.startswith("#")
-
-    @property
-    def text(self) -> str:
-        return " ".join(part.text.strip() for part in self.lines if part.text.strip())
-
-    @property
-    def line(self) -> int:
-        return self.lines[0].line
 
 
 @dataclass(frozen=True)

@@ -242,9 +242,24 @@ _TO_SIDE = re.compile(
 )
 # "The central computer uses the following ports …", "CouchDB also uses these ports:": the
 # system whose ports the table or list gives.
+# "… lists the ports the Harbinger server must expose": the system whose ports they are.
+_PORTS_OF = re.compile(
+    r"\bports?\s+(?:that\s+)?(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s+"
+    r"(?:must|should|needs?\s+to|has\s+to|will)\s+(?:expose|open|listen\s+on|use)\b",
+    re.IGNORECASE,
+)
 _USES_PORTS = re.compile(
-    r"^(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s+(?:also\s+)?(?:uses?|requires?|needs?)\s+"
+    r"^(?:the\s+)?(?P<name>[\w][\w .'\-]{1,50}?)\s+(?:also\s+)?"
+    r"(?:uses?|requires?|needs?|opens?|exposes?|listens?\s+on)\s+"
     r"(?:the\s+following|these|several|two|three|four|some)\s+(?:\w+\s+){0,2}?ports?\b",
+    re.IGNORECASE,
+)
+# "Compute nodes must allow these from the controller:": the list or table below is opened on
+# the subject for the one after "from".
+_ALLOW_FROM = re.compile(
+    r"^(?:the\s+)?(?P<dst>[\w][\w .'\-]{1,50}?)\s+(?:must|should|need\s+to|have\s+to)\s+"
+    r"(?:allow|accept|permit)\s+(?:these|them|the\s+following(?:\s+\w+)?|(?:\w+\s+)?ports?)\s+"
+    r"from\s+(?:the\s+|all\s+|any\s+)?(?P<src>[\w][\w .'\-]{1,50}?)\s*[.:]?\s*$",
     re.IGNORECASE,
 )
 _FOR_SYSTEM = re.compile(
@@ -371,7 +386,11 @@ def _sentence_frame(sentence: str) -> Frame:
         # "Ports must be open on the X", "… a firewall on the X": the system the rules are
         # for — the destination of what comes in, the source of what goes out.
         frame = replace(frame, local=_name_of(ports_on.group("name")))
-    uses = _USES_PORTS.search(sentence) if not frame.local else None
+    allowed = _ALLOW_FROM.search(sentence)
+    client, server = (_name_of(allowed.group(g)) for g in ("src", "dst")) if allowed else ("", "")
+    if client and server:
+        return replace(frame, src=client, dst=server)
+    uses = (_USES_PORTS.search(sentence) or _PORTS_OF.search(sentence)) if not frame.local else None
     if uses and _name_of(uses.group("name")):
         frame = replace(frame, local=_name_of(uses.group("name")))
     side = _FROM_SIDE.search(sentence)
@@ -407,9 +426,10 @@ def _open_pair(sentence: str, frame: Frame) -> Frame:
     source. The list's items are the other end."""
     if not _OPEN_END.search(sentence):
         return frame
-    pair = explicit_pair(sentence.rstrip().rstrip(":") + " " + _LISTED)
+    parsed = parse_sentence(sentence.rstrip().rstrip(":") + " " + _LISTED)
+    pair = (parsed.src or "", parsed.dst or "")
     listed = _LISTED.removeprefix("the ")
-    if pair is None or listed not in (pair[0].lower(), pair[1].lower()):
+    if not all(pair) or listed not in (pair[0].lower(), pair[1].lower()):
         return frame
     if pair[0].lower() == listed:
         return replace(frame, dst=pair[1])

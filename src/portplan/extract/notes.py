@@ -43,8 +43,9 @@ _FOR = re.compile(
 )
 
 
-# "Internal only. Configurable. The agent …": short labels before the note's sentence.
-_LABELS_FIRST = re.compile(r"^(?:\s*[A-Z][\w-]*(?:\s+[\w-]+){0,2}\.\s+(?=[A-Z]))+")
+# "Internal only. Configurable. The agent …", "Message queue; every node …": short labels
+# before the note's sentence.
+_LABELS_FIRST = re.compile(r"^(?:\s*[A-Z][\w-]*(?:\s+[\w-]+){0,2}(?:\.\s+(?=[A-Z])|;\s+))+")
 # "The agent process listens on this port": the row's listener, said in a sentence of the note.
 _LISTENS_HERE = re.compile(
     r"(?:^|[.;]\s+)(?:the\s+)?(?P<name>[\w][\w '\-]{1,40}?)\s+(?:listens|is\s+listening)"

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from portplan.extract.columns import ColumnRole, Header
+from portplan.extract.columns import SYSTEM_LABELS, ColumnRole, Header
 from portplan.extract.frames import Frame, read_title
 from portplan.extract.mentions import End, Mention
 from portplan.extract.notes import read_notes
@@ -69,34 +69,10 @@ _DIRECTION_NAMES = re.compile(
     r"|to\s+(?:the\s+)?(?P<dst_only>[^,;()]{2,60}?))\s*$",
     re.IGNORECASE,
 )
+_NO_FIXED_PORT = re.compile(r"^\s*\(?(?:random|dynamic|auto(?:matic)?)\b", re.IGNORECASE)
 # Labels of a column that names the system of each row ("Name" is left out: in a ports table
 # it names the port's function more often than a system).
-_NO_FIXED_PORT = re.compile(r"^\s*\(?(?:random|dynamic|auto(?:matic)?)\b", re.IGNORECASE)
-_LISTENER_WORDS = frozenset(
-    [
-        "component",
-        "components",
-        "service",
-        "services",
-        "server",
-        "servers",
-        "host",
-        "hosts",
-        "system",
-        "systems",
-        "application",
-        "applications",
-        "module",
-        "modules",
-        "node",
-        "nodes",
-        "appliance",
-        "role",
-        "roles",
-        "device",
-        "devices",
-    ]
-)
+_LISTENER_WORDS = SYSTEM_LABELS - {"daemon", "process"}
 
 
 @dataclass(frozen=True)

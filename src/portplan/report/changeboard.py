@@ -72,6 +72,70 @@ class RoleRow:
     notes: str
 
 
+SUMMARY_COLUMNS = (
+    "Source site",
+    "Source zone",
+    "Destination site",
+    "Destination zone",
+    "Protocol",
+    "Ports",
+    "Matrix rows",
+    "Source hosts",
+    "Destination hosts",
+    "Firewalls on the path",
+    "Product flows",
+)
+ROLE_COLUMNS = (
+    "Product",
+    "Flow",
+    "From role",
+    "To role",
+    "Source zone",
+    "Destination zone",
+    "Services",
+    "Host pairs",
+    "Firewalls on the path",
+    "Purpose",
+    "Feature / optional",
+    "Notes",
+)
+
+
+def summary_cells(s: SummaryRow) -> tuple[str | int, ...]:
+    """A summary line's cells, in the order of :data:`SUMMARY_COLUMNS` (HTML and Markdown)."""
+    return (
+        s.source_site,
+        s.source_zone,
+        s.destination_site,
+        s.destination_zone,
+        s.protocol,
+        s.ports,
+        s.rows,
+        s.source_hosts,
+        s.destination_hosts,
+        s.firewalls,
+        s.flows,
+    )
+
+
+def role_cells(r: RoleRow) -> tuple[str | int, ...]:
+    """A by-role line's cells, in the order of :data:`ROLE_COLUMNS`."""
+    return (
+        r.product,
+        r.flow,
+        r.source_role,
+        r.destination_role,
+        r.source_zone,
+        r.destination_zone,
+        r.services,
+        r.pairs,
+        r.firewalls,
+        r.purpose,
+        r.condition,
+        r.notes,
+    )
+
+
 @dataclass(frozen=True)
 class PointRule:
     """A line to enter on one enforcement point."""

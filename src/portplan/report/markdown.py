@@ -9,7 +9,14 @@ from collections.abc import Iterable, Sequence
 from portplan.model.concrete import Resolution
 from portplan.model.deployment import Deployment
 from portplan.report.base import COLUMNS, warnings
-from portplan.report.changeboard import ChangeBoardReport, change_board
+from portplan.report.changeboard import (
+    ROLE_COLUMNS,
+    SUMMARY_COLUMNS,
+    ChangeBoardReport,
+    change_board,
+    role_cells,
+    summary_cells,
+)
 from portplan.report.cover import Cover
 
 
@@ -48,69 +55,13 @@ def _views(report: ChangeBoardReport) -> list[str]:
     ] or ["None."]
     out += ["", f"## Summary by zone pair and service ({len(report.summary)} lines)", ""]
     out += table(
-        (
-            "Source site",
-            "Source zone",
-            "Destination site",
-            "Destination zone",
-            "Protocol",
-            "Ports",
-            "Matrix rows",
-            "Source hosts",
-            "Destination hosts",
-            "Firewalls on the path",
-            "Product flows",
-        ),
-        (
-            (
-                s.source_site,
-                s.source_zone,
-                s.destination_site,
-                s.destination_zone,
-                s.protocol,
-                s.ports,
-                s.rows,
-                s.source_hosts,
-                s.destination_hosts,
-                s.firewalls,
-                s.flows,
-            )
-            for s in report.summary
-        ),
+        SUMMARY_COLUMNS,
+        (summary_cells(s) for s in report.summary),
     )
     out += ["", f"## By role and zone pair ({len(report.by_role)} lines)", ""]
     out += table(
-        (
-            "Product",
-            "Flow",
-            "From role",
-            "To role",
-            "Source zone",
-            "Destination zone",
-            "Services",
-            "Host pairs",
-            "Firewalls on the path",
-            "Purpose",
-            "Feature / optional",
-            "Notes",
-        ),
-        (
-            (
-                r.product,
-                r.flow,
-                r.source_role,
-                r.destination_role,
-                r.source_zone,
-                r.destination_zone,
-                r.services,
-                r.pairs,
-                r.firewalls,
-                r.purpose,
-                r.condition,
-                r.notes,
-            )
-            for r in report.by_role
-        ),
+        ROLE_COLUMNS,
+        (role_cells(r) for r in report.by_role),
     )
     out += ["", "## Rules per enforcement point"]
     for point in report.points:

@@ -39,6 +39,7 @@ _LEAD = re.compile(r"^(?:[^\d]|(?<=[A-Za-z])\d|(?<=[A-Za-z]\d)\d)*$")
 _PROTOCOL_LEAD = re.compile(
     r"^\s*((?:tcp|udp|sctp)(?:\s*(?:&|and|/|or|,|\s)\s*(?:tcp|udp|sctp))*)\b", re.I
 )
+_LITERAL_TERM = re.compile(r"^`+[^`]+`+:?$")
 _COMMENT_MARK = re.compile(r"^(?:#|//|;)\s*")
 _HEADER_PORT = re.compile(r"\bports?\b", re.IGNORECASE)
 _COMPONENT_AFTER = re.compile(
@@ -81,8 +82,8 @@ def _valid(port: str) -> bool:
 def _port_led(text: str) -> tuple[str, str, str, str] | None:
     """(name, port, protocol, rest) when a line is a row, else None."""
     stripped = _BULLET.sub("", text.strip())
-    if not stripped or len(stripped.split()) > _MAX_ROW_WORDS:
-        return None
+    if not stripped or len(stripped.split()) > _MAX_ROW_WORDS or _LITERAL_TERM.match(stripped):
+        return None  # "``8774/tcp``" alone: a definition's term (its text is indented below)
     match = _PORT.search(stripped)
     if match is None or not _valid(match.group("port")):
         return None
