@@ -994,4 +994,4 @@ def test_the_ports_a_system_must_expose_and_a_list_of_where_it_connects() -> Non
         "Harbinger server",
         "tcp/8443",
     )
-    assert result.flows[1].src == "Harbinger server"
+    assert (result.flows[1].src, result.flows[1].dst) == ("Harbinger server", "license portal")

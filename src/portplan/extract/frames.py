@@ -60,6 +60,9 @@ class Frame:
     optional: bool = False
     items: str = ""  # "dst" | "src": the list below names that end of each flow
     service: PortSpec | None = None
+    # "dst" | "src": the items below open with that end before their ports ("X connects to:"
+    # over "the license portal on TCP 443").
+    listed: str = ""
     headings_incoming: bool = False  # "the direction is incoming to the component in the heading"
 
     @property
@@ -432,8 +435,8 @@ def _open_pair(sentence: str, frame: Frame) -> Frame:
     if not all(pair) or listed not in (pair[0].lower(), pair[1].lower()):
         return frame
     if pair[0].lower() == listed:
-        return replace(frame, dst=pair[1])
-    return replace(frame, src=pair[0])
+        return replace(frame, dst=pair[1], listed="src")
+    return replace(frame, src=pair[0], listed="dst")
 
 
 def _topical_sentences(paragraph: str) -> list[str]:

@@ -35,7 +35,7 @@ from portplan.extract.inline import clean_inline
 from portplan.extract.mentions import End, Mention
 from portplan.extract.notes import NotedEnds, read_notes
 from portplan.extract.outline import Context
-from portplan.extract.phrases import HOST_NAME, is_service_label, tidy_name, words
+from portplan.extract.phrases import HOST_NAME, is_entity, is_service_label, tidy_name, words
 from portplan.extract.ports import (
     PortGroup,
     fill_protocols,
@@ -307,6 +307,8 @@ class TextReader:
         """Mentions of a list item (or a line read as one); ``like`` is the mention of the
         clause before, whose ends a clause without its own goes on with."""
         src, dst = self._item_ends(statement, step)
+        if src is None and dst is None and not step:
+            src, dst = _listed_end(statement, self.contexts[index])
         added: Mention | None = None
         for group_list in groups:
             if like is not None:
@@ -566,6 +568,25 @@ class TextReader:
 
 
 _NOTE_PARSED = 4000
+
+
+_BEFORE_PORTS = re.compile(
+    r"\s+(?:on|via|over|using|at)\s+(?:tcp|udp|ports?)\b|\s*\(|\s+[-–—:]\s+|,", re.IGNORECASE
+)
+
+
+def _listed_end(statement: Statement, context: Context) -> tuple[End | None, End | None]:
+    """An item under "X connects to:" that opens with the other end ("the license portal on
+    TCP 443", "SMTP relay (TCP 25) for alerts")."""
+    listed = next((frame.listed for frame, _ in context.intro[:1] if frame.listed), "")
+    if not listed:
+        return None, None
+    head = _BEFORE_PORTS.split(clean_inline(statement.text), maxsplit=1)[0]
+    found = words(head)
+    if not found or len(found) > 6 or not is_entity(found):
+        return None, None
+    end = End(tidy_name(head), "list item words")
+    return (end, None) if listed == "src" else (None, end)
 
 
 def _names_host(text: str) -> bool:
