@@ -151,6 +151,34 @@ class PointRule:
     flows: str
 
 
+RULE_COLUMNS = (
+    "Direction",
+    "On host",
+    "Source",
+    "Source addresses",
+    "Destination",
+    "Destination addresses",
+    "Protocol",
+    "Ports",
+    "For flows",
+)
+
+
+def rule_cells(r: PointRule) -> tuple[str, ...]:
+    """A rule's cells, in the order of :data:`RULE_COLUMNS`."""
+    return (
+        r.direction,
+        r.host,
+        r.source,
+        r.source_addresses,
+        r.destination,
+        r.destination_addresses,
+        r.protocol,
+        r.ports,
+        r.flows,
+    )
+
+
 @dataclass(frozen=True)
 class PointRules:
     point: str

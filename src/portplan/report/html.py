@@ -19,10 +19,12 @@ from portplan.model.deployment import Deployment
 from portplan.report.base import COLUMNS, warnings
 from portplan.report.changeboard import (
     ROLE_COLUMNS,
+    RULE_COLUMNS,
     SUMMARY_COLUMNS,
     ChangeBoardReport,
     change_board,
     role_cells,
+    rule_cells,
     summary_cells,
 )
 from portplan.report.cover import Cover
@@ -206,31 +208,8 @@ def _views(report: ChangeBoardReport) -> list[str]:
         out.append(
             data_table(
                 f"point-{index}",
-                (
-                    "Direction",
-                    "On host",
-                    "Source",
-                    "Source addresses",
-                    "Destination",
-                    "Destination addresses",
-                    "Protocol",
-                    "Ports",
-                    "For flows",
-                ),
-                (
-                    (
-                        r.direction,
-                        r.host,
-                        r.source,
-                        r.source_addresses,
-                        r.destination,
-                        r.destination_addresses,
-                        r.protocol,
-                        r.ports,
-                        r.flows,
-                    )
-                    for r in point.rules
-                ),
+                RULE_COLUMNS,
+                (rule_cells(r) for r in point.rules),
             )
         )
         out.append("</details>")
