@@ -20,8 +20,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from portplan import pipeline
+from portplan.cli.lab import result_json
 from portplan.cli.options import (
+    CONCURRENCY,
     OUTPUT,
+    RETRIES,
+    TIMEOUT,
     add_data_row,
     catalog_dirs,
     emit,
@@ -173,21 +177,7 @@ def fleet_json(report: FleetReport) -> str:
         "host_problems": report.host_problems,
         "timings": {k: round(v, 3) for k, v in report.timings.items()},
         "notices": report.notices,
-        "results": [
-            {
-                "flow": r.case.flow,
-                "kind": r.case.kind,
-                "source": r.case.source,
-                "address": r.case.target.address,
-                "protocol": r.case.target.protocol,
-                "port": r.case.target.port,
-                "expected": r.case.expected,
-                "observed": r.observed,
-                "detail": r.detail,
-                "ok": r.ok,
-            }
-            for r in report.results
-        ],
+        "results": [result_json(r) for r in report.results],
         "unverified": [
             {"flow": c.flow, "source": c.source, "address": c.target.address, "host_down": h}
             for c, h in report.unverified
@@ -258,9 +248,9 @@ def raise_if_failed(report: FleetReport) -> None:
     help="Only write the playbooks (and the callback plugin) into DIR, to run them yourself.",
 )
 @format_option(["table", "json", "junit"])
-@click.option("--timeout", type=click.FloatRange(0.05, 60), default=1.0, show_default=True)
-@click.option("--retries", type=click.IntRange(0, 10), default=1, show_default=True)
-@click.option("--concurrency", type=click.IntRange(1, 10000), default=256, show_default=True)
+@TIMEOUT
+@RETRIES
+@CONCURRENCY
 @click.option(
     "--listen-for",
     type=click.FloatRange(10, 86400),

@@ -94,6 +94,22 @@ def lab_table(report: pipeline.LabReport) -> str:
     return buffer.getvalue()
 
 
+def result_json(r: pipeline.LabResult) -> dict[str, object]:
+    """One probe's result as the JSON of ``lab`` and ``fleet verify`` writes it."""
+    return {
+        "flow": r.case.flow,
+        "kind": r.case.kind,
+        "source": r.case.source,
+        "address": r.case.target.address,
+        "protocol": r.case.target.protocol,
+        "port": r.case.target.port,
+        "expected": r.case.expected,
+        "observed": r.observed,
+        "detail": r.detail,
+        "ok": r.ok,
+    }
+
+
 def lab_json(report: pipeline.LabReport) -> str:
     data = {
         "deployment": report.deployment,
@@ -101,21 +117,7 @@ def lab_json(report: pipeline.LabReport) -> str:
         "mismatches": len(report.mismatches),
         "timings": {k: round(v, 3) for k, v in report.timings.items()},
         "notices": report.notices,
-        "results": [
-            {
-                "flow": r.case.flow,
-                "kind": r.case.kind,
-                "source": r.case.source,
-                "address": r.case.target.address,
-                "protocol": r.case.target.protocol,
-                "port": r.case.target.port,
-                "expected": r.case.expected,
-                "observed": r.observed,
-                "detail": r.detail,
-                "ok": r.ok,
-            }
-            for r in report.results
-        ],
+        "results": [result_json(r) for r in report.results],
     }
     return json.dumps(data, indent=2) + "\n"
 

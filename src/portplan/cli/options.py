@@ -21,6 +21,24 @@ from portplan.io import write_output, write_stdout
 F = TypeVar("F", bound=Callable[..., Any])
 
 OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
+# How probes are sent (probe, fleet verify).
+CONCURRENCY = click.option(
+    "--concurrency", type=click.IntRange(1, 10000), default=256, show_default=True
+)
+TIMEOUT = click.option(
+    "--timeout",
+    type=click.FloatRange(0.05, 60),
+    default=1.0,
+    show_default=True,
+    help="Seconds to wait for an answer.",
+)
+RETRIES = click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=1,
+    show_default=True,
+    help="Extra tries for a probe that got no answer.",
+)
 STRICT = click.option(
     "--strict", is_flag=True, help="Fail (exit 2) if any flow resolves to nothing."
 )

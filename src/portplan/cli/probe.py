@@ -14,7 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from portplan import pipeline
 from portplan.cli.options import (
     ALL,
+    CONCURRENCY,
     OUTPUT,
+    RETRIES,
+    TIMEOUT,
     add_data_row,
     catalog_dirs,
     compact_table,
@@ -117,21 +120,9 @@ def results_junit(host: str, results: Sequence[pipeline.ProbeResult], accept_clo
 @click.argument("deployment", type=click.Path(dir_okay=False))
 @click.option("--host", required=True, help="The host this runs on (a host of the deployment).")
 @format_option(["table", "json", "junit"])
-@click.option("--concurrency", type=click.IntRange(1, 10000), default=256, show_default=True)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0.05, 60),
-    default=1.0,
-    show_default=True,
-    help="Seconds to wait for an answer.",
-)
-@click.option(
-    "--retries",
-    type=click.IntRange(0, 10),
-    default=1,
-    show_default=True,
-    help="Extra tries for a probe that got no answer.",
-)
+@CONCURRENCY
+@TIMEOUT
+@RETRIES
 @click.option(
     "--sample",
     "limit",
